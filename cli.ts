@@ -1,0 +1,374 @@
+#!/usr/bin/env -S deno run --allow-net
+/**
+ * The `trawl` command: crawls from seed URLs and writes one JSON
+ * `CrawlResult` a line (JSONL) to stdout or `--out FILE`, with a
+ * progress line and a summary on stderr.
+ *
+ * ```sh
+ * deno run --allow-net=example.com cli.ts https://example.com/
+ * deno run --allow-net=example.com cli.ts --help
+ * ```
+ *
+ * Exit codes: 0 done, 1 unexpected error, 2 bad usage or missing permission,
+ * 130 interrupted (Ctrl-C).
+ *
+ * @module
+ */
+import denoJson from "./deno.json" with { type: "json" };
+import {
+  type CliConfig,
+  helpText,
+  parseCliArgs,
+  parseSeedList,
+  seedHosts,
+  UsageError,
+} from "./src/cli/args.ts";
+import { formatLogLine, Progress } from "./src/cli/progress.ts";
+import { Summary } from "./src/cli/summary.ts";
+import { LOG_LEVELS, type LogRecord } from "./src/log.ts";
+
+const EXIT_OK = 0;
+const EXIT_CRASH = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+/**
+ * Runs the command with the given arguments and resolves to its exit code
+ * (it does not exit the process). Writes results to stdout or `--out`,
+ * progress, logs and the summary to stderr.
+ *
+ * @example Printing the version
+ * ```ts no-eval
+ * import { main } from "./cli.ts";
+ *
+ * const code = await main(["--version"]);
+ * console.log(code); // 0
+ * ```
+ *
+ * @param argv The arguments without the program name, e.g. `Deno.args`.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let config: CliConfig | undefined;
+  try {
+    config = parseCliArgs(argv);
+    if (config.help) {
+      await writeAll(Deno.stdout, encode(helpText(denoJson.version)));
+      return EXIT_OK;
+    }
+    if (config.version) {
+      await writeAll(Deno.stdout, encode(`trawl ${denoJson.version}\n`));
+      return EXIT_OK;
+    }
+    if (config.seedsFile !== undefined) {
+      config.seeds.push(...await readSeeds(config.seedsFile));
+    }
+    if (config.seeds.length === 0) {
+      throw new UsageError("no seed URLs given (try --help)");
+    }
+    await checkNetPermission(config.seeds);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      printError(err.message);
+      return EXIT_USAGE;
+    }
+    printError(describe(err), config?.logLevel === "debug" ? err : undefined);
+    return EXIT_CRASH;
+  }
+  try {
+    return await crawl(config);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      printError(err.message);
+      return EXIT_USAGE;
+    }
+    printError(describe(err), config.logLevel === "debug" ? err : undefined);
+    return EXIT_CRASH;
+  }
+}
+
+async function crawl(config: CliConfig): Promise<number> {
+  const color = !Deno.noColor && Deno.stderr.isTerminal();
+  using sink = await openOutput(config.out);
+  const writer = new LineWriter(sink.file);
+  const summary = new Summary();
+  const controller = new AbortController();
+  const started = performance.now();
+  let progress: Progress | undefined;
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      controller.abort(
+        new DOMException("The crawl was interrupted", "AbortError"),
+      );
+      if (!config.quiet) {
+        say("trawl: interrupted, finishing (press Ctrl-C again to quit now)");
+      }
+    } else {
+      progress?.clear();
+      Deno.exit(EXIT_INTERRUPTED);
+    }
+  };
+  const say = (line: string) => {
+    if (progress) progress.log(line);
+    else writeStderr(line + "\n");
+  };
+  const minLevel = LOG_LEVELS[config.logLevel];
+  const onLog = (record: LogRecord) => {
+    if ((LOG_LEVELS[record.level] ?? 0) < minLevel) return;
+    say(formatLogLine(record, { color }));
+  };
+
+  // Loaded lazily so `--help` and usage errors stay instant.
+  const { Crawler } = await import("./mod.ts");
+  let crawler;
+  try {
+    crawler = new Crawler(config.seeds, {
+      ...config.options,
+      signal: controller.signal,
+      onLog,
+    });
+  } catch (err) {
+    if (err instanceof RangeError || err instanceof TypeError) {
+      throw new UsageError(describe(err), { cause: err }); // bad options
+    }
+    throw err;
+  }
+
+  Deno.addSignalListener("SIGINT", onSigint);
+  let crashed: unknown;
+  try {
+    await using running = crawler;
+    if (!config.quiet && Deno.stderr.isTerminal()) {
+      progress = new Progress({
+        write: writeStderr,
+        stats: () => running.stats,
+        color,
+        columns: terminalColumns,
+      });
+      progress.start();
+    }
+    for await (const result of running.run()) {
+      summary.add(result);
+      const pending = writer.write(JSON.stringify(result));
+      if (pending) await pending;
+    }
+  } catch (err) {
+    if (err instanceof Deno.errors.BrokenPipe) {
+      controller.abort(err); // stdout closed (e.g. piped to `head`): stop
+    } else if (!(controller.signal.aborted && interrupts > 0)) {
+      crashed = err;
+    } // else: cancelled by Ctrl-C; the results so far are kept
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    await progress?.stop();
+    try {
+      await writer.close();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BrokenPipe)) crashed ??= err;
+    }
+  }
+  if (!config.quiet) {
+    const elapsed = performance.now() - started;
+    writeStderr(
+      summary.format(elapsed, { color, interrupted: interrupts > 0 }),
+    );
+  }
+  if (crashed !== undefined) throw crashed;
+  return interrupts > 0 ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+/** An open output: stdout or a file, closed on dispose. */
+interface Output extends Disposable {
+  file: Writable;
+}
+
+interface Writable {
+  write(p: Uint8Array): Promise<number>;
+}
+
+async function openOutput(path: string | undefined): Promise<Output> {
+  if (path === undefined) return { file: Deno.stdout, [Symbol.dispose]() {} };
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { write: true, create: true, truncate: true });
+  } catch (err) {
+    if (
+      err instanceof Deno.errors.NotCapable ||
+      (err instanceof Deno.errors.PermissionDenied &&
+        !(await granted({ name: "write", path })))
+    ) {
+      throw new UsageError(
+        `cannot write ${path}: run with --allow-write=${path}`,
+        { cause: err },
+      );
+    }
+    throw new UsageError(`cannot write ${path}: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+  return { file, [Symbol.dispose]: () => file.close() };
+}
+
+async function readSeeds(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = path === "-"
+      ? await new Response(Deno.stdin.readable).text()
+      : await Deno.readTextFile(path);
+  } catch (err) {
+    if (
+      err instanceof Deno.errors.NotCapable ||
+      (err instanceof Deno.errors.PermissionDenied &&
+        !(await granted({ name: "read", path })))
+    ) {
+      throw new UsageError(
+        `cannot read ${path}: run with --allow-read=${path}`,
+        { cause: err },
+      );
+    }
+    const name = path === "-" ? "stdin" : path;
+    throw new UsageError(`cannot read seeds file ${name}: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+  return parseSeedList(text, path);
+}
+
+async function checkNetPermission(seeds: readonly string[]): Promise<void> {
+  const missing = new Set<string>();
+  for (const seed of seeds) {
+    const url = new URL(seed);
+    if (!(await granted({ name: "net", host: url.host }))) {
+      missing.add(url.hostname);
+    }
+  }
+  if (missing.size > 0) {
+    throw new UsageError(
+      `no network access to ${[...missing].join(", ")}: run with --allow-net=${
+        seedHosts(seeds).join(",")
+      }`,
+    );
+  }
+}
+
+async function granted(
+  descriptor: Deno.PermissionDescriptor,
+): Promise<boolean> {
+  try {
+    return (await Deno.permissions.query(descriptor)).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Batches lines and writes them to a sink: when ~64 KiB are buffered (the
+ * caller should await the returned promise: backpressure) and at most
+ * `flushMs` after the first buffered line, so a crash loses little.
+ */
+class LineWriter {
+  #sink: Writable;
+  #chunks: string[] = [];
+  #size = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #pending: Promise<void> = Promise.resolve();
+  #error: unknown;
+  #flushMs: number;
+  #maxBuffer: number;
+
+  constructor(sink: Writable, flushMs = 100, maxBuffer = 64 * 1024) {
+    this.#sink = sink;
+    this.#flushMs = flushMs;
+    this.#maxBuffer = maxBuffer;
+  }
+
+  /** Buffers a line; returns a promise to await when the buffer was flushed. */
+  write(line: string): Promise<void> | undefined {
+    if (this.#error !== undefined) throw this.#error;
+    this.#chunks.push(line, "\n");
+    this.#size += line.length + 1;
+    if (this.#size >= this.#maxBuffer) return this.flush();
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.flush().catch(() => {
+        // Kept in #error and thrown by the next write or close.
+      });
+    }, this.#flushMs);
+    return undefined;
+  }
+
+  /** Writes out what is buffered. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#chunks.length > 0) {
+      const data = encode(this.#chunks.join(""));
+      this.#chunks = [];
+      this.#size = 0;
+      this.#pending = this.#pending.then(async () => {
+        if (this.#error !== undefined) return;
+        try {
+          await writeAll(this.#sink, data);
+        } catch (err) {
+          this.#error = err;
+        }
+      });
+    }
+    return this.#pending.then(() => {
+      if (this.#error !== undefined) throw this.#error;
+    });
+  }
+
+  /** Flushes and stops the timer. */
+  close(): Promise<void> {
+    return this.flush();
+  }
+}
+
+async function writeAll(sink: Writable, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    offset += await sink.write(data.subarray(offset));
+  }
+}
+
+function writeStderr(text: string): void {
+  const data = encode(text);
+  let offset = 0;
+  try {
+    while (offset < data.length) {
+      offset += Deno.stderr.writeSync(data.subarray(offset));
+    }
+  } catch {
+    // stderr is gone: nothing useful left to do.
+  }
+}
+
+function printError(message: string, err?: unknown): void {
+  writeStderr(`trawl: error: ${message}\n`);
+  if (err instanceof Error && err.stack) writeStderr(err.stack + "\n");
+}
+
+function terminalColumns(): number {
+  try {
+    const { columns } = Deno.consoleSize();
+    return columns >= 20 ? columns : 80; // 0 on some pseudo-terminals
+  } catch {
+    return 80;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const encoder = new TextEncoder();
+function encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

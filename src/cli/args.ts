@@ -1,0 +1,508 @@
+/**
+ * The command line of `trawl`: argv in, a validated {@linkcode CliConfig} out,
+ * or a {@linkcode UsageError} naming what was wrong. Pure: no I/O, no `Deno`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import type { CrawlOptions, Scope, UrlFilter } from "../crawl_options.ts";
+import type { LogLevel } from "../log.ts";
+
+/**
+ * Bad command-line input: the CLI prints `trawl: error: <message>` and exits
+ * with code 2.
+ *
+ * @example Usage
+ * ```ts
+ * import { UsageError } from "./args.ts";
+ *
+ * const err = new UsageError("no seed URLs given (try --help)");
+ * console.log(err.name, err.message);
+ * ```
+ */
+export class UsageError extends Error {
+  /**
+   * Creates a usage error.
+   *
+   * @param message One line saying what was wrong.
+   * @param options The underlying error.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UsageError";
+  }
+}
+
+/** What the command line asks for. */
+export interface CliConfig {
+  /** Seed URLs given as arguments, validated (http/https). */
+  seeds: string[];
+  /** `--seeds FILE` (`-` for stdin): more seeds, read by the caller. */
+  seedsFile?: string;
+  /** Options for the crawler (only those given on the command line). */
+  options: CrawlOptions;
+  /** `--out FILE`: the JSONL output file; stdout when absent. */
+  out?: string;
+  /**
+   * `--quiet`: no progress line, no summary.
+   *
+   * @default {false}
+   */
+  quiet: boolean;
+  /**
+   * `--log-level`: the lowest level of log lines written to stderr.
+   *
+   * @default {"warn"}
+   */
+  logLevel: LogLevel;
+  /** `--help` was given. */
+  help: boolean;
+  /** `--version` was given. */
+  version: boolean;
+}
+
+const SCOPES: readonly Scope[] = ["host", "domain", "origin", "any"];
+const LOG_LEVEL_NAMES: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+const FLAGS = {
+  concurrency: { type: "string" },
+  "per-host": { type: "string" },
+  rate: { type: "string" },
+  "max-pages": { type: "string" },
+  "max-depth": { type: "string" },
+  scope: { type: "string" },
+  include: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+  "no-robots": { type: "boolean" },
+  "user-agent": { type: "string" },
+  timeout: { type: "string" },
+  "idle-timeout": { type: "string" },
+  retries: { type: "string" },
+  "max-redirects": { type: "string" },
+  "max-body-bytes": { type: "string" },
+  workers: { type: "string" },
+  header: { type: "string", multiple: true },
+  links: { type: "boolean" },
+  out: { type: "string", short: "o" },
+  seeds: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+/**
+ * Parses the command line (without the program name) into a
+ * {@linkcode CliConfig}, validating every value with the library's rules.
+ * Seeds from `--seeds FILE` are not read here: see
+ * {@linkcode parseSeedList}. With `--help` or `--version` nothing else is
+ * validated.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCliArgs } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const config = parseCliArgs(["--concurrency", "4", "https://example.com/"]);
+ * assert.equal(config.options.concurrency, 4);
+ * assert.deepEqual(config.seeds, ["https://example.com/"]);
+ * ```
+ *
+ * @param argv The arguments, e.g. `Deno.args`.
+ * @returns The validated configuration.
+ * @throws {UsageError} On an unknown flag, a bad value or a bad seed URL.
+ */
+export function parseCliArgs(argv: readonly string[]): CliConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: FLAGS,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError(describeParseError(err), { cause: err });
+  }
+  const v = parsed.values;
+  const config: CliConfig = {
+    seeds: [],
+    options: {},
+    quiet: v.quiet ?? false,
+    logLevel: "warn",
+    help: v.help ?? false,
+    version: v.version ?? false,
+  };
+  if (config.help || config.version) return config;
+
+  const o = config.options;
+  if (v.concurrency !== undefined) {
+    o.concurrency = positiveInteger("--concurrency", v.concurrency);
+  }
+  if (v["per-host"] !== undefined) {
+    o.perHost = {
+      ...o.perHost,
+      concurrency: positiveInteger("--per-host", v["per-host"]),
+    };
+  }
+  if (v.rate !== undefined) {
+    o.perHost = { ...o.perHost, rate: positiveNumber("--rate", v.rate) };
+  }
+  if (v["max-pages"] !== undefined) {
+    o.maxPages = positiveInteger("--max-pages", v["max-pages"]);
+  }
+  if (v["max-depth"] !== undefined) {
+    o.maxDepth = nonNegativeInteger("--max-depth", v["max-depth"]);
+  }
+  if (v.scope !== undefined) o.scope = oneOf("--scope", v.scope, SCOPES);
+  if (v.include !== undefined) {
+    o.include = v.include.map((p) => parseUrlFilter("--include", p));
+  }
+  if (v.exclude !== undefined) {
+    o.exclude = v.exclude.map((p) => parseUrlFilter("--exclude", p));
+  }
+  if (v["no-robots"]) o.respectRobots = false;
+  if (v["user-agent"] !== undefined) {
+    if (v["user-agent"].trim() === "") {
+      throw new UsageError(`--user-agent must not be empty: got ""`);
+    }
+    o.userAgent = v["user-agent"];
+  }
+  if (v.timeout !== undefined) {
+    o.timeoutMs = positiveInteger("--timeout", v.timeout);
+  }
+  if (v["idle-timeout"] !== undefined) {
+    o.idleTimeoutMs = positiveInteger("--idle-timeout", v["idle-timeout"]);
+  }
+  if (v.retries !== undefined) {
+    o.retries = nonNegativeInteger("--retries", v.retries);
+  }
+  if (v["max-redirects"] !== undefined) {
+    o.maxRedirects = nonNegativeInteger("--max-redirects", v["max-redirects"]);
+  }
+  if (v["max-body-bytes"] !== undefined) {
+    o.maxBodyBytes = positiveInteger("--max-body-bytes", v["max-body-bytes"]);
+  }
+  if (v.workers !== undefined) {
+    o.workers = nonNegativeInteger("--workers", v.workers);
+  }
+  if (v.header !== undefined) o.headers = parseHeaders(v.header);
+  if (v.links) o.includeLinks = true;
+  if (v["log-level"] !== undefined) {
+    config.logLevel = oneOf("--log-level", v["log-level"], LOG_LEVEL_NAMES);
+  }
+  o.logLevel = config.logLevel;
+  if (v.out !== undefined) {
+    if (v.out === "") throw new UsageError(`--out must name a file: got ""`);
+    config.out = v.out;
+  }
+  if (v.seeds !== undefined) {
+    if (v.seeds === "") {
+      throw new UsageError(`--seeds must name a file or "-": got ""`);
+    }
+    config.seedsFile = v.seeds;
+  }
+  config.seeds = parsed.positionals.map((s) => checkSeed(s));
+  if (config.seeds.length === 0 && config.seedsFile === undefined) {
+    throw new UsageError("no seed URLs given (try --help)");
+  }
+  return config;
+}
+
+/**
+ * Parses the text of a seeds file: one URL a line; blank lines and lines
+ * starting with `#` are ignored; each URL must be http(s).
+ *
+ * @example Usage
+ * ```ts
+ * import { parseSeedList } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const seeds = parseSeedList("# mine\nhttps://example.com/\n\n", "seeds.txt");
+ * assert.deepEqual(seeds, ["https://example.com/"]);
+ * ```
+ *
+ * @param text The file's contents.
+ * @param source The file's name, for error messages (`-` is shown as stdin).
+ * @returns The seed URLs, in order.
+ * @throws {UsageError} When a line is not an http(s) URL.
+ */
+export function parseSeedList(text: string, source: string): string[] {
+  const seeds: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const where = source === "-" ? "stdin" : source;
+    seeds.push(checkSeed(line, `${where} line ${i + 1}`));
+  }
+  return seeds;
+}
+
+/**
+ * The distinct host names of the seeds (what `--allow-net=` needs).
+ *
+ * @example Usage
+ * ```ts
+ * import { seedHosts } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   seedHosts(["https://a.example/", "http://a.example:8080/x", "https://b.example/"]),
+ *   ["a.example", "b.example"],
+ * );
+ * ```
+ *
+ * @param seeds Valid http(s) URLs.
+ * @returns Host names without ports, in first-seen order.
+ */
+export function seedHosts(seeds: readonly string[]): string[] {
+  return [...new Set(seeds.map((s) => new URL(s).hostname))];
+}
+
+/**
+ * Parses an `--include`/`--exclude` value: `/source/flags` is a `RegExp`
+ * (tested on the full URL); otherwise a `URLPattern`, from the full-URL
+ * pattern syntax when it parses as one, else as a pathname pattern.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseUrlFilter } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(parseUrlFilter("--include", "/\\.pdf$/i") instanceof RegExp);
+ * const pattern = parseUrlFilter("--include", "/blog/*") as URLPattern;
+ * assert.ok(pattern.test("https://example.com/blog/post"));
+ * ```
+ *
+ * @param flag The flag name, for error messages.
+ * @param value The pattern text.
+ * @returns The filter.
+ * @throws {UsageError} When the value is neither a valid RegExp nor a valid URLPattern.
+ */
+export function parseUrlFilter(flag: string, value: string): UrlFilter {
+  const regex = /^\/(.+)\/([dgimsuvy]*)$/s.exec(value);
+  if (regex) {
+    try {
+      return new RegExp(regex[1], regex[2]);
+    } catch (err) {
+      throw new UsageError(
+        `${flag} is not a valid regular expression: got ${
+          JSON.stringify(value)
+        } (${firstLine(err)})`,
+        { cause: err },
+      );
+    }
+  }
+  if (value === "") {
+    throw new UsageError(`${flag} must not be empty: got ""`);
+  }
+  try {
+    return new URLPattern(value);
+  } catch {
+    // Not a full-URL pattern: a pathname pattern.
+  }
+  try {
+    return new URLPattern({ pathname: value });
+  } catch (err) {
+    throw new UsageError(
+      `${flag} is not a valid URL pattern: got ${JSON.stringify(value)} (${
+        firstLine(err)
+      })`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * The `--help` text.
+ *
+ * @example Usage
+ * ```ts
+ * import { helpText } from "./args.ts";
+ *
+ * console.log(helpText("0.1.0"));
+ * ```
+ *
+ * @param version The package version shown in the first line.
+ * @returns Multi-line help, ending with a newline.
+ */
+export function helpText(version: string): string {
+  return `trawl ${version}: a polite, concurrent web crawler. Writes one JSON result per line.
+
+Usage:
+  deno run --allow-net=HOSTS cli.ts [options] <url>...
+
+Crawl:
+  --concurrency N        requests in flight across all hosts (default: 16)
+  --per-host N           requests in flight to one host (default: 2)
+  --rate R               requests per second to one host, may be fractional
+                         (default: unlimited)
+  --max-pages N          pages to fetch at most (default: unlimited)
+  --max-depth N          link depth to follow; seeds are 0 (default: unlimited)
+  --scope S              host | domain | origin | any (default: host)
+  --include PATTERN      crawl only URLs matching one of these (repeatable);
+                         /regex/flags is a RegExp on the full URL, otherwise a
+                         URLPattern: a full URL pattern or a pathname ("/blog/*")
+                         (default: everything in scope)
+  --exclude PATTERN      skip URLs matching any of these (repeatable; same syntax)
+                         (default: none)
+  --no-robots            ignore robots.txt (default: robots.txt is obeyed)
+  --user-agent S         User-Agent header
+                         (default: "trawl/0.1 (+https://jsr.io/@trawl/trawl)")
+  --header "Name: value" extra request header (repeatable) (default: none)
+
+Requests:
+  --timeout MS           total time for one request (default: 30000)
+  --idle-timeout MS      abort a request receiving no bytes this long (default: 10000)
+  --retries N            retries after a network error, 408, 429 or 5xx (default: 2)
+  --max-redirects N      redirect hops followed per request (default: 10)
+  --max-body-bytes N     largest body read; larger pages are skipped
+                         (default: 10485760)
+  --workers N            HTML parser workers; 0 parses on the main thread
+                         (default: CPU cores - 1, at least 1)
+
+Output:
+  --links                include each page's links in its result (default: off)
+  -o, --out FILE         write JSONL results to FILE, truncated first (default: stdout)
+  --seeds FILE           read more seed URLs from FILE, one a line; "#" comments and
+                         blank lines are ignored; "-" reads stdin (default: none)
+  -q, --quiet            no progress line, no summary (default: off)
+  --log-level L          debug | info | warn | error, logs to stderr (default: warn)
+  -h, --help             show this help and exit
+  -V, --version          show the version and exit
+
+Progress is shown on stderr when it is a terminal; a summary is printed to stderr
+at the end. Colors follow NO_COLOR. Ctrl-C stops gracefully (results so far are
+kept, exit code 130); a second Ctrl-C exits at once.
+
+Exit codes: 0 done, 1 unexpected error, 2 bad usage or missing permission,
+130 interrupted.
+
+Permissions:
+  --allow-net=HOSTS      every host to crawl (the seeds' hosts; more with
+                         --scope domain|any), e.g. --allow-net=example.com
+  --allow-write=FILE     with --out FILE
+  --allow-read=FILE      with --seeds FILE (not needed for "--seeds -")
+
+Examples:
+  deno run --allow-net=example.com cli.ts https://example.com/
+  deno run --allow-net=example.com --allow-write=out.jsonl cli.ts \\
+    --max-pages 100 --out out.jsonl https://example.com/
+  deno run --allow-net=example.com cli.ts --rate 0.5 --exclude "/private/*" \\
+    --include "/\\/docs\\//" https://example.com/docs/
+  cat urls.txt | deno run --allow-net cli.ts --seeds - --max-depth 0 --quiet
+`;
+}
+
+function checkSeed(value: string, where?: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (
+    url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")
+  ) {
+    const at = where === undefined ? "" : ` (${where})`;
+    throw new UsageError(
+      `seed ${JSON.stringify(value)}${at} is not an http(s) URL`,
+    );
+  }
+  return url.href;
+}
+
+function positiveInteger(flag: string, value: string): number {
+  const n = /^\+?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(
+      `${flag} must be a positive integer: got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function nonNegativeInteger(flag: string, value: string): number {
+  const n = /^\+?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new UsageError(
+      `${flag} must be a non-negative integer: got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function positiveNumber(flag: string, value: string): number {
+  const text = value.trim();
+  const n = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ||
+      text === "Infinity"
+    ? Number(text)
+    : NaN;
+  if (!(n > 0)) {
+    throw new UsageError(
+      `${flag} must be a number greater than 0: got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string,
+  allowed: readonly T[],
+): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(
+      `${flag} must be one of ${allowed.join(", ")}: got ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return value as T;
+}
+
+function parseHeaders(values: readonly string[]): Record<string, string> {
+  const headers = new Headers();
+  for (const value of values) {
+    const colon = value.indexOf(":");
+    const name = colon > 0 ? value.slice(0, colon).trim() : "";
+    const content = colon > 0 ? value.slice(colon + 1).trim() : "";
+    try {
+      if (name === "") throw new TypeError("missing name");
+      headers.append(name, content);
+    } catch (err) {
+      throw new UsageError(
+        `--header must be "Name: value": got ${JSON.stringify(value)}`,
+        { cause: err },
+      );
+    }
+  }
+  return Object.fromEntries(headers);
+}
+
+function describeParseError(err: unknown): string {
+  const message = firstLine(err);
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown flag ${unknown[1]} (try --help)`;
+  const missing = /^Option '(?:-\w, )?(-[^' ]+)[^']*' argument missing/
+    .exec(message);
+  if (missing) return `${missing[1]} needs a value`;
+  const ambiguous = /^Option '(?:-\w, )?(-[^' ]+)[^']*' argument is ambiguous/
+    .exec(message);
+  if (ambiguous) {
+    return `${ambiguous[1]} needs a value (write ${
+      ambiguous[1]
+    }=VALUE for a value starting with "-")`;
+  }
+  const noValue = /^Option '(?:-\w, )?(-[^' ]+)[^']*' does not take/.exec(
+    message,
+  );
+  if (noValue) return `${noValue[1]} does not take a value`;
+  return message;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n")[0].trim();
+}

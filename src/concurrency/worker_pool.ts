@@ -1,0 +1,538 @@
+/**
+ * A bounded pool of module workers for CPU-bound tasks (parsing pages).
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "./clock.ts";
+import type { ContextVar } from "./context_var.ts";
+import {
+  WorkerCrashedError,
+  type WorkerErrorData,
+  WorkerPoolClosedError,
+  WorkerTaskError,
+  WorkerTaskTimeoutError,
+} from "./worker_error.ts";
+
+// Wire protocol, shared with serve_worker.ts (keep the two in sync).
+const READY = 0;
+const OK = 1;
+const ERR = 2;
+const CLOSING = 3;
+
+/**
+ * The permissions pool workers run with.
+ *
+ * - `"none"`: no permissions at all (`deno: { permissions: "none" }`). The
+ *   worker can still load its module, its static imports and npm packages.
+ *   Deno 2.9 gates this behind `--unstable-worker-options` (or
+ *   `"unstable": ["worker-options"]` in deno.json); without it Deno prints an
+ *   error and exits the whole process (code 70) when the worker is created.
+ * - `"inherit"`: the same permissions as the calling thread.
+ * - `"auto"`: `"none"` when the runtime is known to support it, else
+ *   `"inherit"`. Deno offers no way to ask whether the unstable flag is on, so
+ *   on Deno 2.9 `"auto"` means `"inherit"`; pass `"none"` explicitly when the
+ *   flag is enabled.
+ */
+export type WorkerPermissions = "auto" | "none" | "inherit";
+
+/** Options for {@linkcode WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** How many workers at most run tasks at once (a positive integer). */
+  size: number;
+  /**
+   * How many tasks at most wait for a worker (a non-negative integer); `run`
+   * calls beyond that wait for room before their task is accepted.
+   */
+  maxQueue: number;
+  /**
+   * Longest a task may run in its worker (counted from when the worker is up
+   * and has the task) before the worker is terminated and replaced and the
+   * task rejects with a `WorkerTaskTimeoutError`.
+   *
+   * @default {undefined} (no limit)
+   */
+  taskTimeoutMs?: number;
+  /**
+   * A context variable whose value `run` captures and the worker's
+   * `serveWorker({ context })` restores around the handler. Values must be
+   * structured-cloneable.
+   *
+   * @default {undefined}
+   */
+  context?: ContextVar<unknown>;
+  /**
+   * The permissions workers run with; see {@linkcode WorkerPermissions}.
+   *
+   * @default {"auto"}
+   */
+  permissions?: WorkerPermissions;
+  /**
+   * The clock task timeouts are measured on.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/** Options for {@linkcode WorkerPool.prototype.run}. */
+export interface WorkerRunOptions {
+  /**
+   * Objects (ArrayBuffers, ports) to move to the worker instead of copying;
+   * they are detached in the caller once the task is sent.
+   *
+   * @default {undefined}
+   */
+  transfer?: Transferable[];
+  /**
+   * Cancels the task: a waiting or queued task is dropped; a running task's
+   * worker is terminated and replaced. The promise rejects with
+   * `signal.reason`.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+const WAITING = 0;
+const QUEUED = 1;
+const RUNNING = 2;
+const DONE = 3;
+
+interface Task {
+  id: number;
+  input: unknown;
+  context: unknown;
+  transfer: Transferable[] | undefined;
+  state: number;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  slot: Slot | undefined;
+  timer: AbortController | undefined;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  task: Task | undefined;
+}
+
+const noop = (): void => {};
+
+/**
+ * A fixed-size pool of module workers that runs tasks off the main thread,
+ * with a bounded queue, back-pressure, per-task timeouts, cancellation, crash
+ * recovery and context propagation.
+ *
+ * Workers are started lazily (up to `size`) and kept. Each worker module
+ * calls {@linkcode serveWorker} once. A task is sent to an idle worker, or
+ * waits in a queue of at most `maxQueue` tasks; `run` calls beyond that wait
+ * for room, so producers slow down instead of piling up work. A worker that
+ * crashes, times out or whose task is aborted is terminated and replaced, and
+ * only its own task fails.
+ *
+ * @example Parsing off the main thread
+ * ```ts ignore
+ * import { WorkerPool } from "@trawl/trawl/concurrency";
+ *
+ * await using pool = new WorkerPool<string, number>(
+ *   new URL("./parse_worker.ts", import.meta.url),
+ *   { size: 2, maxQueue: 16, taskTimeoutMs: 5_000 },
+ * );
+ * console.log(await pool.run("<p>hello</p>"));
+ * ```
+ *
+ * @example Options are validated
+ * ```ts
+ * import { WorkerPool } from "@trawl/trawl/concurrency";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(
+ *   () => new WorkerPool("file:///worker.ts", { size: 0, maxQueue: 1 }),
+ *   RangeError,
+ * );
+ * ```
+ *
+ * @typeParam In The task input (structured-cloneable).
+ * @typeParam Out The task output (structured-cloneable).
+ */
+export class WorkerPool<In, Out> implements AsyncDisposable {
+  readonly #url: string;
+  readonly #size: number;
+  readonly #maxQueue: number;
+  readonly #timeoutMs: number | undefined;
+  readonly #context: ContextVar<unknown> | undefined;
+  readonly #workerOptions: WorkerOptions;
+  readonly #clock: Clock;
+  readonly #slots: Slot[] = [];
+  readonly #idle: Slot[] = [];
+  readonly #queue: Task[] = [];
+  readonly #waiting: Task[] = [];
+  #running = 0;
+  #nextId = 1;
+  #closed = false;
+
+  /**
+   * Creates a pool; no worker starts until the first task.
+   *
+   * @param moduleUrl The worker module (an absolute URL, typically
+   * `new URL("./worker.ts", import.meta.url)`); it must call `serveWorker`.
+   * @param options Size, queue bound, timeout, context and permissions.
+   */
+  constructor(moduleUrl: string | URL, options: WorkerPoolOptions) {
+    let url: URL;
+    try {
+      url = new URL(moduleUrl);
+    } catch {
+      throw new TypeError(
+        `Cannot create WorkerPool as 'moduleUrl' must be an absolute URL: current value is ${moduleUrl}`,
+      );
+    }
+    const {
+      size,
+      maxQueue,
+      taskTimeoutMs,
+      context,
+      permissions = "auto",
+      clock = systemClock,
+    } = options ?? {};
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(
+        `Cannot create WorkerPool as 'size' must be a positive integer: current value is ${size}`,
+      );
+    }
+    if (!Number.isInteger(maxQueue) || maxQueue < 0) {
+      throw new RangeError(
+        `Cannot create WorkerPool as 'maxQueue' must be a non-negative integer: current value is ${maxQueue}`,
+      );
+    }
+    if (
+      taskTimeoutMs !== undefined &&
+      !(taskTimeoutMs > 0 && Number.isFinite(taskTimeoutMs))
+    ) {
+      throw new RangeError(
+        `Cannot create WorkerPool as 'taskTimeoutMs' must be a positive finite number: current value is ${taskTimeoutMs}`,
+      );
+    }
+    if (
+      permissions !== "auto" && permissions !== "none" &&
+      permissions !== "inherit"
+    ) {
+      throw new TypeError(
+        `Cannot create WorkerPool as 'permissions' must be "auto", "none" or "inherit": current value is ${permissions}`,
+      );
+    }
+    this.#url = url.href;
+    this.#size = size;
+    this.#maxQueue = maxQueue;
+    this.#timeoutMs = taskTimeoutMs;
+    this.#context = context;
+    this.#clock = clock;
+    const none = permissions === "none" ||
+      (permissions === "auto" && workerPermissionsSupported());
+    this.#workerOptions = none
+      ? { type: "module", deno: { permissions: "none" } } as WorkerOptions
+      : { type: "module" };
+  }
+
+  /** The most workers the pool runs at once. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Tasks accepted and not finished: queued plus running. */
+  get pending(): number {
+    return this.#queue.length + this.#running;
+  }
+
+  /** Tasks sent to a worker and not finished. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** `run` calls waiting for room in the queue (not yet accepted). */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Workers currently alive (started lazily, at most `size`). */
+  get workers(): number {
+    return this.#slots.length;
+  }
+
+  /**
+   * Runs one task in a worker. The promise settles only after the task was
+   * accepted (waiting for room in the queue first, when it is full) and done.
+   *
+   * @param input The task input, passed to the worker's handler.
+   * @param options Buffers to transfer and an abort signal.
+   * @returns What the worker's handler returned.
+   * @throws {WorkerTaskError} The handler threw.
+   * @throws {WorkerCrashedError} The worker died while running the task.
+   * @throws {WorkerTaskTimeoutError} The task ran past `taskTimeoutMs`.
+   * @throws {WorkerPoolClosedError} The pool is or was closed meanwhile.
+   */
+  run(input: In, options: WorkerRunOptions = {}): Promise<Out> {
+    const { signal, transfer } = options;
+    if (this.#closed) {
+      return Promise.reject(new WorkerPoolClosedError(this.#url));
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Out>((resolve, reject) => {
+      const task: Task = {
+        id: this.#nextId++,
+        input,
+        context: this.#context?.get(),
+        transfer,
+        state: WAITING,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        signal,
+        onAbort: undefined,
+        slot: undefined,
+        timer: undefined,
+      };
+      if (signal) {
+        task.onAbort = () => this.#abort(task);
+        signal.addEventListener("abort", task.onAbort, { once: true });
+      }
+      if (this.#waiting.length === 0 && this.#place(task)) return;
+      this.#waiting.push(task);
+    });
+  }
+
+  /**
+   * Closes the pool: terminates every worker and rejects every waiting,
+   * queued and running task with a `WorkerPoolClosedError`. Later `run`
+   * calls reject with it too. Closing twice is harmless.
+   *
+   * @returns A promise that resolves once every worker is terminated.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const error = new WorkerPoolClosedError(this.#url);
+    for (const slot of this.#slots.splice(0)) {
+      slot.worker.terminate();
+      if (slot.task) this.#settle(slot.task, false, error);
+    }
+    this.#idle.length = 0;
+    this.#running = 0;
+    for (const task of this.#queue.splice(0)) this.#settle(task, false, error);
+    for (const task of this.#waiting.splice(0)) {
+      this.#settle(task, false, error);
+    }
+    return Promise.resolve();
+  }
+
+  /** Same as {@linkcode WorkerPool.prototype.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Sends the task to a worker or queues it; false when there is no room. */
+  #place(task: Task): boolean {
+    const slot = this.#idle.pop() ?? this.#spawn();
+    if (slot) {
+      this.#dispatch(slot, task);
+      return true;
+    }
+    if (this.#queue.length < this.#maxQueue) {
+      task.state = QUEUED;
+      this.#queue.push(task);
+      return true;
+    }
+    return false;
+  }
+
+  /** Moves queued tasks to free workers and waiting tasks into the queue. */
+  #pump(): void {
+    if (this.#closed) return;
+    while (this.#queue.length > 0) {
+      const slot = this.#idle.pop() ?? this.#spawn();
+      if (!slot) break;
+      this.#dispatch(slot, this.#queue.shift()!);
+    }
+    while (this.#waiting.length > 0 && this.#place(this.#waiting[0])) {
+      this.#waiting.shift();
+    }
+  }
+
+  #spawn(): Slot | undefined {
+    if (this.#slots.length >= this.#size) return undefined;
+    const worker = new Worker(this.#url, this.#workerOptions);
+    const slot: Slot = { worker, ready: false, task: undefined };
+    worker.onmessage = (event) => this.#onMessage(slot, event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#crash(
+        slot,
+        new WorkerCrashedError(
+          this.#url,
+          event.message,
+          event.error == null ? undefined : { cause: event.error },
+        ),
+      );
+    };
+    worker.onmessageerror = () => {
+      this.#crash(
+        slot,
+        new WorkerCrashedError(this.#url, "a reply could not be deserialized"),
+      );
+    };
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #dispatch(slot: Slot, task: Task): void {
+    task.state = RUNNING;
+    task.slot = slot;
+    slot.task = task;
+    this.#running++;
+    try {
+      const message = this.#context === undefined
+        ? [task.id, task.input]
+        : [task.id, task.input, task.context];
+      if (task.transfer) {
+        slot.worker.postMessage(message, { transfer: task.transfer });
+      } else {
+        slot.worker.postMessage(message);
+      }
+    } catch (error) {
+      // Not cloneable (or a detached buffer): the worker never saw it.
+      this.#release(slot);
+      if (slot.ready) this.#idle.push(slot);
+      this.#settle(task, false, error);
+      this.#pump();
+      return;
+    }
+    if (slot.ready) this.#startTimer(task);
+  }
+
+  #startTimer(task: Task): void {
+    if (this.#timeoutMs === undefined) return;
+    const timer = new AbortController();
+    task.timer = timer;
+    this.#clock.sleep(this.#timeoutMs, timer.signal).then(() => {
+      if (task.state !== RUNNING || !task.slot) return;
+      this.#crash(
+        task.slot,
+        new WorkerTaskTimeoutError(this.#url, this.#timeoutMs!),
+      );
+    }, noop);
+  }
+
+  #onMessage(slot: Slot, data: unknown[]): void {
+    const task = slot.task;
+    switch (data[0]) {
+      case READY:
+        slot.ready = true;
+        if (task) {
+          this.#startTimer(task);
+        } else {
+          this.#idle.push(slot);
+          this.#pump();
+        }
+        return;
+      case OK:
+      case ERR:
+        if (!task || task.id !== data[1]) return;
+        this.#release(slot);
+        this.#idle.push(slot);
+        if (data[0] === OK) {
+          this.#settle(task, true, data[2]);
+        } else {
+          this.#settle(
+            task,
+            false,
+            new WorkerTaskError(data[2] as WorkerErrorData),
+          );
+        }
+        this.#pump();
+        return;
+      case CLOSING:
+        this.#crash(
+          slot,
+          new WorkerCrashedError(this.#url, "the worker closed itself"),
+        );
+        return;
+    }
+  }
+
+  /** Detaches a slot's task (the slot stays alive). */
+  #release(slot: Slot): void {
+    if (slot.task) {
+      slot.task.slot = undefined;
+      slot.task = undefined;
+      this.#running--;
+    }
+  }
+
+  /** Terminates a worker, fails its task with `error`, and refills. */
+  #crash(slot: Slot, error: unknown): void {
+    const i = this.#slots.indexOf(slot);
+    if (i < 0) return;
+    this.#slots.splice(i, 1);
+    const j = this.#idle.indexOf(slot);
+    if (j >= 0) this.#idle.splice(j, 1);
+    slot.worker.terminate();
+    const task = slot.task;
+    this.#release(slot);
+    if (task) this.#settle(task, false, error);
+    this.#pump();
+  }
+
+  #abort(task: Task): void {
+    const reason = task.signal!.reason;
+    switch (task.state) {
+      case WAITING:
+        this.#waiting.splice(this.#waiting.indexOf(task), 1);
+        this.#settle(task, false, reason);
+        return;
+      case QUEUED:
+        this.#queue.splice(this.#queue.indexOf(task), 1);
+        this.#settle(task, false, reason);
+        this.#pump();
+        return;
+      case RUNNING:
+        this.#crash(task.slot!, reason);
+        return;
+    }
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown): void {
+    if (task.state === DONE) return;
+    task.state = DONE;
+    if (task.onAbort) {
+      task.signal!.removeEventListener("abort", task.onAbort);
+    }
+    task.timer?.abort();
+    task.input = undefined;
+    task.context = undefined;
+    task.transfer = undefined;
+    if (ok) task.resolve(value);
+    else task.reject(value);
+  }
+}
+
+/**
+ * Whether this runtime can start workers with `deno: { permissions }`
+ * without exiting the process. Deno 2.9 requires the unstable
+ * `worker-options` feature for any `deno.permissions` value (even
+ * `"inherit"`) and exits with code 70 when it is off, yet exposes no way to
+ * ask whether it is on; so this answers `false` unless it can tell for sure,
+ * and pools in `"auto"` mode fall back to inheriting permissions.
+ *
+ * @example Usage
+ * ```ts
+ * import { workerPermissionsSupported } from "@trawl/trawl/concurrency";
+ *
+ * console.log(workerPermissionsSupported());
+ * ```
+ *
+ * @returns `true` only when worker permissions are known to be supported.
+ */
+export function workerPermissionsSupported(): boolean {
+  return false;
+}

@@ -1,0 +1,85 @@
+/**
+ * The record the crawler yields for every URL it accepted.
+ *
+ * @module
+ */
+
+/** Why a URL was accepted but not fetched, or fetched but not parsed. */
+export type SkipReason =
+  /** robots.txt disallows it (or robots.txt was unreachable: disallow-all). */
+  | "robots"
+  /** `maxPages` (or a per-host budget) was spent before its turn. */
+  | "budget"
+  /** The response is not `text/html` or `application/xhtml+xml`; body not read. */
+  | "content-type"
+  /** The decoded body passed `maxBodyBytes`; nothing was parsed. */
+  | "too-large"
+  /** A redirect left the crawl's scope (or matched `exclude`). */
+  | "out-of-scope"
+  /** The host's circuit breaker was open for longer than the crawl could wait. */
+  | "circuit-open"
+  /** The crawl was cancelled before this URL was fetched. */
+  | "cancelled";
+
+/** Where a result sits in the crawl's trace tree. */
+export interface TraceInfo {
+  /** One id for the whole crawl. */
+  traceId: string;
+  /** This request's span. */
+  spanId: string;
+  /** The span of the page that linked here (absent for seeds). */
+  parentSpanId?: string;
+}
+
+/** Milliseconds measured for one request. */
+export interface Timings {
+  /** When the fetch started, as epoch milliseconds. */
+  start: number;
+  /** Time to the response headers (first byte), ms. */
+  ttfb: number;
+  /** Total time including body and parse, ms. */
+  total: number;
+}
+
+/**
+ * One URL's outcome. Exactly one per URL the frontier accepted: a page
+ * (with `status`), an `error`, or a `skipped` reason.
+ */
+export interface CrawlResult {
+  /** The URL as discovered, in normal form. */
+  url: string;
+  /** The URL after redirects (equals `url` when there were none). */
+  finalUrl: string;
+  /** The final HTTP status, or `0` when no response was received. */
+  status: number;
+  /** The response's media type (lowercased, without parameters), if any. */
+  contentType?: string;
+  /** Link distance from the seeds (seeds are 0). */
+  depth: number;
+  /** The page that linked here (absent for seeds). */
+  referrer?: string;
+  /** The page's `<title>`, trimmed, if it had one. */
+  title?: string;
+  /** How many links the page had (before scope filtering). */
+  links: number;
+  /** The links themselves, with the `includeLinks` option. */
+  linkList?: string[];
+  /** The page's `rel=canonical`, resolved, if any. */
+  canonical?: string;
+  /** Meta robots (or `X-Robots-Tag`) said `noindex`. */
+  noindex?: boolean;
+  /** Meta robots (or `X-Robots-Tag`) said `nofollow`: no links were followed. */
+  nofollow?: boolean;
+  /** Decoded body bytes read. */
+  bytes: number;
+  /** How many times the request was tried (1 with no retries). */
+  attempts: number;
+  /** Request timings. */
+  timings: Timings;
+  /** Trace identifiers. */
+  trace: TraceInfo;
+  /** Set when the URL could not be fetched or parsed. */
+  error?: { name: string; message: string };
+  /** Set when the URL was deliberately not fetched or not parsed. */
+  skipped?: SkipReason;
+}

@@ -1,0 +1,34 @@
+/**
+ * Live counters of a crawl, read from `Crawler.stats`.
+ *
+ * @module
+ */
+import type { SkipReason } from "./crawl_result.ts";
+
+/** A snapshot of a crawl's progress. */
+export interface CrawlStats {
+  /** URLs accepted by the frontier (each ends as exactly one result). */
+  accepted: number;
+  /** Results yielded so far. */
+  done: number;
+  /** Accepted URLs waiting to be fetched. */
+  queued: number;
+  /** Requests in flight. */
+  inFlight: number;
+  /** Results with an HTTP response, by status class (`"2xx"`, `"4xx"`, ...). */
+  byStatusClass: Record<string, number>;
+  /** Results with an `error`. */
+  errors: number;
+  /** Results with a `skipped` reason, by reason. */
+  skipped: Partial<Record<SkipReason, number>>;
+  /** Decoded body bytes read. */
+  bytes: number;
+  /** Retries made. */
+  retries: number;
+  /** `Sitemap:` URLs found in robots.txt files. */
+  sitemaps: string[];
+  /** When the crawl started (epoch ms). */
+  startedAt: number;
+  /** Milliseconds since the start (frozen when the crawl ends). */
+  elapsedMs: number;
+}

@@ -1,0 +1,646 @@
+/**
+ * The crawler: a task tree of per-host pumps and fetchers around a
+ * {@linkcode Frontier}, parsing in a worker pool, yielding results first
+ * done, first out.
+ *
+ * @module
+ */
+import { systemClock } from "./concurrency/clock.ts";
+import { BoundedQueue } from "./concurrency/bounded_queue.ts";
+import { QueueClosedError } from "./concurrency/queue_closed_error.ts";
+import { TaskGroup } from "./concurrency/task_group.ts";
+import { WorkerPool } from "./concurrency/worker_pool.ts";
+import { KeyedCircuitBreaker } from "./concurrency/keyed_circuit_breaker.ts";
+import type { CrawlOptions } from "./crawl_options.ts";
+import type { CrawlResult, SkipReason } from "./crawl_result.ts";
+import type { CrawlStats } from "./crawl_stats.ts";
+import { type FetcherConfig, fetchUrl } from "./fetcher.ts";
+import { Frontier, type ReadyEntry } from "./frontier.ts";
+import { LOG_LEVELS, type LogLevel, type LogRecord } from "./log.ts";
+import { normalizeUrl } from "./normalize_url.ts";
+import {
+  type ParsedPage,
+  parseHtml,
+  type ParseInput,
+} from "./parse/parse_html.ts";
+import { RobotsCache } from "./robots_cache.ts";
+import { ScopeFilter } from "./scope.ts";
+import { newId, type Trace, traceVar } from "./trace.ts";
+
+/** The default `User-Agent`. */
+export const DEFAULT_USER_AGENT = "trawl/0.1 (+https://jsr.io/@trawl/trawl)";
+/** Sitemap URLs kept in the stats at most. */
+const MAX_SITEMAPS = 1000;
+
+type Resolved =
+  & Required<
+    Omit<
+      CrawlOptions,
+      "signal" | "onLog" | "include" | "exclude" | "headers" | "circuitBreaker"
+    >
+  >
+  & {
+    signal?: AbortSignal;
+    onLog?: CrawlOptions["onLog"];
+    headers: Record<string, string>;
+    perHost: { concurrency: number; rate: number };
+    backoff: { baseMs: number; maxMs: number };
+    circuitBreaker:
+      | { failureThreshold: number; windowMs: number; cooldownMs: number }
+      | false;
+  };
+
+/**
+ * A crawl of the web from a set of seed URLs.
+ *
+ * `run()` returns the results as an async iterator in completion order.
+ * Breaking out of the `for await`, aborting `signal`, or disposing the
+ * crawler stops everything it started: requests are aborted, parser workers
+ * terminated, and no task outlives the crawl.
+ *
+ * @example Crawl a site and read live stats
+ * ```ts ignore
+ * import { Crawler } from "@trawl/trawl";
+ *
+ * await using crawler = new Crawler(["https://example.com/"], { maxPages: 100 });
+ * for await (const result of crawler.run()) {
+ *   console.log(result.status, result.url, crawler.stats.queued);
+ * }
+ * ```
+ */
+export class Crawler {
+  readonly #seeds: string[];
+  readonly #opts: Resolved;
+  readonly #scope: ScopeFilter;
+  readonly #stats: CrawlStats;
+  readonly #traceId = newId(16);
+  #started = false;
+  #frontier?: Frontier;
+  #iterator?: AsyncGenerator<CrawlResult, void, undefined>;
+
+  /**
+   * Validates the seeds and options (throwing `TypeError`/`RangeError` on bad
+   * input); nothing starts until `run()`.
+   *
+   * @param seeds Absolute http(s) URLs to start from.
+   * @param options How to crawl.
+   */
+  constructor(seeds: Iterable<string>, options: CrawlOptions = {}) {
+    this.#opts = resolveOptions(options);
+    this.#seeds = [];
+    for (const seed of seeds) {
+      const url = normalizeUrl(String(seed));
+      if (url === undefined) {
+        throw new TypeError(
+          `Cannot crawl as seed '${seed}' is not an absolute http(s) URL`,
+        );
+      }
+      if (!this.#seeds.includes(url)) this.#seeds.push(url);
+    }
+    this.#scope = new ScopeFilter(this.#seeds, {
+      scope: this.#opts.scope,
+      include: options.include,
+      exclude: options.exclude,
+    });
+    this.#stats = {
+      accepted: 0,
+      done: 0,
+      queued: 0,
+      inFlight: 0,
+      byStatusClass: {},
+      errors: 0,
+      skipped: {},
+      bytes: 0,
+      retries: 0,
+      sitemaps: [],
+      startedAt: Date.now(),
+      elapsedMs: 0,
+    };
+  }
+
+  /** A live snapshot of the crawl's counters. */
+  get stats(): CrawlStats {
+    const s = this.#stats;
+    if (this.#frontier) s.queued = this.#frontier.queued;
+    if (this.#started && !this.#finished) {
+      s.elapsedMs = Date.now() - s.startedAt;
+    }
+    return s;
+  }
+
+  #finished = false;
+
+  /**
+   * Starts the crawl and returns its results, first done, first out. Call it
+   * once.
+   *
+   * @returns An async iterator of results.
+   */
+  run(): AsyncIterableIterator<CrawlResult> {
+    if (this.#started) {
+      throw new Error("Cannot run a Crawler twice: create a new one");
+    }
+    this.#started = true;
+    this.#iterator = this.#run();
+    return this.#iterator;
+  }
+
+  /** Stops the crawl (if running) and waits until nothing of it is left. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#iterator?.return();
+  }
+
+  async *#run(): AsyncGenerator<CrawlResult, void, undefined> {
+    const o = this.#opts;
+    this.#stats.startedAt = Date.now();
+    const group = new TaskGroup({ signal: o.signal });
+    const results = new BoundedQueue<CrawlResult>(
+      Math.max(16, o.concurrency * 2),
+    );
+    const pool = o.workers > 0
+      ? new WorkerPool<ParseInput, ParsedPage>(
+        new URL("./parse/parse_worker.ts", import.meta.url),
+        { size: o.workers, maxQueue: o.workers * 4, context: traceVar },
+      )
+      : undefined;
+    const frontier = new Frontier({
+      perHostConcurrency: o.perHost.concurrency,
+      perHostRate: o.perHost.rate,
+      maxAccepted: o.maxPages,
+      readySize: o.concurrency,
+      clock: o.clock,
+      spawn: (fn) => void group.spawn(fn),
+    });
+    this.#frontier = frontier;
+    const robots = o.respectRobots
+      ? new RobotsCache({
+        userAgent: o.userAgent,
+        fetch: o.fetch,
+        clock: o.clock,
+        timeoutMs: o.timeoutMs,
+        idleTimeoutMs: o.idleTimeoutMs,
+        onLog: (r: LogRecord) => this.#emit(r),
+      })
+      : undefined;
+    const delayApplied = new Set<string>();
+    const breaker = o.circuitBreaker
+      ? new KeyedCircuitBreaker<string>({ ...o.circuitBreaker, clock: o.clock })
+      : undefined;
+    const fetcher: FetcherConfig = {
+      fetch: o.fetch,
+      clock: o.clock,
+      userAgent: o.userAgent,
+      headers: o.headers,
+      trustedOrigins: new Set(this.#seeds.map((s) => new URL(s).origin)),
+      timeoutMs: o.timeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      maxRedirects: o.maxRedirects,
+      maxBodyBytes: o.maxBodyBytes,
+      retries: o.retries,
+      backoff: o.backoff,
+      breaker,
+      checkHop: async (url, signal) => {
+        if (!this.#scope.allows(url)) return "out-of-scope";
+        if (robots && !(await robots.get(url, { signal })).isAllowed(url)) {
+          return "robots";
+        }
+        return undefined;
+      },
+      onThrottle: (host, ms, status) => {
+        frontier.pauseHost(host, o.clock.now() + ms);
+        this.#log("warn", `host asked to slow down (HTTP ${status})`, {
+          host,
+          waitMs: Math.round(ms),
+        });
+      },
+      onRetry: (url, attempt, delayMs, why) => {
+        this.#stats.retries++;
+        const trace = traceVar.get();
+        if (trace) trace.attempt = attempt + 1;
+        this.#log("info", `retrying after ${why}`, {
+          url,
+          attempt,
+          delayMs: Math.round(delayMs),
+        });
+      },
+    };
+
+    let outstanding = 0;
+    const accept = (
+      url: string,
+      host: string,
+      depth: number,
+      referrer?: string,
+      parentSpanId?: string,
+    ) => {
+      if (frontier.add({ url, host, depth, referrer, parentSpanId })) {
+        outstanding++;
+        this.#stats.accepted++;
+      }
+    };
+    const settle = async (result: CrawlResult, signal: AbortSignal) => {
+      this.#count(result);
+      await results.put(result, { signal });
+      if (--outstanding === 0) frontier.close();
+    };
+
+    const processEntry = async (
+      entry: ReadyEntry,
+      signal: AbortSignal,
+    ): Promise<CrawlResult> => {
+      const trace: Trace = {
+        traceId: this.#traceId,
+        spanId: newId(),
+        parentSpanId: entry.parentSpanId,
+        url: entry.url,
+        depth: entry.depth,
+        attempt: 1,
+      };
+      return await traceVar.run(trace, async () => {
+        const startEpoch = Date.now();
+        const t0 = o.clock.now();
+        const result: CrawlResult = {
+          url: entry.url,
+          finalUrl: entry.url,
+          status: 0,
+          depth: entry.depth,
+          referrer: entry.referrer,
+          links: 0,
+          bytes: 0,
+          attempts: 0,
+          timings: { start: startEpoch, ttfb: 0, total: 0 },
+          trace: {
+            traceId: trace.traceId,
+            spanId: trace.spanId,
+            parentSpanId: trace.parentSpanId,
+          },
+        };
+        const done = (skipped?: SkipReason) => {
+          if (skipped) result.skipped = skipped;
+          result.timings.total = o.clock.now() - t0;
+          if (result.referrer === undefined) delete result.referrer;
+          if (result.trace.parentSpanId === undefined) {
+            delete result.trace.parentSpanId;
+          }
+          return result;
+        };
+        if (robots) {
+          const policy = await robots.get(entry.url, { signal });
+          this.#noteRobots(policy, entry.host, delayApplied, frontier);
+          if (!policy.isAllowed(entry.url)) return done("robots");
+        }
+        this.#stats.inFlight++;
+        let out;
+        try {
+          out = await fetchUrl(entry.url, fetcher, signal);
+        } finally {
+          this.#stats.inFlight--;
+        }
+        result.status = out.status;
+        result.finalUrl = out.finalUrl;
+        if (out.contentType) result.contentType = out.contentType;
+        result.bytes = out.bytes;
+        result.attempts = out.attempts;
+        result.timings.ttfb = out.ttfb;
+        if (out.error) {
+          result.error = { name: out.error.name, message: out.error.message };
+          this.#log("warn", out.error.message, { error: out.error.name });
+        }
+        if (out.skipped || out.error || !out.body) return done(out.skipped);
+        const body = out.body;
+        const buffer =
+          body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
+            ? body.buffer as ArrayBuffer
+            : body.slice().buffer as ArrayBuffer;
+        const input: ParseInput = {
+          body: buffer,
+          url: out.finalUrl,
+          contentType: out.contentTypeHeader,
+        };
+        let page: ParsedPage;
+        try {
+          page = pool
+            ? await pool.run(input, { transfer: [buffer], signal })
+            : parseHtml(new Uint8Array(buffer), input);
+        } catch (err) {
+          if (signal.aborted) throw signal.reason;
+          const e = err instanceof Error ? err : new Error(String(err));
+          result.error = { name: e.name, message: e.message };
+          this.#log("error", `parse failed: ${e.message}`, { error: e.name });
+          return done();
+        }
+        if (page.title !== undefined) result.title = page.title;
+        if (page.canonical !== undefined) result.canonical = page.canonical;
+        const tag = (out.robotsTag ?? "").toLowerCase();
+        const noindex = page.robots.noindex || /\b(noindex|none)\b/.test(tag);
+        const nofollow = page.robots.nofollow ||
+          /\b(nofollow|none)\b/.test(tag);
+        if (noindex) result.noindex = true;
+        if (nofollow) result.nofollow = true;
+        result.links = page.links.length;
+        if (o.includeLinks) result.linkList = page.links.map((l) => l.url);
+        if (!nofollow && entry.depth < o.maxDepth) {
+          for (const link of page.links) {
+            if (link.nofollow || frontier.has(link.url)) continue;
+            const u = new URL(link.url);
+            if (this.#scope.allows(u)) {
+              accept(
+                link.url,
+                u.host,
+                entry.depth + 1,
+                entry.url,
+                trace.spanId,
+              );
+            }
+          }
+        }
+        return done();
+      });
+    };
+
+    const fetchLoop = async (signal: AbortSignal) => {
+      for (;;) {
+        let entry: ReadyEntry;
+        try {
+          entry = await frontier.ready.get({ signal });
+        } catch (err) {
+          if (err instanceof QueueClosedError) return;
+          throw err;
+        }
+        let result: CrawlResult;
+        try {
+          result = await processEntry(entry, signal);
+        } finally {
+          entry.permit.release();
+        }
+        await settle(result, signal);
+      }
+    };
+
+    let failure: unknown;
+    let failed = false;
+    // The fetch loops live until the frontier closes, so the group stays open
+    // (and can take pumps) until the last result is settled.
+    for (let i = 0; i < o.concurrency; i++) void group.spawn(fetchLoop);
+    const watcher = group.wait().then(
+      () => results.close(),
+      (err) => {
+        failed = true;
+        failure = err;
+        results.close();
+      },
+    );
+    try {
+      for (const seed of this.#seeds) {
+        const u = new URL(seed);
+        accept(seed, u.host, 0);
+      }
+      if (outstanding === 0) frontier.close();
+      this.#log("info", `crawl started with ${this.#seeds.length} seed(s)`);
+      for await (const result of results) yield result;
+    } finally {
+      group.cancel();
+      await watcher;
+      await pool?.close();
+      this.#finished = true;
+      this.#stats.elapsedMs = Date.now() - this.#stats.startedAt;
+      this.#stats.queued = 0;
+    }
+    if (failed) throw failure;
+  }
+
+  #noteRobots(
+    policy: { crawlDelay(): number | undefined; sitemaps: string[] },
+    host: string,
+    applied: Set<string>,
+    frontier: Frontier,
+  ): void {
+    if (applied.has(host)) return;
+    applied.add(host);
+    if (applied.size > 100_000) applied.clear();
+    for (const s of policy.sitemaps) {
+      if (this.#stats.sitemaps.length >= MAX_SITEMAPS) break;
+      if (!this.#stats.sitemaps.includes(s)) this.#stats.sitemaps.push(s);
+    }
+    let delay = policy.crawlDelay();
+    if (delay === undefined || delay <= 0) return;
+    if (delay > this.#opts.maxCrawlDelay) {
+      this.#log(
+        "warn",
+        `Crawl-delay ${delay}s capped at ${this.#opts.maxCrawlDelay}s`,
+        { host },
+      );
+      delay = this.#opts.maxCrawlDelay;
+    }
+    frontier.limitHost(host, 1 / delay);
+  }
+
+  #count(result: CrawlResult): void {
+    const s = this.#stats;
+    s.done++;
+    s.bytes += result.bytes;
+    if (result.status > 0) {
+      const cls = `${Math.floor(result.status / 100)}xx`;
+      s.byStatusClass[cls] = (s.byStatusClass[cls] ?? 0) + 1;
+    }
+    if (result.error) s.errors++;
+    if (result.skipped) {
+      s.skipped[result.skipped] = (s.skipped[result.skipped] ?? 0) + 1;
+    }
+  }
+
+  #log(
+    level: LogLevel,
+    message: string,
+    fields: Record<string, unknown> = {},
+  ): void {
+    if (
+      !this.#opts.onLog || LOG_LEVELS[level] < LOG_LEVELS[this.#opts.logLevel]
+    ) return;
+    const trace = traceVar.get();
+    this.#emit({
+      level,
+      message,
+      time: Date.now(),
+      ...(trace
+        ? { traceId: trace.traceId, spanId: trace.spanId, url: trace.url }
+        : {}),
+      ...fields,
+    });
+  }
+
+  #emit(record: LogRecord): void {
+    if (
+      !this.#opts.onLog ||
+      LOG_LEVELS[record.level] < LOG_LEVELS[this.#opts.logLevel]
+    ) return;
+    if (record.traceId === undefined) {
+      const trace = traceVar.get();
+      if (trace) {
+        record.traceId = trace.traceId;
+        record.spanId = trace.spanId;
+        record.url ??= trace.url;
+      }
+    }
+    try {
+      this.#opts.onLog(record);
+    } catch {
+      // A failing log handler must not break the crawl.
+    }
+  }
+}
+
+/**
+ * Crawls from `seeds` and yields one result per accepted URL, first done,
+ * first out. Shorthand for `new Crawler(seeds, options).run()`.
+ *
+ * @example Crawl at most 500 pages
+ * ```ts ignore
+ * import { crawl } from "@trawl/trawl";
+ *
+ * for await (const r of crawl(["https://example.com/"], { maxPages: 500 })) {
+ *   console.log(r.url, r.status, r.title);
+ * }
+ * ```
+ *
+ * @param seeds Absolute http(s) URLs to start from.
+ * @param options How to crawl.
+ * @returns The results, as an async iterator.
+ */
+export function crawl(
+  seeds: Iterable<string>,
+  options: CrawlOptions = {},
+): AsyncIterableIterator<CrawlResult> {
+  return new Crawler(seeds, options).run();
+}
+
+function positiveInt(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot crawl as '${name}' must be a positive integer: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function nonNegativeInt(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot crawl as '${name}' must be a non-negative integer: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function limit(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (value === Infinity) return value;
+  return positiveInt(name, value, fallback);
+}
+
+function positiveNumber(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot crawl as '${name}' must be a positive number: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function resolveOptions(options: CrawlOptions): Resolved {
+  const scope = options.scope ?? "host";
+  if (!["host", "domain", "origin", "any"].includes(scope)) {
+    throw new TypeError(
+      `Cannot crawl as 'scope' must be "host", "domain", "origin" or "any": current value is ${scope}`,
+    );
+  }
+  const logLevel = options.logLevel ?? "info";
+  if (!(logLevel in LOG_LEVELS)) {
+    throw new TypeError(
+      `Cannot crawl as 'logLevel' must be "debug", "info", "warn" or "error": current value is ${logLevel}`,
+    );
+  }
+  const cores = (globalThis.navigator?.hardwareConcurrency ?? 2) | 0;
+  const maxDepth =
+    options.maxDepth === undefined || options.maxDepth === Infinity
+      ? Infinity
+      : nonNegativeInt("maxDepth", options.maxDepth, Infinity);
+  return {
+    concurrency: positiveInt("concurrency", options.concurrency, 16),
+    perHost: {
+      concurrency: positiveInt(
+        "perHost.concurrency",
+        options.perHost?.concurrency,
+        2,
+      ),
+      rate: positiveNumber("perHost.rate", options.perHost?.rate, Infinity),
+    },
+    maxPages: limit("maxPages", options.maxPages, Infinity),
+    maxDepth,
+    scope,
+    respectRobots: options.respectRobots ?? true,
+    userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+    timeoutMs: positiveNumber("timeoutMs", options.timeoutMs, 30_000),
+    idleTimeoutMs: positiveNumber(
+      "idleTimeoutMs",
+      options.idleTimeoutMs,
+      10_000,
+    ),
+    retries: nonNegativeInt("retries", options.retries, 2),
+    backoff: {
+      baseMs: positiveNumber("backoff.baseMs", options.backoff?.baseMs, 500),
+      maxMs: positiveNumber("backoff.maxMs", options.backoff?.maxMs, 60_000),
+    },
+    maxRedirects: nonNegativeInt("maxRedirects", options.maxRedirects, 10),
+    maxBodyBytes: positiveInt(
+      "maxBodyBytes",
+      options.maxBodyBytes,
+      10 * 1024 * 1024,
+    ),
+    workers: nonNegativeInt("workers", options.workers, Math.max(1, cores - 1)),
+    headers: { ...options.headers },
+    includeLinks: options.includeLinks ?? false,
+    circuitBreaker: options.circuitBreaker === false ? false : {
+      failureThreshold: positiveInt(
+        "circuitBreaker.failureThreshold",
+        options.circuitBreaker?.failureThreshold,
+        10,
+      ),
+      windowMs: positiveNumber(
+        "circuitBreaker.windowMs",
+        options.circuitBreaker?.windowMs,
+        10_000,
+      ),
+      cooldownMs: positiveNumber(
+        "circuitBreaker.cooldownMs",
+        options.circuitBreaker?.cooldownMs,
+        5_000,
+      ),
+    },
+    maxCrawlDelay: positiveNumber("maxCrawlDelay", options.maxCrawlDelay, 30),
+    signal: options.signal,
+    onLog: options.onLog,
+    logLevel,
+    clock: options.clock ?? systemClock,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+  };
+}

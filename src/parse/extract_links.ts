@@ -1,0 +1,377 @@
+/**
+ * Link and metadata extraction from HTML with htmlparser2's streaming
+ * tokenizer (no DOM is built).
+ *
+ * @module
+ */
+import { Parser } from "htmlparser2";
+import { normalizeUrl } from "../normalize_url.ts";
+
+/** One link found on a page. */
+export interface ExtractedLink {
+  /** The absolute URL in normal form (see `normalizeUrl`). */
+  url: string;
+  /** Every occurrence of the link had `rel` containing `nofollow`. */
+  nofollow: boolean;
+  /**
+   * The `rel` attribute (lowercased, whitespace collapsed) of the occurrence
+   * kept, if it had a non-empty one.
+   */
+  rel?: string;
+}
+
+/** What a page's meta robots tags say. */
+export interface RobotsDirectives {
+  /** `noindex` (or `none`): do not index this page. */
+  noindex: boolean;
+  /** `nofollow` (or `none`): do not follow this page's links. */
+  nofollow: boolean;
+}
+
+/** Everything {@linkcode extractLinks} takes from a page. */
+export interface ExtractedPage {
+  /** The `a` and `area` links, deduplicated, in document order. */
+  links: ExtractedLink[];
+  /** The first `<title>`'s text: whitespace collapsed, trimmed, capped. */
+  title?: string;
+  /** The first `<base href>`, resolved and normalized, if valid. */
+  base?: string;
+  /** The first `<link rel="canonical">`, resolved and normalized. */
+  canonical?: string;
+  /** Meta robots directives (all matching tags combined). */
+  robots: RobotsDirectives;
+  /** The first `<meta http-equiv="refresh">` target, resolved, if any. */
+  refresh?: string;
+  /** How many link hrefs did not normalize (`mailto:`, `javascript:`...). */
+  invalid: number;
+  /** How many distinct valid links were dropped past `maxLinks`. */
+  truncated: number;
+}
+
+/** Options for {@linkcode extractLinks}. */
+export interface ExtractLinksOptions {
+  /**
+   * The most links to return per page; the rest are counted in
+   * `truncated`. A non-negative integer, or `Infinity`.
+   *
+   * @default {10000}
+   */
+  maxLinks?: number;
+  /**
+   * The crawler's own robots name (e.g. `"trawl"`): a
+   * `<meta name="trawl" content="...">` applies like `<meta name="robots">`.
+   * Matched case-insensitively.
+   *
+   * @default {undefined}
+   */
+  botName?: string;
+}
+
+/**
+ * The default of {@linkcode ExtractLinksOptions.maxLinks}.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_MAX_LINKS, extractLinks } from "@trawl/trawl";
+ *
+ * const html = "<a href=/x>x</a>".repeat(3);
+ * const page = extractLinks(html, "https://example.com/");
+ * console.log(page.links.length <= DEFAULT_MAX_LINKS); // true
+ * ```
+ */
+export const DEFAULT_MAX_LINKS = 10_000;
+
+/**
+ * The longest `<title>` {@linkcode extractLinks} keeps, in UTF-16 code
+ * units; a longer one is cut (never inside a surrogate pair).
+ *
+ * @example Usage
+ * ```ts
+ * import { extractLinks, MAX_TITLE_LENGTH } from "@trawl/trawl";
+ *
+ * const html = `<title>${"spam ".repeat(1000)}</title>`;
+ * const { title } = extractLinks(html, "https://example.com/");
+ * console.log(title!.length <= MAX_TITLE_LENGTH); // true
+ * ```
+ */
+export const MAX_TITLE_LENGTH = 1024;
+
+const PARSER_OPTIONS = {
+  decodeEntities: true,
+  lowerCaseTags: true,
+  lowerCaseAttributeNames: true,
+} as const;
+const ASCII_WHITESPACE = /[\t\n\f\r ]+/;
+const ASCII_WHITESPACE_RUNS = /[\t\n\f\r ]+/g;
+const REFRESH =
+  /^[\t\n\f\r ]*[0-9.]*[\t\n\f\r ]*[;,]?[\t\n\f\r ]*(?:url[\t\n\f\r ]*=[\t\n\f\r ]*)?(["']?)([\s\S]*)$/i;
+
+/** The rel attribute's tokens, lowercased, as one space-separated string. */
+function normalizeRel(rel: string): string {
+  return rel.trim().toLowerCase().replace(ASCII_WHITESPACE_RUNS, " ");
+}
+
+function hasToken(rel: string, token: string): boolean {
+  return rel === token || rel.split(ASCII_WHITESPACE).includes(token);
+}
+
+/** The URL part of a meta refresh `content`, or `undefined`. */
+function refreshTarget(content: string): string | undefined {
+  const match = REFRESH.exec(content);
+  if (match === null) return undefined;
+  let target = match[2];
+  if (match[1] !== "") {
+    const end = target.indexOf(match[1]);
+    if (end !== -1) target = target.slice(0, end);
+  }
+  target = target.trim();
+  return target === "" ? undefined : target;
+}
+
+function collapseTitle(text: string): string | undefined {
+  let title = text.replace(ASCII_WHITESPACE_RUNS, " ").trim();
+  if (title.length > MAX_TITLE_LENGTH) {
+    title = title.slice(0, MAX_TITLE_LENGTH);
+    const last = title.charCodeAt(title.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) title = title.slice(0, -1);
+    title = title.trimEnd();
+  }
+  return title === "" ? undefined : title;
+}
+
+/**
+ * Extracts the links and metadata of an HTML page with htmlparser2's
+ * streaming parser. Never throws on any `html`.
+ *
+ * - Links are the `href`s of `<a>` and `<area>`, resolved against the
+ *   first `<base href>` (wherever it appears: it applies to the whole
+ *   document), else `baseUrl`, and normalized with `normalizeUrl`. Hrefs
+ *   that do not normalize (`mailto:`, `javascript:`, garbage) are dropped
+ *   and counted in `invalid`.
+ * - Duplicates are merged: the first occurrence keeps its position, and a
+ *   link is `nofollow` only if every occurrence has `rel` with the
+ *   `nofollow` token (case-insensitive); otherwise the first followed
+ *   occurrence's `rel` is kept.
+ * - Past `maxLinks` distinct links, the rest are counted in `truncated`.
+ * - The contents of `<script>`, `<style>`, comments and `<template>` yield
+ *   nothing. A `<title>` inside `<svg>` or `<math>` is not the page title.
+ * - `<meta name="robots">` (and `<meta name={botName}>`) directives
+ *   `noindex`, `nofollow` and `none` (both) set `robots`. They are reported,
+ *   not applied: links keep their own `nofollow`.
+ *
+ * @example Usage
+ * ```ts
+ * import { extractLinks } from "@trawl/trawl";
+ * import assert from "node:assert/strict";
+ *
+ * const page = extractLinks(
+ *   `<title>Home &amp; away</title>
+ *    <a href="/a#top">A</a> <a href="b" rel="NoFollow">B</a>
+ *    <a href="mailto:me@example.com">mail</a>`,
+ *   "https://example.com/dir/",
+ * );
+ * assert.equal(page.title, "Home & away");
+ * assert.deepEqual(page.links, [
+ *   { url: "https://example.com/a", nofollow: false },
+ *   { url: "https://example.com/dir/b", nofollow: true, rel: "nofollow" },
+ * ]);
+ * assert.equal(page.invalid, 1);
+ * ```
+ *
+ * @param html The page's text.
+ * @param baseUrl The page's URL (after redirects).
+ * @param options The link cap and the crawler's robots name.
+ * @returns The links and metadata.
+ * @throws {RangeError} If `maxLinks` is not a non-negative integer or
+ *   `Infinity`.
+ */
+export function extractLinks(
+  html: string,
+  baseUrl: string,
+  options: ExtractLinksOptions = {},
+): ExtractedPage {
+  const maxLinks = options.maxLinks ?? DEFAULT_MAX_LINKS;
+  if (
+    typeof maxLinks !== "number" ||
+    !(maxLinks === Infinity || (Number.isInteger(maxLinks) && maxLinks >= 0))
+  ) {
+    throw new RangeError(
+      `Cannot extract links as 'maxLinks' must be a non-negative integer: current value is ${maxLinks}`,
+    );
+  }
+  const botName = typeof options.botName === "string"
+    ? options.botName.trim().toLowerCase()
+    : "";
+
+  const hrefs: string[] = [];
+  const rels: (string | undefined)[] = [];
+  let baseHref: string | undefined;
+  let canonicalHref: string | undefined;
+  let refreshHref: string | undefined;
+  let noindex = false;
+  let nofollow = false;
+  let titleParts: string[] | undefined;
+  let titleChars = 0;
+  let titleDone = false;
+  let inTitle = false;
+  let templateDepth = 0;
+  let foreignDepth = 0;
+
+  const parser = new Parser({
+    onopentag(name, attribs) {
+      if (name === "template") {
+        templateDepth++;
+        return;
+      }
+      if (templateDepth > 0) return;
+      switch (name) {
+        case "a":
+        case "area": {
+          const href = attribs.href;
+          if (href !== undefined) {
+            hrefs.push(href);
+            const rel = attribs.rel;
+            rels.push(rel === undefined ? undefined : normalizeRel(rel));
+          }
+          break;
+        }
+        case "base":
+          if (baseHref === undefined && attribs.href !== undefined) {
+            baseHref = attribs.href;
+          }
+          break;
+        case "link":
+          if (
+            canonicalHref === undefined && attribs.href !== undefined &&
+            attribs.rel !== undefined &&
+            hasToken(normalizeRel(attribs.rel), "canonical")
+          ) {
+            canonicalHref = attribs.href;
+          }
+          break;
+        case "meta":
+          onMeta(attribs);
+          break;
+        case "title":
+          if (!titleDone && foreignDepth === 0) {
+            inTitle = true;
+            titleParts = [];
+          }
+          break;
+        case "svg":
+        case "math":
+          foreignDepth++;
+          break;
+      }
+    },
+    ontext(text) {
+      if (inTitle && titleChars <= MAX_TITLE_LENGTH * 4) {
+        titleParts!.push(text);
+        titleChars += text.length;
+      }
+    },
+    onclosetag(name) {
+      if (name === "template") {
+        if (templateDepth > 0) templateDepth--;
+      } else if (templateDepth > 0) {
+        return;
+      } else if (name === "title") {
+        if (inTitle) {
+          inTitle = false;
+          titleDone = true;
+        }
+      } else if (name === "svg" || name === "math") {
+        if (foreignDepth > 0) foreignDepth--;
+      }
+    },
+  }, PARSER_OPTIONS);
+
+  function onMeta(attribs: Record<string, string>): void {
+    const content = attribs.content;
+    if (content === undefined) return;
+    const name = attribs.name?.trim().toLowerCase();
+    if (
+      name !== undefined &&
+      (name === "robots" || (botName !== "" && name === botName))
+    ) {
+      for (const raw of content.toLowerCase().split(",")) {
+        const directive = raw.trim();
+        if (directive === "noindex") noindex = true;
+        else if (directive === "nofollow") nofollow = true;
+        else if (directive === "none") noindex = nofollow = true;
+      }
+    } else if (
+      refreshHref === undefined &&
+      attribs["http-equiv"]?.trim().toLowerCase() === "refresh"
+    ) {
+      refreshHref = refreshTarget(content);
+    }
+  }
+
+  try {
+    parser.end(html);
+  } catch {
+    // htmlparser2 is forgiving; keep whatever was collected if it is not.
+  }
+
+  const page: ExtractedPage = {
+    links: [],
+    robots: { noindex, nofollow },
+    invalid: 0,
+    truncated: 0,
+  };
+  if (titleParts !== undefined) {
+    const title = collapseTitle(titleParts.join(""));
+    if (title !== undefined) page.title = title;
+  }
+  // An unparsable page URL leaves only absolute links resolvable.
+  let base: string | undefined = typeof baseUrl === "string" &&
+      URL.canParse(baseUrl)
+    ? baseUrl
+    : undefined;
+  if (baseHref !== undefined) {
+    const resolved = normalizeUrl(baseHref, base);
+    if (resolved !== undefined) base = page.base = resolved;
+  }
+  if (canonicalHref !== undefined) {
+    const canonical = normalizeUrl(canonicalHref, base);
+    if (canonical !== undefined) page.canonical = canonical;
+  }
+  if (refreshHref !== undefined) {
+    const refresh = normalizeUrl(refreshHref, base);
+    if (refresh !== undefined) page.refresh = refresh;
+  }
+
+  const links = page.links;
+  const byUrl = new Map<string, ExtractedLink | null>();
+  let invalid = 0;
+  let truncated = 0;
+  for (let i = 0; i < hrefs.length; i++) {
+    const url = normalizeUrl(hrefs[i], base);
+    if (url === undefined) {
+      invalid++;
+      continue;
+    }
+    const rel = rels[i];
+    const linkNofollow = rel !== undefined && hasToken(rel, "nofollow");
+    const seen = byUrl.get(url);
+    if (seen === undefined) {
+      if (links.length < maxLinks) {
+        const link: ExtractedLink = { url, nofollow: linkNofollow };
+        if (rel) link.rel = rel;
+        links.push(link);
+        byUrl.set(url, link);
+      } else {
+        truncated++;
+        byUrl.set(url, null); // counted once
+      }
+    } else if (seen !== null && seen.nofollow && !linkNofollow) {
+      seen.nofollow = false;
+      if (rel) seen.rel = rel;
+      else delete seen.rel;
+    }
+  }
+  page.invalid = invalid;
+  page.truncated = truncated;
+  return page;
+}

@@ -1,0 +1,135 @@
+/**
+ * The whole parse step of a fetched page: decode the bytes, then extract
+ * links and metadata. Runs inline or in a parse worker.
+ *
+ * @module
+ */
+import { decodeHtml } from "./charset.ts";
+import {
+  type ExtractedLink,
+  extractLinks,
+  type RobotsDirectives,
+} from "./extract_links.ts";
+
+/** The message a parse worker receives: a page body and how to read it. */
+export interface ParseInput {
+  /** The body bytes (transferred to the worker). */
+  body: ArrayBuffer;
+  /** The page's URL (after redirects), the base for relative links. */
+  url: string;
+  /** The response's `Content-Type` header, if any. */
+  contentType?: string | null;
+  /**
+   * The most links to return.
+   *
+   * @default {10000}
+   */
+  maxLinks?: number;
+  /**
+   * The crawler's own robots meta name (e.g. `"trawl"`).
+   *
+   * @default {undefined}
+   */
+  botName?: string;
+}
+
+/** Options for {@linkcode parseHtml}. */
+export interface ParseHtmlOptions {
+  /** The page's URL (after redirects), the base for relative links. */
+  url: string;
+  /**
+   * The response's `Content-Type` header, for its `charset`.
+   *
+   * @default {undefined}
+   */
+  contentType?: string | null;
+  /**
+   * The most links to return; the rest are counted in `truncated`.
+   *
+   * @default {10000}
+   */
+  maxLinks?: number;
+  /**
+   * The crawler's own robots meta name (e.g. `"trawl"`), honored like
+   * `<meta name="robots">`.
+   *
+   * @default {undefined}
+   */
+  botName?: string;
+}
+
+/**
+ * A parsed page. A plain object of strings, numbers, booleans and arrays,
+ * so it can be structured-cloned back from a worker. Absent values are
+ * omitted, not `undefined`.
+ */
+export interface ParsedPage {
+  /** The encoding the body was decoded with. */
+  charset: string;
+  /** The first `<title>`'s text, whitespace collapsed and trimmed. */
+  title?: string;
+  /** The page's links, normalized, deduplicated, in document order. */
+  links: ExtractedLink[];
+  /** The first `<base href>`, resolved, if valid. */
+  base?: string;
+  /** The `<link rel="canonical">` target, resolved, if any. */
+  canonical?: string;
+  /** The meta refresh target, resolved, if any. */
+  refresh?: string;
+  /** Meta robots directives. */
+  robots: RobotsDirectives;
+  /** How many link hrefs did not normalize. */
+  invalid: number;
+  /** How many distinct links were dropped past `maxLinks`. */
+  truncated: number;
+}
+
+/**
+ * Decodes an HTML body (see `decodeHtml`) and extracts its links and
+ * metadata (see `extractLinks`). Never throws on any bytes; the same
+ * function runs inline and in the parse worker pool.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseHtml } from "@trawl/trawl";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new TextEncoder().encode(
+ *   '<meta charset="utf-8"><title>Hi</title><a href="/next">next</a>',
+ * );
+ * const page = parseHtml(body, { url: "https://example.com/" });
+ * assert.equal(page.charset, "utf-8");
+ * assert.equal(page.title, "Hi");
+ * assert.deepEqual(page.links, [
+ *   { url: "https://example.com/next", nofollow: false },
+ * ]);
+ * ```
+ *
+ * @param bytes The body.
+ * @param options The page URL, `Content-Type` and link cap.
+ * @returns The parsed page, structured-cloneable.
+ * @throws {RangeError} If `maxLinks` is not a non-negative integer or
+ *   `Infinity`.
+ */
+export function parseHtml(
+  bytes: Uint8Array,
+  options: ParseHtmlOptions,
+): ParsedPage {
+  const { text, charset } = decodeHtml(bytes, options.contentType);
+  const page = extractLinks(text, options.url, {
+    maxLinks: options.maxLinks,
+    botName: options.botName,
+  });
+  const parsed: ParsedPage = {
+    charset,
+    links: page.links,
+    robots: page.robots,
+    invalid: page.invalid,
+    truncated: page.truncated,
+  };
+  if (page.title !== undefined) parsed.title = page.title;
+  if (page.base !== undefined) parsed.base = page.base;
+  if (page.canonical !== undefined) parsed.canonical = page.canonical;
+  if (page.refresh !== undefined) parsed.refresh = page.refresh;
+  return parsed;
+}

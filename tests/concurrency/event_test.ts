@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { Event } from "../../src/concurrency/event.ts";
+
+function flush(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function state(p: Promise<unknown>): Promise<string> {
+  await flush();
+  const pending = Symbol("pending");
+  try {
+    return (await Promise.race([p, pending])) === pending
+      ? "pending"
+      : "fulfilled";
+  } catch {
+    return "rejected";
+  }
+}
+
+Deno.test("Event wakes every waiter on set", async () => {
+  const ev = new Event();
+  assert.equal(ev.isSet, false);
+  const waits = [ev.wait(), ev.wait(), ev.wait()];
+  for (const w of waits) assert.equal(await state(w), "pending");
+  ev.set();
+  assert.equal(ev.isSet, true);
+  await Promise.all(waits);
+  await ev.wait(); // set: resolves at once
+});
+
+Deno.test("Event clear makes later waits block again", async () => {
+  const ev = new Event();
+  ev.set();
+  ev.clear();
+  assert.equal(ev.isSet, false);
+  const w = ev.wait();
+  assert.equal(await state(w), "pending");
+  ev.set();
+  await w;
+});
+
+Deno.test("Event wait is abortable and aborted waiters are removed", async () => {
+  const ev = new Event();
+  const ac = new AbortController();
+  const aborted = ev.wait({ signal: ac.signal });
+  const other = ev.wait();
+  ac.abort(new Error("bye"));
+  await assert.rejects(aborted, { message: "bye" });
+  assert.equal(await state(other), "pending");
+  ev.set();
+  await other;
+  await assert.rejects(
+    ev.wait({ signal: AbortSignal.abort("pre") }),
+    (e) => e === "pre",
+  );
+});

@@ -1,0 +1,6 @@
+/**
+ * A worker whose module throws while loading, before it can serve.
+ *
+ * @module
+ */
+throw new Error("broken worker module");
