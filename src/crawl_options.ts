@@ -111,6 +111,15 @@ export interface CrawlOptions {
   /** A URL matching any of these is not crawled. */
   exclude?: UrlFilter[];
   /**
+   * File extensions (lowercase, without the dot) of URLs that are accepted
+   * but not fetched, ending as `skipped: "extension"`: documents, images,
+   * audio, video and archives, as Scrapy's link extractor skips them. Pass
+   * `[]` to fetch everything and decide by `Content-Type` alone.
+   *
+   * @default {DEFAULT_SKIP_EXTENSIONS}
+   */
+  skipExtensions?: readonly string[];
+  /**
    * Obey robots.txt (RFC 9309) and `Crawl-delay`.
    *
    * @default {true}

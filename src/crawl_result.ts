@@ -14,12 +14,12 @@ export type SkipReason =
   | "content-type"
   /** The decoded body passed `maxBodyBytes`; nothing was parsed. */
   | "too-large"
+  /** The URL's extension names a non-HTML file (`skipExtensions`); not fetched. */
+  | "extension"
   /** A redirect left the crawl's scope (or matched `exclude`). */
   | "out-of-scope"
   /** The host's circuit breaker was open for longer than the crawl could wait. */
-  | "circuit-open"
-  /** The crawl was cancelled before this URL was fetched. */
-  | "cancelled";
+  | "circuit-open";
 
 /** Where a result sits in the crawl's trace tree. */
 export interface TraceInfo {

@@ -25,6 +25,7 @@ import {
 } from "./parse/parse_html.ts";
 import { RobotsCache } from "./robots_cache.ts";
 import { ScopeFilter } from "./scope.ts";
+import { DEFAULT_SKIP_EXTENSIONS, urlExtension } from "./skip_extensions.ts";
 import { newId, type Trace, traceVar } from "./trace.ts";
 
 /** The default `User-Agent`. */
@@ -36,13 +37,20 @@ type Resolved =
   & Required<
     Omit<
       CrawlOptions,
-      "signal" | "onLog" | "include" | "exclude" | "headers" | "circuitBreaker"
+      | "signal"
+      | "onLog"
+      | "include"
+      | "exclude"
+      | "headers"
+      | "circuitBreaker"
+      | "skipExtensions"
     >
   >
   & {
     signal?: AbortSignal;
     onLog?: CrawlOptions["onLog"];
     headers: Record<string, string>;
+    skipExtensions: ReadonlySet<string>;
     perHost: { concurrency: number; rate: number };
     backoff: { baseMs: number; maxMs: number };
     circuitBreaker:
@@ -157,12 +165,24 @@ export class Crawler {
     const results = new BoundedQueue<CrawlResult>(
       Math.max(16, o.concurrency * 2),
     );
-    const pool = o.workers > 0
-      ? new WorkerPool<ParseInput, ParsedPage>(
-        new URL("./parse/parse_worker.ts", import.meta.url),
-        { size: o.workers, maxQueue: o.workers * 4, context: traceVar },
-      )
-      : undefined;
+    const workerUrl = new URL("./parse/parse_worker.ts", import.meta.url);
+    let pool: WorkerPool<ParseInput, ParsedPage> | undefined;
+    if (o.workers > 0) {
+      const missing = missingWorkerPermission(workerUrl);
+      if (missing) {
+        this.#log(
+          "warn",
+          `parsing on the main thread: parser workers need ${missing} to load their code`,
+        );
+      } else {
+        pool = new WorkerPool<ParseInput, ParsedPage>(workerUrl, {
+          size: o.workers,
+          maxQueue: o.workers * 4,
+          pipeline: 2,
+          context: traceVar,
+        });
+      }
+    }
     const frontier = new Frontier({
       perHostConcurrency: o.perHost.concurrency,
       perHostRate: o.perHost.rate,
@@ -226,17 +246,45 @@ export class Crawler {
     };
 
     let outstanding = 0;
+    /**
+     * Accepts a URL; returns a finished result when it is accepted but needs
+     * no request (a skipped extension), for the caller to settle.
+     */
     const accept = (
       url: string,
       host: string,
       depth: number,
       referrer?: string,
       parentSpanId?: string,
-    ) => {
+    ): CrawlResult | undefined => {
+      const ext = o.skipExtensions.size > 0 ? urlExtension(url) : undefined;
+      if (ext !== undefined && o.skipExtensions.has(ext)) {
+        if (!frontier.markSeen(url)) return undefined;
+        outstanding++;
+        this.#stats.accepted++;
+        const result: CrawlResult = {
+          url,
+          finalUrl: url,
+          status: 0,
+          depth,
+          links: 0,
+          bytes: 0,
+          attempts: 0,
+          timings: { start: Date.now(), ttfb: 0, total: 0 },
+          trace: { traceId: this.#traceId, spanId: newId() },
+          skipped: "extension",
+        };
+        if (referrer !== undefined) result.referrer = referrer;
+        if (parentSpanId !== undefined) {
+          result.trace.parentSpanId = parentSpanId;
+        }
+        return result;
+      }
       if (frontier.add({ url, host, depth, referrer, parentSpanId })) {
         outstanding++;
         this.#stats.accepted++;
       }
+      return undefined;
     };
     const settle = async (result: CrawlResult, signal: AbortSignal) => {
       this.#count(result);
@@ -247,6 +295,7 @@ export class Crawler {
     const processEntry = async (
       entry: ReadyEntry,
       signal: AbortSignal,
+      finished: CrawlResult[],
     ): Promise<CrawlResult> => {
       const trace: Trace = {
         traceId: this.#traceId,
@@ -343,15 +392,15 @@ export class Crawler {
           for (const link of page.links) {
             if (link.nofollow || frontier.has(link.url)) continue;
             const u = new URL(link.url);
-            if (this.#scope.allows(u)) {
-              accept(
-                link.url,
-                u.host,
-                entry.depth + 1,
-                entry.url,
-                trace.spanId,
-              );
-            }
+            if (!this.#scope.allows(u)) continue;
+            const ready = accept(
+              link.url,
+              u.host,
+              entry.depth + 1,
+              entry.url,
+              trace.spanId,
+            );
+            if (ready) finished.push(ready);
           }
         }
         return done();
@@ -368,11 +417,13 @@ export class Crawler {
           throw err;
         }
         let result: CrawlResult;
+        const finished: CrawlResult[] = [];
         try {
-          result = await processEntry(entry, signal);
+          result = await processEntry(entry, signal, finished);
         } finally {
           entry.permit.release();
         }
+        for (const r of finished) await settle(r, signal);
         await settle(result, signal);
       }
     };
@@ -391,11 +442,17 @@ export class Crawler {
       },
     );
     try {
+      const finished: CrawlResult[] = [];
       for (const seed of this.#seeds) {
-        const u = new URL(seed);
-        accept(seed, u.host, 0);
+        const ready = accept(seed, new URL(seed).host, 0);
+        if (ready) finished.push(ready);
       }
       if (outstanding === 0) frontier.close();
+      for (const r of finished) {
+        this.#count(r);
+        yield r;
+        if (--outstanding === 0) frontier.close();
+      }
       this.#log("info", `crawl started with ${this.#seeds.length} seed(s)`);
       for await (const result of results) yield result;
     } finally {
@@ -514,6 +571,33 @@ export function crawl(
   return new Crawler(seeds, options).run();
 }
 
+/**
+ * Where the runtime can say so (Deno's permission API, which never prompts
+ * on `querySync`), the permission flag a worker would need to load `url`,
+ * or `undefined` when it can load (or the runtime cannot tell).
+ */
+function missingWorkerPermission(url: URL): string | undefined {
+  // deno-lint-ignore no-explicit-any
+  const perms = (globalThis as any).Deno?.permissions;
+  if (typeof perms?.querySync !== "function") return undefined;
+  try {
+    if (url.protocol === "file:") {
+      const dir = decodeURIComponent(new URL("..", url).pathname);
+      const state = perms.querySync({ name: "read", path: dir }).state;
+      return state === "granted"
+        ? undefined
+        : `--allow-read=${dir.replace(/\/$/, "")}`;
+    }
+    if (url.protocol === "http:" || url.protocol === "https:") {
+      const state = perms.querySync({ name: "net", host: url.host }).state;
+      return state === "granted" ? undefined : `--allow-net=${url.host}`;
+    }
+  } catch {
+    // An unknown permission shape: let the pool try.
+  }
+  return undefined;
+}
+
 function positiveInt(
   name: string,
   value: number | undefined,
@@ -619,6 +703,11 @@ function resolveOptions(options: CrawlOptions): Resolved {
     workers: nonNegativeInt("workers", options.workers, Math.max(1, cores - 1)),
     headers: { ...options.headers },
     includeLinks: options.includeLinks ?? false,
+    skipExtensions: new Set(
+      (options.skipExtensions ?? DEFAULT_SKIP_EXTENSIONS).map((e) =>
+        e.toLowerCase().replace(/^\./, "")
+      ),
+    ),
     circuitBreaker: options.circuitBreaker === false ? false : {
       failureThreshold: positiveInt(
         "circuitBreaker.failureThreshold",

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { STOP } from "./concurrency/_stop.ts";
 import type { Clock } from "./concurrency/clock.ts";
 import type { KeyedCircuitBreaker } from "./concurrency/keyed_circuit_breaker.ts";
 import { CircuitOpenError } from "./concurrency/circuit_open_error.ts";
@@ -291,7 +292,7 @@ async function attemptOnce(
       error: new FetchError(current.href, message, { cause: reason }),
     };
   } finally {
-    deadline.abort();
+    deadline.abort(STOP);
   }
 }
 
@@ -318,6 +319,6 @@ async function request(
   try {
     return await config.fetch(url, { headers, redirect: "manual", signal });
   } finally {
-    idle.abort();
+    idle.abort(STOP);
   }
 }

@@ -72,6 +72,7 @@ export class Frontier {
   readonly #limited = new Set<string>();
   readonly #options: FrontierOptions;
   #waiting = 0;
+  #skippedSeen = 0;
 
   /**
    * Creates an empty frontier.
@@ -109,6 +110,20 @@ export class Frontier {
   }
 
   /**
+   * Records `url` as seen without queueing it (for URLs settled without a
+   * request); not counted against the budget.
+   *
+   * @param url A URL in normal form.
+   * @returns `true` when it was not seen before.
+   */
+  markSeen(url: string): boolean {
+    if (this.#seen.has(url)) return false;
+    this.#seen.add(url);
+    this.#skippedSeen++;
+    return true;
+  }
+
+  /**
    * Accepts `entry` unless its URL was seen or the budget is spent.
    *
    * @param entry The URL and its provenance.
@@ -116,7 +131,9 @@ export class Frontier {
    */
   add(entry: FrontierEntry): boolean {
     if (this.#seen.has(entry.url)) return false;
-    if (this.#seen.size >= this.#options.maxAccepted) return false;
+    if (this.#seen.size - this.#skippedSeen >= this.#options.maxAccepted) {
+      return false;
+    }
     this.#seen.add(entry.url);
     let q = this.#hosts.get(entry.host);
     if (!q) {

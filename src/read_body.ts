@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { STOP } from "./concurrency/_stop.ts";
 import { type Clock, systemClock } from "./concurrency/clock.ts";
 import { IdleTimeoutError } from "./errors.ts";
 
@@ -176,7 +177,7 @@ async function read(
     reader.cancel(err).catch(() => {});
     throw err;
   } finally {
-    watchdog.abort();
+    watchdog.abort(STOP);
     signal?.removeEventListener("abort", onAbort);
     reader.releaseLock();
   }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { STOP } from "./concurrency/_stop.ts";
 import { type Clock, systemClock } from "./concurrency/clock.ts";
 import {
   FetchError,
@@ -678,7 +679,7 @@ export class RobotsCache {
           : new FetchError(url.href, String(reason)),
       };
     } finally {
-      timer.abort();
+      timer.abort(STOP);
     }
   }
 

@@ -2,7 +2,11 @@
 // on failure; rerun one with `fc.assert(..., { seed, path })`.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MAX_URL_LENGTH, normalizeUrl } from "../src/normalize_url.ts";
+import {
+  createUrlNormalizer,
+  MAX_URL_LENGTH,
+  normalizeUrl,
+} from "../src/normalize_url.ts";
 import { decodeHtml, detectCharset } from "../src/parse/charset.ts";
 import { extractLinks, MAX_TITLE_LENGTH } from "../src/parse/extract_links.ts";
 
@@ -369,6 +373,66 @@ Deno.test("extractLinks() keeps every distinct valid link when unbounded", () =>
         });
         assert.deepEqual(bounded.links.map((l) => l.url), valid.slice(0, k));
         assert.equal(bounded.truncated, valid.length - k);
+      },
+    ),
+    { numRuns: NUM_RUNS },
+  );
+});
+
+Deno.test("fuzz: createUrlNormalizer agrees with normalizeUrl on every href", () => {
+  // Pieces that hit the fast paths (plain, relative, dot segments,
+  // same-origin absolute) and the shapes that must fall back.
+  const piece = fc.constantFrom(
+    "/",
+    "//",
+    ".",
+    "..",
+    "./",
+    "../",
+    "a",
+    "B",
+    "0",
+    "-",
+    "_",
+    "~",
+    ".x",
+    "p1.html",
+    "%7e",
+    "%41",
+    "?",
+    "?q=1",
+    "#",
+    "#f",
+    " ",
+    "\\",
+    ":",
+    "@",
+    "http://a.test",
+    "http://a.test:80/",
+    "HTTP://A.TEST/",
+    "https://a.test/",
+    "http://a.test:8080/",
+    "http://b.test/",
+    "é",
+  );
+  const bases = fc.constantFrom(
+    undefined,
+    "http://a.test/",
+    "http://a.test/x/y.html",
+    "http://a.test/x/y/",
+    "http://a.test/x/y?q",
+    "http://a.test:8080/deep/er/",
+    "https://a.test/p%7e/q",
+    "http://a.test/a/./b/../c",
+    "http://u:p@a.test/x/",
+    "mailto:x@a.test",
+  );
+  fc.assert(
+    fc.property(
+      bases,
+      fc.string({ unit: piece, maxLength: 12 }),
+      (base, href) => {
+        assert.equal(createUrlNormalizer(base)(href), normalizeUrl(href, base));
       },
     ),
     { numRuns: NUM_RUNS },

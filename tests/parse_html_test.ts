@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { parseHtml, type ParseInput } from "../src/parse/parse_html.ts";
+import { WorkerPool } from "../src/concurrency/worker_pool.ts";
+import {
+  type ParsedPage,
+  parseHtml,
+  type ParseInput,
+} from "../src/parse/parse_html.ts";
+import { traceVar } from "../src/trace.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -123,4 +129,47 @@ Deno.test("parseHtml() never throws on binary garbage", () => {
     const page = parseHtml(bytes, { url: "https://ex.test/", contentType });
     assert.equal(typeof page.charset, "string");
   }
+});
+
+Deno.test("parse_worker.ts runs parseHtml in a WorkerPool", async () => {
+  await using pool = new WorkerPool<ParseInput, ParsedPage>(
+    new URL("../src/parse/parse_worker.ts", import.meta.url),
+    { size: 1, maxQueue: 4, context: traceVar },
+  );
+  const bytes = new Uint8Array([
+    ...enc("<title>"),
+    0xcf,
+    0xf0,
+    0xe8,
+    0xe2,
+    0xe5,
+    0xf2,
+    ...enc('</title><a href="/x" rel=nofollow>x</a><a href="mailto:m">m</a>'),
+  ]);
+  const input: ParseInput = {
+    body: bytes.buffer,
+    url: "https://ex.test/dir/",
+    contentType: "text/html; charset=windows-1251",
+    maxLinks: 5,
+  };
+  const inline = parseHtml(bytes, input);
+  const trace = {
+    traceId: "t",
+    spanId: "s",
+    url: input.url,
+    depth: 0,
+    attempt: 1,
+  };
+  const page = await traceVar.run(
+    trace,
+    () => pool.run(input, { transfer: [input.body] }),
+  );
+  assert.deepEqual(page, inline);
+  assert.equal(page.title, "Привет");
+  assert.equal(page.invalid, 1);
+  assert.deepEqual(page.links, [{
+    url: "https://ex.test/x",
+    nofollow: true,
+    rel: "nofollow",
+  }]);
 });

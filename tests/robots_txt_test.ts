@@ -140,6 +140,8 @@ const CASES: Case[] = [
   ["robots.txt allowed", star("Disallow: /"), "/robots.txt", true],
   ["robots.txt?q allowed", star("Disallow: /"), "/robots.txt?x=1", true],
   ["no rules", "", "/x", true],
+  ["only /robots.txt is exempt", star("Disallow: /"), "/robots.txt/x", false],
+  ["exemption is case-sensitive", star("Disallow: /"), "/ROBOTS.TXT", false],
   // Percent-encoding, RFC 9309 §2.2.2.
   [
     "query matched",

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { STOP } from "./_stop.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { TimeoutError } from "./timeout_error.ts";
 
@@ -285,7 +286,7 @@ async function* run<T>(
   } finally {
     stopped = true;
     signal?.removeEventListener("abort", onAbort);
-    timer.abort();
+    timer.abort(STOP);
     controller.abort(
       new DOMException("asCompleted iteration stopped", "AbortError"),
     );

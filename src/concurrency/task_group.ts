@@ -41,7 +41,8 @@ type AbortCause = "cancel" | "failure" | "parent";
  *   for all children to settle, and {@linkcode TaskGroup.wait} rejects with
  *   that error, or with an `AggregateError` of all errors when several
  *   failed. A child that rejects with the group's own cancellation reason
- *   (`signal.reason`, as `fetch` and `delay` do) is not a failure.
+ *   (`signal.reason`, as `fetch` and `delay` do), or with the error `spawn`
+ *   threw because the group was cancelled, is not a failure.
  * - {@linkcode TaskGroup.cancel} aborts the children; `wait()` then resolves
  *   (unless some child failed with a real error).
  * - When the parent signal aborts, `wait()` rejects with its reason after
@@ -90,6 +91,8 @@ export class TaskGroup implements AsyncDisposable {
   readonly #controller = new AbortController();
   readonly #children = new Set<Promise<void>>();
   readonly #failures: unknown[] = [];
+  /** Errors `spawn` threw because the group was cancelled. */
+  readonly #spawnRefusals = new WeakSet<Error>();
   readonly #parent: AbortSignal | undefined;
   readonly #onParentAbort: () => void;
   #cause: AbortCause | undefined;
@@ -172,10 +175,12 @@ export class TaskGroup implements AsyncDisposable {
     }
     const signal = this.#controller.signal;
     if (signal.aborted) {
-      throw new Error(
+      const error = new Error(
         "Cannot spawn into TaskGroup as the group is cancelled",
         { cause: signal.reason },
       );
+      this.#spawnRefusals.add(error);
+      throw error;
     }
     const result = Promise.resolve().then(() => {
       signal.throwIfAborted();
@@ -316,6 +321,8 @@ export class TaskGroup implements AsyncDisposable {
     const signal = this.#controller.signal;
     if (signal.aborted && error === signal.reason) return;
     if (this.#parent?.aborted && error === this.#parent.reason) return;
+    // A child that tried to spawn after the group was cancelled.
+    if (error instanceof Error && this.#spawnRefusals.has(error)) return;
     this.#failures.push(error);
     this.#abort(
       new DOMException(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { STOP } from "./_stop.ts";
 import { type Clock, systemClock } from "./clock.ts";
 
 /** Options for {@linkcode TokenBucket}. */
@@ -328,7 +329,7 @@ export class TokenBucket {
 
   /** Serves what can be served now, then sleeps once for the new head. */
   #schedule(): void {
-    this.#timer?.abort();
+    this.#timer?.abort(STOP);
     this.#timer = undefined;
     while (this.#head < this.#waiters.length) {
       const waiter = this.#waiters[this.#head];
@@ -382,7 +383,7 @@ export class TokenBucket {
       if (this.waiting > 0) {
         this.#schedule();
       } else {
-        this.#timer?.abort();
+        this.#timer?.abort(STOP);
         this.#timer = undefined;
       }
     }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { STOP } from "./_stop.ts";
 import { type Clock, systemClock } from "./clock.ts";
 
 /** When {@linkcode wait} returns. */
@@ -152,7 +153,7 @@ export function wait<T>(
     const finish = (error?: { reason: unknown }) => {
       if (finished) return;
       finished = true;
-      timer.abort();
+      timer.abort(STOP);
       signal?.removeEventListener("abort", onAbort);
       if (error) reject(error.reason);
       else resolve(split());

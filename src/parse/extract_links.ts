@@ -5,7 +5,7 @@
  * @module
  */
 import { Parser } from "htmlparser2";
-import { normalizeUrl } from "../normalize_url.ts";
+import { createUrlNormalizer, normalizeUrl } from "../normalize_url.ts";
 
 /** One link found on a page. */
 export interface ExtractedLink {
@@ -346,8 +346,9 @@ export function extractLinks(
   const byUrl = new Map<string, ExtractedLink | null>();
   let invalid = 0;
   let truncated = 0;
+  const normalize = createUrlNormalizer(base);
   for (let i = 0; i < hrefs.length; i++) {
-    const url = normalizeUrl(hrefs[i], base);
+    const url = normalize(hrefs[i]);
     if (url === undefined) {
       invalid++;
       continue;

@@ -159,6 +159,29 @@ Deno.test("TaskGroup.spawn() throws into a cancelled group", () => {
   });
 });
 
+Deno.test("TaskGroup: a child whose spawn() is refused after cancellation is not a failure", async () => {
+  const clock = new FakeClock();
+  const tg = new TaskGroup();
+  const boom = new Error("boom");
+  let refused: unknown;
+  tg.spawn(async () => {
+    await clock.sleep(10);
+    try {
+      tg.spawn(() => 1); // the group was cancelled meanwhile
+    } catch (e) {
+      refused = e;
+      throw e;
+    }
+  });
+  tg.spawn(() => {
+    throw boom;
+  });
+  const waited = assert.rejects(tg.wait(), (e) => e === boom);
+  await clock.tick(10);
+  await waited;
+  assert.match((refused as Error).message, /cancelled/);
+});
+
 Deno.test("TaskGroup.spawn() rejects bad arguments with a TypeError", () => {
   const tg = new TaskGroup();
   assert.throws(
