@@ -8,7 +8,7 @@
 // /index.html, the shape of ../shared/bench/gen_site.py) is generated into
 // .bench/ once and served from memory by Deno.serve in this process; the
 // crawler runs as a separate `deno run cli.ts` process, as users run it.
-// Peak RSS is the crawler process's VmHWM from /proc (Linux).
+// Peak RSS is the crawler process's VmHWM from /proc (Linux), sampled by sh.
 
 const dash = Deno.args.indexOf("--");
 const args = dash === -1 ? Deno.args : Deno.args.slice(0, dash);
@@ -139,17 +139,25 @@ const child = new Deno.Command(Deno.execPath(), {
   stderr: "inherit",
 })
   .spawn();
-let peakKb = 0;
-const poll = setInterval(() => {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-    const hwm = /VmHWM:\s+(\d+)/.exec(status);
-    if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
-  } catch { /* exited */ }
-}, 20);
+// Deno reads /proc only with --allow-all, so a shell samples the crawler's
+// VmHWM (its peak RSS, which only grows) until it exits.
+const sampler = new Deno.Command("sh", {
+  args: [
+    "-c",
+    'while kill -0 "$1" 2>/dev/null; do grep VmHWM "/proc/$1/status"; sleep 0.05; done',
+    "sh",
+    String(child.pid),
+  ],
+  stdout: "piped",
+  stderr: "null",
+}).output();
 const { code } = await child.status;
 const seconds = (performance.now() - started) / 1000;
-clearInterval(poll);
+const samples = new TextDecoder().decode((await sampler).stdout);
+const peakKb = Math.max(
+  0,
+  ...[...samples.matchAll(/VmHWM:\s+(\d+)/g)].map((m) => Number(m[1])),
+);
 await server.shutdown();
 
 let fetched = 0, results = 0;

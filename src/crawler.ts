@@ -19,6 +19,7 @@ import { Frontier, type ReadyEntry } from "./frontier.ts";
 import { LOG_LEVELS, type LogLevel, type LogRecord } from "./log.ts";
 import { normalizeUrl } from "./normalize_url.ts";
 import {
+  type PackedPage,
   type ParsedPage,
   parseHtml,
   type ParseInput,
@@ -166,7 +167,7 @@ export class Crawler {
       Math.max(16, o.concurrency * 2),
     );
     const workerUrl = new URL("./parse/parse_worker.ts", import.meta.url);
-    let pool: WorkerPool<ParseInput, ParsedPage> | undefined;
+    let pool: WorkerPool<ParseInput, PackedPage> | undefined;
     if (o.workers > 0) {
       const missing = missingWorkerPermission(workerUrl);
       if (missing) {
@@ -175,7 +176,7 @@ export class Crawler {
           `parsing on the main thread: parser workers need ${missing} to load their code`,
         );
       } else {
-        pool = new WorkerPool<ParseInput, ParsedPage>(workerUrl, {
+        pool = new WorkerPool<ParseInput, PackedPage>(workerUrl, {
           size: o.workers,
           maxQueue: o.workers * 4,
           pipeline: 2,
@@ -366,7 +367,7 @@ export class Crawler {
           url: out.finalUrl,
           contentType: out.contentTypeHeader,
         };
-        let page: ParsedPage;
+        let page: ParsedPage | PackedPage;
         try {
           page = pool
             ? await pool.run(input, { transfer: [buffer], signal })
@@ -386,15 +387,28 @@ export class Crawler {
           /\b(nofollow|none)\b/.test(tag);
         if (noindex) result.noindex = true;
         if (nofollow) result.nofollow = true;
-        result.links = page.links.length;
-        if (o.includeLinks) result.linkList = page.links.map((l) => l.url);
+        // Worker replies pack the links into one string (cheap to clone).
+        let urls: string[];
+        let flagged: ReadonlySet<number>;
+        if (typeof page.links === "string") {
+          urls = page.links === "" ? [] : page.links.split("\n");
+          flagged = new Set((page as PackedPage).nofollow);
+        } else {
+          urls = page.links.map((l) => l.url);
+          const nf = new Set<number>();
+          page.links.forEach((l, i) => l.nofollow && nf.add(i));
+          flagged = nf;
+        }
+        result.links = urls.length;
+        if (o.includeLinks) result.linkList = urls;
         if (!nofollow && entry.depth < o.maxDepth) {
-          for (const link of page.links) {
-            if (link.nofollow || frontier.has(link.url)) continue;
-            const u = new URL(link.url);
+          for (let i = 0; i < urls.length; i++) {
+            const url = urls[i];
+            if (flagged.has(i) || frontier.has(url)) continue;
+            const u = new URL(url);
             if (!this.#scope.allows(u)) continue;
             const ready = accept(
-              link.url,
+              url,
               u.host,
               entry.depth + 1,
               entry.url,

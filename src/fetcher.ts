@@ -187,15 +187,24 @@ async function attemptOnce(
   started: number,
 ): Promise<AttemptOutcome> {
   const { clock } = config;
+  // One controller for the attempt, aborted by the crawl or by the watchdog.
   const ctl = new AbortController();
-  const signal = AbortSignal.any([parent, ctl.signal]);
-  const deadline = new AbortController();
-  clock.sleep(config.timeoutMs, deadline.signal).then(
-    () => ctl.abort(new RequestTimeoutError(url, config.timeoutMs)),
-    () => {},
-  );
+  const signal = ctl.signal;
+  const onParent = () => ctl.abort(parent.reason);
+  parent.addEventListener("abort", onParent, { once: true });
   const chain: string[] = [url];
   let current = new URL(url);
+  const watchdog = new Watchdog(
+    clock,
+    config.timeoutMs,
+    config.idleTimeoutMs,
+    (idle) =>
+      ctl.abort(
+        idle
+          ? new IdleTimeoutError(current.href, config.idleTimeoutMs)
+          : new RequestTimeoutError(url, config.timeoutMs),
+      ),
+  );
   const base: AttemptOutcome = {
     status: 0,
     finalUrl: url,
@@ -205,7 +214,8 @@ async function attemptOnce(
   };
   try {
     for (let hop = 0;; hop++) {
-      const res = await request(current, config, signal, ctl);
+      const res = await request(current, config, signal);
+      watchdog.touch();
       base.ttfb = clock.now() - started;
       base.status = res.status;
       base.finalUrl = current.href;
@@ -265,12 +275,10 @@ async function attemptOnce(
       }
       const { bytes, truncated } = await readBody(res.body, {
         maxBytes: config.maxBodyBytes,
-        idleTimeoutMs: config.idleTimeoutMs,
         signal,
         clock,
         url: current.href,
-        onTimeout: () =>
-          ctl.abort(new IdleTimeoutError(current.href, config.idleTimeoutMs)),
+        onChunk: watchdog.touch,
       });
       outcome.bytes = bytes.byteLength;
       if (truncated) return { ...outcome, skipped: "too-large" };
@@ -292,16 +300,16 @@ async function attemptOnce(
       error: new FetchError(current.href, message, { cause: reason }),
     };
   } finally {
-    deadline.abort(STOP);
+    watchdog.stop();
+    parent.removeEventListener("abort", onParent);
   }
 }
 
-/** One HTTP request with the idle timer covering the wait for headers. */
-async function request(
+/** One HTTP request (the attempt's watchdog covers the wait for headers). */
+function request(
   url: URL,
   config: FetcherConfig,
   signal: AbortSignal,
-  ctl: AbortController,
 ): Promise<Response> {
   const headers = new Headers(config.headers);
   headers.set("user-agent", config.userAgent);
@@ -311,14 +319,52 @@ async function request(
   if (!config.trustedOrigins.has(url.origin)) {
     for (const h of SENSITIVE_HEADERS) headers.delete(h);
   }
-  const idle = new AbortController();
-  config.clock.sleep(config.idleTimeoutMs, idle.signal).then(
-    () => ctl.abort(new IdleTimeoutError(url.href, config.idleTimeoutMs)),
-    () => {},
-  );
-  try {
-    return await config.fetch(url, { headers, redirect: "manual", signal });
-  } finally {
-    idle.abort(STOP);
+  return config.fetch(url, { headers, redirect: "manual", signal });
+}
+
+/**
+ * One timer per attempt that enforces both the total deadline and the idle
+ * limit (no bytes for `idleMs`): it sleeps until the earlier of the two and
+ * re-arms when bytes arrived meanwhile, so a fast request costs one timer.
+ */
+class Watchdog {
+  readonly #clock: Clock;
+  readonly #deadline: number;
+  readonly #idleMs: number;
+  readonly #stop = new AbortController();
+  #last: number;
+
+  constructor(
+    clock: Clock,
+    timeoutMs: number,
+    idleMs: number,
+    fire: (idle: boolean) => void,
+  ) {
+    this.#clock = clock;
+    this.#last = clock.now();
+    this.#deadline = this.#last + timeoutMs;
+    this.#idleMs = idleMs;
+    this.#run(fire).catch(() => {});
+  }
+
+  /** Records progress (bytes or headers arrived). */
+  touch = (): void => {
+    this.#last = this.#clock.now();
+  };
+
+  /** Cancels the timer. */
+  stop(): void {
+    this.#stop.abort(STOP);
+  }
+
+  async #run(fire: (idle: boolean) => void): Promise<void> {
+    const signal = this.#stop.signal;
+    for (;;) {
+      const now = this.#clock.now();
+      if (now >= this.#deadline) return fire(false);
+      const idleAt = this.#last + this.#idleMs;
+      if (now >= idleAt) return fire(true);
+      await this.#clock.sleep(Math.min(this.#deadline, idleAt) - now, signal);
+    }
   }
 }

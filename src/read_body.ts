@@ -35,6 +35,13 @@ export interface ReadBodyOptions {
    */
   onTimeout?: () => void;
   /**
+   * Called after each chunk arrives (for a caller that watches progress with
+   * its own timer instead of `idleTimeoutMs`).
+   *
+   * @default {undefined}
+   */
+  onChunk?: () => void;
+  /**
    * The URL the body belongs to, for the error message.
    *
    * @default {""}
@@ -150,6 +157,7 @@ async function read(
       if (done) break;
       if (value.byteLength === 0) continue;
       lastChunkAt = clock.now();
+      options.onChunk?.();
       const room = maxBytes - length;
       const take = Math.min(room, value.byteLength);
       if (take > 0) {

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { WorkerPool } from "../src/concurrency/worker_pool.ts";
 import {
+  type PackedPage,
+  packPage,
   type ParsedPage,
   parseHtml,
   type ParseInput,
+  unpackLinks,
 } from "../src/parse/parse_html.ts";
 import { traceVar } from "../src/trace.ts";
 
@@ -132,7 +135,7 @@ Deno.test("parseHtml() never throws on binary garbage", () => {
 });
 
 Deno.test("parse_worker.ts runs parseHtml in a WorkerPool", async () => {
-  await using pool = new WorkerPool<ParseInput, ParsedPage>(
+  await using pool = new WorkerPool<ParseInput, PackedPage>(
     new URL("../src/parse/parse_worker.ts", import.meta.url),
     { size: 1, maxQueue: 4, context: traceVar },
   );
@@ -164,12 +167,13 @@ Deno.test("parse_worker.ts runs parseHtml in a WorkerPool", async () => {
     trace,
     () => pool.run(input, { transfer: [input.body] }),
   );
-  assert.deepEqual(page, inline);
+  assert.deepEqual(page, packPage(inline));
   assert.equal(page.title, "Привет");
   assert.equal(page.invalid, 1);
-  assert.deepEqual(page.links, [{
+  assert.equal(page.links, "https://ex.test/x");
+  assert.deepEqual(page.nofollow, [0]);
+  assert.deepEqual(unpackLinks(page), [{
     url: "https://ex.test/x",
     nofollow: true,
-    rel: "nofollow",
   }]);
 });

@@ -133,3 +133,62 @@ export function parseHtml(
   if (page.refresh !== undefined) parsed.refresh = page.refresh;
   return parsed;
 }
+
+/**
+ * A {@linkcode ParsedPage} packed to cross threads cheaply: the links travel
+ * as one newline-joined string (a normalized URL never holds a newline) and
+ * the indexes of `rel=nofollow` ones, instead of one cloned object per link.
+ */
+export interface PackedPage extends Omit<ParsedPage, "links"> {
+  /** The links' URLs, in order, joined by `"\n"` (`""` for none). */
+  links: string;
+  /** Indexes (into the links) of the `rel=nofollow` links. */
+  nofollow: number[];
+}
+
+/**
+ * Packs a parsed page for the trip back from a parse worker (`rel` values
+ * other than the nofollow flag are dropped).
+ *
+ * @example Usage
+ * ```ts
+ * import { packPage, parseHtml, unpackLinks } from "@trawl/trawl";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new TextEncoder().encode('<a href="/a">a</a><a rel=nofollow href="/b">b</a>');
+ * const packed = packPage(parseHtml(body, { url: "https://example.com/" }));
+ * assert.equal(packed.links, "https://example.com/a\nhttps://example.com/b");
+ * assert.deepEqual(unpackLinks(packed), [
+ *   { url: "https://example.com/a", nofollow: false },
+ *   { url: "https://example.com/b", nofollow: true },
+ * ]);
+ * ```
+ *
+ * @param page A page from {@linkcode parseHtml}.
+ * @returns The packed page.
+ */
+export function packPage(page: ParsedPage): PackedPage {
+  const nofollow: number[] = [];
+  const urls = new Array<string>(page.links.length);
+  for (let i = 0; i < page.links.length; i++) {
+    urls[i] = page.links[i].url;
+    if (page.links[i].nofollow) nofollow.push(i);
+  }
+  return { ...page, links: urls.join("\n"), nofollow };
+}
+
+/**
+ * The links of a {@linkcode PackedPage}, as {@linkcode ExtractedLink}s
+ * (without `rel`).
+ *
+ * @param page A packed page.
+ * @returns Its links, in order.
+ */
+export function unpackLinks(page: PackedPage): ExtractedLink[] {
+  if (page.links === "") return [];
+  const flagged = new Set(page.nofollow);
+  return page.links.split("\n").map((url, i) => ({
+    url,
+    nofollow: flagged.has(i),
+  }));
+}

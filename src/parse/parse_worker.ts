@@ -1,14 +1,15 @@
 /**
  * The parse worker: runs {@linkcode parseHtml} on page bodies sent by the
- * crawler's `WorkerPool`, with the request's trace carried in `traceVar`.
+ * crawler's `WorkerPool`, with the request's trace carried in `traceVar`,
+ * and replies with the page packed (see {@linkcode packPage}).
  *
  * @module
  */
 import { serveWorker } from "../concurrency/serve_worker.ts";
 import { traceVar } from "../trace.ts";
-import { parseHtml, type ParseInput } from "./parse_html.ts";
+import { packPage, parseHtml, type ParseInput } from "./parse_html.ts";
 
 serveWorker(
-  (input: ParseInput) => parseHtml(new Uint8Array(input.body), input),
+  (input: ParseInput) => packPage(parseHtml(new Uint8Array(input.body), input)),
   { context: traceVar },
 );
