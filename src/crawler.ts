@@ -228,11 +228,15 @@ export class Crawler {
         return undefined;
       },
       onThrottle: (host, ms, status) => {
-        frontier.pauseHost(host, o.clock.now() + ms);
-        this.#log("warn", `host asked to slow down (HTTP ${status})`, {
-          host,
-          waitMs: Math.round(ms),
-        });
+        const now = o.clock.now();
+        const rate = frontier.throttle(host, now + ms, now);
+        if (rate !== undefined) {
+          this.#log("warn", `host asked to slow down (HTTP ${status})`, {
+            host,
+            pauseMs: Math.round(ms),
+            rate,
+          });
+        }
       },
       onRetry: (url, attempt, delayMs, why) => {
         this.#stats.retries++;

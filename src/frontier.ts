@@ -70,6 +70,8 @@ export class Frontier {
   readonly #buckets: KeyedTokenBucket<string>;
   /** Hosts whose rate is limited (by option, Crawl-delay or Retry-After). */
   readonly #limited = new Set<string>();
+  /** Hosts paused by `throttle`, until when. */
+  readonly #pausedUntil = new Map<string, number>();
   readonly #options: FrontierOptions;
   #waiting = 0;
   #skippedSeen = 0;
@@ -168,22 +170,40 @@ export class Frontier {
   }
 
   /**
-   * Hands out no URL of `host` before clock time `until`.
+   * Backs off from a host that asked for it (429/503 with `Retry-After`):
+   * hands out none of its URLs before clock time `until` and halves its rate
+   * (an unlimited host drops to 4 requests per second). A burst of such
+   * answers while the host is already paused only extends the pause: it
+   * counts once.
    *
    * @param host The host.
    * @param until A clock reading.
+   * @param now The current clock reading.
+   * @returns The host's new rate when this call lowered it, else `undefined`.
    */
-  pauseHost(host: string, until: number): void {
-    if (!this.#limited.has(host)) {
-      this.#limited.add(host);
-      this.#buckets.setRate(
-        host,
-        Number.isFinite(this.#options.perHostRate)
-          ? this.#options.perHostRate
-          : 1e6,
-      );
+  throttle(host: string, until: number, now: number): number | undefined {
+    const paused = this.#pausedUntil.get(host) ?? -Infinity;
+    if (paused > now) {
+      if (until > paused) {
+        this.#pausedUntil.set(host, until);
+        this.#buckets.pauseUntil(host, until);
+      }
+      return undefined;
     }
+    if (this.#pausedUntil.size >= 10_000) {
+      for (const [h, t] of this.#pausedUntil) {
+        if (t <= now) this.#pausedUntil.delete(h);
+      }
+    }
+    this.#pausedUntil.set(host, until);
+    const current = this.#limited.has(host)
+      ? this.#buckets.rateOf(host)
+      : this.#options.perHostRate;
+    const rate = Number.isFinite(current) ? Math.max(current / 2, 0.1) : 4;
+    this.#limited.add(host);
+    this.#buckets.setRate(host, rate);
     this.#buckets.pauseUntil(host, until);
+    return rate;
   }
 
   /** Stops handing out URLs: the fetchers drain `ready` and stop. */

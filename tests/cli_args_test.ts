@@ -82,6 +82,15 @@ Deno.test("parseCliArgs() maps every other flag to its option", () => {
   assert.equal(args("--links").options.includeLinks, true);
   assert.equal(args().options.includeLinks, undefined);
   assert.deepEqual(
+    args("--skip-extensions", "pdf, .zip,,").options.skipExtensions,
+    [
+      "pdf",
+      ".zip",
+    ],
+  );
+  assert.deepEqual(args("--skip-extensions", "").options.skipExtensions, []);
+  assert.equal(args().options.skipExtensions, undefined);
+  assert.deepEqual(
     args("--header", "X-Token: a:b ", "--header", "Accept-Language:fr")
       .options.headers,
     { "x-token": "a:b", "accept-language": "fr" },

@@ -3,7 +3,6 @@ import { WorkerPool } from "../src/concurrency/worker_pool.ts";
 import {
   type PackedPage,
   packPage,
-  type ParsedPage,
   parseHtml,
   type ParseInput,
   unpackLinks,

@@ -83,6 +83,7 @@ const FLAGS = {
   workers: { type: "string" },
   header: { type: "string", multiple: true },
   links: { type: "boolean" },
+  "skip-extensions": { type: "string" },
   out: { type: "string", short: "o" },
   seeds: { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -188,6 +189,10 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
   }
   if (v.header !== undefined) o.headers = parseHeaders(v.header);
   if (v.links) o.includeLinks = true;
+  if (v["skip-extensions"] !== undefined) {
+    o.skipExtensions = v["skip-extensions"].split(",").map((e) => e.trim())
+      .filter((e) => e !== "");
+  }
   if (v["log-level"] !== undefined) {
     config.logLevel = oneOf("--log-level", v["log-level"], LOG_LEVEL_NAMES);
   }
@@ -360,7 +365,12 @@ Requests:
   --max-body-bytes N     largest body read; larger pages are skipped
                          (default: 10485760)
   --workers N            HTML parser workers; 0 parses on the main thread
-                         (default: CPU cores - 1, at least 1)
+                         (default: CPU cores - 1, at least 1; workers need
+                         --allow-read for trawl's own src/ folder, else trawl
+                         parses on the main thread and says so)
+  --skip-extensions LIST comma-separated file extensions reported as skipped
+                         without a request; "" fetches everything
+                         (default: pdf, images, audio, video, archives, ...)
 
 Output:
   --links                include each page's links in its result (default: off)
