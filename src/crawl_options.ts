@@ -192,6 +192,14 @@ export interface CrawlOptions {
    * @default {{ failureThreshold: 10, windowMs: 10000, cooldownMs: 5000 }}
    */
   circuitBreaker?: HostCircuitOptions | false;
+  /**
+   * Report event-loop stalls longer than this many ms (a `LoopMonitor`) as
+   * `warn` logs carrying the trace of the request that blocked, when it is
+   * known (inline parsing is tracked). Off when not set.
+   *
+   * @default {undefined}
+   */
+  stallThresholdMs?: number;
   /** Cancels the crawl. */
   signal?: AbortSignal;
   /** Receives structured log records. */

@@ -11,6 +11,7 @@ import { QueueClosedError } from "./concurrency/queue_closed_error.ts";
 import { TaskGroup } from "./concurrency/task_group.ts";
 import { WorkerPool } from "./concurrency/worker_pool.ts";
 import { KeyedCircuitBreaker } from "./concurrency/keyed_circuit_breaker.ts";
+import { LoopMonitor } from "./concurrency/loop_monitor.ts";
 import type { CrawlOptions } from "./crawl_options.ts";
 import type { CrawlResult, SkipReason } from "./crawl_result.ts";
 import type { CrawlStats } from "./crawl_stats.ts";
@@ -45,6 +46,7 @@ type Resolved =
       | "headers"
       | "circuitBreaker"
       | "skipExtensions"
+      | "stallThresholdMs"
     >
   >
   & {
@@ -52,6 +54,7 @@ type Resolved =
     onLog?: CrawlOptions["onLog"];
     headers: Record<string, string>;
     skipExtensions: ReadonlySet<string>;
+    stallThresholdMs?: number;
     perHost: { concurrency: number; rate: number };
     backoff: { baseMs: number; maxMs: number };
     circuitBreaker:
@@ -184,6 +187,27 @@ export class Crawler {
         });
       }
     }
+    const monitor = o.stallThresholdMs === undefined
+      ? undefined
+      : new LoopMonitor({
+        thresholdMs: o.stallThresholdMs,
+        vars: [traceVar],
+        onStall: (stall) => {
+          const trace = stall.context[traceVar.name] as Trace | undefined;
+          this.#emit({
+            level: "warn",
+            message:
+              `event loop stalled for ${Math.round(stall.durationMs)} ms` +
+              (stall.attributed ? "" : " (outside any tracked request)"),
+            time: Date.now(),
+            ...(trace
+              ? { traceId: trace.traceId, spanId: trace.spanId, url: trace.url }
+              : { traceId: "" }),
+            stallMs: Math.round(stall.durationMs),
+          });
+        },
+      });
+    monitor?.start();
     const frontier = new Frontier({
       perHostConcurrency: o.perHost.concurrency,
       perHostRate: o.perHost.rate,
@@ -375,6 +399,8 @@ export class Crawler {
         try {
           page = pool
             ? await pool.run(input, { transfer: [buffer], signal })
+            : monitor
+            ? monitor.track(() => parseHtml(new Uint8Array(buffer), input))
             : parseHtml(new Uint8Array(buffer), input);
         } catch (err) {
           if (signal.aborted) throw signal.reason;
@@ -475,6 +501,7 @@ export class Crawler {
       for await (const result of results) yield result;
     } finally {
       group.cancel();
+      monitor?.stop();
       await watcher;
       await pool?.close();
       this.#finished = true;
@@ -744,6 +771,9 @@ function resolveOptions(options: CrawlOptions): Resolved {
       ),
     },
     maxCrawlDelay: positiveNumber("maxCrawlDelay", options.maxCrawlDelay, 30),
+    stallThresholdMs: options.stallThresholdMs === undefined
+      ? undefined
+      : positiveNumber("stallThresholdMs", options.stallThresholdMs, 100),
     signal: options.signal,
     onLog: options.onLog,
     logLevel,

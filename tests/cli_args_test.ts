@@ -90,6 +90,8 @@ Deno.test("parseCliArgs() maps every other flag to its option", () => {
   );
   assert.deepEqual(args("--skip-extensions", "").options.skipExtensions, []);
   assert.equal(args().options.skipExtensions, undefined);
+  assert.equal(args("--log-level", "debug").options.stallThresholdMs, 100);
+  assert.equal(args("--log-level", "info").options.stallThresholdMs, undefined);
   assert.deepEqual(
     args("--header", "X-Token: a:b ", "--header", "Accept-Language:fr")
       .options.headers,

@@ -484,3 +484,41 @@ Deno.test("crawler: parsing in the worker pool gives the same results as inline"
   assert.equal(inline.length, 40);
   assert.deepEqual(summarize(pooled), summarize(inline));
 });
+
+Deno.test("crawler: an event-loop stall is reported with the trace of the page that caused it", async () => {
+  // About 4 MB of links: parsing it inline blocks the loop for well over 20 ms.
+  const big = "<title>big</title>" +
+    '<p><a href="/same">x</a> text text text</p>'.repeat(100_000);
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") return html(`<a href="/big">big</a>`);
+    if (url.pathname === "/big") return html(big);
+    return html("<title>same</title>");
+  });
+  const logs: LogRecord[] = [];
+  const results = await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      maxBodyBytes: 8 * 1024 * 1024,
+      stallThresholdMs: 20,
+      onLog: (r) => logs.push(r),
+    }),
+  );
+  const bigResult = results.find((r) => r.url.endsWith("/big"))!;
+  assert.equal(bigResult.title, "big");
+  const stall = logs.find((l) =>
+    l.message.startsWith("event loop stalled") &&
+    l.spanId === bigResult.trace.spanId
+  );
+  assert.ok(
+    stall,
+    `a stall attributed to /big: ${
+      JSON.stringify(logs.map((l) => [l.message, l.url]))
+    }`,
+  );
+  assert.equal(stall.url, bigResult.url);
+  assert.equal(stall.traceId, bigResult.trace.traceId);
+  assert.ok((stall.stallMs as number) >= 20);
+});

@@ -197,6 +197,8 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
     config.logLevel = oneOf("--log-level", v["log-level"], LOG_LEVEL_NAMES);
   }
   o.logLevel = config.logLevel;
+  // At debug level, event-loop stalls are reported with the request behind them.
+  if (config.logLevel === "debug") o.stallThresholdMs = 100;
   if (v.out !== undefined) {
     if (v.out === "") throw new UsageError(`--out must name a file: got ""`);
     config.out = v.out;
@@ -378,7 +380,8 @@ Output:
   --seeds FILE           read more seed URLs from FILE, one a line; "#" comments and
                          blank lines are ignored; "-" reads stdin (default: none)
   -q, --quiet            no progress line, no summary (default: off)
-  --log-level L          debug | info | warn | error, logs to stderr (default: warn)
+  --log-level L          debug | info | warn | error, logs to stderr (default: warn);
+                         debug also reports event-loop stalls over 100 ms
   -h, --help             show this help and exit
   -V, --version          show the version and exit
 
