@@ -49,5 +49,7 @@ export * from "./src/robots_cache.ts";
 export * from "./src/robots_txt.ts";
 export * from "./src/scope.ts";
 export * from "./src/skip_extensions.ts";
+export * from "./src/ssrf_guard.ts";
+export * from "./src/trap_guard.ts";
 export * from "./src/trace.ts";
 export * from "./src/concurrency/mod.ts";

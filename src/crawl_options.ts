@@ -5,6 +5,8 @@
  */
 import type { Clock } from "./concurrency/clock.ts";
 import type { LogHandler, LogLevel } from "./log.ts";
+import type { Resolver } from "./ssrf_guard.ts";
+import type { TrapLimits } from "./trap_guard.ts";
 
 /** Which discovered URLs belong to the crawl. */
 export type Scope =
@@ -93,6 +95,25 @@ export interface CrawlOptions {
    * @default {Infinity}
    */
   maxPages?: number;
+  /**
+   * Pages accepted per host at most; later URLs of that host end as
+   * `skipped: "budget"`.
+   *
+   * @default {Infinity}
+   */
+  maxPagesPerHost?: number;
+  /**
+   * Links taken from one page at most (the rest are counted, not followed).
+   *
+   * @default {1000}
+   */
+  maxLinksPerPage?: number;
+  /**
+   * Spider-trap defences: URL length, repeated path segments, path depth,
+   * query variants per path, and the session-id parameters stripped before
+   * URLs are deduplicated. See `TrapLimits` for each default.
+   */
+  traps?: Partial<Omit<TrapLimits, "maxPagesPerHost">>;
   /**
    * Link depth to follow from the seeds (seeds are 0); links of a page at
    * `maxDepth` are not followed.
@@ -186,6 +207,22 @@ export interface CrawlOptions {
    * @default {30}
    */
   maxCrawlDelay?: number;
+  /**
+   * Connect to loopback, private, link-local (cloud metadata), CGNAT,
+   * unique-local and multicast addresses too. Off by default: every request
+   * (each redirect hop, robots.txt included) is refused when its host
+   * resolves to such an address, except the seeds' own hosts, so crawling a
+   * local site still works.
+   *
+   * @default {false}
+   */
+  allowPrivateNetworks?: boolean;
+  /**
+   * Resolves host names for the SSRF check (tests inject one).
+   *
+   * @default {defaultResolver} (`node:dns` lookup, as `fetch` resolves)
+   */
+  resolver?: Resolver;
   /**
    * The per-host circuit breaker, or `false` to turn it off.
    *

@@ -16,6 +16,19 @@ export type SkipReason =
   | "too-large"
   /** The URL's extension names a non-HTML file (`skipExtensions`); not fetched. */
   | "extension"
+  /**
+   * The host resolves to a loopback, private, link-local or otherwise
+   * internal address (the SSRF guard; see `allowPrivateNetworks`).
+   */
+  | "private-address"
+  /** A spider-trap defence: the URL is longer than `traps.maxUrlLength`. */
+  | "url-too-long"
+  /** A spider-trap defence: a path segment repeats (`/a/b/a/b/a/b/...`). */
+  | "repeated-segments"
+  /** A spider-trap defence: more path segments than `traps.maxPathDepth`. */
+  | "too-deep"
+  /** A spider-trap defence: too many query variants of one path (`/cal?month=N`). */
+  | "query-variants"
   /** A redirect left the crawl's scope (or matched `exclude`). */
   | "out-of-scope"
   /** The host's circuit breaker was open for longer than the crawl could wait. */

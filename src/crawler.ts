@@ -27,6 +27,8 @@ import {
 } from "./parse/parse_html.ts";
 import { RobotsCache } from "./robots_cache.ts";
 import { ScopeFilter } from "./scope.ts";
+import { SsrfError, SsrfGuard } from "./ssrf_guard.ts";
+import { stripSessionIds, TrapGuard, type TrapReason } from "./trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS, urlExtension } from "./skip_extensions.ts";
 import { newId, type Trace, traceVar } from "./trace.ts";
 
@@ -47,6 +49,8 @@ type Resolved =
       | "circuitBreaker"
       | "skipExtensions"
       | "stallThresholdMs"
+      | "resolver"
+      | "traps"
     >
   >
   & {
@@ -55,6 +59,8 @@ type Resolved =
     headers: Record<string, string>;
     skipExtensions: ReadonlySet<string>;
     stallThresholdMs?: number;
+    resolver?: CrawlOptions["resolver"];
+    traps: TrapGuard;
     perHost: { concurrency: number; rate: number };
     backoff: { baseMs: number; maxMs: number };
     circuitBreaker:
@@ -217,8 +223,14 @@ export class Crawler {
       spawn: (fn) => void group.spawn(fn),
     });
     this.#frontier = frontier;
+    const ssrf = o.allowPrivateNetworks ? undefined : new SsrfGuard({
+      resolver: o.resolver,
+      allowHosts: this.#seeds.map((s) => new URL(s).hostname),
+      clock: o.clock,
+    });
     const robots = o.respectRobots
       ? new RobotsCache({
+        checkUrl: ssrf && ((url: URL) => ssrf.check(url)),
         userAgent: o.userAgent,
         fetch: o.fetch,
         clock: o.clock,
@@ -244,8 +256,17 @@ export class Crawler {
       retries: o.retries,
       backoff: o.backoff,
       breaker,
+      ssrf,
       checkHop: async (url, signal) => {
         if (!this.#scope.allows(url)) return "out-of-scope";
+        if (ssrf) {
+          try {
+            await ssrf.check(url, { signal });
+          } catch (err) {
+            if (err instanceof SsrfError) return "private-address";
+            // A DNS failure: the request itself retries and reports it.
+          }
+        }
         if (robots && !(await robots.get(url, { signal })).isAllowed(url)) {
           return "robots";
         }
@@ -285,9 +306,16 @@ export class Crawler {
       depth: number,
       referrer?: string,
       parentSpanId?: string,
+      parsed?: URL,
     ): CrawlResult | undefined => {
+      const trap = parsed && o.traps.admit(parsed);
       const ext = o.skipExtensions.size > 0 ? urlExtension(url) : undefined;
-      if (ext !== undefined && o.skipExtensions.has(ext)) {
+      const skip: SkipReason | undefined = trap
+        ? TRAP_SKIPS[trap]
+        : ext !== undefined && o.skipExtensions.has(ext)
+        ? "extension"
+        : undefined;
+      if (skip) {
         if (!frontier.markSeen(url)) return undefined;
         outstanding++;
         this.#stats.accepted++;
@@ -301,7 +329,7 @@ export class Crawler {
           attempts: 0,
           timings: { start: Date.now(), ttfb: 0, total: 0 },
           trace: { traceId: this.#traceId, spanId: newId() },
-          skipped: "extension",
+          skipped: skip,
         };
         if (referrer !== undefined) result.referrer = referrer;
         if (parentSpanId !== undefined) {
@@ -362,6 +390,19 @@ export class Crawler {
           }
           return result;
         };
+        if (ssrf) {
+          try {
+            await ssrf.check(new URL(entry.url), { signal });
+          } catch (err) {
+            if (!(err instanceof SsrfError)) {
+              if (signal.aborted) throw signal.reason;
+              // A DNS failure: the fetch below retries and reports it.
+            } else {
+              this.#log("warn", err.message, { error: err.name });
+              return done("private-address");
+            }
+          }
+        }
         if (robots) {
           const policy = await robots.get(entry.url, { signal });
           this.#noteRobots(policy, entry.host, delayApplied, frontier);
@@ -384,6 +425,12 @@ export class Crawler {
           result.error = { name: out.error.name, message: out.error.message };
           this.#log("warn", out.error.message, { error: out.error.name });
         }
+        if (out.skipped === "private-address") {
+          this.#log(
+            "warn",
+            `refused a redirect to an internal address: ${out.finalUrl}`,
+          );
+        }
         if (out.skipped || out.error || !out.body) return done(out.skipped);
         const body = out.body;
         const buffer =
@@ -394,6 +441,7 @@ export class Crawler {
           body: buffer,
           url: out.finalUrl,
           contentType: out.contentTypeHeader,
+          maxLinks: o.maxLinksPerPage,
         };
         let page: ParsedPage | PackedPage;
         try {
@@ -429,12 +477,17 @@ export class Crawler {
           page.links.forEach((l, i) => l.nofollow && nf.add(i));
           flagged = nf;
         }
-        result.links = urls.length;
+        // Links past maxLinksPerPage are counted but not followed.
+        result.links = urls.length + page.truncated;
         if (o.includeLinks) result.linkList = urls;
         if (!nofollow && entry.depth < o.maxDepth) {
+          const sessions = o.traps.limits.sessionParams;
           for (let i = 0; i < urls.length; i++) {
-            const url = urls[i];
-            if (flagged.has(i) || frontier.has(url)) continue;
+            if (flagged.has(i)) continue;
+            const url = sessions.length > 0
+              ? stripSessionIds(urls[i], sessions)
+              : urls[i];
+            if (frontier.has(url)) continue;
             const u = new URL(url);
             if (!this.#scope.allows(u)) continue;
             const ready = accept(
@@ -443,6 +496,7 @@ export class Crawler {
               entry.depth + 1,
               entry.url,
               trace.spanId,
+              u,
             );
             if (ready) finished.push(ready);
           }
@@ -488,7 +542,8 @@ export class Crawler {
     try {
       const finished: CrawlResult[] = [];
       for (const seed of this.#seeds) {
-        const ready = accept(seed, new URL(seed).host, 0);
+        const u = new URL(seed);
+        const ready = accept(seed, u.host, 0, undefined, undefined, u);
         if (ready) finished.push(ready);
       }
       if (outstanding === 0) frontier.close();
@@ -615,6 +670,15 @@ export function crawl(
 ): AsyncIterableIterator<CrawlResult> {
   return new Crawler(seeds, options).run();
 }
+
+/** The skip reason each spider-trap defence reports. */
+const TRAP_SKIPS: Readonly<Record<TrapReason, SkipReason>> = {
+  "url-too-long": "url-too-long",
+  "repeated-segments": "repeated-segments",
+  "too-deep": "too-deep",
+  "query-variants": "query-variants",
+  "host-budget": "budget",
+};
 
 /**
  * Where the runtime can say so (Deno's permission API, which never prompts
@@ -774,6 +838,26 @@ function resolveOptions(options: CrawlOptions): Resolved {
     stallThresholdMs: options.stallThresholdMs === undefined
       ? undefined
       : positiveNumber("stallThresholdMs", options.stallThresholdMs, 100),
+    allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+    maxPagesPerHost: limit(
+      "maxPagesPerHost",
+      options.maxPagesPerHost,
+      Infinity,
+    ),
+    maxLinksPerPage: positiveInt(
+      "maxLinksPerPage",
+      options.maxLinksPerPage,
+      1000,
+    ),
+    traps: new TrapGuard({
+      ...options.traps,
+      maxPagesPerHost: limit(
+        "maxPagesPerHost",
+        options.maxPagesPerHost,
+        Infinity,
+      ),
+    }),
+    resolver: options.resolver,
     signal: options.signal,
     onLog: options.onLog,
     logLevel,

@@ -18,6 +18,7 @@ import {
   RequestTimeoutError,
 } from "./errors.ts";
 import { readBody } from "./read_body.ts";
+import { SsrfError, type SsrfGuard } from "./ssrf_guard.ts";
 import { backoffDelay, parseRetryAfter } from "./retry_after.ts";
 
 /** Headers never sent to an origin other than the seeds'. */
@@ -44,6 +45,8 @@ export interface FetcherConfig {
   retries: number;
   backoff: { baseMs: number; maxMs: number };
   breaker?: KeyedCircuitBreaker<string>;
+  /** Refuses connections to internal addresses; checked before every request. */
+  ssrf?: SsrfGuard;
   /**
    * Checks a redirect hop (scope, robots); returns why it may not be
    * followed, or `undefined` to follow it.
@@ -214,6 +217,8 @@ async function attemptOnce(
   };
   try {
     for (let hop = 0;; hop++) {
+      if (config.ssrf) await config.ssrf.check(current, { signal });
+      signal.throwIfAborted();
       const res = await request(current, config, signal);
       watchdog.touch();
       base.ttfb = clock.now() - started;
@@ -287,6 +292,10 @@ async function attemptOnce(
     }
   } catch (err) {
     if (parent.aborted) throw parent.reason;
+    if (err instanceof SsrfError) {
+      // A refusal, not a failure: not retried, not counted by the breaker.
+      return { ...base, finalUrl: current.href, skipped: "private-address" };
+    }
     const reason = ctl.signal.aborted ? ctl.signal.reason : err;
     if (
       reason instanceof RequestTimeoutError ||

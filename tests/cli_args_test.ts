@@ -91,6 +91,11 @@ Deno.test("parseCliArgs() maps every other flag to its option", () => {
   assert.deepEqual(args("--skip-extensions", "").options.skipExtensions, []);
   assert.equal(args().options.skipExtensions, undefined);
   assert.equal(args("--log-level", "debug").options.stallThresholdMs, 100);
+  assert.equal(args("--allow-private").options.allowPrivateNetworks, true);
+  assert.equal(args().options.allowPrivateNetworks, undefined);
+  assert.equal(args("--max-pages-per-host", "7").options.maxPagesPerHost, 7);
+  assert.equal(args("--max-links-per-page", "9").options.maxLinksPerPage, 9);
+  assert.throws(() => args("--max-links-per-page", "0"), UsageError);
   assert.equal(args("--log-level", "info").options.stallThresholdMs, undefined);
   assert.deepEqual(
     args("--header", "X-Token: a:b ", "--header", "Accept-Language:fr")

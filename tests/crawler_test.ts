@@ -364,6 +364,7 @@ Deno.test("crawler: credentials go to the seed's origin only", async () => {
       ...fast,
       scope: "any",
       maxDepth: 1,
+      allowPrivateNetworks: true, // the other origin is on loopback too
       headers: {
         authorization: "Bearer secret",
         cookie: "a=b",
@@ -521,4 +522,53 @@ Deno.test("crawler: an event-loop stall is reported with the trace of the page t
   assert.equal(stall.url, bigResult.url);
   assert.equal(stall.traceId, bigResult.trace.traceId);
   assert.ok((stall.stallMs as number) >= 20);
+});
+
+Deno.test("crawler: links and redirects to internal addresses are refused, seeds' hosts allowed", async () => {
+  // "internal.test" and "meta.test" resolve (by the injected resolver) to other
+  // loopback addresses, which the guard refuses; nothing is ever sent to them.
+  const names = new Map([["internal.test", ["127.0.0.2"]], ["meta.test", [
+    "127.0.0.3",
+  ]]]);
+  const asked: string[] = [];
+  const resolver = (host: string) => {
+    asked.push(host);
+    const a = names.get(host);
+    return a
+      ? Promise.resolve(a)
+      : Promise.reject(new Error(`no such host ${host}`));
+  };
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") {
+      return html(
+        `<a href="http://internal.test:1/admin">a</a><a href="/hop">hop</a><a href="/ok">ok</a>`,
+      );
+    }
+    if (url.pathname === "/hop") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: "http://meta.test:1/latest/meta-data/" },
+      });
+    }
+    return html("<title>ok</title>");
+  });
+  const results = await collect(
+    crawl([srv.origin + "/"], { ...fast, scope: "any", resolver }),
+  );
+  const by = new Map(results.map((r) => [r.url, r]));
+  assert.equal(by.get(srv.origin + "/ok")?.status, 200);
+  assert.equal(
+    by.get("http://internal.test:1/admin")?.skipped,
+    "private-address",
+  );
+  assert.equal(by.get(srv.origin + "/hop")?.skipped, "private-address");
+  assert.equal(
+    by.get(srv.origin + "/hop")?.finalUrl,
+    "http://meta.test:1/latest/meta-data/",
+  );
+  assert.deepEqual([...new Set(asked)].sort(), ["internal.test", "meta.test"]);
+  assert.equal(results.length, 4);
 });

@@ -56,9 +56,11 @@ function streaming(): {
 }
 
 const never: FakeFetch = (_url, init) =>
-  new Promise((_, reject) =>
-    init.signal!.addEventListener("abort", () => reject(init.signal!.reason))
-  );
+  new Promise((_, reject) => {
+    const signal = init.signal!;
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason));
+  });
 
 Deno.test("fetcher: no response headers within idleTimeoutMs is an IdleTimeoutError", async () => {
   const clock = new FakeClock();

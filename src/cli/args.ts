@@ -69,6 +69,9 @@ const FLAGS = {
   "per-host": { type: "string" },
   rate: { type: "string" },
   "max-pages": { type: "string" },
+  "max-pages-per-host": { type: "string" },
+  "max-links-per-page": { type: "string" },
+  "allow-private": { type: "boolean" },
   "max-depth": { type: "string" },
   scope: { type: "string" },
   include: { type: "string", multiple: true },
@@ -163,6 +166,19 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
     o.exclude = v.exclude.map((p) => parseUrlFilter("--exclude", p));
   }
   if (v["no-robots"]) o.respectRobots = false;
+  if (v["allow-private"]) o.allowPrivateNetworks = true;
+  if (v["max-pages-per-host"] !== undefined) {
+    o.maxPagesPerHost = positiveInteger(
+      "--max-pages-per-host",
+      v["max-pages-per-host"],
+    );
+  }
+  if (v["max-links-per-page"] !== undefined) {
+    o.maxLinksPerPage = positiveInteger(
+      "--max-links-per-page",
+      v["max-links-per-page"],
+    );
+  }
   if (v["user-agent"] !== undefined) {
     if (v["user-agent"].trim() === "") {
       throw new UsageError(`--user-agent must not be empty: got ""`);
@@ -346,6 +362,11 @@ Crawl:
   --rate R               requests per second to one host, may be fractional
                          (default: unlimited)
   --max-pages N          pages to fetch at most (default: unlimited)
+  --max-pages-per-host N pages to fetch from one host at most (default: unlimited)
+  --max-links-per-page N links followed from one page at most (default: 1000)
+  --allow-private        also crawl hosts that resolve to loopback, private,
+                         link-local or other internal addresses (default: only
+                         the seeds' own hosts may be internal)
   --max-depth N          link depth to follow; seeds are 0 (default: unlimited)
   --scope S              host | domain | origin | any (default: host)
   --include PATTERN      crawl only URLs matching one of these (repeatable);
