@@ -21,6 +21,8 @@ import { readBody } from "./read_body.ts";
 import { SsrfError, type SsrfGuard } from "./ssrf_guard.ts";
 import { backoffDelay, parseRetryAfter } from "./retry_after.ts";
 
+/** A timer firing later than this (ms) means the event loop was blocked. */
+const LATE_MS = 25;
 /** Headers never sent to an origin other than the seeds'. */
 const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 /** Media types that are parsed for links. */
@@ -139,7 +141,6 @@ export async function fetchUrl(
             attempts: attempt - 1,
             ttfb: 0,
             skipped: "circuit-open",
-            error: err,
           };
         }
         const wait = Math.max(50, err.retryAt - config.clock.now());
@@ -278,6 +279,17 @@ async function attemptOnce(
         await res.body?.cancel().catch(() => {});
         return { ...outcome, skipped: "content-type" };
       }
+      // A declared length past the cap of an unencoded body: refuse before
+      // reading a byte (an encoded body is judged by its decoded bytes).
+      const declared = Number(res.headers.get("content-length") ?? NaN);
+      const encoding = res.headers.get("content-encoding");
+      if (
+        declared > config.maxBodyBytes &&
+        (encoding === null || encoding.trim().toLowerCase() === "identity")
+      ) {
+        await res.body?.cancel().catch(() => {});
+        return { ...outcome, skipped: "too-large" };
+      }
       const { bytes, truncated } = await readBody(res.body, {
         maxBytes: config.maxBodyBytes,
         signal,
@@ -368,12 +380,24 @@ class Watchdog {
 
   async #run(fire: (idle: boolean) => void): Promise<void> {
     const signal = this.#stop.signal;
+    let graced = false;
     for (;;) {
       const now = this.#clock.now();
       if (now >= this.#deadline) return fire(false);
       const idleAt = this.#last + this.#idleMs;
       if (now >= idleAt) return fire(true);
-      await this.#clock.sleep(Math.min(this.#deadline, idleAt) - now, signal);
+      const wake = Math.min(this.#deadline, idleAt);
+      await this.#clock.sleep(wake - now, signal);
+      // Woken late, the event loop itself was blocked (a long parse, a busy
+      // callback): bytes that arrived meanwhile are not seen yet. Let I/O
+      // run once before judging, so a stall of ours is not blamed on the
+      // server.
+      if (!graced && this.#clock.now() - wake > LATE_MS) {
+        graced = true;
+        await this.#clock.sleep(1, signal);
+      } else {
+        graced = false;
+      }
     }
   }
 }
