@@ -85,7 +85,7 @@ ${body}
 }
 
 // Serve from memory on a free loopback port.
-const files = new Map<string, Uint8Array>();
+const files = new Map<string, Uint8Array<ArrayBuffer>>();
 const server = Deno.serve(
   { hostname: "127.0.0.1", port: 0, onListen() {} },
   (req) => {

@@ -4,8 +4,12 @@
  *
  * @module
  */
-import { Waiters } from "./_waiters.ts";
-import { QueueClosedError } from "./queue_closed_error.ts";
+import {
+  checkMaxSize,
+  drain,
+  QueueCore,
+  type QueueStorage,
+} from "./_queue_core.ts";
 
 /** Options of the waiting calls of a queue. */
 export interface QueueWaitOptions {
@@ -18,19 +22,17 @@ export interface QueueWaitOptions {
   signal?: AbortSignal;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
-
 /** A growable ring buffer: O(1) push and shift. */
-class Ring<T> {
+class Ring<T> implements QueueStorage<T> {
   #items: (T | undefined)[] = new Array(16);
   #mask = 15;
   #head = 0;
-  length = 0;
+  size = 0;
 
   push(item: T): void {
-    if (this.length > this.#mask) this.#grow();
-    this.#items[(this.#head + this.length) & this.#mask] = item;
-    this.length++;
+    if (this.size > this.#mask) this.#grow();
+    this.#items[(this.#head + this.size) & this.#mask] = item;
+    this.size++;
   }
 
   shift(): T {
@@ -38,14 +40,14 @@ class Ring<T> {
     const item = this.#items[i] as T;
     this.#items[i] = undefined;
     this.#head = (i + 1) & this.#mask;
-    this.length--;
+    this.size--;
     return item;
   }
 
   #grow(): void {
     const old = this.#items;
     const items = new Array<T | undefined>(old.length * 2);
-    for (let i = 0; i < this.length; i++) {
+    for (let i = 0; i < this.size; i++) {
       items[i] = old[(this.#head + i) & this.#mask];
     }
     this.#items = items;
@@ -108,14 +110,7 @@ class Ring<T> {
  * @typeParam T The type of the items.
  */
 export class BoundedQueue<T> {
-  readonly #maxSize: number;
-  readonly #items = new Ring<T>();
-  readonly #getters = new Waiters<T>();
-  readonly #putters = new Waiters<void, T>();
-  readonly #joiners = new Waiters<void>();
-  #unfinished = 0;
-  #taken = 0;
-  #closed = false;
+  readonly #core: QueueCore<T>;
 
   /**
    * Creates an empty queue.
@@ -124,39 +119,33 @@ export class BoundedQueue<T> {
    * positive integer, or `Infinity` for no bound.
    */
   constructor(maxSize: number) {
-    if (
-      maxSize !== Infinity && (!Number.isSafeInteger(maxSize) || maxSize < 1)
-    ) {
-      throw new RangeError(
-        `Cannot create BoundedQueue as 'maxSize' must be a positive integer or Infinity: current value is ${maxSize}`,
-      );
-    }
-    this.#maxSize = maxSize;
+    checkMaxSize("BoundedQueue", maxSize);
+    this.#core = new QueueCore(maxSize, new Ring<T>());
   }
 
   /** The capacity given to the constructor. */
   get maxSize(): number {
-    return this.#maxSize;
+    return this.#core.maxSize;
   }
 
   /** How many items are in the queue now. */
   get size(): number {
-    return this.#items.length;
+    return this.#core.size;
   }
 
   /** Whether the queue holds no item. */
   get isEmpty(): boolean {
-    return this.#items.length === 0;
+    return this.#core.isEmpty;
   }
 
   /** Whether the queue holds `maxSize` items (a `put` would wait). */
   get isFull(): boolean {
-    return this.#items.length >= this.#maxSize;
+    return this.#core.isFull;
   }
 
   /** Whether {@linkcode BoundedQueue.close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /**
@@ -170,14 +159,7 @@ export class BoundedQueue<T> {
    * is then not added).
    */
   put(item: T, options?: QueueWaitOptions): Promise<void> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#closed) return Promise.reject(this.#closedError("put"));
-    if (this.#putters.size === 0 && this.#items.length < this.#maxSize) {
-      this.#add(item);
-      return RESOLVED;
-    }
-    return this.#putters.add(item, signal);
+    return this.#core.put(item, options);
   }
 
   /**
@@ -188,12 +170,7 @@ export class BoundedQueue<T> {
    * @throws {QueueClosedError} If the queue is closed.
    */
   tryPut(item: T): boolean {
-    if (this.#closed) throw this.#closedError("put");
-    if (this.#putters.size > 0 || this.#items.length >= this.#maxSize) {
-      return false;
-    }
-    this.#add(item);
-    return true;
+    return this.#core.tryPut(item);
   }
 
   /**
@@ -205,11 +182,7 @@ export class BoundedQueue<T> {
    * `signal.reason` on abort (the waiter then takes nothing).
    */
   get(options?: QueueWaitOptions): Promise<T> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#items.length > 0) return Promise.resolve(this.#take());
-    if (this.#closed) return Promise.reject(this.#closedError("get"));
-    return this.#getters.add(undefined, signal);
+    return this.#core.get(options);
   }
 
   /**
@@ -221,7 +194,7 @@ export class BoundedQueue<T> {
    * @returns The item, or `undefined` when the queue is empty (closed or not).
    */
   tryGet(): T | undefined {
-    return this.#items.length > 0 ? this.#take() : undefined;
+    return this.#core.tryGet();
   }
 
   /**
@@ -230,13 +203,7 @@ export class BoundedQueue<T> {
    * @throws {Error} If called more times than items were gotten.
    */
   taskDone(): void {
-    if (this.#taken === 0) {
-      throw new Error(
-        "Cannot mark a task done as taskDone() was called more times than items were gotten from the queue",
-      );
-    }
-    this.#taken--;
-    if (--this.#unfinished === 0) this.#joiners.resolveAll(undefined);
+    this.#core.taskDone();
   }
 
   /**
@@ -248,10 +215,7 @@ export class BoundedQueue<T> {
    * with `signal.reason` on abort.
    */
   join(options?: QueueWaitOptions): Promise<void> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#unfinished === 0) return RESOLVED;
-    return this.#joiners.add(undefined, signal);
+    return this.#core.join(options);
   }
 
   /**
@@ -260,11 +224,7 @@ export class BoundedQueue<T> {
    * it. Calling it again does nothing.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    // Getters only wait while the queue is empty: nothing is left for them.
-    this.#getters.rejectAll(() => this.#closedError("get"));
-    this.#putters.rejectAll(() => this.#closedError("put"));
+    this.#core.close();
   }
 
   /**
@@ -273,42 +233,7 @@ export class BoundedQueue<T> {
    *
    * @returns An async iterator of the items.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (error instanceof QueueClosedError) return;
-        throw error;
-      }
-      yield item;
-    }
-  }
-
-  #add(item: T): void {
-    this.#unfinished++;
-    const getter = this.#getters.shift();
-    if (getter) {
-      this.#taken++;
-      getter.resolve(item);
-    } else {
-      this.#items.push(item);
-    }
-  }
-
-  #take(): T {
-    const item = this.#items.shift();
-    this.#taken++;
-    const putter = this.#putters.shift();
-    if (putter) {
-      this.#add(putter.data);
-      putter.resolve();
-    }
-    return item;
-  }
-
-  #closedError(op: "get" | "put"): QueueClosedError {
-    return new QueueClosedError(`Cannot ${op} as the queue is closed`);
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return drain(this);
   }
 }

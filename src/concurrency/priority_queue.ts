@@ -4,14 +4,16 @@
  *
  * @module
  */
-import { Waiters } from "./_waiters.ts";
-import { QueueClosedError } from "./queue_closed_error.ts";
+import {
+  checkMaxSize,
+  drain,
+  QueueCore,
+  type QueueStorage,
+} from "./_queue_core.ts";
 import type { QueueWaitOptions } from "./bounded_queue.ts";
 
-const RESOLVED: Promise<void> = Promise.resolve();
-
 /** A binary min-heap, stable: equal items come out in insertion order. */
-class Heap<T> {
+class Heap<T> implements QueueStorage<T> {
   #items: T[] = [];
   #seqs: number[] = [];
   #seq = 0;
@@ -21,7 +23,7 @@ class Heap<T> {
     this.#compare = compare;
   }
 
-  get length(): number {
+  get size(): number {
     return this.#items.length;
   }
 
@@ -110,14 +112,7 @@ class Heap<T> {
  * @typeParam T The type of the items.
  */
 export class PriorityQueue<T> {
-  readonly #maxSize: number;
-  readonly #items: Heap<T>;
-  readonly #getters = new Waiters<T>();
-  readonly #putters = new Waiters<void, T>();
-  readonly #joiners = new Waiters<void>();
-  #unfinished = 0;
-  #taken = 0;
-  #closed = false;
+  readonly #core: QueueCore<T>;
 
   /**
    * Creates an empty queue.
@@ -128,45 +123,38 @@ export class PriorityQueue<T> {
    * positive when after, 0 when equal (equal items come out in put order).
    */
   constructor(maxSize: number, compare: (a: T, b: T) => number) {
-    if (
-      maxSize !== Infinity && (!Number.isSafeInteger(maxSize) || maxSize < 1)
-    ) {
-      throw new RangeError(
-        `Cannot create PriorityQueue as 'maxSize' must be a positive integer or Infinity: current value is ${maxSize}`,
-      );
-    }
+    checkMaxSize("PriorityQueue", maxSize);
     if (typeof compare !== "function") {
       throw new TypeError(
         `Cannot create PriorityQueue as 'compare' must be a function: current value is ${compare}`,
       );
     }
-    this.#maxSize = maxSize;
-    this.#items = new Heap(compare);
+    this.#core = new QueueCore(maxSize, new Heap(compare));
   }
 
   /** The capacity given to the constructor. */
   get maxSize(): number {
-    return this.#maxSize;
+    return this.#core.maxSize;
   }
 
   /** How many items are in the queue now. */
   get size(): number {
-    return this.#items.length;
+    return this.#core.size;
   }
 
   /** Whether the queue holds no item. */
   get isEmpty(): boolean {
-    return this.#items.length === 0;
+    return this.#core.isEmpty;
   }
 
   /** Whether the queue holds `maxSize` items (a `put` would wait). */
   get isFull(): boolean {
-    return this.#items.length >= this.#maxSize;
+    return this.#core.isFull;
   }
 
   /** Whether {@linkcode PriorityQueue.close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /**
@@ -180,14 +168,7 @@ export class PriorityQueue<T> {
    * is then not added).
    */
   put(item: T, options?: QueueWaitOptions): Promise<void> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#closed) return Promise.reject(this.#closedError("put"));
-    if (this.#putters.size === 0 && this.#items.length < this.#maxSize) {
-      this.#add(item);
-      return RESOLVED;
-    }
-    return this.#putters.add(item, signal);
+    return this.#core.put(item, options);
   }
 
   /**
@@ -198,12 +179,7 @@ export class PriorityQueue<T> {
    * @throws {QueueClosedError} If the queue is closed.
    */
   tryPut(item: T): boolean {
-    if (this.#closed) throw this.#closedError("put");
-    if (this.#putters.size > 0 || this.#items.length >= this.#maxSize) {
-      return false;
-    }
-    this.#add(item);
-    return true;
+    return this.#core.tryPut(item);
   }
 
   /**
@@ -215,11 +191,7 @@ export class PriorityQueue<T> {
    * `signal.reason` on abort (the waiter then takes nothing).
    */
   get(options?: QueueWaitOptions): Promise<T> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#items.length > 0) return Promise.resolve(this.#take());
-    if (this.#closed) return Promise.reject(this.#closedError("get"));
-    return this.#getters.add(undefined, signal);
+    return this.#core.get(options);
   }
 
   /**
@@ -231,7 +203,7 @@ export class PriorityQueue<T> {
    * @returns The item, or `undefined` when the queue is empty (closed or not).
    */
   tryGet(): T | undefined {
-    return this.#items.length > 0 ? this.#take() : undefined;
+    return this.#core.tryGet();
   }
 
   /**
@@ -240,13 +212,7 @@ export class PriorityQueue<T> {
    * @throws {Error} If called more times than items were gotten.
    */
   taskDone(): void {
-    if (this.#taken === 0) {
-      throw new Error(
-        "Cannot mark a task done as taskDone() was called more times than items were gotten from the queue",
-      );
-    }
-    this.#taken--;
-    if (--this.#unfinished === 0) this.#joiners.resolveAll(undefined);
+    this.#core.taskDone();
   }
 
   /**
@@ -258,10 +224,7 @@ export class PriorityQueue<T> {
    * with `signal.reason` on abort.
    */
   join(options?: QueueWaitOptions): Promise<void> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#unfinished === 0) return RESOLVED;
-    return this.#joiners.add(undefined, signal);
+    return this.#core.join(options);
   }
 
   /**
@@ -270,11 +233,7 @@ export class PriorityQueue<T> {
    * it. Calling it again does nothing.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    // Getters only wait while the queue is empty: nothing is left for them.
-    this.#getters.rejectAll(() => this.#closedError("get"));
-    this.#putters.rejectAll(() => this.#closedError("put"));
+    this.#core.close();
   }
 
   /**
@@ -283,42 +242,7 @@ export class PriorityQueue<T> {
    *
    * @returns An async iterator of the items.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (error instanceof QueueClosedError) return;
-        throw error;
-      }
-      yield item;
-    }
-  }
-
-  #add(item: T): void {
-    this.#unfinished++;
-    const getter = this.#getters.shift();
-    if (getter) {
-      this.#taken++;
-      getter.resolve(item);
-    } else {
-      this.#items.push(item);
-    }
-  }
-
-  #take(): T {
-    const item = this.#items.shift();
-    this.#taken++;
-    const putter = this.#putters.shift();
-    if (putter) {
-      this.#add(putter.data);
-      putter.resolve();
-    }
-    return item;
-  }
-
-  #closedError(op: "get" | "put"): QueueClosedError {
-    return new QueueClosedError(`Cannot ${op} as the queue is closed`);
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return drain(this);
   }
 }

@@ -2,24 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BoundedQueue } from "../../src/concurrency/bounded_queue.ts";
 import { QueueClosedError } from "../../src/concurrency/queue_closed_error.ts";
-
-/** Lets every pending promise chain run. */
-function flush(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Whether `p` has settled, after letting pending chains run. */
-async function state(p: Promise<unknown>): Promise<string> {
-  await flush();
-  const pending = Symbol("pending");
-  try {
-    return (await Promise.race([p, pending])) === pending
-      ? "pending"
-      : "fulfilled";
-  } catch {
-    return "rejected";
-  }
-}
+import { flush, state } from "./_helpers.ts";
 
 Deno.test("BoundedQueue rejects a bad maxSize", () => {
   for (const bad of [0, -1, 1.5, NaN, -Infinity]) {

@@ -1,22 +1,7 @@
 import assert from "node:assert/strict";
 import { Condition } from "../../src/concurrency/condition.ts";
 import { Lock } from "../../src/concurrency/lock.ts";
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function state(p: Promise<unknown>): Promise<string> {
-  await flush();
-  const pending = Symbol("pending");
-  try {
-    return (await Promise.race([p, pending])) === pending
-      ? "pending"
-      : "fulfilled";
-  } catch {
-    return "rejected";
-  }
-}
+import { flush, state } from "./_helpers.ts";
 
 /** Starts a waiter that records its id when woken, then releases. */
 function waiter(cond: Condition, id: number, woken: number[]): Promise<void> {

@@ -1,21 +1,6 @@
 import assert from "node:assert/strict";
 import { Event } from "../../src/concurrency/event.ts";
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function state(p: Promise<unknown>): Promise<string> {
-  await flush();
-  const pending = Symbol("pending");
-  try {
-    return (await Promise.race([p, pending])) === pending
-      ? "pending"
-      : "fulfilled";
-  } catch {
-    return "rejected";
-  }
-}
+import { state } from "./_helpers.ts";
 
 Deno.test("Event wakes every waiter on set", async () => {
   const ev = new Event();

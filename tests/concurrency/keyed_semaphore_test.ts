@@ -1,21 +1,6 @@
 import assert from "node:assert/strict";
 import { KeyedSemaphore } from "../../src/concurrency/keyed_semaphore.ts";
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function state(p: Promise<unknown>): Promise<string> {
-  await flush();
-  const pending = Symbol("pending");
-  try {
-    return (await Promise.race([p, pending])) === pending
-      ? "pending"
-      : "fulfilled";
-  } catch {
-    return "rejected";
-  }
-}
+import { state } from "./_helpers.ts";
 
 Deno.test("KeyedSemaphore rejects bad permit counts", () => {
   assert.throws(() => new KeyedSemaphore(0), RangeError);

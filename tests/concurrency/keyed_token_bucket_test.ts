@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { KeyedTokenBucket } from "../../src/concurrency/keyed_token_bucket.ts";
 import { FakeClock } from "../../src/concurrency/fake_clock.ts";
-
-function when(clock: FakeClock, p: Promise<void>): { at?: number } {
-  const box: { at?: number } = {};
-  p.then(() => (box.at = clock.now()));
-  return box;
-}
+import { when } from "./_helpers.ts";
 
 Deno.test("KeyedTokenBucket rejects bad options", () => {
   assert.throws(() => new KeyedTokenBucket({ rate: 0 }), RangeError);

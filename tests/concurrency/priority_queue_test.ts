@@ -2,22 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { PriorityQueue } from "../../src/concurrency/priority_queue.ts";
 import { QueueClosedError } from "../../src/concurrency/queue_closed_error.ts";
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function state(p: Promise<unknown>): Promise<string> {
-  await flush();
-  const pending = Symbol("pending");
-  try {
-    return (await Promise.race([p, pending])) === pending
-      ? "pending"
-      : "fulfilled";
-  } catch {
-    return "rejected";
-  }
-}
+import { state } from "./_helpers.ts";
 
 const byNumber = (a: number, b: number) => a - b;
 interface Job {

@@ -1,21 +1,6 @@
 import assert from "node:assert/strict";
 import { Semaphore } from "../../src/concurrency/semaphore.ts";
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function state(p: Promise<unknown>): Promise<string> {
-  await flush();
-  const pending = Symbol("pending");
-  try {
-    return (await Promise.race([p, pending])) === pending
-      ? "pending"
-      : "fulfilled";
-  } catch {
-    return "rejected";
-  }
-}
+import { flush, state } from "./_helpers.ts";
 
 Deno.test("Semaphore rejects a bad permit count", () => {
   for (const bad of [0, -1, 1.5, NaN, Infinity]) {

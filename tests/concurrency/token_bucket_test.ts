@@ -2,13 +2,7 @@ import assert from "node:assert/strict";
 import { TokenBucket } from "../../src/concurrency/token_bucket.ts";
 import { FakeClock } from "../../src/concurrency/fake_clock.ts";
 import { type Clock, systemClock } from "../../src/concurrency/clock.ts";
-
-/** Records the clock time at which `p` resolves. */
-function when(clock: FakeClock, p: Promise<void>): { at?: number } {
-  const box: { at?: number } = {};
-  p.then(() => (box.at = clock.now()));
-  return box;
-}
+import { when } from "./_helpers.ts";
 
 /**
  * A clock like FakeClock whose `run()` fires timers in order, settling

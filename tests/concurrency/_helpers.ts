@@ -1,0 +1,31 @@
+/**
+ * Helpers shared by the concurrency tests.
+ *
+ * @module
+ */
+import type { FakeClock } from "../../src/concurrency/fake_clock.ts";
+
+/** Lets every pending promise chain run. */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Whether `p` has settled, after letting pending chains run. */
+export async function state(p: Promise<unknown>): Promise<string> {
+  await flush();
+  const pending = Symbol("pending");
+  try {
+    return (await Promise.race([p, pending])) === pending
+      ? "pending"
+      : "fulfilled";
+  } catch {
+    return "rejected";
+  }
+}
+
+/** Records the clock time at which `p` resolves. */
+export function when(clock: FakeClock, p: Promise<void>): { at?: number } {
+  const box: { at?: number } = {};
+  p.then(() => (box.at = clock.now()));
+  return box;
+}
