@@ -192,6 +192,16 @@ export interface CrawlOptions {
    * @default {Math.max(1, navigator.hardwareConcurrency - 1)}
    */
   workers?: number;
+  /**
+   * Permissions of the parser workers: `"none"` sandboxes them (they parse
+   * bytes and need nothing). Deno 2.9 allows that only when the program runs
+   * with `--unstable-worker-options` (or `"unstable": ["worker-options"]` in
+   * deno.json), and exits the whole process otherwise — there is no way to
+   * ask whether the flag is on — so the default inherits.
+   *
+   * @default {"inherit"}
+   */
+  workerPermissions?: "inherit" | "none";
   /** Extra request headers (sent to the seeds' origins only if sensitive). */
   headers?: Record<string, string>;
   /**

@@ -189,6 +189,7 @@ export class Crawler {
           size: o.workers,
           maxQueue: o.workers * 4,
           pipeline: 2,
+          permissions: o.workerPermissions,
           context: traceVar,
         });
       }
@@ -766,6 +767,12 @@ function resolveOptions(options: CrawlOptions): Resolved {
       `Cannot crawl as 'scope' must be "host", "domain", "origin" or "any": current value is ${scope}`,
     );
   }
+  const workerPermissions = options.workerPermissions ?? "inherit";
+  if (workerPermissions !== "inherit" && workerPermissions !== "none") {
+    throw new TypeError(
+      `Cannot crawl as 'workerPermissions' must be "inherit" or "none": current value is ${workerPermissions}`,
+    );
+  }
   const logLevel = options.logLevel ?? "info";
   if (!(logLevel in LOG_LEVELS)) {
     throw new TypeError(
@@ -839,6 +846,7 @@ function resolveOptions(options: CrawlOptions): Resolved {
       ? undefined
       : positiveNumber("stallThresholdMs", options.stallThresholdMs, 100),
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+    workerPermissions,
     maxPagesPerHost: limit(
       "maxPagesPerHost",
       options.maxPagesPerHost,

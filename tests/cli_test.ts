@@ -440,3 +440,61 @@ Deno.test("cli SIGINT stops a stalled crawl: results so far, summary, exit 130",
     clearTimeout(timer);
   }
 });
+
+Deno.test("cli parses in worker threads when it may read its code, inline (with a warning) when not", async () => {
+  await using site = serveSite(THREE_PAGES);
+  const src = fileURLToPath(new URL("../src/", import.meta.url));
+  const pooled = await run([
+    "--workers",
+    "1",
+    "--log-level",
+    "info",
+    `${site.origin}/`,
+  ], {
+    perms: ["--allow-net=127.0.0.1", `--allow-read=${src}`],
+  });
+  assert.equal(pooled.code, 0, pooled.stderr);
+  assertThreePages(parseJsonl(pooled.stdout), site.origin);
+  assert.ok(
+    !pooled.stderr.includes("parsing on the main thread"),
+    pooled.stderr,
+  );
+  const inline = await run(["--workers", "1", `${site.origin}/`]);
+  assert.equal(inline.code, 0, inline.stderr);
+  assertThreePages(parseJsonl(inline.stdout), site.origin);
+  assert.match(
+    inline.stderr,
+    /parsing on the main thread: parser workers need --allow-read=/,
+  );
+});
+
+Deno.test("cli --sandbox-workers runs parser workers with no permissions (with --unstable-worker-options)", async () => {
+  await using site = serveSite(THREE_PAGES);
+  const src = fileURLToPath(new URL("../src/", import.meta.url));
+  const { code, stdout, stderr } = await run(
+    ["--workers", "1", "--sandbox-workers", `${site.origin}/`],
+    {
+      perms: [
+        "--unstable-worker-options",
+        "--allow-net=127.0.0.1",
+        `--allow-read=${src}`,
+      ],
+    },
+  );
+  assert.equal(code, 0, stderr);
+  const results = parseJsonl(stdout);
+  assertThreePages(results, site.origin);
+  assert.equal(results.find((r) => r.url === `${site.origin}/a`)?.title, "/a");
+  // Proof the sandbox is really requested: without the unstable flag, Deno
+  // refuses worker permissions and ends the process (code 70).
+  const refused = await run([
+    "--workers",
+    "1",
+    "--sandbox-workers",
+    `${site.origin}/`,
+  ], {
+    perms: ["--allow-net=127.0.0.1", `--allow-read=${src}`],
+  });
+  assert.equal(refused.code, 70, refused.stderr);
+  assert.match(refused.stderr, /worker-options/);
+});

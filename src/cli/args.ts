@@ -72,6 +72,7 @@ const FLAGS = {
   "max-pages-per-host": { type: "string" },
   "max-links-per-page": { type: "string" },
   "allow-private": { type: "boolean" },
+  "sandbox-workers": { type: "boolean" },
   "max-depth": { type: "string" },
   scope: { type: "string" },
   include: { type: "string", multiple: true },
@@ -167,6 +168,7 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
   }
   if (v["no-robots"]) o.respectRobots = false;
   if (v["allow-private"]) o.allowPrivateNetworks = true;
+  if (v["sandbox-workers"]) o.workerPermissions = "none";
   if (v["max-pages-per-host"] !== undefined) {
     o.maxPagesPerHost = positiveInteger(
       "--max-pages-per-host",
@@ -391,6 +393,8 @@ Requests:
                          (default: CPU cores - 1, at least 1; workers need
                          --allow-read for trawl's own src/ folder, else trawl
                          parses on the main thread and says so)
+  --sandbox-workers      run parser workers with no permissions at all; needs
+                         deno run --unstable-worker-options (default: off)
   --skip-extensions LIST comma-separated file extensions reported as skipped
                          without a request; "" fetches everything
                          (default: pdf, images, audio, video, archives, ...)
