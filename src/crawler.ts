@@ -25,6 +25,8 @@ import {
   parseHtml,
   type ParseInput,
 } from "./parse/parse_html.ts";
+import { ParseBatcher } from "./parse/parse_batcher.ts";
+import type { BatchItem, BatchResult } from "./parse/parse_worker.ts";
 import { RobotsCache } from "./robots_cache.ts";
 import { ScopeFilter } from "./scope.ts";
 import { SsrfError, SsrfGuard } from "./ssrf_guard.ts";
@@ -176,7 +178,8 @@ export class Crawler {
       Math.max(16, o.concurrency * 2),
     );
     const workerUrl = new URL("./parse/parse_worker.ts", import.meta.url);
-    let pool: WorkerPool<ParseInput, PackedPage> | undefined;
+    let pool: WorkerPool<BatchItem[], BatchResult[]> | undefined;
+    let batcher: ParseBatcher | undefined;
     if (o.workers > 0) {
       const missing = missingWorkerPermission(workerUrl);
       if (missing) {
@@ -185,13 +188,14 @@ export class Crawler {
           `parsing on the main thread: parser workers need ${missing} to load their code`,
         );
       } else {
-        pool = new WorkerPool<ParseInput, PackedPage>(workerUrl, {
+        pool = new WorkerPool<BatchItem[], BatchResult[]>(workerUrl, {
           size: o.workers,
           maxQueue: o.workers * 4,
           pipeline: 2,
           permissions: o.workerPermissions,
           context: traceVar,
         });
+        batcher = new ParseBatcher(pool, o.workers * 2);
       }
     }
     const monitor = o.stallThresholdMs === undefined
@@ -446,8 +450,8 @@ export class Crawler {
         };
         let page: ParsedPage | PackedPage;
         try {
-          page = pool
-            ? await pool.run(input, { transfer: [buffer], signal })
+          page = batcher
+            ? await batcher.parse(input, trace, signal)
             : monitor
             ? monitor.track(() => parseHtml(new Uint8Array(buffer), input))
             : parseHtml(new Uint8Array(buffer), input);

@@ -1,21 +1,57 @@
 /**
  * The parse worker: runs {@linkcode parseHtml} on page bodies sent by the
- * crawler's `WorkerPool`, with the request's trace carried in `traceVar`,
- * and replies with the page packed (see {@linkcode packPage}).
+ * crawler's `WorkerPool`, and replies with each page packed (see
+ * {@linkcode packPage}). A task is one page, or a batch of pages each with
+ * its own trace, run inside `traceVar` so worker-side code sees the trace
+ * of the request it works for.
  *
  * @module
  */
 import { serveWorker } from "../concurrency/serve_worker.ts";
-import { traceVar } from "../trace.ts";
-import { packPage, parseHtml, type ParseInput } from "./parse_html.ts";
+import { type Trace, traceVar } from "../trace.ts";
+import {
+  type PackedPage,
+  packPage,
+  parseHtml,
+  type ParseInput,
+} from "./parse_html.ts";
 
-serveWorker(
-  (input: ParseInput) => {
-    const page = packPage(parseHtml(new Uint8Array(input.body), input));
+/** One page of a batch, with the trace of its request. */
+export interface BatchItem extends ParseInput {
+  /** The request's trace (restored around the parse). */
+  trace?: Trace;
+}
+
+/** A page's outcome in a batch: the page, or why it failed. */
+export type BatchResult = PackedPage | {
+  error: { name: string; message: string };
+};
+
+function parseOne(input: ParseInput): PackedPage {
+  try {
+    return packPage(parseHtml(new Uint8Array(input.body), input));
+  } finally {
     // Free the body now rather than at the next GC: bodies are most of the
     // memory a crawl holds, and an ArrayBuffer's bytes live outside the heap.
     input.body.transfer?.(0);
-    return page;
-  },
+  }
+}
+
+function parseBatch(batch: BatchItem[]): BatchResult[] {
+  return batch.map((item) => {
+    try {
+      return item.trace
+        ? traceVar.run(item.trace, () => parseOne(item))
+        : parseOne(item);
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      return { error: { name: e.name, message: e.message } };
+    }
+  });
+}
+
+serveWorker(
+  (input: ParseInput | BatchItem[]) =>
+    Array.isArray(input) ? parseBatch(input) : parseOne(input),
   { context: traceVar },
 );
