@@ -30,7 +30,7 @@ import type { BatchItem, BatchResult } from "./parse/parse_worker.ts";
 import { RobotsCache } from "./robots_cache.ts";
 import { ScopeFilter } from "./scope.ts";
 import { SsrfError, SsrfGuard } from "./ssrf_guard.ts";
-import { stripSessionIds, TrapGuard, type TrapReason } from "./trap_guard.ts";
+import { TrapGuard, type TrapReason } from "./trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS, urlExtension } from "./skip_extensions.ts";
 import { newId, type Trace, traceVar } from "./trace.ts";
 
@@ -486,12 +486,9 @@ export class Crawler {
         result.links = urls.length + page.truncated;
         if (o.includeLinks) result.linkList = urls;
         if (!nofollow && entry.depth < o.maxDepth) {
-          const sessions = o.traps.limits.sessionParams;
           for (let i = 0; i < urls.length; i++) {
             if (flagged.has(i)) continue;
-            const url = sessions.length > 0
-              ? stripSessionIds(urls[i], sessions)
-              : urls[i];
+            const url = o.traps.stripSessionIds(urls[i]);
             if (frontier.has(url)) continue;
             const u = new URL(url);
             if (!this.#scope.allows(u)) continue;

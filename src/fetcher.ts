@@ -21,6 +21,8 @@ import { readBody } from "./read_body.ts";
 import { SsrfError, type SsrfGuard } from "./ssrf_guard.ts";
 import { backoffDelay, parseRetryAfter } from "./retry_after.ts";
 
+/** Declared body sizes read in one call rather than streamed, bytes. */
+const SMALL_BODY = 64 * 1024;
 /** A timer firing later than this (ms) means the event loop was blocked. */
 const LATE_MS = 25;
 /** Headers never sent to an origin other than the seeds'. */
@@ -289,6 +291,19 @@ async function attemptOnce(
       ) {
         await res.body?.cancel().catch(() => {});
         return { ...outcome, skipped: "too-large" };
+      }
+      // Small declared bodies (most pages) are read in one call, which skips
+      // the stream machinery; the watchdog then sees no progress until the
+      // end, so such a body must arrive within idleTimeoutMs of the headers.
+      if (
+        declared <= SMALL_BODY && declared <= config.maxBodyBytes &&
+        encoding === null
+      ) {
+        const bytes = await res.bytes();
+        watchdog.touch();
+        outcome.bytes = bytes.byteLength;
+        outcome.body = bytes;
+        return outcome;
       }
       const { bytes, truncated } = await readBody(res.body, {
         maxBytes: config.maxBodyBytes,

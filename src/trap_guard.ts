@@ -366,6 +366,29 @@ export class TrapGuard {
    *
    * @returns The frozen limits.
    */
+  /**
+   * Strips this guard's session-id parameters from a URL, as
+   * {@linkcode stripSessionIds} does (without rebuilding the name set on
+   * each call: the crawler runs it on every link).
+   *
+   * @example Usage
+   * ```ts
+   * import { TrapGuard } from "@trawl/trawl";
+   * import assert from "node:assert/strict";
+   *
+   * const guard = new TrapGuard();
+   * assert.equal(guard.stripSessionIds("https://a.test/p?sid=42&x=1"), "https://a.test/p?x=1");
+   * ```
+   *
+   * @param url A URL string.
+   * @returns The URL without its session ids.
+   */
+  stripSessionIds(url: string): string {
+    // Session ids live in a query or in `;name=` path parameters.
+    if (url.indexOf("?") < 0 && url.indexOf(";") < 0) return url;
+    return stripWith(url, this.#sessionNames);
+  }
+
   get limits(): Readonly<TrapLimits> {
     return this.#limits;
   }

@@ -295,3 +295,59 @@ Deno.test("fetcher: cancellation rejects with the crawl's reason", async () => {
   await clock.tick(0);
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("fetcher: a small declared body is read in one call, and a stall in it is an IdleTimeoutError", async () => {
+  const clock = new FakeClock();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const declared = (_url: URL, init: RequestInit) => {
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        init.signal!.addEventListener(
+          "abort",
+          () => c.error(init.signal!.reason),
+        );
+      },
+    });
+    return Promise.resolve(
+      new Response(body, {
+        headers: { "content-type": "text/html", "content-length": "10" },
+      }),
+    );
+  };
+  const p = fetchUrl(
+    "http://seed.test/",
+    config(declared, clock),
+    new AbortController().signal,
+  );
+  await clock.tick(100);
+  controller.enqueue(new TextEncoder().encode("<p>")); // 3 of 10 bytes, then nothing
+  await clock.tick(199);
+  let done = false;
+  p.then(() => done = true);
+  await clock.tick(0);
+  assert.equal(done, false);
+  await clock.tick(1); // 300 ms after the headers
+  const out = await p;
+  assert.equal(out.error?.name, "IdleTimeoutError");
+
+  const whole = (_url: URL) =>
+    Promise.resolve(
+      new Response("<p>0123456</p>", {
+        headers: { "content-type": "text/html", "content-length": "14" },
+      }),
+    );
+  const ok = await fetchUrl(
+    "http://seed.test/",
+    config(whole, clock),
+    new AbortController().signal,
+  );
+  assert.equal(ok.status, 200);
+  assert.equal(new TextDecoder().decode(ok.body), "<p>0123456</p>");
+  assert.equal(ok.body!.byteOffset, 0);
+  assert.equal(
+    ok.body!.byteLength,
+    ok.body!.buffer.byteLength,
+    "an exact buffer, transferable as is",
+  );
+});
