@@ -160,7 +160,9 @@ export interface CrawlOptions {
    */
   timeoutMs?: number;
   /**
-   * A request that receives no bytes for this long is aborted, in ms.
+   * A request that receives no bytes for this long is aborted, in ms. (A
+   * body declared at 64 KiB or less is read in one call, so it must arrive
+   * whole within this time of the response headers.)
    *
    * @default {10000}
    */
