@@ -213,7 +213,7 @@ export class Crawler {
             time: Date.now(),
             ...(trace
               ? { traceId: trace.traceId, spanId: trace.spanId, url: trace.url }
-              : { traceId: "" }),
+              : {}),
             stallMs: Math.round(stall.durationMs),
           });
         },
@@ -233,6 +233,22 @@ export class Crawler {
       allowHosts: this.#seeds.map((s) => new URL(s).hostname),
       clock: o.clock,
     });
+    /**
+     * The SSRF guard's refusal of `url`, if any. A DNS failure is no
+     * refusal: the request itself retries and reports it.
+     */
+    const refusal = async (
+      url: URL,
+      signal: AbortSignal,
+    ): Promise<SsrfError | undefined> => {
+      try {
+        await ssrf?.check(url, { signal });
+      } catch (err) {
+        if (err instanceof SsrfError) return err;
+        if (signal.aborted) throw signal.reason;
+      }
+      return undefined;
+    };
     const robots = o.respectRobots
       ? new RobotsCache({
         checkUrl: ssrf && ((url: URL) => ssrf.check(url)),
@@ -264,14 +280,7 @@ export class Crawler {
       ssrf,
       checkHop: async (url, signal) => {
         if (!this.#scope.allows(url)) return "out-of-scope";
-        if (ssrf) {
-          try {
-            await ssrf.check(url, { signal });
-          } catch (err) {
-            if (err instanceof SsrfError) return "private-address";
-            // A DNS failure: the request itself retries and reports it.
-          }
-        }
+        if (await refusal(url, signal)) return "private-address";
         if (robots && !(await robots.get(url, { signal })).isAllowed(url)) {
           return "robots";
         }
@@ -303,7 +312,8 @@ export class Crawler {
     let outstanding = 0;
     /**
      * Accepts a URL; returns a finished result when it is accepted but needs
-     * no request (a skipped extension), for the caller to settle.
+     * no request (a skipped extension, a spider-trap refusal), for the
+     * caller to settle.
      */
     const accept = (
       url: string,
@@ -395,18 +405,10 @@ export class Crawler {
           }
           return result;
         };
-        if (ssrf) {
-          try {
-            await ssrf.check(new URL(entry.url), { signal });
-          } catch (err) {
-            if (!(err instanceof SsrfError)) {
-              if (signal.aborted) throw signal.reason;
-              // A DNS failure: the fetch below retries and reports it.
-            } else {
-              this.#log("warn", err.message, { error: err.name });
-              return done("private-address");
-            }
-          }
+        const refused = await refusal(new URL(entry.url), signal);
+        if (refused) {
+          this.#log("warn", refused.message, { error: refused.name });
+          return done("private-address");
         }
         if (robots) {
           const policy = await robots.get(entry.url, { signal });
