@@ -362,11 +362,6 @@ export class TrapGuard {
   }
 
   /**
-   * The limits in force, defaults filled in.
-   *
-   * @returns The frozen limits.
-   */
-  /**
    * Strips this guard's session-id parameters from a URL, as
    * {@linkcode stripSessionIds} does (without rebuilding the name set on
    * each call: the crawler runs it on every link).
@@ -389,6 +384,11 @@ export class TrapGuard {
     return stripWith(url, this.#sessionNames);
   }
 
+  /**
+   * The limits in force, defaults filled in.
+   *
+   * @returns The frozen limits.
+   */
   get limits(): Readonly<TrapLimits> {
     return this.#limits;
   }
