@@ -38,6 +38,7 @@ export type * from "./src/crawl_options.ts";
 export type * from "./src/crawl_result.ts";
 export type * from "./src/crawl_stats.ts";
 export * from "./src/errors.ts";
+export * from "./src/fingerprint_set.ts";
 export * from "./src/log.ts";
 export * from "./src/normalize_url.ts";
 export * from "./src/parse/charset.ts";

@@ -9,6 +9,7 @@ import type { Clock } from "./concurrency/clock.ts";
 import { BoundedQueue } from "./concurrency/bounded_queue.ts";
 import { KeyedSemaphore } from "./concurrency/keyed_semaphore.ts";
 import { KeyedTokenBucket } from "./concurrency/keyed_token_bucket.ts";
+import { FingerprintSet } from "./fingerprint_set.ts";
 
 /** A URL waiting in the frontier. */
 export interface FrontierEntry {
@@ -64,7 +65,8 @@ interface HostQueue {
 export class Frontier {
   /** URLs ready to fetch, each holding its host's permit. */
   readonly ready: BoundedQueue<ReadyEntry>;
-  readonly #seen = new Set<string>();
+  /** Every URL accepted, as 64-bit fingerprints (see `FingerprintSet`). */
+  readonly #seen = new FingerprintSet();
   readonly #hosts = new Map<string, HostQueue>();
   readonly #semaphores: KeyedSemaphore<string>;
   readonly #buckets: KeyedTokenBucket<string>;
