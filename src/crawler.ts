@@ -21,7 +21,7 @@ import { LOG_LEVELS, type LogLevel, type LogRecord } from "./log.ts";
 import { normalizeUrl } from "./normalize_url.ts";
 import {
   type PackedPage,
-  type ParsedPage,
+  packPage,
   parseHtml,
   type ParseInput,
 } from "./parse/parse_html.ts";
@@ -450,13 +450,17 @@ export class Crawler {
           contentType: out.contentTypeHeader,
           maxLinks: o.maxLinksPerPage,
         };
-        let page: ParsedPage | PackedPage;
+        // Pages come back packed (links in one string, cheap to clone from a
+        // worker); inline parsing packs too, so both take one path below.
+        const parseInline = () =>
+          packPage(parseHtml(new Uint8Array(buffer), input));
+        let page: PackedPage;
         try {
           page = batcher
             ? await batcher.parse(input, trace, signal)
             : monitor
-            ? monitor.track(() => parseHtml(new Uint8Array(buffer), input))
-            : parseHtml(new Uint8Array(buffer), input);
+            ? monitor.track(parseInline)
+            : parseInline();
         } catch (err) {
           if (signal.aborted) throw signal.reason;
           const e = err instanceof Error ? err : new Error(String(err));
@@ -472,18 +476,8 @@ export class Crawler {
           /\b(nofollow|none)\b/.test(tag);
         if (noindex) result.noindex = true;
         if (nofollow) result.nofollow = true;
-        // Worker replies pack the links into one string (cheap to clone).
-        let urls: string[];
-        let flagged: ReadonlySet<number>;
-        if (typeof page.links === "string") {
-          urls = page.links === "" ? [] : page.links.split("\n");
-          flagged = new Set((page as PackedPage).nofollow);
-        } else {
-          urls = page.links.map((l) => l.url);
-          const nf = new Set<number>();
-          page.links.forEach((l, i) => l.nofollow && nf.add(i));
-          flagged = nf;
-        }
+        const urls = page.links === "" ? [] : page.links.split("\n");
+        const flagged = new Set(page.nofollow);
         // Links past maxLinksPerPage are counted but not followed.
         result.links = urls.length + page.truncated;
         if (o.includeLinks) result.linkList = urls;

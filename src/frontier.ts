@@ -162,9 +162,7 @@ export class Frontier {
    * @param rate Requests per second.
    */
   limitHost(host: string, rate: number): void {
-    const current = this.#limited.has(host)
-      ? this.#buckets.rateOf(host)
-      : this.#options.perHostRate;
+    const current = this.#rateOf(host);
     if (rate < current) {
       this.#limited.add(host);
       this.#buckets.setRate(host, rate);
@@ -198,14 +196,19 @@ export class Frontier {
       }
     }
     this.#pausedUntil.set(host, until);
-    const current = this.#limited.has(host)
-      ? this.#buckets.rateOf(host)
-      : this.#options.perHostRate;
+    const current = this.#rateOf(host);
     const rate = Number.isFinite(current) ? Math.max(current / 2, 0.1) : 4;
     this.#limited.add(host);
     this.#buckets.setRate(host, rate);
     this.#buckets.pauseUntil(host, until);
     return rate;
+  }
+
+  /** The host's current rate: its own when limited, else the configured one. */
+  #rateOf(host: string): number {
+    return this.#limited.has(host)
+      ? this.#buckets.rateOf(host)
+      : this.#options.perHostRate;
   }
 
   /** Stops handing out URLs: the fetchers drain `ready` and stop. */
