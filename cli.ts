@@ -20,9 +20,12 @@ import {
   helpText,
   parseCliArgs,
   parseSeedList,
+  parseStatusArgs,
   seedHosts,
+  statusHelpText,
   UsageError,
 } from "./src/cli/args.ts";
+import type { SyncReport } from "./src/cli/output_sync.ts";
 import { formatLogLine, Progress } from "./src/cli/progress.ts";
 import { Summary } from "./src/cli/summary.ts";
 import { LOG_LEVELS, type LogRecord } from "./src/log.ts";
@@ -49,6 +52,7 @@ const EXIT_INTERRUPTED = 130;
  * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "status") return await status(argv.slice(1));
   let config: CliConfig | undefined;
   try {
     config = parseCliArgs(argv);
@@ -89,8 +93,6 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function crawl(config: CliConfig): Promise<number> {
   const color = !Deno.noColor && Deno.stderr.isTerminal();
-  using sink = await openOutput(config.out);
-  const writer = new LineWriter(sink.file);
   const summary = new Summary();
   const controller = new AbortController();
   const started = performance.now();
@@ -121,11 +123,15 @@ async function crawl(config: CliConfig): Promise<number> {
   };
 
   // Loaded lazily so `--help` and usage errors stay instant.
-  const { Crawler } = await import("./mod.ts");
+  const { Crawler, SqliteStore } = await import("./mod.ts");
+  const store = config.state === undefined
+    ? undefined
+    : new SqliteStore(config.state);
   let crawler;
   try {
     crawler = new Crawler(config.seeds, {
       ...config.options,
+      store,
       signal: controller.signal,
       onLog,
     });
@@ -135,6 +141,36 @@ async function crawl(config: CliConfig): Promise<number> {
     }
     throw err;
   }
+  // A durable crawl: check the state before touching the output, then
+  // repair the output against it and append.
+  let sink: Output;
+  if (store) {
+    const mode = config.options.stateMode ?? "auto";
+    try {
+      store.prepare({
+        seeds: crawler.seeds,
+        settings: crawler.settings,
+        mode,
+      });
+    } catch (err) {
+      store.close();
+      throw await stateError(err, config.state!);
+    }
+    try {
+      sink = await openOutput(config.out, mode !== "fresh");
+      if (sink.repair) {
+        const report = await sink.repair(store);
+        if (!config.quiet) say(describeSync(config.out!, report));
+      }
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  } else {
+    sink = await openOutput(config.out, false);
+  }
+  using _sink = sink;
+  const writer = new LineWriter(sink.file);
 
   Deno.addSignalListener("SIGINT", onSigint);
   let crashed: unknown;
@@ -182,17 +218,29 @@ async function crawl(config: CliConfig): Promise<number> {
 /** An open output: stdout or a file, closed on dispose. */
 interface Output extends Disposable {
   file: Writable;
+  /** Brings an appended file in line with a durable store. */
+  repair?: (store: import("./src/cli/output_sync.ts").ResultLedger) => Promise<
+    SyncReport
+  >;
 }
 
 interface Writable {
   write(p: Uint8Array): Promise<number>;
 }
 
-async function openOutput(path: string | undefined): Promise<Output> {
+async function openOutput(
+  path: string | undefined,
+  append: boolean,
+): Promise<Output> {
   if (path === undefined) return { file: Deno.stdout, [Symbol.dispose]() {} };
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { write: true, create: true, truncate: true });
+    file = await Deno.open(
+      path,
+      append
+        ? { read: true, write: true, create: true }
+        : { write: true, create: true, truncate: true },
+    );
   } catch (err) {
     if (
       err instanceof Deno.errors.NotCapable ||
@@ -200,7 +248,9 @@ async function openOutput(path: string | undefined): Promise<Output> {
         !(await granted({ name: "write", path })))
     ) {
       throw new UsageError(
-        `cannot write ${path}: run with --allow-write=${path}`,
+        `cannot ${append ? "read and write" : "write"} ${path}: run with ${
+          append ? `--allow-read=${path} ` : ""
+        }--allow-write=${path}`,
         { cause: err },
       );
     }
@@ -208,7 +258,92 @@ async function openOutput(path: string | undefined): Promise<Output> {
       cause: err,
     });
   }
-  return { file, [Symbol.dispose]: () => file.close() };
+  const repair = async (
+    store: import("./src/cli/output_sync.ts").ResultLedger,
+  ) => {
+    const { syncOutput } = await import("./src/cli/output_sync.ts");
+    return await syncOutput(file, store);
+  };
+  return {
+    file,
+    repair: append ? repair : undefined,
+    [Symbol.dispose]: () => file.close(),
+  };
+}
+
+/** One line on how the output was brought in line with the state. */
+function describeSync(path: string, r: SyncReport): string {
+  const parts = [`${r.kept} result(s) kept`];
+  if (r.cutBytes > 0) {
+    parts.push(`${r.cutBytes} byte(s) of a partial or corrupt tail cut`);
+  }
+  if (r.appended > 0) parts.push(`${r.appended} committed result(s) appended`);
+  if (r.imported > 0) parts.push(`${r.imported} line(s) adopted by the state`);
+  if (r.duplicates > 0) parts.push(`${r.duplicates} repeated line(s) found`);
+  return `trawl: ${path}: ${parts.join(", ")}`;
+}
+
+/** A state error as the user should see it. */
+async function stateError(err: unknown, path: string): Promise<unknown> {
+  if (!(err instanceof Error)) return err;
+  if (err.name === "StateMismatchError") {
+    return new UsageError(err.message, { cause: err });
+  }
+  if (
+    err instanceof Deno.errors.NotCapable ||
+    err instanceof Deno.errors.PermissionDenied ||
+    /permission|not capable|requires (read|write) access/i.test(err.message)
+  ) {
+    const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+    const ok = (await granted({ name: "read", path: dir })) &&
+      (await granted({ name: "write", path: dir }));
+    if (!ok) {
+      return new UsageError(
+        `cannot open the state ${path}: run with --allow-read=${dir} --allow-write=${dir} (SQLite keeps -wal, -shm and .lock files beside it)`,
+        { cause: err },
+      );
+    }
+  }
+  return err;
+}
+
+/** `trawl status`: prints a stored crawl's progress. */
+async function status(argv: readonly string[]): Promise<number> {
+  try {
+    const config = parseStatusArgs(argv);
+    if (config.help) {
+      await writeAll(Deno.stdout, encode(statusHelpText()));
+      return EXIT_OK;
+    }
+    const { formatStatus } = await import("./src/cli/status.ts");
+    let report;
+    if (config.state !== undefined) {
+      const { SqliteStore } = await import("./mod.ts");
+      try {
+        report = SqliteStore.status(config.state);
+      } catch (err) {
+        throw await stateError(err, config.state);
+      }
+    } else {
+      const { RedisStore } = await import("./src/redis_store.ts");
+      report = await RedisStore.status({
+        url: config.frontier!,
+        crawl: config.crawl!,
+      });
+    }
+    const text = config.json
+      ? JSON.stringify(report, null, 2) + "\n"
+      : formatStatus(report);
+    await writeAll(Deno.stdout, encode(text));
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      printError(err.message);
+      return EXIT_USAGE;
+    }
+    printError(describe(err));
+    return EXIT_CRASH;
+  }
 }
 
 async function readSeeds(path: string): Promise<string[]> {

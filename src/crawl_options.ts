@@ -4,6 +4,7 @@
  * @module
  */
 import type { Clock } from "./concurrency/clock.ts";
+import type { FrontierStore, StateMode } from "./frontier_store.ts";
 import type { LogHandler, LogLevel } from "./log.ts";
 import type { Resolver } from "./ssrf_guard.ts";
 import type { TrapLimits } from "./trap_guard.ts";
@@ -249,6 +250,31 @@ export interface CrawlOptions {
    * @default {undefined}
    */
   stallThresholdMs?: number;
+  /**
+   * Keep the crawl in this SQLite file (a `SqliteStore`): the frontier, the
+   * dedupe set, each URL's status and result, robots.txt answers and the
+   * counters. A crawl run again with the same file continues where it
+   * stopped, however it stopped. Mutually exclusive with `store`.
+   *
+   * @default {undefined} (in memory)
+   */
+  state?: string;
+  /**
+   * Where the crawl's frontier lives: a `MemoryStore`, a `SqliteStore` or a
+   * `RedisStore` (shared by many processes), or your own.
+   *
+   * @default {new MemoryStore()}
+   */
+  store?: FrontierStore;
+  /**
+   * What to do with state an earlier run left in `state`/`store`: `"auto"`
+   * continues it when the seeds and crawl-shaping options match and throws a
+   * `StateMismatchError` when they differ; `"resume"` continues it anyway
+   * (adding the new seeds); `"fresh"` discards it.
+   *
+   * @default {"auto"}
+   */
+  stateMode?: StateMode;
   /** Cancels the crawl. */
   signal?: AbortSignal;
   /** Receives structured log records. */

@@ -7,7 +7,6 @@
  */
 import { systemClock } from "./concurrency/clock.ts";
 import { BoundedQueue } from "./concurrency/bounded_queue.ts";
-import { QueueClosedError } from "./concurrency/queue_closed_error.ts";
 import { TaskGroup } from "./concurrency/task_group.ts";
 import { WorkerPool } from "./concurrency/worker_pool.ts";
 import { KeyedCircuitBreaker } from "./concurrency/keyed_circuit_breaker.ts";
@@ -16,7 +15,16 @@ import type { CrawlOptions } from "./crawl_options.ts";
 import type { CrawlResult, SkipReason } from "./crawl_result.ts";
 import type { CrawlStats } from "./crawl_stats.ts";
 import { type FetcherConfig, fetchUrl } from "./fetcher.ts";
-import { Frontier, type ReadyEntry } from "./frontier.ts";
+import type {
+  CrawlFrontier,
+  FrontierBatch,
+  FrontierEntry,
+  FrontierStore,
+  ReadyEntry,
+  StateMode,
+} from "./frontier_store.ts";
+import { MemoryStore } from "./memory_store.ts";
+import { SqliteStore } from "./sqlite_store.ts";
 import { LOG_LEVELS, type LogLevel, type LogRecord } from "./log.ts";
 import { normalizeUrl } from "./normalize_url.ts";
 import {
@@ -53,6 +61,8 @@ type Resolved =
       | "stallThresholdMs"
       | "resolver"
       | "traps"
+      | "state"
+      | "store"
     >
   >
   & {
@@ -63,6 +73,8 @@ type Resolved =
     stallThresholdMs?: number;
     resolver?: CrawlOptions["resolver"];
     traps: TrapGuard;
+    store: FrontierStore;
+    stateMode: StateMode;
     perHost: { concurrency: number; rate: number };
     backoff: { baseMs: number; maxMs: number };
     circuitBreaker:
@@ -94,8 +106,9 @@ export class Crawler {
   readonly #scope: ScopeFilter;
   readonly #stats: CrawlStats;
   readonly #traceId = newId(16);
+  readonly #filters: { include: string[]; exclude: string[] };
   #started = false;
-  #frontier?: Frontier;
+  #frontier?: CrawlFrontier;
   #iterator?: AsyncGenerator<CrawlResult, void, undefined>;
 
   /**
@@ -117,6 +130,12 @@ export class Crawler {
       }
       if (!this.#seeds.includes(url)) this.#seeds.push(url);
     }
+    const describeFilter = (f: URLPattern | RegExp) =>
+      f instanceof RegExp ? String(f) : describePattern(f);
+    this.#filters = {
+      include: (options.include ?? []).map(describeFilter),
+      exclude: (options.exclude ?? []).map(describeFilter),
+    };
     this.#scope = new ScopeFilter(this.#seeds, {
       scope: this.#opts.scope,
       include: options.include,
@@ -149,6 +168,35 @@ export class Crawler {
   }
 
   #finished = false;
+
+  /** The seeds, in normal form and without repeats. */
+  get seeds(): readonly string[] {
+    return this.#seeds;
+  }
+
+  /**
+   * The options that shape what is crawled, as JSON-safe values: a durable
+   * or shared store refuses to continue a crawl whose settings differ.
+   */
+  get settings(): Readonly<Record<string, unknown>> {
+    const o = this.#opts;
+    return {
+      scope: o.scope,
+      include: this.#filters.include,
+      exclude: this.#filters.exclude,
+      maxDepth: o.maxDepth === Infinity ? null : o.maxDepth,
+      maxPages: o.maxPages === Infinity ? null : o.maxPages,
+      maxPagesPerHost: o.maxPagesPerHost === Infinity
+        ? null
+        : o.maxPagesPerHost,
+      maxLinksPerPage: o.maxLinksPerPage,
+      respectRobots: o.respectRobots,
+      userAgent: o.userAgent,
+      skipExtensions: [...o.skipExtensions].sort(),
+      allowPrivateNetworks: o.allowPrivateNetworks,
+      traps: o.traps.limits,
+    };
+  }
 
   /**
    * Starts the crawl and returns its results, first done, first out. Call it
@@ -219,13 +267,22 @@ export class Crawler {
         },
       });
     monitor?.start();
-    const frontier = new Frontier({
+    const frontier = o.store.createFrontier({
+      seeds: this.#seeds,
+      settings: this.settings,
+      mode: o.stateMode,
       perHostConcurrency: o.perHost.concurrency,
       perHostRate: o.perHost.rate,
       maxAccepted: o.maxPages,
       readySize: o.concurrency,
       clock: o.clock,
       spawn: (fn) => void group.spawn(fn),
+      stats: this.#stats,
+      onLog: (r: LogRecord) => this.#emit(r),
+      restore: (url) => {
+        const u = URL.parse(url);
+        if (u) o.traps.admit(u);
+      },
     });
     this.#frontier = frontier;
     const ssrf = o.allowPrivateNetworks ? undefined : new SsrfGuard({
@@ -258,6 +315,7 @@ export class Crawler {
         timeoutMs: o.timeoutMs,
         idleTimeoutMs: o.idleTimeoutMs,
         onLog: (r: LogRecord) => this.#emit(r),
+        store: frontier.robots,
       })
       : undefined;
     const delayApplied = new Set<string>();
@@ -309,20 +367,19 @@ export class Crawler {
       },
     };
 
-    let outstanding = 0;
     /**
-     * Accepts a URL; returns a finished result when it is accepted but needs
-     * no request (a skipped extension, a spider-trap refusal), for the
-     * caller to settle.
+     * Adds a URL to `batch`: as a URL to queue, or as a finished result when
+     * it needs no request (a skipped extension, a spider-trap refusal).
      */
     const accept = (
+      batch: FrontierBatch,
       url: string,
       host: string,
       depth: number,
       referrer?: string,
       parentSpanId?: string,
       parsed?: URL,
-    ): CrawlResult | undefined => {
+    ): void => {
       const trap = parsed && o.traps.admit(parsed);
       const ext = o.skipExtensions.size > 0 ? urlExtension(url) : undefined;
       const skip: SkipReason | undefined = trap
@@ -330,44 +387,34 @@ export class Crawler {
         : ext !== undefined && o.skipExtensions.has(ext)
         ? "extension"
         : undefined;
-      if (skip) {
-        if (!frontier.markSeen(url)) return undefined;
-        outstanding++;
-        this.#stats.accepted++;
-        const result: CrawlResult = {
-          url,
-          finalUrl: url,
-          status: 0,
-          depth,
-          links: 0,
-          bytes: 0,
-          attempts: 0,
-          timings: { start: Date.now(), ttfb: 0, total: 0 },
-          trace: { traceId: this.#traceId, spanId: newId() },
-          skipped: skip,
-        };
-        if (referrer !== undefined) result.referrer = referrer;
-        if (parentSpanId !== undefined) {
-          result.trace.parentSpanId = parentSpanId;
-        }
-        return result;
+      if (!skip) {
+        const entry: FrontierEntry = { url, host, depth };
+        if (referrer !== undefined) entry.referrer = referrer;
+        if (parentSpanId !== undefined) entry.parentSpanId = parentSpanId;
+        batch.found.push(entry);
+        return;
       }
-      if (frontier.add({ url, host, depth, referrer, parentSpanId })) {
-        outstanding++;
-        this.#stats.accepted++;
-      }
-      return undefined;
-    };
-    const settle = async (result: CrawlResult, signal: AbortSignal) => {
-      this.#count(result);
-      await results.put(result, { signal });
-      if (--outstanding === 0) frontier.close();
+      const result: CrawlResult = {
+        url,
+        finalUrl: url,
+        status: 0,
+        depth,
+        links: 0,
+        bytes: 0,
+        attempts: 0,
+        timings: { start: Date.now(), ttfb: 0, total: 0 },
+        trace: { traceId: this.#traceId, spanId: newId() },
+        skipped: skip,
+      };
+      if (referrer !== undefined) result.referrer = referrer;
+      if (parentSpanId !== undefined) result.trace.parentSpanId = parentSpanId;
+      batch.settled.push(result);
     };
 
     const processEntry = async (
       entry: ReadyEntry,
       signal: AbortSignal,
-      finished: CrawlResult[],
+      batch: FrontierBatch,
     ): Promise<CrawlResult> => {
       const trace: Trace = {
         traceId: this.#traceId,
@@ -482,13 +529,16 @@ export class Crawler {
         result.links = urls.length + page.truncated;
         if (o.includeLinks) result.linkList = urls;
         if (!nofollow && entry.depth < o.maxDepth) {
+          const taken = new Set<string>();
           for (let i = 0; i < urls.length; i++) {
             if (flagged.has(i)) continue;
             const url = o.traps.stripSessionIds(urls[i]);
-            if (frontier.has(url)) continue;
+            if (frontier.has(url) || taken.has(url)) continue;
+            taken.add(url);
             const u = new URL(url);
             if (!this.#scope.allows(u)) continue;
-            const ready = accept(
+            accept(
+              batch,
               url,
               u.host,
               entry.depth + 1,
@@ -496,7 +546,6 @@ export class Crawler {
               trace.spanId,
               u,
             );
-            if (ready) finished.push(ready);
           }
         }
         return done();
@@ -505,22 +554,19 @@ export class Crawler {
 
     const fetchLoop = async (signal: AbortSignal) => {
       for (;;) {
-        let entry: ReadyEntry;
+        const entry = await frontier.next(signal);
+        if (entry === undefined) return;
+        const batch: FrontierBatch = { found: [], settled: [] };
+        let emit: CrawlResult[];
         try {
-          entry = await frontier.ready.get({ signal });
-        } catch (err) {
-          if (err instanceof QueueClosedError) return;
-          throw err;
-        }
-        let result: CrawlResult;
-        const finished: CrawlResult[] = [];
-        try {
-          result = await processEntry(entry, signal, finished);
+          const result = await processEntry(entry, signal, batch);
+          batch.page = { entry, result };
+          const committed = frontier.commit(batch);
+          emit = Array.isArray(committed) ? committed : await committed;
         } finally {
           entry.permit.release();
         }
-        for (const r of finished) await settle(r, signal);
-        await settle(result, signal);
+        for (const r of emit) await results.put(r, { signal });
       }
     };
 
@@ -538,25 +584,31 @@ export class Crawler {
       },
     );
     try {
-      const finished: CrawlResult[] = [];
+      const seeds: FrontierBatch = { found: [], settled: [] };
       for (const seed of this.#seeds) {
         const u = new URL(seed);
-        const ready = accept(seed, u.host, 0, undefined, undefined, u);
-        if (ready) finished.push(ready);
+        accept(seeds, seed, u.host, 0, undefined, undefined, u);
       }
-      if (outstanding === 0) frontier.close();
-      for (const r of finished) {
+      const settled = await frontier.open(seeds, group.signal);
+      this.#log("info", `crawl started with ${this.#seeds.length} seed(s)`);
+      for (const r of settled) {
+        const flushed = frontier.flush();
+        if (flushed) await flushed;
         this.#count(r);
         yield r;
-        if (--outstanding === 0) frontier.close();
       }
-      this.#log("info", `crawl started with ${this.#seeds.length} seed(s)`);
-      for await (const result of results) yield result;
+      for await (const result of results) {
+        const flushed = frontier.flush();
+        if (flushed) await flushed;
+        this.#count(result);
+        yield result;
+      }
     } finally {
       group.cancel();
       monitor?.stop();
       await watcher;
       await pool?.close();
+      await frontier.close();
       this.#finished = true;
       this.#stats.elapsedMs = Date.now() - this.#stats.startedAt;
       this.#stats.queued = 0;
@@ -568,7 +620,7 @@ export class Crawler {
     policy: { crawlDelay(): number | undefined; sitemaps: string[] },
     host: string,
     applied: Set<string>,
-    frontier: Frontier,
+    frontier: CrawlFrontier,
   ): void {
     if (applied.has(host)) return;
     applied.add(host);
@@ -863,10 +915,64 @@ function resolveOptions(options: CrawlOptions): Resolved {
       ),
     }),
     resolver: options.resolver,
+    store: resolveStore(options),
+    stateMode: resolveStateMode(options.stateMode),
     signal: options.signal,
     onLog: options.onLog,
     logLevel,
     clock: options.clock ?? systemClock,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
   };
+}
+
+function resolveStore(options: CrawlOptions): FrontierStore {
+  if (options.state !== undefined && options.store !== undefined) {
+    throw new TypeError(
+      "Cannot crawl as 'state' and 'store' both name a store: pass one",
+    );
+  }
+  if (options.state !== undefined) {
+    if (typeof options.state !== "string" || options.state === "") {
+      throw new TypeError(
+        `Cannot crawl as 'state' must name a file: current value is ${
+          JSON.stringify(options.state)
+        }`,
+      );
+    }
+    return new SqliteStore(options.state);
+  }
+  if (options.store !== undefined) {
+    if (typeof options.store?.createFrontier !== "function") {
+      throw new TypeError(
+        "Cannot crawl as 'store' must be a FrontierStore (with createFrontier)",
+      );
+    }
+    return options.store;
+  }
+  return new MemoryStore();
+}
+
+function resolveStateMode(mode: StateMode | undefined): StateMode {
+  if (mode === undefined) return "auto";
+  if (mode !== "auto" && mode !== "resume" && mode !== "fresh") {
+    throw new TypeError(
+      `Cannot crawl as 'stateMode' must be "auto", "resume" or "fresh": current value is ${mode}`,
+    );
+  }
+  return mode;
+}
+
+/** A `URLPattern`'s components, as text for the crawl's settings. */
+function describePattern(p: URLPattern): string {
+  const parts = [
+    p.protocol,
+    p.username,
+    p.password,
+    p.hostname,
+    p.port,
+    p.pathname,
+    p.search,
+    p.hash,
+  ];
+  return `URLPattern(${parts.join(" ")})`;
 }

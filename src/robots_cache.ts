@@ -12,6 +12,7 @@ import {
   RedirectError,
   RequestTimeoutError,
 } from "./errors.ts";
+import type { RobotsRecord, RobotsStore } from "./frontier_store.ts";
 import type { LogHandler, LogLevel } from "./log.ts";
 import { readBody } from "./read_body.ts";
 import { parseRobotsTxt, type RobotsTxt } from "./robots_txt.ts";
@@ -74,8 +75,16 @@ export interface RobotsCacheStats {
   hits: number;
   /** `get` calls that joined a fetch already in flight. */
   joined: number;
-  /** Fetches started (one per origin refresh). */
+  /**
+   * robots.txt fetches started (one per origin refresh the `store` did not
+   * answer).
+   */
   fetches: number;
+  /**
+   * Origin refreshes answered by the `store` (a fresh record, no request
+   * sent).
+   */
+  loaded: number;
 }
 
 /** Options for {@linkcode RobotsCache}. */
@@ -168,6 +177,33 @@ export interface RobotsCacheOptions {
   checkUrl?: (url: URL) => void | Promise<void>;
   /** Receives log records. */
   onLog?: LogHandler;
+  /**
+   * Keeps robots.txt answers between runs (and processes), e.g. the
+   * `robots` store of a durable frontier.
+   *
+   * Before fetching an origin's robots.txt (whenever no live entry is
+   * cached), the cache awaits `store.load(origin)`. A record younger than
+   * `ttlMs` is used instead of a request: a `"rules"` record's `text` is
+   * parsed (and its sitemaps recorded) as if just fetched, an `"allow-all"`
+   * record allows everything, and the policy is cached for what is left of
+   * `ttlMs`. An older record, a malformed one or one for another origin is
+   * ignored and robots.txt is fetched as usual.
+   *
+   * After a fetch that yields `"rules"` (a 2xx) or `"allow-all"` (a 4xx or
+   * redirect trouble), `store.save(record)` is called before `get` resolves
+   * but not awaited, so a slow store never delays the crawl. Unreachable
+   * (disallow-all) results are temporary and never saved.
+   *
+   * `RobotsRecord.fetchedAt` is wall time (`Date.now()`, epoch ms) so that
+   * records stay meaningful between runs, while expiry in memory follows
+   * `clock`: a loaded record's age is `Date.now() - fetchedAt` and its
+   * policy's `fetchedAt` is `clock.now() - age`. Records dated in the future
+   * (clock skew) are ignored.
+   *
+   * A `load` or `save` that throws or rejects never fails the crawl: it is
+   * logged as a warning (`onLog`) and a failed load falls back to fetching.
+   */
+  store?: RobotsStore;
 }
 
 interface Entry {
@@ -213,10 +249,11 @@ const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
  *   `checkUrl` on each; more hops or a loop mean allow-all. The rules of the
  *   final target apply to the original origin.
  *
- * One fetch per origin runs at a time and every concurrent `get` shares it. A
- * waiter's abort only rejects its own `get`; the shared fetch is aborted
- * when every waiter has gone. Entries are kept for `ttlMs` in an LRU of
- * `maxEntries` origins.
+ * One fetch per origin runs at a time and every concurrent `get` shares it
+ * (the `store` lookup before it too). A waiter's abort only rejects its own
+ * `get`; the shared fetch is aborted when every waiter has gone. Entries are
+ * kept for `ttlMs` in an LRU of `maxEntries` origins; with a `store`, good
+ * answers also outlive the process.
  *
  * @example Checking a URL
  * ```ts
@@ -229,6 +266,34 @@ const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
  * });
  * const policy = await cache.get("https://example.com/private/a");
  * console.log(policy.outcome, policy.isAllowed("https://example.com/private/a"));
+ * ```
+ *
+ * @example Keeping answers between runs
+ * ```ts
+ * import { RobotsCache, type RobotsCacheOptions } from "@trawl/trawl";
+ *
+ * type RobotsRecord = Parameters<
+ *   NonNullable<RobotsCacheOptions["store"]>["save"]
+ * >[0];
+ * const records = new Map<string, RobotsRecord>();
+ * records.set("https://example.com", {
+ *   origin: "https://example.com",
+ *   outcome: "rules",
+ *   status: 200,
+ *   text: "User-agent: *\nDisallow: /private\n",
+ *   fetchedAt: Date.now() - 60_000, // a minute old: still fresh
+ * });
+ * const cache = new RobotsCache({
+ *   userAgent: "trawl/0.1",
+ *   fetch: () => Promise.reject(new Error("not called")),
+ *   store: {
+ *     load: (origin) => records.get(origin),
+ *     save: (record) => void records.set(record.origin, record),
+ *   },
+ * });
+ * const policy = await cache.get("https://example.com/private/a");
+ * console.log(policy.isAllowed("https://example.com/private/a")); // false
+ * console.log(cache.stats.loaded, cache.stats.requests); // 1 0
  * ```
  */
 export class RobotsCache {
@@ -248,10 +313,17 @@ export class RobotsCache {
   #headers: Headers;
   #checkUrl?: (url: URL) => void | Promise<void>;
   #onLog?: LogHandler;
+  #store?: RobotsStore;
   #entries = new Map<string, Entry>();
   #inflight = new Map<string, Inflight>();
   #sitemaps = new Set<string>();
-  #stats: RobotsCacheStats = { requests: 0, hits: 0, joined: 0, fetches: 0 };
+  #stats: RobotsCacheStats = {
+    requests: 0,
+    hits: 0,
+    joined: 0,
+    fetches: 0,
+    loaded: 0,
+  };
 
   /**
    * Creates a cache.
@@ -290,9 +362,24 @@ export class RobotsCache {
     }
     this.#checkUrl = o.checkUrl;
     this.#onLog = o.onLog;
+    if (
+      o.store !== undefined &&
+      (typeof o.store?.load !== "function" ||
+        typeof o.store?.save !== "function")
+    ) {
+      throw new TypeError(
+        `Cannot create RobotsCache as 'store' must have load and save methods: current value is ${
+          String(o.store)
+        }`,
+      );
+    }
+    this.#store = o.store;
   }
 
-  /** Counters: requests sent, cache hits, joined fetches, fetches started. */
+  /**
+   * Counters: requests sent, cache hits, joined fetches, fetches started,
+   * refreshes answered by the `store`.
+   */
   get stats(): RobotsCacheStats {
     return { ...this.#stats };
   }
@@ -391,7 +478,6 @@ export class RobotsCache {
   }
 
   #start(origin: string): Inflight {
-    this.#stats.fetches++;
     const controller = new AbortController();
     const inflight: Inflight = {
       controller,
@@ -448,6 +534,11 @@ export class RobotsCache {
   }
 
   async #refresh(origin: string, signal: AbortSignal): Promise<RobotsPolicy> {
+    if (this.#store) {
+      const loaded = await this.#load(this.#store, origin, signal);
+      if (loaded) return loaded;
+    }
+    this.#stats.fetches++;
     const startedAt = this.#clock.now();
     const outcome = await this.#fetchRobots(origin, signal);
     signal.throwIfAborted(); // every waiter left: cache nothing
@@ -488,15 +579,7 @@ export class RobotsCache {
     } else {
       let policy: RobotsPolicy;
       if (outcome.kind === "rules") {
-        const rules = parseRobotsTxt(outcome.text);
-        for (const sitemap of rules.sitemaps) {
-          if (this.#sitemaps.size >= this.#maxSitemaps) break;
-          this.#sitemaps.add(sitemap);
-        }
-        policy = this.#policy(origin, "rules", now, {
-          status: outcome.status,
-          rules,
-        });
+        policy = this.#rulesPolicy(origin, outcome.text, now, outcome.status);
       } else {
         policy = this.#policy(origin, "allow-all", now, {
           status: outcome.status,
@@ -514,13 +597,117 @@ export class RobotsCache {
         status: outcome.status,
         ms: now - startedAt,
       });
+      if (this.#store) {
+        this.#save(this.#store, {
+          origin,
+          outcome: outcome.kind,
+          ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+          ...(outcome.kind === "rules" ? { text: outcome.text } : {}),
+          fetchedAt: Date.now(),
+        });
+      }
     }
+    this.#remember(origin, entry);
+    return entry.policy;
+  }
+
+  /**
+   * The policy of `store`'s record of `origin` when it is younger than
+   * `ttlMs` (cached for the rest of it), else `undefined`. Rejects only
+   * when `signal` aborts.
+   */
+  async #load(
+    store: RobotsStore,
+    origin: string,
+    signal: AbortSignal,
+  ): Promise<RobotsPolicy | undefined> {
+    let record: RobotsRecord | undefined;
+    try {
+      record = await abortable(
+        new Promise<RobotsRecord | undefined>((resolve) =>
+          resolve(store.load(origin))
+        ),
+        signal,
+      );
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      this.#log("warn", "robots.txt store load failed", origin, {
+        error: describeUnknown(err),
+      });
+      return undefined;
+    }
+    if (record === undefined || record === null) return undefined;
+    if (!isRecordOf(record, origin)) {
+      this.#log("warn", "robots.txt store record ignored", origin, {
+        reason: "malformed",
+      });
+      return undefined;
+    }
+    // `fetchedAt` is wall time; the cache's expiry runs on `clock`.
+    const age = Date.now() - record.fetchedAt;
+    if (!(age >= 0 && age < this.#ttlMs)) {
+      this.#log("debug", "robots.txt store record expired", origin, {
+        ageMs: age,
+      });
+      return undefined;
+    }
+    const fetchedAt = this.#clock.now() - age;
+    const policy = record.outcome === "rules"
+      ? this.#rulesPolicy(origin, record.text!, fetchedAt, record.status)
+      : this.#policy(origin, "allow-all", fetchedAt, { status: record.status });
+    this.#stats.loaded++;
+    this.#remember(origin, {
+      policy,
+      expiresAt: fetchedAt + this.#ttlMs,
+      failures: 0,
+      good: policy,
+    });
+    this.#log("debug", "robots.txt loaded from store", origin, {
+      outcome: policy.outcome,
+      status: record.status,
+      ageMs: age,
+    });
+    return policy;
+  }
+
+  /** Calls `store.save` without waiting; a failure is only logged. */
+  #save(store: RobotsStore, record: RobotsRecord): void {
+    const warn = (err: unknown) =>
+      this.#log("warn", "robots.txt store save failed", record.origin, {
+        error: describeUnknown(err),
+      });
+    try {
+      const saved = store.save(record);
+      if (saved && typeof saved.then === "function") {
+        Promise.resolve(saved).catch(warn);
+      }
+    } catch (err) {
+      warn(err);
+    }
+  }
+
+  /** Parses `text` into a `rules` policy and records its sitemaps. */
+  #rulesPolicy(
+    origin: string,
+    text: string,
+    fetchedAt: number,
+    status: number | undefined,
+  ): RobotsPolicy {
+    const rules = parseRobotsTxt(text);
+    for (const sitemap of rules.sitemaps) {
+      if (this.#sitemaps.size >= this.#maxSitemaps) break;
+      this.#sitemaps.add(sitemap);
+    }
+    return this.#policy(origin, "rules", fetchedAt, { status, rules });
+  }
+
+  /** Caches `entry` as the most recently used, dropping the oldest. */
+  #remember(origin: string, entry: Entry): void {
     this.#entries.delete(origin);
     this.#entries.set(origin, entry);
     while (this.#entries.size > this.#maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
-    return entry.policy;
   }
 
   #policy(
@@ -747,6 +934,29 @@ function retryAfter(headers: Headers): number | undefined {
 
 function describe(err: Error): { name: string; message: string } {
   return { name: err.name, message: err.message };
+}
+
+function describeUnknown(err: unknown): { name: string; message: string } {
+  return err instanceof Error
+    ? describe(err)
+    : { name: "Error", message: String(err) };
+}
+
+/** Whether `record` is a usable stored answer for `origin`. */
+function isRecordOf(record: RobotsRecord, origin: string): boolean {
+  if (typeof record !== "object" || record.origin !== origin) return false;
+  if (typeof record.fetchedAt !== "number" || !isFinite(record.fetchedAt)) {
+    return false;
+  }
+  if (
+    record.status !== undefined &&
+    (!Number.isInteger(record.status) || record.status < 100 ||
+      record.status > 599)
+  ) {
+    return false;
+  }
+  if (record.outcome === "rules") return typeof record.text === "string";
+  return record.outcome === "allow-all";
 }
 
 function positive(name: string, value: unknown, fallback: number): number {

@@ -43,6 +43,12 @@ export interface CliConfig {
   options: CrawlOptions;
   /** `--out FILE`: the JSONL output file; stdout when absent. */
   out?: string;
+  /** `--state PATH`: keep the crawl in this SQLite file. */
+  state?: string;
+  /** `--frontier redis://…`: share the crawl through this Redis. */
+  frontier?: string;
+  /** `--crawl NAME`: the shared crawl's name (with `--frontier`). */
+  crawl?: string;
   /**
    * `--quiet`: no progress line, no summary.
    *
@@ -89,6 +95,11 @@ const FLAGS = {
   links: { type: "boolean" },
   "skip-extensions": { type: "string" },
   out: { type: "string", short: "o" },
+  state: { type: "string" },
+  resume: { type: "boolean" },
+  fresh: { type: "boolean" },
+  frontier: { type: "string" },
+  crawl: { type: "string" },
   seeds: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "log-level": { type: "string" },
@@ -221,6 +232,7 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
     if (v.out === "") throw new UsageError(`--out must name a file: got ""`);
     config.out = v.out;
   }
+  parseStateFlags(v, config);
   if (v.seeds !== undefined) {
     if (v.seeds === "") {
       throw new UsageError(`--seeds must name a file or "-": got ""`);
@@ -232,6 +244,157 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
     throw new UsageError("no seed URLs given (try --help)");
   }
   return config;
+}
+
+/** Reads `--state`, `--frontier`, `--crawl`, `--resume` and `--fresh`. */
+function parseStateFlags(
+  v: {
+    state?: string;
+    frontier?: string;
+    crawl?: string;
+    resume?: boolean;
+    fresh?: boolean;
+  },
+  config: CliConfig,
+): void {
+  if (v.state !== undefined) {
+    if (v.state === "") {
+      throw new UsageError(`--state must name a file: got ""`);
+    }
+    config.state = v.state;
+  }
+  if (v.frontier !== undefined) {
+    if (!/^rediss?:\/\//.test(v.frontier)) {
+      throw new UsageError(
+        `--frontier must be a redis:// URL: got ${JSON.stringify(v.frontier)}`,
+      );
+    }
+    config.frontier = v.frontier;
+  }
+  if (v.crawl !== undefined) {
+    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(v.crawl)) {
+      throw new UsageError(
+        `--crawl must be 1 to 100 letters, digits or . _ : -: got ${
+          JSON.stringify(v.crawl)
+        }`,
+      );
+    }
+    config.crawl = v.crawl;
+  }
+  if (config.state !== undefined && config.frontier !== undefined) {
+    throw new UsageError("--state and --frontier exclude each other: pick one");
+  }
+  if (config.frontier !== undefined && config.crawl === undefined) {
+    throw new UsageError("--frontier needs --crawl NAME");
+  }
+  if (config.crawl !== undefined && config.frontier === undefined) {
+    throw new UsageError("--crawl needs --frontier redis://HOST:PORT/DB");
+  }
+  if (v.resume && v.fresh) {
+    throw new UsageError("--resume and --fresh exclude each other: pick one");
+  }
+  if (
+    (v.resume || v.fresh) && config.state === undefined &&
+    config.frontier === undefined
+  ) {
+    throw new UsageError(
+      `--${v.resume ? "resume" : "fresh"} needs --state PATH or --frontier URL`,
+    );
+  }
+  if (v.resume) config.options.stateMode = "resume";
+  if (v.fresh) config.options.stateMode = "fresh";
+}
+
+/** What `trawl status` asks for. */
+export interface StatusConfig {
+  /** `--state PATH`. */
+  state?: string;
+  /** `--frontier redis://…`. */
+  frontier?: string;
+  /** `--crawl NAME`. */
+  crawl?: string;
+  /** `--json`: print the status as JSON. */
+  json: boolean;
+  /** `--help` was given. */
+  help: boolean;
+}
+
+/**
+ * Parses the arguments of `trawl status` (after the word `status`).
+ *
+ * @example Usage
+ * ```ts
+ * import { parseStatusArgs } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseStatusArgs(["--state", "crawl.db"]).state, "crawl.db");
+ * ```
+ *
+ * @param argv The arguments after `status`.
+ * @returns The validated configuration.
+ * @throws {UsageError} On an unknown flag or a missing store.
+ */
+export function parseStatusArgs(argv: readonly string[]): StatusConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        state: { type: "string" },
+        frontier: { type: "string" },
+        crawl: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError(describeParseError(err), { cause: err });
+  }
+  const v = parsed.values;
+  const config: CliConfig = {
+    seeds: [],
+    options: {},
+    quiet: true,
+    logLevel: "warn",
+    help: false,
+    version: false,
+  };
+  const out: StatusConfig = { json: v.json ?? false, help: v.help ?? false };
+  if (out.help) return out;
+  parseStateFlags(v, config);
+  if (config.state === undefined && config.frontier === undefined) {
+    throw new UsageError(
+      "status needs --state PATH or --frontier URL --crawl NAME",
+    );
+  }
+  out.state = config.state;
+  out.frontier = config.frontier;
+  out.crawl = config.crawl;
+  return out;
+}
+
+/**
+ * The `status --help` text.
+ *
+ * @example Usage
+ * ```ts
+ * import { statusHelpText } from "./args.ts";
+ *
+ * console.log(statusHelpText());
+ * ```
+ *
+ * @returns The help text.
+ */
+export function statusHelpText(): string {
+  return `Usage:
+  deno run --allow-read=DIR --allow-write=DIR cli.ts status --state PATH [--json]
+  deno run --allow-net=HOST cli.ts status --frontier redis://HOST:PORT/DB --crawl NAME [--json]
+
+Prints a crawl's progress without crawling: URLs done and pending, failures
+by reason, and per host (and per process for a shared crawl).
+`;
 }
 
 /**
@@ -401,7 +564,17 @@ Requests:
 
 Output:
   --links                include each page's links in its result (default: off)
-  -o, --out FILE         write JSONL results to FILE, truncated first (default: stdout)
+  -o, --out FILE         write JSONL results to FILE, truncated first (default: stdout);
+                         with --state or --frontier, appended to and repaired instead
+  --state PATH           keep the crawl in this SQLite file: run the same command
+                         again after any stop (even kill -9) to continue it
+                         (default: in memory)
+  --resume               with --state/--frontier: continue a state made with other
+                         seeds or options (new seeds are added)
+  --fresh                with --state/--frontier: discard the stored crawl, start over
+  --frontier URL         share the crawl with other trawl processes through Redis,
+                         e.g. redis://127.0.0.1:6379/0 (needs --crawl)
+  --crawl NAME           the shared crawl's name (with --frontier)
   --seeds FILE           read more seed URLs from FILE, one a line; "#" comments and
                          blank lines are ignored; "-" reads stdin (default: none)
   -q, --quiet            no progress line, no summary (default: off)
@@ -422,6 +595,11 @@ Permissions:
                          --scope domain|any), e.g. --allow-net=example.com
   --allow-write=FILE     with --out FILE
   --allow-read=FILE      with --seeds FILE (not needed for "--seeds -")
+  --allow-read=DIR --allow-write=DIR
+                         with --state DIR/crawl.db: SQLite also writes crawl.db-wal,
+                         crawl.db-shm and crawl.db.lock beside it; with --state
+                         the --out file needs read access too
+  --allow-net=HOST:PORT  with --frontier redis://HOST:PORT/DB
 
 Examples:
   deno run --allow-net=example.com cli.ts https://example.com/
@@ -430,6 +608,9 @@ Examples:
   deno run --allow-net=example.com cli.ts --rate 0.5 --exclude "/private/*" \\
     --include "/\\/docs\\//" https://example.com/docs/
   cat urls.txt | deno run --allow-net cli.ts --seeds - --max-depth 0 --quiet
+  deno run --allow-net=example.com --allow-read=. --allow-write=. cli.ts \\
+    --state crawl.db --out out.jsonl https://example.com/   # again to resume
+  deno run --allow-read=. --allow-write=. cli.ts status --state crawl.db
 `;
 }
 
