@@ -127,15 +127,19 @@ async function crawl(config: CliConfig): Promise<number> {
   const store = config.state === undefined
     ? undefined
     : new SqliteStore(config.state);
+  const shared = config.frontier === undefined
+    ? undefined
+    : await openShared(config);
   let crawler;
   try {
     crawler = new Crawler(config.seeds, {
       ...config.options,
-      store,
+      store: store ?? shared?.store,
       signal: controller.signal,
       onLog,
     });
   } catch (err) {
+    await shared?.store.close();
     if (err instanceof RangeError || err instanceof TypeError) {
       throw new UsageError(describe(err), { cause: err }); // bad options
     }
@@ -144,6 +148,8 @@ async function crawl(config: CliConfig): Promise<number> {
   // A durable crawl: check the state before touching the output, then
   // repair the output against it and append.
   let sink: Output;
+  /** URLs already in the output whose commit was lost: not written again. */
+  const written = new Set<string>();
   if (store) {
     const mode = config.options.stateMode ?? "auto";
     try {
@@ -159,18 +165,49 @@ async function crawl(config: CliConfig): Promise<number> {
     try {
       sink = await openOutput(config.out, mode !== "fresh");
       if (sink.repair) {
-        const report = await sink.repair(store);
+        const report = await sink.repair(store, written);
         if (!config.quiet) say(describeSync(config.out!, report));
       }
     } catch (err) {
       store.close();
       throw err;
     }
+  } else if (shared) {
+    // A shared crawl: this worker's own output gets what it committed but
+    // had not written when it last stopped.
+    const fresh = config.options.stateMode === "fresh";
+    try {
+      sink = await openOutput(config.out, !fresh);
+      if (sink.fsFile && !fresh) {
+        const { recoverOwnOutput } = await import("./src/cli/shared_output.ts");
+        const report = await recoverOwnOutput(shared.store, sink.fsFile);
+        if (!config.quiet && (report.kept > 0 || report.appended > 0)) {
+          say(describeSync(config.out!, report));
+        }
+      }
+    } catch (err) {
+      await shared.store.close();
+      throw err;
+    }
   } else {
     sink = await openOutput(config.out, false);
   }
   using _sink = sink;
-  const writer = new LineWriter(sink.file);
+  const acks: Promise<void>[] = [];
+  const outbox = shared?.outbox ? shared.store : undefined;
+  const writer = new LineWriter(
+    sink.file,
+    outbox &&
+      ((urls) => {
+        acks.push(
+          outbox.acknowledge(urls).catch((err) => {
+            say(
+              `trawl: could not acknowledge written results: ${describe(err)}`,
+            );
+          }),
+        );
+      }),
+  );
 
   Deno.addSignalListener("SIGINT", onSigint);
   let crashed: unknown;
@@ -187,8 +224,32 @@ async function crawl(config: CliConfig): Promise<number> {
     }
     for await (const result of running.run()) {
       summary.add(result);
-      const pending = writer.write(JSON.stringify(result));
+      if (written.size > 0 && written.delete(result.url)) continue;
+      const pending = writer.write(JSON.stringify(result), result.url);
       if (pending) await pending;
+    }
+    if (outbox && interrupts === 0) {
+      // Results that dead workers on this machine committed but never wrote.
+      const { adoptDeadWorkers } = await import("./src/cli/shared_output.ts");
+      const adopted = await adoptDeadWorkers(outbox, shared!.hostname);
+      for (const r of adopted.results) {
+        const pending = writer.write(JSON.stringify(r), r.url);
+        if (pending) await pending;
+      }
+      if (adopted.adopted.length > 0) {
+        say(
+          `trawl: wrote ${adopted.results.length} result(s) left unwritten by stopped worker(s) ${
+            adopted.adopted.join(", ")
+          } (${adopted.found} were in their output already)`,
+        );
+      }
+      if (adopted.elsewhere.length > 0) {
+        say(
+          `trawl: stopped worker(s) on other machines left unwritten results: ${
+            adopted.elsewhere.join(", ")
+          }; restart them with the same --worker to write them`,
+        );
+      }
     }
   } catch (err) {
     if (err instanceof Deno.errors.BrokenPipe) {
@@ -204,6 +265,8 @@ async function crawl(config: CliConfig): Promise<number> {
     } catch (err) {
       if (!(err instanceof Deno.errors.BrokenPipe)) crashed ??= err;
     }
+    await Promise.all(acks);
+    await shared?.store.close();
   }
   if (!config.quiet) {
     const elapsed = performance.now() - started;
@@ -218,10 +281,13 @@ async function crawl(config: CliConfig): Promise<number> {
 /** An open output: stdout or a file, closed on dispose. */
 interface Output extends Disposable {
   file: Writable;
+  /** The file, when the output is one. */
+  fsFile?: Deno.FsFile;
   /** Brings an appended file in line with a durable store. */
-  repair?: (store: import("./src/cli/output_sync.ts").ResultLedger) => Promise<
-    SyncReport
-  >;
+  repair?: (
+    store: import("./src/cli/output_sync.ts").ResultLedger,
+    uncommitted: Set<string>,
+  ) => Promise<SyncReport>;
 }
 
 interface Writable {
@@ -260,15 +326,61 @@ async function openOutput(
   }
   const repair = async (
     store: import("./src/cli/output_sync.ts").ResultLedger,
+    uncommitted: Set<string>,
   ) => {
     const { syncOutput } = await import("./src/cli/output_sync.ts");
-    return await syncOutput(file, store);
+    return await syncOutput(file, store, undefined, uncommitted);
   };
   return {
     file,
+    fsFile: file,
     repair: append ? repair : undefined,
     [Symbol.dispose]: () => file.close(),
   };
+}
+
+/** A shared crawl's store, opened from `--frontier` and `--crawl`. */
+interface Shared {
+  store: import("./src/redis_store.ts").RedisStore;
+  /** Whether results wait in Redis until written (with `--out`). */
+  outbox: boolean;
+  /** This machine's name, as workers register it. */
+  hostname: string;
+}
+
+async function openShared(config: CliConfig): Promise<Shared> {
+  const { RedisStore } = await import("./src/redis_store.ts");
+  const { hostname: osHostname } = await import("node:os");
+  let hostname = "unknown-host";
+  try {
+    hostname = osHostname();
+  } catch {
+    // --allow-sys=hostname not granted: workers are told apart by pid.
+  }
+  let output: string | undefined;
+  if (config.out !== undefined) {
+    output = config.out.startsWith("/")
+      ? config.out
+      : `${Deno.cwd()}/${config.out.replace(/^\.\//, "")}`;
+  }
+  try {
+    const store = new RedisStore({
+      url: config.frontier!,
+      crawl: config.crawl!,
+      worker: config.worker ??
+        (output === undefined ? undefined : `${hostname}:${output}`),
+      output,
+      outbox: output !== undefined,
+      leaseMs: config.leaseMs,
+      redisTimeoutMs: config.redisTimeoutMs,
+    });
+    return { store, outbox: output !== undefined, hostname };
+  } catch (err) {
+    if (err instanceof RangeError || err instanceof TypeError) {
+      throw new UsageError(describe(err), { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** One line on how the output was brought in line with the state. */
@@ -278,7 +390,11 @@ function describeSync(path: string, r: SyncReport): string {
     parts.push(`${r.cutBytes} byte(s) of a partial or corrupt tail cut`);
   }
   if (r.appended > 0) parts.push(`${r.appended} committed result(s) appended`);
-  if (r.imported > 0) parts.push(`${r.imported} line(s) adopted by the state`);
+  if (r.uncommitted > 0) {
+    parts.push(
+      `${r.uncommitted} line(s) whose commit was lost (fetched again for their links, not written again)`,
+    );
+  }
   if (r.duplicates > 0) parts.push(`${r.duplicates} repeated line(s) found`);
   return `trawl: ${path}: ${parts.join(", ")}`;
 }
@@ -326,10 +442,12 @@ async function status(argv: readonly string[]): Promise<number> {
       }
     } else {
       const { RedisStore } = await import("./src/redis_store.ts");
-      report = await RedisStore.status({
+      await using store = new RedisStore({
         url: config.frontier!,
         crawl: config.crawl!,
+        redisTimeoutMs: 5_000,
       });
+      report = await store.status();
     }
     const text = config.json
       ? JSON.stringify(report, null, 2) + "\n"
@@ -412,17 +530,29 @@ class LineWriter {
   #error: unknown;
   #flushMs: number;
   #maxBuffer: number;
+  #keys: string[] = [];
+  #onWritten?: (keys: string[]) => void;
 
-  constructor(sink: Writable, flushMs = 100, maxBuffer = 64 * 1024) {
+  constructor(
+    sink: Writable,
+    onWritten?: (keys: string[]) => void,
+    flushMs = 100,
+    maxBuffer = 64 * 1024,
+  ) {
     this.#sink = sink;
+    this.#onWritten = onWritten;
     this.#flushMs = flushMs;
     this.#maxBuffer = maxBuffer;
   }
 
-  /** Buffers a line; returns a promise to await when the buffer was flushed. */
-  write(line: string): Promise<void> | undefined {
+  /**
+   * Buffers a line; returns a promise to await when the buffer was flushed.
+   * `key` is passed to `onWritten` once the line is written.
+   */
+  write(line: string, key?: string): Promise<void> | undefined {
     if (this.#error !== undefined) throw this.#error;
     this.#chunks.push(line, "\n");
+    if (key !== undefined && this.#onWritten) this.#keys.push(key);
     this.#size += line.length + 1;
     if (this.#size >= this.#maxBuffer) return this.flush();
     this.#timer ??= setTimeout(() => {
@@ -440,7 +570,9 @@ class LineWriter {
     this.#timer = undefined;
     if (this.#chunks.length > 0) {
       const data = encode(this.#chunks.join(""));
+      const keys = this.#keys;
       this.#chunks = [];
+      this.#keys = [];
       this.#size = 0;
       this.#pending = this.#pending.then(async () => {
         if (this.#error !== undefined) return;
@@ -448,7 +580,9 @@ class LineWriter {
           await writeAll(this.#sink, data);
         } catch (err) {
           this.#error = err;
+          return;
         }
+        if (keys.length > 0) this.#onWritten?.(keys);
       });
     }
     return this.#pending.then(() => {

@@ -292,11 +292,12 @@ export class SqliteStore implements AsyncDisposable {
   }
 
   /**
-   * Records a result found in the output file but not in the store (the
-   * file was written, and then the commit was lost in a power cut): marks
-   * the URL done with it, so it is not fetched and written again.
+   * Marks a URL done with a result obtained elsewhere (for example from
+   * another crawl's output), so the crawl neither fetches nor yields it. The
+   * page's links are not followed: URLs reachable only through it are not
+   * crawled.
    *
-   * @param json The result's JSON line.
+   * @param json A result as a JSON line.
    * @returns `false` when the line is not a result or its URL was done.
    */
   importResult(json: string): boolean {
@@ -306,7 +307,10 @@ export class SqliteStore implements AsyncDisposable {
     } catch {
       return false;
     }
-    if (typeof result?.url !== "string" || this.isDone(result.url)) {
+    if (
+      typeof result?.url !== "string" || typeof result.status !== "number" ||
+      this.isDone(result.url)
+    ) {
       return false;
     }
     const s = this.#statements();
@@ -406,7 +410,6 @@ export class SqliteStore implements AsyncDisposable {
         "INSERT INTO urls (url, host, depth, referrer, parent, queued, done, status, skipped, error, bytes, result) VALUES (?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
       ),
       markDone: db.prepare(`UPDATE urls SET ${doneSet} WHERE id = ?`),
-      markDoneByUrl: db.prepare(`UPDATE urls SET ${doneSet} WHERE url = ?`),
       pendingAfter: db.prepare(
         "SELECT id, url, host, depth, referrer, parent FROM urls WHERE done = 0 AND id > ? ORDER BY id LIMIT ?",
       ),
@@ -553,7 +556,6 @@ interface Statements {
   insertQueued: StatementSync;
   insertDone: StatementSync;
   markDone: StatementSync;
-  markDoneByUrl: StatementSync;
   pendingAfter: StatementSync;
   isDone: StatementSync;
   idOf: StatementSync;

@@ -49,6 +49,12 @@ export interface CliConfig {
   frontier?: string;
   /** `--crawl NAME`: the shared crawl's name (with `--frontier`). */
   crawl?: string;
+  /** `--worker ID`: this process's id in a shared crawl. */
+  worker?: string;
+  /** `--lease MS`: how long a dead process's URLs stay leased. */
+  leaseMs?: number;
+  /** `--redis-timeout MS`: how long Redis may be away before giving up. */
+  redisTimeoutMs?: number;
   /**
    * `--quiet`: no progress line, no summary.
    *
@@ -100,6 +106,9 @@ const FLAGS = {
   fresh: { type: "boolean" },
   frontier: { type: "string" },
   crawl: { type: "string" },
+  worker: { type: "string" },
+  lease: { type: "string" },
+  "redis-timeout": { type: "string" },
   seeds: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "log-level": { type: "string" },
@@ -252,11 +261,39 @@ function parseStateFlags(
     state?: string;
     frontier?: string;
     crawl?: string;
+    worker?: string;
+    lease?: string;
+    "redis-timeout"?: string;
     resume?: boolean;
     fresh?: boolean;
   },
   config: CliConfig,
 ): void {
+  const shared = ["worker", "lease", "redis-timeout"] as const;
+  for (const flag of shared) {
+    if (v[flag] !== undefined && v.frontier === undefined) {
+      throw new UsageError(`--${flag} needs --frontier URL --crawl NAME`);
+    }
+  }
+  if (v.worker !== undefined) {
+    if (!/^[^\s]{1,200}$/.test(v.worker)) {
+      throw new UsageError(
+        `--worker must be 1 to 200 characters without spaces: got ${
+          JSON.stringify(v.worker)
+        }`,
+      );
+    }
+    config.worker = v.worker;
+  }
+  if (v.lease !== undefined) {
+    config.leaseMs = positiveInteger("--lease", v.lease);
+  }
+  if (v["redis-timeout"] !== undefined) {
+    config.redisTimeoutMs = positiveInteger(
+      "--redis-timeout",
+      v["redis-timeout"],
+    );
+  }
   if (v.state !== undefined) {
     if (v.state === "") {
       throw new UsageError(`--state must name a file: got ""`);
@@ -575,6 +612,14 @@ Output:
   --frontier URL         share the crawl with other trawl processes through Redis,
                          e.g. redis://127.0.0.1:6379/0 (needs --crawl)
   --crawl NAME           the shared crawl's name (with --frontier)
+  --worker ID            this process's id in the shared crawl; a restart with the
+                         same id writes what the last run committed but had not
+                         written (default: HOSTNAME:OUT-PATH with --out, else
+                         HOSTNAME/PID)
+  --lease MS             a dead process's URLs go back to the frontier this long
+                         after its last heartbeat (default: 30000)
+  --redis-timeout MS     how long Redis may be unreachable (trawl pauses and
+                         retries) before the crawl fails (default: 60000)
   --seeds FILE           read more seed URLs from FILE, one a line; "#" comments and
                          blank lines are ignored; "-" reads stdin (default: none)
   -q, --quiet            no progress line, no summary (default: off)

@@ -7,14 +7,12 @@
 import { FingerprintSet } from "../fingerprint_set.ts";
 import type { StoredResult } from "../sqlite_store.ts";
 
-/** The store side of a sync: what is committed, and how to adopt a line. */
+/** The store side of a sync: what is committed. */
 export interface ResultLedger {
   /** Whether `url` has a committed result. */
   isDone(url: string): boolean;
   /** Every committed result. */
   results(): Iterable<StoredResult>;
-  /** Commits a result found only in the file; `false` if not adopted. */
-  importResult(json: string): boolean;
 }
 
 /** What {@linkcode syncOutput} changed. */
@@ -25,8 +23,13 @@ export interface SyncReport {
   cutBytes: number;
   /** Results committed in the store but missing from the file, appended. */
   appended: number;
-  /** Lines in the file the store had not committed, adopted by the store. */
-  imported: number;
+  /**
+   * Lines kept whose commit the store lacks (a power cut lost it after the
+   * line was written): their URLs are fetched again, for the links the lost
+   * commit held, and must not be written again (see `syncOutput`'s
+   * `uncommitted`).
+   */
+  uncommitted: number;
   /** Repeated lines found (a URL twice), left as they are. */
   duplicates: number;
 }
@@ -35,9 +38,10 @@ const NEWLINE = 0x0a;
 
 /**
  * Repairs `file` against `ledger`: cuts everything from the first line that
- * is partial or not a result (a crash mid-write, or a corrupted tail), adopts
+ * is partial or not a result (a crash mid-write, or a corrupted tail), notes
  * valid lines the store has not committed (a power cut lost the commit after
- * the line was written), then appends every committed result the file lacks
+ * the line was written: the URL will be fetched again, and its new result
+ * must not be written), then appends every committed result the file lacks
  * (a crash between the commit and the write). The file is left positioned
  * at its end, ready for appending.
  *
@@ -53,20 +57,25 @@ const NEWLINE = 0x0a;
  *
  * @param file The output, open for reading and writing.
  * @param ledger The crawl's store.
+ * @param seen Receives the URL of every line kept.
+ * @param uncommitted Receives the URLs of lines kept that the store has not
+ * committed.
  * @returns What changed.
  */
 export async function syncOutput(
   file: Deno.FsFile,
   ledger: ResultLedger,
+  seen?: FingerprintSet,
+  uncommitted?: Set<string>,
 ): Promise<SyncReport> {
   const report: SyncReport = {
     kept: 0,
     cutBytes: 0,
     appended: 0,
-    imported: 0,
+    uncommitted: 0,
     duplicates: 0,
   };
-  const inFile = new FingerprintSet();
+  const inFile = seen ?? new FingerprintSet();
   const decoder = new TextDecoder();
   let validEnd = 0; // file offset just past the last good line
   let offset = 0; // file offset of `carry`'s first byte
@@ -93,8 +102,9 @@ export async function syncOutput(
         break;
       }
       if (!inFile.add(url)) report.duplicates++;
-      else if (!ledger.isDone(url) && ledger.importResult(line)) {
-        report.imported++;
+      else if (!ledger.isDone(url)) {
+        report.uncommitted++;
+        uncommitted?.add(url);
       }
       report.kept++;
       validEnd = offset + i + 1;

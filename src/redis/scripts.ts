@@ -1,0 +1,434 @@
+/**
+ * The Lua scripts of the Redis frontier store. Each runs atomically in Redis;
+ * every one is safe to run again after an unknown outcome (a connection lost
+ * before the reply): see each script's notes.
+ *
+ * Keys (all under the prefix `trawl:{NAME}:`, whose hash tag keeps a crawl
+ * in one cluster slot):
+ *
+ * - `meta` (hash): seeds, settings, shards, created.
+ * - `c` (hash): `accepted` (queued URLs ever, against the budget),
+ *   `settled`, `pending` (entries in host queues).
+ * - `s:N` (hash, N < shards): the dedupe set. Field: the last 6 bytes of the
+ *   URL's 8-byte fingerprint (the first 2 pick the shard); value `0`
+ *   (accepted) or `1` (done). Small hashes stay listpack-encoded.
+ * - `q:HOST` (list): the host's pending entries, each the 8-byte fingerprint
+ *   followed by the entry's JSON.
+ * - `hosts` (zset): hosts with pending entries, scored by the Redis time
+ *   (ms) they may next be claimed, or {@linkcode BLOCKED} while all their
+ *   slots are leased.
+ * - `h:HOST` (hash): `n` slots in use, `nx` next request time (ms, the
+ *   token bucket with a burst of 1), `pu` paused until (ms), `r` lowered
+ *   rate (requests per second).
+ * - `lease` (hash) fingerprint → `{o: worker, s: holds a slot, h: host,
+ *   e: entry JSON}`; `leases` (zset) fingerprint → expiry (ms).
+ * - `stats` (hash): shared counters (`done`, `bytes`, `errors`, `retries`,
+ *   `c:2xx`, `k:REASON`, `e:NAME`, `w:WORKER`).
+ * - `hostdone`, `hostfailed` (hashes): results per host, and those with an
+ *   error or an HTTP status of 400 or more.
+ * - `workers` (hash) worker → JSON registration; `beats` (zset) worker →
+ *   last heartbeat (ms).
+ * - `out:WORKER` (hash) fingerprint → result JSON: results committed but not
+ *   yet acknowledged as written (the outbox).
+ * - `w:WORKER:tok` (hash) commit token → reply: makes a retried commit
+ *   return the first run's reply.
+ * - `robots` (hash) origin → robots record JSON.
+ *
+ * Time is Redis's own (`TIME`), one clock for every process and machine.
+ *
+ * @module
+ */
+
+/** The `hosts` score of a host whose slots are all leased. */
+export const BLOCKED = 1e15;
+
+const PRELUDE = `
+local P = ARGV[1]
+local BLOCKED = ${BLOCKED}
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function seen_key(fp, shards)
+  local s = (string.byte(fp, 1) * 256 + string.byte(fp, 2)) % shards
+  return P .. 's:' .. s, string.sub(fp, 3, 8)
+end
+local function is_done(fp, shards)
+  local k, f = seen_key(fp, shards)
+  return redis.call('HGET', k, f) == '1'
+end
+local function fix_host(host, conc)
+  if redis.call('LLEN', P .. 'q:' .. host) == 0 then
+    redis.call('ZREM', P .. 'hosts', host)
+    return
+  end
+  local h = redis.call('HMGET', P .. 'h:' .. host, 'n', 'nx', 'pu')
+  if (tonumber(h[1]) or 0) >= conc then
+    redis.call('ZADD', P .. 'hosts', BLOCKED, host)
+  else
+    local t = math.max(tonumber(h[2]) or 0, tonumber(h[3]) or 0)
+    redis.call('ZADD', P .. 'hosts', t, host)
+  end
+end
+local function fp_at(fps, i)
+  return string.sub(fps, i * 8 - 7, i * 8)
+end
+`;
+
+/**
+ * Creates the crawl's metadata unless it exists; returns it either way.
+ *
+ * ARGV: prefix, seeds JSON, settings JSON, shards. Returns `[seeds,
+ * settings, shards, created, createdNow]`. Re-running is harmless.
+ */
+export const INIT = PRELUDE + `
+local m = redis.call('HMGET', P .. 'meta', 'seeds', 'settings', 'shards', 'created')
+if m[3] then return {m[1], m[2], m[3], m[4], 0} end
+local now = now_ms()
+redis.call('HSET', P .. 'meta', 'seeds', ARGV[2], 'settings', ARGV[3],
+  'shards', ARGV[4], 'created', now, 'version', 1)
+return {ARGV[2], ARGV[3], ARGV[4], tostring(now), 1}
+`;
+
+/**
+ * Commits a finished page with what it found and settled (see
+ * `FrontierBatch`).
+ *
+ * ARGV: prefix, worker, token, received tokens (comma-separated), shards,
+ * max accepted (-1: none), per-host concurrency, outbox (`1`/`0`),
+ * fingerprints (8 bytes each: page, found, settled), page count (0/1), found
+ * count, settled count; then the page's result JSON, host and stat line;
+ * each found entry's host and entry JSON; each settled result's JSON, host
+ * and stat line. A stat line is `class|skipped|error name|bytes|retries`.
+ *
+ * Returns `FLAGS;ACCEPTED;PENDING`: one flag per page and settled result
+ * (`1`: this commit won it and it is to be emitted), the URLs accepted so
+ * far (queued and settled) and the entries pending.
+ *
+ * Idempotent: the reply is stored under the commit's token, and a repeated
+ * token returns it without doing anything again. The caller lists the tokens
+ * whose reply it received, so they are dropped.
+ */
+export const COMMIT = PRELUDE + `
+local worker, token = ARGV[2], ARGV[3]
+local tk = P .. 'w:' .. worker .. ':tok'
+for t in string.gmatch(ARGV[4], '[^,]+') do redis.call('HDEL', tk, t) end
+local prior = redis.call('HGET', tk, token)
+if prior then return prior end
+local shards, max, conc = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local outbox = ARGV[8] == '1'
+local fps = ARGV[9]
+local np, nf, ns = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local a, idx = 13, 0
+local flags, touched = {}, {}
+local function count(res, host, desc, fp)
+  local cls, skipped, err, bytes, retries =
+    string.match(desc, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  local st = P .. 'stats'
+  redis.call('HINCRBY', st, 'done', 1)
+  redis.call('HINCRBY', st, 'w:' .. worker, 1)
+  if cls ~= '' then redis.call('HINCRBY', st, 'c:' .. cls, 1) end
+  if skipped ~= '' then redis.call('HINCRBY', st, 'k:' .. skipped, 1) end
+  if err ~= '' then
+    redis.call('HINCRBY', st, 'errors', 1)
+    redis.call('HINCRBY', st, 'e:' .. err, 1)
+  end
+  if tonumber(bytes) > 0 then redis.call('HINCRBY', st, 'bytes', bytes) end
+  if tonumber(retries) > 0 then redis.call('HINCRBY', st, 'retries', retries) end
+  redis.call('HINCRBY', P .. 'hostdone', host, 1)
+  if err ~= '' or string.sub(cls, 1, 1) >= '4' then
+    redis.call('HINCRBY', P .. 'hostfailed', host, 1)
+  end
+  if outbox then redis.call('HSET', P .. 'out:' .. worker, fp, res) end
+end
+if np == 1 then
+  idx = idx + 1
+  local fp = fp_at(fps, idx)
+  local res, host, desc = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  a = a + 3
+  local k, f = seen_key(fp, shards)
+  if redis.call('HGET', k, f) ~= '1' then
+    redis.call('HSET', k, f, 1)
+    count(res, host, desc, fp)
+    flags[#flags + 1] = '1'
+  else
+    flags[#flags + 1] = '0'
+  end
+  local raw = redis.call('HGET', P .. 'lease', fp)
+  if raw then
+    local rec = cjson.decode(raw)
+    redis.call('HDEL', P .. 'lease', fp)
+    redis.call('ZREM', P .. 'leases', fp)
+    if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
+    touched[rec.h] = true
+  end
+end
+local c = redis.call('HMGET', P .. 'c', 'accepted', 'settled')
+local accepted, settled = tonumber(c[1]) or 0, tonumber(c[2]) or 0
+local added, newSettled = 0, 0
+for i = 1, nf do
+  idx = idx + 1
+  local fp = fp_at(fps, idx)
+  local host, e = ARGV[a], ARGV[a + 1]
+  a = a + 2
+  local k, f = seen_key(fp, shards)
+  if (max < 0 or accepted < max) and redis.call('HEXISTS', k, f) == 0 then
+    redis.call('HSET', k, f, 0)
+    redis.call('RPUSH', P .. 'q:' .. host, fp .. e)
+    accepted = accepted + 1
+    added = added + 1
+    touched[host] = true
+  end
+end
+for i = 1, ns do
+  idx = idx + 1
+  local fp = fp_at(fps, idx)
+  local res, host, desc = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  a = a + 3
+  local k, f = seen_key(fp, shards)
+  if redis.call('HEXISTS', k, f) == 0 then
+    redis.call('HSET', k, f, 1)
+    count(res, host, desc, fp)
+    newSettled = newSettled + 1
+    flags[#flags + 1] = '1'
+  else
+    flags[#flags + 1] = '0'
+  end
+end
+if added > 0 then
+  redis.call('HINCRBY', P .. 'c', 'accepted', added)
+  redis.call('HINCRBY', P .. 'c', 'pending', added)
+end
+if newSettled > 0 then redis.call('HINCRBY', P .. 'c', 'settled', newSettled) end
+for host in pairs(touched) do fix_host(host, conc) end
+local pending = tonumber(redis.call('HGET', P .. 'c', 'pending')) or 0
+local reply = table.concat(flags) .. ';' .. (accepted + settled + newSettled) .. ';' .. pending
+redis.call('HSET', tk, token, reply)
+return reply
+`;
+
+/**
+ * Returns expired leases to their host queues, then claims up to `want`
+ * entries from hosts that are ready (a free slot, a token, not paused),
+ * leasing each to the worker.
+ *
+ * ARGV: prefix, worker, want, per-host concurrency, default interval (ms
+ * between requests to a host; 0: no rate limit), lease (ms), shards.
+ *
+ * Returns `[pending, leased, hint, reclaimed, accepted, entry JSON...]`:
+ * `hint` is the ms until something may become claimable (-1: unknown),
+ * when nothing was claimed.
+ *
+ * A retry after an unknown outcome may leave entries leased to a worker that
+ * does not know it: their leases expire and they go back to their queues.
+ */
+export const CLAIM = PRELUDE + `
+local worker, want, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local interval, leaseMs, shards = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local now = now_ms()
+local reclaimed = 0
+local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 256)
+for _, fp in ipairs(expired) do
+  redis.call('ZREM', P .. 'leases', fp)
+  local raw = redis.call('HGET', P .. 'lease', fp)
+  if raw then
+    local rec = cjson.decode(raw)
+    redis.call('HDEL', P .. 'lease', fp)
+    if not is_done(fp, shards) then
+      redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
+      redis.call('HINCRBY', P .. 'c', 'pending', 1)
+      reclaimed = reclaimed + 1
+    end
+    if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
+    fix_host(rec.h, conc)
+  end
+end
+local out = {}
+local hosts = redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', now, 'LIMIT', 0, want)
+for _, host in ipairs(hosts) do
+  if #out >= want then break end
+  local hk = P .. 'h:' .. host
+  local h = redis.call('HMGET', hk, 'n', 'nx', 'r')
+  local n, nx = tonumber(h[1]) or 0, tonumber(h[2]) or 0
+  local iv = interval
+  if h[3] then iv = 1000 / tonumber(h[3]) end
+  local q = P .. 'q:' .. host
+  local popped = 0
+  while #out < want and n < conc and nx <= now do
+    local item = redis.call('LPOP', q)
+    if not item then break end
+    popped = popped + 1
+    local fp = string.sub(item, 1, 8)
+    if not is_done(fp, shards) then
+      local e = string.sub(item, 9)
+      n = n + 1
+      if iv > 0 then nx = math.max(nx, now) + iv end
+      redis.call('HSET', P .. 'lease', fp, cjson.encode({o = worker, s = 1, h = host, e = e}))
+      redis.call('ZADD', P .. 'leases', now + leaseMs, fp)
+      out[#out + 1] = host .. '\\n' .. e
+    end
+  end
+  if popped > 0 then redis.call('HINCRBY', P .. 'c', 'pending', -popped) end
+  redis.call('HSET', hk, 'n', n, 'nx', nx)
+  fix_host(host, conc)
+end
+local c = redis.call('HMGET', P .. 'c', 'pending', 'accepted', 'settled')
+local hint = -1
+if #out == 0 then
+  local first = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
+  if first[2] and tonumber(first[2]) < BLOCKED then
+    hint = math.max(0, tonumber(first[2]) - now)
+  end
+  local l = redis.call('ZRANGE', P .. 'leases', 0, 0, 'WITHSCORES')
+  if l[2] then
+    local d = math.max(0, tonumber(l[2]) - now)
+    if hint < 0 or d < hint then hint = d end
+  end
+end
+local reply = {tonumber(c[1]) or 0, redis.call('ZCARD', P .. 'leases'),
+  math.floor(hint), reclaimed, (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)}
+for _, e in ipairs(out) do reply[#reply + 1] = e end
+return reply
+`;
+
+/**
+ * Frees the host slot of a lease held by the worker (the permit's
+ * `release()`), keeping the lease itself until the commit.
+ *
+ * ARGV: prefix, worker, per-host concurrency, fingerprint. Returns 1 when a
+ * slot was freed. Idempotent (the lease records that its slot is free).
+ */
+export const RELEASE = PRELUDE + `
+local worker, conc, fp = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local raw = redis.call('HGET', P .. 'lease', fp)
+if not raw then return 0 end
+local rec = cjson.decode(raw)
+if rec.o ~= worker or rec.s ~= 1 then return 0 end
+rec.s = 0
+redis.call('HSET', P .. 'lease', fp, cjson.encode(rec))
+redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1)
+fix_host(rec.h, conc)
+return 1
+`;
+
+/**
+ * The worker's heartbeat: records it alive and extends its leases.
+ *
+ * ARGV: prefix, worker, lease (ms), fingerprints (8 bytes each). Returns a
+ * flag per fingerprint: `1` renewed, `0` no longer held (expired and taken,
+ * or committed). Idempotent.
+ */
+export const RENEW = PRELUDE + `
+local worker, leaseMs, fps = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local now = now_ms()
+redis.call('ZADD', P .. 'beats', now, worker)
+local flags = {}
+for i = 1, #fps / 8 do
+  local fp = fp_at(fps, i)
+  local raw = redis.call('HGET', P .. 'lease', fp)
+  if raw and cjson.decode(raw).o == worker then
+    redis.call('ZADD', P .. 'leases', 'XX', now + leaseMs, fp)
+    flags[i] = '1'
+  else
+    flags[i] = '0'
+  end
+end
+return table.concat(flags)
+`;
+
+/**
+ * Gives the worker's leases back (on close): each entry not yet done goes
+ * back to the front of its host queue.
+ *
+ * ARGV: prefix, worker, per-host concurrency, shards, fingerprints (8 bytes
+ * each). Returns how many went back. Idempotent.
+ */
+export const GIVE_BACK = PRELUDE + `
+local worker, conc, shards, fps = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local back = 0
+for i = 1, #fps / 8 do
+  local fp = fp_at(fps, i)
+  local raw = redis.call('HGET', P .. 'lease', fp)
+  if raw then
+    local rec = cjson.decode(raw)
+    if rec.o == worker then
+      redis.call('HDEL', P .. 'lease', fp)
+      redis.call('ZREM', P .. 'leases', fp)
+      if not is_done(fp, shards) then
+        redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
+        redis.call('HINCRBY', P .. 'c', 'pending', 1)
+        back = back + 1
+      end
+      if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
+      fix_host(rec.h, conc)
+    end
+  end
+end
+return back
+`;
+
+/**
+ * Backs off from a host for every process: pauses it for `pause` ms (Redis
+ * time) and halves its rate, unless it is paused already (then the pause is
+ * only extended).
+ *
+ * ARGV: prefix, host, pause (ms), default rate (-1: unlimited), per-host
+ * concurrency. Returns the new rate, or `""` when the host was already
+ * paused. A retry may halve twice: harmless (a lower rate is polite).
+ */
+export const THROTTLE = PRELUDE + `
+local host, pause, default, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now = now_ms()
+local hk = P .. 'h:' .. host
+local h = redis.call('HMGET', hk, 'pu', 'r')
+local pu = tonumber(h[1]) or 0
+local untilMs = now + pause
+if pu > now then
+  if untilMs > pu then
+    redis.call('HSET', hk, 'pu', untilMs)
+    fix_host(host, conc)
+  end
+  return ''
+end
+local cur = tonumber(h[2]) or default
+local rate
+if cur < 0 then rate = 4 else rate = math.max(cur / 2, 0.1) end
+redis.call('HSET', hk, 'pu', untilMs, 'r', tostring(rate))
+fix_host(host, conc)
+return tostring(rate)
+`;
+
+/**
+ * Lowers a host's rate for every process (never raises it).
+ *
+ * ARGV: prefix, host, rate, default rate (-1: unlimited). Returns 1 when
+ * lowered. Idempotent.
+ */
+export const LIMIT = PRELUDE + `
+local host, rate, default = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local hk = P .. 'h:' .. host
+local cur = tonumber(redis.call('HGET', hk, 'r')) or default
+if cur < 0 or rate < cur then
+  redis.call('HSET', hk, 'r', tostring(rate))
+  return 1
+end
+return 0
+`;
+
+/**
+ * Moves a dead worker's unacknowledged results into another worker's outbox.
+ *
+ * ARGV: prefix, dead worker, adopting worker. Returns the results moved (as
+ * JSON). Idempotent.
+ */
+export const ADOPT = PRELUDE + `
+local from, to = P .. 'out:' .. ARGV[2], P .. 'out:' .. ARGV[3]
+local all = redis.call('HGETALL', from)
+local out = {}
+for i = 1, #all, 2 do
+  redis.call('HSET', to, all[i], all[i + 1])
+  out[#out + 1] = all[i + 1]
+end
+redis.call('DEL', from)
+return out
+`;

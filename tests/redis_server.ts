@@ -1,0 +1,231 @@
+/**
+ * Test helper: a Redis server for the Redis store's tests.
+ *
+ * A test gets its server from `TRAWL_REDIS_URL` (set by `.ci/run`, which
+ * starts one) or, for local runs, from a private `redis-server` started on a
+ * free loopback port and stopped after the test. When neither is possible the
+ * tests are skipped with a loud message, except when `CI` or
+ * `TRAWL_REDIS_REQUIRED` is set: then they fail.
+ *
+ * @module
+ */
+
+/** A `redis-server` child process on 127.0.0.1. */
+export interface RedisServer {
+  /** `redis://127.0.0.1:PORT/0`. */
+  readonly url: string;
+  /** Its TCP port. */
+  readonly port: number;
+  /** Stops the server (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@linkcode startRedisServer}. */
+export interface StartRedisOptions {
+  /**
+   * The port to listen on.
+   *
+   * @default {a free port}
+   */
+  port?: number;
+  /**
+   * A directory for an append-only file (`appendfsync always`), so a
+   * restarted server keeps its data; without it nothing is persisted.
+   */
+  dir?: string;
+}
+
+/** Whether a `redis-server` binary is on `PATH`. */
+export function hasRedisServer(): boolean {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    try {
+      if (Deno.statSync(`${dir}/redis-server`).isFile) return true;
+    } catch {
+      // not here
+    }
+  }
+  return false;
+}
+
+/** A free TCP port on 127.0.0.1 (free when asked). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Whether a Redis server answers PING on `port`. */
+export async function pingRedis(port: number): Promise<boolean> {
+  let conn: Deno.Conn | undefined;
+  try {
+    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(new TextEncoder().encode("PING\r\n"));
+    const buf = new Uint8Array(64);
+    const n = await conn.read(buf);
+    return n !== null &&
+      new TextDecoder().decode(buf.subarray(0, n)).startsWith("+PONG");
+  } catch {
+    return false;
+  } finally {
+    conn?.close();
+  }
+}
+
+/**
+ * Starts `redis-server` on 127.0.0.1 and waits until it answers PING.
+ *
+ * @param options The port and persistence.
+ * @returns The running server.
+ */
+export async function startRedisServer(
+  options: StartRedisOptions = {},
+): Promise<RedisServer> {
+  const port = options.port ?? freePort();
+  const args = [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--daemonize",
+    "no",
+    "--loglevel",
+    "warning",
+  ];
+  if (options.dir !== undefined) {
+    args.push(
+      "--dir",
+      options.dir,
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "always",
+    );
+  } else {
+    args.push("--appendonly", "no");
+  }
+  const child = new Deno.Command("redis-server", {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  const stop = async () => {
+    if (!exited) {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    await status;
+  };
+  for (let i = 0; i < 200; i++) {
+    if (await pingRedis(port)) {
+      return { url: `redis://127.0.0.1:${port}/0`, port, stop };
+    }
+    if (exited) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await stop();
+  throw new Error(`redis-server did not start on 127.0.0.1:${port}`);
+}
+
+const envUrl = (() => {
+  try {
+    return Deno.env.get("TRAWL_REDIS_URL") || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+const required = (() => {
+  try {
+    return Boolean(Deno.env.get("CI") || Deno.env.get("TRAWL_REDIS_REQUIRED"));
+  } catch {
+    return false;
+  }
+})();
+const binary = hasRedisServer();
+
+/** Whether the Redis tests can run here (a URL is given or a binary found). */
+export const redisAvailable: boolean = envUrl !== undefined || binary;
+
+let warned = false;
+
+/** A name no other test uses: a fresh crawl (key prefix) per test. */
+export function freshCrawlName(): string {
+  return `test-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** What a Redis test receives. */
+export interface RedisTestContext {
+  /** The server's URL. */
+  url: string;
+  /** A crawl name no other test uses. */
+  crawl: string;
+  /** The Deno test context. */
+  t: Deno.TestContext;
+}
+
+/** Options of {@linkcode redisTest}. */
+export interface RedisTestOptions {
+  /** The test needs its own `redis-server` (to stop and restart it). */
+  ownServer?: boolean;
+}
+
+/**
+ * Registers a test that needs Redis: it runs against `TRAWL_REDIS_URL` or a
+ * private server; without either it is skipped loudly (or fails under CI).
+ *
+ * @param name The test's name.
+ * @param fn The test body.
+ * @param options Whether it needs its own server.
+ */
+export function redisTest(
+  name: string,
+  fn: (ctx: RedisTestContext) => Promise<void>,
+  options: RedisTestOptions = {},
+): void {
+  const available = options.ownServer ? binary : redisAvailable;
+  if (!available && !required) {
+    if (!warned) {
+      warned = true;
+      console.warn(
+        "\n!!! REDIS TESTS SKIPPED: set TRAWL_REDIS_URL or install redis-server" +
+          " (apt-get install redis-server) to run them !!!\n",
+      );
+    }
+    Deno.test({ name, ignore: true, fn: () => {} });
+    return;
+  }
+  Deno.test(name, async (t) => {
+    if (!available) {
+      throw new Error(
+        "Redis is required here (CI or TRAWL_REDIS_REQUIRED is set) but " +
+          (options.ownServer
+            ? "no redis-server binary is on PATH"
+            : "TRAWL_REDIS_URL is not set and no redis-server binary is on PATH") +
+          ": .ci/run could not install or start Redis",
+      );
+    }
+    const crawl = freshCrawlName();
+    if (envUrl !== undefined && !options.ownServer) {
+      await fn({ url: envUrl, crawl, t });
+      return;
+    }
+    const server = await startRedisServer();
+    try {
+      await fn({ url: server.url, crawl, t });
+    } finally {
+      await server.stop();
+    }
+  });
+}
