@@ -597,11 +597,21 @@ export class Crawler {
         this.#count(r);
         yield r;
       }
-      for await (const result of results) {
+      for await (const first of results) {
+        // Group commit: one flush for every result already waiting, then
+        // yield them (nothing is yielded before its commit is durable).
+        const ready = [first];
+        while (ready.length < 256) {
+          const next = results.tryGet();
+          if (next === undefined) break;
+          ready.push(next);
+        }
         const flushed = frontier.flush();
         if (flushed) await flushed;
-        this.#count(result);
-        yield result;
+        for (const result of ready) {
+          this.#count(result);
+          yield result;
+        }
       }
     } finally {
       group.cancel();

@@ -128,6 +128,8 @@ export class SqliteStore implements AsyncDisposable {
   #closed = false;
   #stmts?: Statements;
   #context?: FrontierContext;
+  /** The counters as last written. */
+  #counters?: string;
 
   /**
    * Names the state file; nothing is opened until it is used.
@@ -256,10 +258,14 @@ export class SqliteStore implements AsyncDisposable {
     if (!this.#inTx || !this.#db) return;
     const stats = this.#context?.stats;
     if (stats) {
-      this.#statements().putMeta.run(
-        "counters",
-        JSON.stringify({ retries: stats.retries, sitemaps: stats.sitemaps }),
-      );
+      const counters = JSON.stringify({
+        retries: stats.retries,
+        sitemaps: stats.sitemaps,
+      });
+      if (counters !== this.#counters) {
+        this.#statements().putMeta.run("counters", counters);
+        this.#counters = counters;
+      }
     }
     this.#db.exec("COMMIT");
     this.#inTx = false;
