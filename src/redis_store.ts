@@ -202,6 +202,8 @@ interface Shared {
   outbox: boolean;
   shards?: number;
   registration: WorkerRegistration;
+  /** Set when a frontier registered this worker (cleared when stopped). */
+  registered?: boolean;
 }
 
 interface WorkerRegistration {
@@ -588,9 +590,27 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
     return dropKeys(this.#shared, options.signal);
   }
 
-  /** Closes the connection (a given client is left open). */
-  close(): Promise<void> {
-    return this.#shared.conn.close();
+  /**
+   * Marks this worker stopped (its results written: call it after the last
+   * `acknowledge`) and closes the connection (a given client is left open).
+   */
+  async close(): Promise<void> {
+    const s = this.#shared;
+    if (s.registered) {
+      s.registered = false;
+      try {
+        await s.conn.command([
+          "HSET",
+          s.prefix + "workers",
+          s.worker,
+          JSON.stringify({ ...s.registration, stoppedAt: Date.now() }),
+        ]);
+      } catch {
+        // Redis is gone: the worker's heartbeat stops; it counts as dead
+        // after a lease.
+      }
+    }
+    await s.conn.close();
   }
 
   /** Closes the connection. */
@@ -718,6 +738,7 @@ export class RedisFrontier implements CrawlFrontier {
       ],
       signal,
     );
+    s.registered = true;
     await s.conn.run(
       RENEW,
       [s.prefix, s.worker, String(s.leaseMs), ""],
@@ -895,15 +916,11 @@ export class RedisFrontier implements CrawlFrontier {
         }
       }
       if (!(this.#failure instanceof RedisUnavailableError)) {
+        // The worker is marked stopped by `RedisStore.close`, once its
+        // caller has written and acknowledged its last results: a stopped
+        // worker's outbox may be adopted at once.
         const tokens = this.#tokens.splice(0);
-        const ops: Promise<unknown>[] = [
-          s.conn.command([
-            "HSET",
-            s.prefix + "workers",
-            s.worker,
-            JSON.stringify({ ...s.registration, stoppedAt: Date.now() }),
-          ]),
-        ];
+        const ops: Promise<unknown>[] = [];
         if (tokens.length > 0) {
           ops.push(
             s.conn.command(["HDEL", `${s.prefix}w:${s.worker}:tok`, ...tokens]),
