@@ -36,7 +36,7 @@
 export * from "./src/crawler.ts";
 export type * from "./src/crawl_options.ts";
 export type * from "./src/crawl_result.ts";
-export type * from "./src/crawl_stats.ts";
+export * from "./src/crawl_stats.ts";
 export * from "./src/errors.ts";
 export * from "./src/fingerprint_set.ts";
 export * from "./src/frontier.ts";

@@ -14,6 +14,7 @@
 //
 // `runCli` is shared with discovery_bench.ts.
 
+import { serveSite } from "./site.ts";
 /** The repository root. */
 export const ROOT: URL = new URL("../", import.meta.url);
 
@@ -110,72 +111,6 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** A small deterministic PRNG (mulberry32), so every run crawls the same site. */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const VOCAB =
-  ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod " +
-    "tempor incididunt ut labore et dolore magna aliqua enim minim veniam quis nostrud")
-    .split(" ");
-
-function pagePath(i: number): string {
-  return i === 0 ? "index.html" : `s${i % 50}/p${i}.html`;
-}
-
-/**
- * The site of crawl_bench.ts (same generator, same seed): paths relative to
- * the root → HTML.
- */
-function generate(n: number, origin: string): Map<string, string> {
-  const random = rng(1);
-  const words = (k: number) =>
-    Array.from({ length: k }, () => VOCAB[Math.floor(random() * VOCAB.length)])
-      .join(" ");
-  const nav = Array.from({ length: Math.min(n, 20) }, (_, i) => pagePath(i))
-    .map((p) => `<li><a href="/${p}">Section ${p}</a></li>`).join("");
-  const site = new Map<string, string>();
-  for (let i = 0; i < n; i++) {
-    const path = pagePath(i);
-    const up = "../".repeat(path.split("/").length - 1);
-    const targets = [
-      ...Array.from({ length: 30 }, () => Math.floor(random() * n)),
-      (i + 1) % n,
-    ];
-    const body = targets.map((t, k) => {
-      const tp = pagePath(t);
-      const href =
-        [`/${tp}`, up + tp, `/${tp}#sec${k}`, `${origin}/${tp}`][k % 4];
-      return `<p>${words(60)} <a href="${href}" class="ref">${words(3)}</a> ${
-        words(40)
-      }</p>`;
-    }).join("\n");
-    site.set(
-      path,
-      `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Page ${i}</title>
-<link rel="stylesheet" href="/static/site.css"><script src="/static/app.js" defer></script>
-</head><body><header><nav><ul>${nav}</ul></nav></header>
-<main><h1>Page ${i}</h1>
-${body}
-<script>var s="<a href='/trap'>not a link</a>";</script>
-</main><footer><a href="https://example.com/out">external</a>
-<a href="mailto:info@example.com">mail</a> <a href="/files/doc${i}.pdf">pdf</a>
-<!-- <a href="/commented-out.html">no</a> --></footer></body></html>
-`,
-    );
-  }
-  site.set("robots.txt", "User-agent: *\nDisallow:\n");
-  return site;
-}
-
 /** Counts the results in a JSONL file and those with HTTP status 200. */
 async function countResults(
   path: string,
@@ -219,24 +154,8 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
 
-  const files = new Map<string, Uint8Array<ArrayBuffer>>();
-  await using server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req) => {
-      const path = new URL(req.url).pathname.slice(1);
-      const body = files.get(path);
-      if (!body) return new Response("not found", { status: 404 });
-      const type = path.endsWith(".txt")
-        ? "text/plain"
-        : "text/html; charset=utf-8";
-      return new Response(body, { headers: { "content-type": type } });
-    },
-  );
-  const origin = `http://127.0.0.1:${server.addr.port}`;
-  const encoder = new TextEncoder();
-  for (const [path, html] of generate(pages, origin)) {
-    files.set(path, encoder.encode(html));
-  }
+  await using site = serveSite(pages);
+  const origin = site.origin;
 
   const dir = new URL(".bench/durable/", ROOT).pathname;
   await Deno.mkdir(dir, { recursive: true });

@@ -32,3 +32,34 @@ export interface CrawlStats {
   /** Milliseconds since the start (frozen when the crawl ends). */
   elapsedMs: number;
 }
+
+/**
+ * Counters of a crawl that has not started: every count zero, `startedAt`
+ * now.
+ *
+ * @example Usage
+ * ```ts
+ * import { emptyStats } from "@trawl/trawl";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(emptyStats().done, 0);
+ * ```
+ *
+ * @returns A new stats object.
+ */
+export function emptyStats(): CrawlStats {
+  return {
+    accepted: 0,
+    done: 0,
+    queued: 0,
+    inFlight: 0,
+    byStatusClass: {},
+    errors: 0,
+    skipped: {},
+    bytes: 0,
+    retries: 0,
+    sitemaps: [],
+    startedAt: Date.now(),
+    elapsedMs: 0,
+  };
+}

@@ -13,7 +13,7 @@ import { KeyedCircuitBreaker } from "./concurrency/keyed_circuit_breaker.ts";
 import { LoopMonitor } from "./concurrency/loop_monitor.ts";
 import type { CrawlOptions } from "./crawl_options.ts";
 import type { CrawlResult, SkipReason } from "./crawl_result.ts";
-import type { CrawlStats } from "./crawl_stats.ts";
+import { type CrawlStats, emptyStats } from "./crawl_stats.ts";
 import { type FetcherConfig, fetchUrl } from "./fetcher.ts";
 import type {
   CrawlFrontier,
@@ -141,20 +141,7 @@ export class Crawler {
       include: options.include,
       exclude: options.exclude,
     });
-    this.#stats = {
-      accepted: 0,
-      done: 0,
-      queued: 0,
-      inFlight: 0,
-      byStatusClass: {},
-      errors: 0,
-      skipped: {},
-      bytes: 0,
-      retries: 0,
-      sitemaps: [],
-      startedAt: Date.now(),
-      elapsedMs: 0,
-    };
+    this.#stats = emptyStats();
   }
 
   /** A live snapshot of the crawl's counters. */

@@ -76,8 +76,8 @@ export class FingerprintSet {
    * @returns `true` when present.
    */
   has(value: string): boolean {
-    fingerprint(value);
-    const hi = fpHi, lo = fpLo;
+    fingerprint64(value, FP);
+    const hi = FP[0], lo = FP[1];
     const his = this.#hi, los = this.#lo, mask = this.#mask;
     for (let i = lo & mask;; i = (i + 1) & mask) {
       const h = his[i], l = los[i];
@@ -93,8 +93,8 @@ export class FingerprintSet {
    * @returns `true` when it was not there before.
    */
   add(value: string): boolean {
-    fingerprint(value);
-    if (!this.#insert(fpHi, fpLo)) return false;
+    fingerprint64(value, FP);
+    if (!this.#insert(FP[0], FP[1])) return false;
     if (++this.#size > (this.#mask + 1) * MAX_LOAD) this.#grow();
     return true;
   }
@@ -126,15 +126,30 @@ export class FingerprintSet {
   }
 }
 
-// The last fingerprint, in two module-level slots (no allocation per call).
-let fpHi = 0;
-let fpLo = 0;
+// Scratch space for the last fingerprint (no allocation per call).
+const FP = new Uint32Array(2);
 
 /**
- * Two independent 32-bit hashes of the string's UTF-16 code units (FNV-1a
- * and a murmur-style mix), never both zero (that marks an empty slot).
+ * Writes the 64-bit fingerprint of `s` into `out`: two independent 32-bit
+ * hashes of its UTF-16 code units (FNV-1a in `out[0]`, a murmur-style mix in
+ * `out[1]`), never both zero. {@linkcode FingerprintSet} keeps these; the
+ * Redis store's dedupe keys are made from them too.
+ *
+ * @example Usage
+ * ```ts
+ * import { fingerprint64 } from "@trawl/trawl";
+ * import assert from "node:assert/strict";
+ *
+ * const a = new Uint32Array(2), b = new Uint32Array(2);
+ * fingerprint64("https://example.com/", a);
+ * fingerprint64("https://example.com/", b);
+ * assert.deepEqual(a, b);
+ * ```
+ *
+ * @param s The string.
+ * @param out Receives the two halves.
  */
-function fingerprint(s: string): void {
+export function fingerprint64(s: string, out: Uint32Array): void {
   let h1 = 0x811c9dc5;
   let h2 = 0x9747b28c ^ s.length;
   for (let i = 0; i < s.length; i++) {
@@ -145,7 +160,7 @@ function fingerprint(s: string): void {
   }
   h2 = Math.imul(h2 ^ (h2 >>> 15), 0x27d4eb2d);
   h2 ^= h2 >>> 16;
-  fpHi = h1 >>> 0;
-  fpLo = h2 >>> 0;
-  if (fpHi === EMPTY_HI && fpLo === EMPTY_LO) fpLo = 1;
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+  if (out[0] === EMPTY_HI && out[1] === EMPTY_LO) out[1] = 1;
 }

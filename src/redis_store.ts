@@ -29,6 +29,7 @@ import type {
 } from "./frontier_store.ts";
 import type { LogRecord } from "./log.ts";
 import { StateMismatchError } from "./state_errors.ts";
+import { compareIdentity } from "./state_identity.ts";
 import type { CrawlStatus, HostStatus, ProcessStatus } from "./crawl_status.ts";
 import {
   type RedisArg,
@@ -1299,37 +1300,6 @@ function hostOf(url: string): string {
 }
 
 /** What differs between a stored crawl and this run, one line each. */
-function compareIdentity(
-  storedSeeds: string[],
-  storedSettings: Record<string, unknown>,
-  seeds: string[],
-  settings: Record<string, unknown>,
-): string[] {
-  const out: string[] = [];
-  const before = new Set(storedSeeds);
-  const now = new Set(seeds);
-  const added = [...now].filter((u) => !before.has(u));
-  const removed = [...before].filter((u) => !now.has(u));
-  const more = (l: string[]) =>
-    l.length > 3 ? ` (and ${l.length - 3} more)` : "";
-  if (added.length > 0) {
-    out.push(`seeds added: ${added.slice(0, 3).join(" ")}${more(added)}`);
-  }
-  if (removed.length > 0) {
-    out.push(`seeds missing: ${removed.slice(0, 3).join(" ")}${more(removed)}`);
-  }
-  const keys = new Set([
-    ...Object.keys(storedSettings),
-    ...Object.keys(settings),
-  ]);
-  for (const key of [...keys].sort()) {
-    const a = JSON.stringify(storedSettings[key] ?? null);
-    const b = JSON.stringify(settings[key] ?? null);
-    if (a !== b) out.push(`${key} was ${a}, now ${b}`);
-  }
-  return out;
-}
-
 /** JSON with object keys sorted, so equal settings compare equal. */
 function canonical(value: unknown): string {
   return JSON.stringify(

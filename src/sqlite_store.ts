@@ -23,6 +23,7 @@ import type {
   StateMode,
 } from "./frontier_store.ts";
 import { StateLockedError, StateMismatchError } from "./state_errors.ts";
+import { compareIdentity } from "./state_identity.ts";
 
 const SCHEMA_VERSION = "1";
 
@@ -222,7 +223,8 @@ export class SqliteStore implements AsyncDisposable {
       const differences = compareIdentity(
         JSON.parse(stored),
         JSON.parse(meta.get("settings") ?? "{}"),
-        identity,
+        identity.seeds,
+        identity.settings,
       );
       if (differences.length > 0) {
         throw new StateMismatchError(this.#path, differences);
@@ -596,40 +598,6 @@ function* iterateUrls(db: DatabaseSync): Generator<string> {
     { url: string }
   >;
   for (const row of rows) yield row.url;
-}
-
-function compareIdentity(
-  seeds: string[],
-  settings: Record<string, unknown>,
-  identity: StateIdentity,
-): string[] {
-  const out: string[] = [];
-  const before = new Set(seeds);
-  const now = new Set(identity.seeds);
-  const added = [...now].filter((s) => !before.has(s));
-  const removed = [...before].filter((s) => !now.has(s));
-  if (added.length > 0) {
-    out.push(`seeds added: ${added.slice(0, 3).join(" ")}${more(added)}`);
-  }
-  if (removed.length > 0) {
-    out.push(
-      `seeds missing: ${removed.slice(0, 3).join(" ")}${more(removed)}`,
-    );
-  }
-  const keys = new Set([
-    ...Object.keys(settings),
-    ...Object.keys(identity.settings),
-  ]);
-  for (const key of [...keys].sort()) {
-    const a = JSON.stringify(settings[key] ?? null);
-    const b = JSON.stringify(identity.settings[key] ?? null);
-    if (a !== b) out.push(`${key} was ${a}, now ${b}`);
-  }
-  return out;
-}
-
-function more(list: string[]): string {
-  return list.length > 3 ? ` (and ${list.length - 3} more)` : "";
 }
 
 function readStatus(db: DatabaseSync, location: string): CrawlStatus {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Cli, type Exit, startCli } from "./cli_process.ts";
 import { delay } from "../src/concurrency/clock.ts";
 import type { CrawlResult } from "../src/crawl_result.ts";
 import type { CrawlStatus } from "../src/crawl_status.ts";
@@ -17,9 +18,7 @@ import {
   serveGeneratedSite,
 } from "./generated_site.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 /** A child that runs longer than this is killed (the test then fails). */
 const CHILD_LIMIT_MS = 60_000;
 
@@ -48,62 +47,8 @@ async function workspace(): Promise<Workspace> {
   };
 }
 
-/** What a finished `cli.ts` left. */
-interface Exit {
-  code: number;
-  signal: Deno.Signal | null;
-  /** Its stdout, then its stderr. */
-  text: string;
-}
-
-/** A running `cli.ts`; disposing of it kills it if it still runs. */
-interface Cli extends AsyncDisposable {
-  child: Deno.ChildProcess;
-  /** Settles when the child has exited and its pipes are drained. */
-  output: Promise<Exit>;
-  /** Whether it has exited. */
-  readonly exited: boolean;
-}
-
 function start(args: string[], perms: string[], limitMs = CHILD_LIMIT_MS): Cli {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), limitMs);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...perms, CLI, ...args],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    signal: controller.signal,
-  }).spawn();
-  let exited = false;
-  const output = child.output().then((o) => {
-    exited = true;
-    const decoder = new TextDecoder();
-    return {
-      code: o.code,
-      signal: o.signal,
-      text: decoder.decode(o.stdout) + decoder.decode(o.stderr),
-    };
-  }).finally(() => clearTimeout(timer));
-  return {
-    child,
-    output,
-    get exited() {
-      return exited;
-    },
-    async [Symbol.asyncDispose]() {
-      if (!exited) {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // It has just exited.
-        }
-      }
-      await output;
-    },
-  };
+  return startCli(args, perms, limitMs);
 }
 
 async function run(

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { systemClock } from "../src/concurrency/clock.ts";
 import type { CrawlResult } from "../src/crawl_result.ts";
-import type { CrawlStats } from "../src/crawl_stats.ts";
+import { type CrawlStats, emptyStats } from "../src/crawl_stats.ts";
 import type {
   FrontierBatch,
   FrontierContext,
@@ -22,23 +22,6 @@ import {
 } from "../src/redis_store.ts";
 import { StateMismatchError } from "../src/state_errors.ts";
 import { redisTest, startRedisServer } from "./redis_server.ts";
-
-function emptyStats(): CrawlStats {
-  return {
-    accepted: 0,
-    done: 0,
-    queued: 0,
-    inFlight: 0,
-    byStatusClass: {},
-    errors: 0,
-    skipped: {},
-    bytes: 0,
-    retries: 0,
-    sitemaps: [],
-    startedAt: Date.now(),
-    elapsedMs: 0,
-  };
-}
 
 function entry(url: string, depth = 0): FrontierEntry {
   return { url, host: new URL(url).host, depth };

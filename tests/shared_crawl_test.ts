@@ -12,14 +12,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Cli as BaseCli, startCli } from "./cli_process.ts";
 import { delay } from "../src/concurrency/clock.ts";
 import type { CrawlResult } from "../src/crawl_result.ts";
 import { type GeneratedSite, serveGeneratedSite } from "./generated_site.ts";
 import { redisTest } from "./redis_server.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 /** A child that runs longer than this is killed (the test then fails). */
 const CHILD_LIMIT_MS = 90_000;
 
@@ -47,65 +46,19 @@ async function workspace(): Promise<Workspace> {
   };
 }
 
-/** What a finished `cli.ts` left. */
-interface Exit {
-  code: number;
-  signal: Deno.Signal | null;
-  /** Its stdout, then its stderr. */
-  text: string;
-}
-
-/** A running `cli.ts`; disposing of it kills it if it still runs. */
-interface Cli extends AsyncDisposable {
-  child: Deno.ChildProcess;
+/** A running `cli.ts` with its output file. */
+interface Cli extends BaseCli {
   /** Its output file. */
   out: string;
-  /** Settles when the child has exited and its pipes are drained. */
-  output: Promise<Exit>;
-  /** Whether it has exited. */
-  readonly exited: boolean;
 }
 
 function start(args: string[], out: string, perms: string[]): Cli {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), CHILD_LIMIT_MS);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...perms, CLI, ...args, "--out", out],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    signal: controller.signal,
-  }).spawn();
-  let exited = false;
-  const output = child.output().then((o) => {
-    exited = true;
-    const decoder = new TextDecoder();
-    return {
-      code: o.code,
-      signal: o.signal,
-      text: decoder.decode(o.stdout) + decoder.decode(o.stderr),
-    };
-  }).finally(() => clearTimeout(timer));
-  return {
-    child,
-    out,
-    output,
-    get exited() {
-      return exited;
+  return Object.assign(
+    startCli([...args, "--out", out], perms, CHILD_LIMIT_MS),
+    {
+      out,
     },
-    async [Symbol.asyncDispose]() {
-      if (!exited) {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // It has just exited.
-        }
-      }
-      await output;
-    },
-  };
+  );
 }
 
 /** Starts `n` processes of one shared crawl, each with its own output. */

@@ -4,33 +4,27 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { fingerprint64 } from "../fingerprint_set.ts";
+
+const FP = new Uint32Array(2);
 
 /**
- * Writes the 8-byte fingerprint of `s` into `out` at `offset`: two
- * independent 32-bit hashes (FNV-1a and a murmur-style mix) of its UTF-16
- * code units, big-endian.
+ * Writes the 8-byte fingerprint of `s` into `out` at `offset`: its
+ * {@linkcode fingerprint64}, big-endian, with the first half mixed again so
+ * its top bytes (which pick the Redis shard) are well spread.
  *
  * @param s The string (a URL in normal form).
  * @param out Where to write.
  * @param offset The first byte.
  */
 export function writeFingerprint(s: string, out: Buffer, offset: number): void {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9747b28c ^ s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 13;
-  }
-  h2 = Math.imul(h2 ^ (h2 >>> 15), 0x27d4eb2d);
-  h2 ^= h2 >>> 16;
-  // Mix h1 so its top bytes (which pick the Redis shard) are well spread.
+  fingerprint64(s, FP);
+  let h1 = FP[0];
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;
   out.writeUInt32BE(h1 >>> 0, offset);
-  out.writeUInt32BE(h2 >>> 0, offset + 4);
+  out.writeUInt32BE(FP[1], offset + 4);
 }
 
 /**
