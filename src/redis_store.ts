@@ -205,6 +205,8 @@ interface Shared {
   registration: WorkerRegistration;
   /** Set when a frontier registered this worker (cleared when stopped). */
   registered?: boolean;
+  /** Stops the registered frontier's heartbeat. */
+  stopHeartbeat?: () => Promise<void>;
 }
 
 interface WorkerRegistration {
@@ -592,11 +594,15 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
   }
 
   /**
-   * Marks this worker stopped (its results written: call it after the last
-   * `acknowledge`) and closes the connection (a given client is left open).
+   * Stops this worker's heartbeat, marks it stopped (its results written:
+   * call it after the last `acknowledge`; until then the worker counts as
+   * alive and its outbox is not adopted) and closes the connection (a given
+   * client is left open). Close every store you open.
    */
   async close(): Promise<void> {
     const s = this.#shared;
+    await s.stopHeartbeat?.();
+    s.stopHeartbeat = undefined;
     if (s.registered) {
       s.registered = false;
       try {
@@ -641,6 +647,11 @@ export class RedisFrontier implements CrawlFrontier {
   readonly #waiters: Waiter[] = [];
   readonly #background = new Set<Promise<unknown>>();
   readonly #stop = new AbortController();
+  /**
+   * Stops the heartbeat: only when the store closes, so the worker counts as
+   * alive while its caller writes and acknowledges its last results.
+   */
+  readonly #stopBeat = new AbortController();
   readonly #rates = new Map<string, number>();
   readonly #pausedUntil = new Map<string, number>();
   readonly #tokens: string[] = [];
@@ -748,6 +759,10 @@ export class RedisFrontier implements CrawlFrontier {
     await this.#restoreStats(signal);
     const won = await this.#commit(seeds, signal);
     this.#heartbeat = this.#beat();
+    s.stopHeartbeat = async () => {
+      this.#stopBeat.abort();
+      await this.#heartbeat;
+    };
     // Fetchers may already wait in `next`: claiming starts only now, so no
     // claim can see an empty frontier before the seeds are in.
     this.#started = true;
@@ -890,7 +905,6 @@ export class RedisFrontier implements CrawlFrontier {
       w.resolve(undefined);
     }
     await this.#pump;
-    await this.#heartbeat;
     while (this.#background.size > 0) {
       await Promise.allSettled([...this.#background]);
     }
@@ -1196,7 +1210,7 @@ export class RedisFrontier implements CrawlFrontier {
   async #beat(): Promise<void> {
     const s = this.#s;
     const every = Math.max(10, Math.floor(s.leaseMs / 3));
-    const signal = this.#stop.signal;
+    const signal = this.#stopBeat.signal;
     while (!signal.aborted) {
       try {
         await s.clock.sleep(every, signal);

@@ -326,6 +326,44 @@ redisTest(
 );
 
 redisTest(
+  "RedisStore: a worker stays alive (its outbox not adoptable) after its frontier closes, until its store closes",
+  async ({ url, crawl }) => {
+    const a = await proc(url, crawl, {
+      seeds: ["http://a.test/1"],
+      store: { worker: "a", leaseMs: 200, outbox: true },
+    });
+    const b = await proc(url, crawl, {
+      mode: "resume",
+      store: { worker: "b", leaseMs: 200 },
+    });
+    try {
+      const e = await a.frontier.next(never);
+      assert.ok(e);
+      e.permit.release();
+      const won = await a.frontier.commit({
+        page: { entry: e, result: result(e.url) },
+        found: [],
+        settled: [],
+      });
+      assert.equal(won.length, 1);
+      // The crawl is over for `a`, which now writes and acknowledges its
+      // results: several leases pass meanwhile.
+      await a.frontier.close();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await assert.rejects(() => b.store.adopt("a"), /it is alive/);
+      const st = await b.store.status();
+      assert.equal(st.processes.find((w) => w.id === "a")?.alive, true);
+      await a.store.close();
+      const adopted = await b.store.adopt("a");
+      assert.deepEqual(adopted.results.map((r) => r.url), [e.url]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+redisTest(
   "RedisStore keeps per-host concurrency across processes",
   async ({ url, crawl }) => {
     const seeds = ["http://a.test/1", "http://a.test/2", "http://b.test/1"];
