@@ -216,6 +216,8 @@ interface WorkerRegistration {
   startedAt: number;
   stoppedAt?: number;
   output?: string;
+  /** The worker's own lease: it is dead when its heartbeat is older. */
+  leaseMs?: number;
 }
 
 /**
@@ -326,6 +328,7 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
         hostname: host,
         pid: process.pid,
         startedAt: Date.now(),
+        leaseMs,
         ...(options.output !== undefined ? { output: options.output } : {}),
       },
     };
@@ -452,7 +455,8 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
           done: Number(s["w:" + id] ?? 0),
           leased: leasedBy.get(id) ?? 0,
           lastSeen: beat,
-          alive: reg.stoppedAt === undefined && now - beat < leaseMs,
+          alive: reg.stoppedAt === undefined &&
+            now - beat < (reg.leaseMs ?? leaseMs),
           startedAt: reg.startedAt,
           unacknowledged: Number(unacked[i]),
         };
@@ -558,8 +562,9 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
       conn.command(["TIME"], signal),
     ]);
     const info = reg ? JSON.parse(reg as string) as WorkerRegistration : {};
+    const lease = (info as WorkerRegistration).leaseMs ?? leaseMs;
     if (
-      beat != null && redisTime(t) - Number(beat) < leaseMs &&
+      beat != null && redisTime(t) - Number(beat) < lease &&
       (info as WorkerRegistration).stoppedAt === undefined
     ) {
       throw new Error(

@@ -290,6 +290,36 @@ redisTest(
           adopted.join("; ") || "nothing adopted"
         }`,
     );
+
+    // `status` shows the shared progress and every process.
+    await using status = startCli(
+      ["status", "--frontier", url, "--crawl", crawl, "--json"],
+      ["--allow-net=127.0.0.1", "--allow-sys=hostname"],
+      CHILD_LIMIT_MS,
+    );
+    const shown = await status.output;
+    assert.equal(shown.code, 0, shown.text);
+    const report = JSON.parse(shown.text);
+    assert.equal(report.done, site.expected.size);
+    assert.equal(report.pending, 0);
+    assert.equal(report.leased, 0);
+    assert.equal(report.processes.length, 3);
+    const byOutput = new Map<string, { alive: boolean; done: number }>(
+      report.processes.map((p: { output: string }) => [p.output, p]),
+    );
+    assert.equal(
+      byOutput.get(victim.out)?.alive,
+      false,
+      "the killed worker",
+    );
+    assert.equal(
+      report.processes.reduce(
+        (n: number, p: { done: number }) => n + p.done,
+        0,
+      ),
+      site.expected.size,
+      "results per process add up",
+    );
   },
 );
 
