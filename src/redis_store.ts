@@ -608,7 +608,9 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
     const s = this.#shared;
     await s.stopHeartbeat?.();
     s.stopHeartbeat = undefined;
-    if (s.registered) {
+    // With Redis unreachable the mark is skipped: the worker's heartbeat
+    // has stopped, so it counts as dead after a lease.
+    if (s.registered && !s.conn.down) {
       s.registered = false;
       try {
         await s.conn.command([
@@ -910,6 +912,11 @@ export class RedisFrontier implements CrawlFrontier {
       w.resolve(undefined);
     }
     await this.#pump;
+    if (this.#failure instanceof RedisUnavailableError) {
+      // Redis is gone: no heartbeat to keep up until the store closes.
+      this.#stopBeat.abort();
+      await this.#heartbeat;
+    }
     while (this.#background.size > 0) {
       await Promise.allSettled([...this.#background]);
     }

@@ -154,6 +154,11 @@ export class RedisConnection {
     return this.#url;
   }
 
+  /** Whether the last command found Redis unreachable. */
+  get down(): boolean {
+    return this.#downSince !== undefined;
+  }
+
   /**
    * Sends a command, retrying while Redis is unreachable.
    *
