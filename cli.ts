@@ -359,9 +359,10 @@ async function openShared(config: CliConfig): Promise<Shared> {
   }
   let output: string | undefined;
   if (config.out !== undefined) {
-    output = config.out.startsWith("/")
+    const { isAbsolute, resolve } = await import("node:path");
+    output = isAbsolute(config.out)
       ? config.out
-      : `${Deno.cwd()}/${config.out.replace(/^\.\//, "")}`;
+      : resolve(Deno.cwd(), config.out);
   }
   try {
     const store = new RedisStore({

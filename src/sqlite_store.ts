@@ -539,7 +539,7 @@ export class SqliteStore implements AsyncDisposable {
   }
 
   #restoreStats(context: FrontierContext, meta: Map<string, string>): void {
-    const status = readStatus(this.#open(), this.#path);
+    const status = readStatus(this.#open(), this.#path, false);
     const stats = context.stats;
     stats.accepted = status.accepted;
     stats.done = status.done;
@@ -600,7 +600,12 @@ function* iterateUrls(db: DatabaseSync): Generator<string> {
   for (const row of rows) yield row.url;
 }
 
-function readStatus(db: DatabaseSync, location: string): CrawlStatus {
+/** The state's counts; `withHosts: false` skips the per-host breakdown. */
+function readStatus(
+  db: DatabaseSync,
+  location: string,
+  withHosts = true,
+): CrawlStatus {
   const meta = new Map(
     (db.prepare("SELECT key, value FROM meta").all() as {
       key: string;
@@ -625,7 +630,7 @@ function readStatus(db: DatabaseSync, location: string): CrawlStatus {
     ) out[r.k] = Number(r.n);
     return out;
   };
-  const hosts = (db.prepare(
+  const hosts = !withHosts ? [] : (db.prepare(
     `SELECT host, sum(done) AS done, sum(1 - done) AS pending,
        sum(CASE WHEN done = 1 AND (error IS NOT NULL OR status >= 400) THEN 1 ELSE 0 END) AS failed
      FROM urls GROUP BY host ORDER BY pending DESC, done DESC, host`,

@@ -261,18 +261,15 @@ Deno.test("durable: a crawl SIGKILLed at random points 10+ times over 2,000 page
 
 const FLAGS = ["--allow-private", "--retries", "0", "--workers", "0"];
 
+/** The durable crawl of `seed` in `ws`: the command users run again. */
+function crawlArgs(ws: Workspace, seed: string): string[] {
+  return [...FLAGS, "--state", ws.state, "--out", ws.out, seed];
+}
+
 Deno.test("durable: a resume repairs a corrupted output tail from the state, fetching nothing", async () => {
   await using site = serveGeneratedSite({ pages: 60 });
   await using ws = await workspace();
-  const args = [
-    ...FLAGS,
-    "-q",
-    "--state",
-    ws.state,
-    "--out",
-    ws.out,
-    site.seed,
-  ];
+  const args = ["-q", ...crawlArgs(ws, site.seed)];
   const first = await run(args, ws.perms);
   assert.equal(first.code, 0, first.text);
   await assertOutput(ws.out, site);
@@ -311,7 +308,7 @@ Deno.test("durable: a resume repairs a corrupted output tail from the state, fet
 Deno.test("durable: a corrupt line in the middle of the output is cut with all after it, and the state re-appends them", async () => {
   await using site = serveGeneratedSite({ pages: 60 });
   await using ws = await workspace();
-  const args = [...FLAGS, "--state", ws.state, "--out", ws.out, site.seed];
+  const args = crawlArgs(ws, site.seed);
   const first = await run(args, ws.perms);
   assert.equal(first.code, 0, first.text);
   const all = await lines(ws.out);
@@ -338,7 +335,7 @@ Deno.test("durable: a corrupt line in the middle of the output is cut with all a
 Deno.test("durable: a result in the output whose commit was lost (a power cut) is fetched again for its links but not written again", async () => {
   await using site = serveGeneratedSite({ pages: 60 });
   await using ws = await workspace();
-  const args = [...FLAGS, "--state", ws.state, "--out", ws.out, site.seed];
+  const args = crawlArgs(ws, site.seed);
   const first = await run(args, ws.perms);
   assert.equal(first.code, 0, first.text);
   const original = await Deno.readTextFile(ws.out);
@@ -549,15 +546,7 @@ Deno.test("durable: status prints a finished crawl's counts, as text and as JSON
 Deno.test("durable: a second process on a running crawl's state is refused (even with --fresh) and touches nothing; status works meanwhile", async () => {
   await using site = serveGeneratedSite({ pages: 100 });
   await using ws = await workspace();
-  const args = [
-    ...FLAGS,
-    "-q",
-    "--state",
-    ws.state,
-    "--out",
-    ws.out,
-    site.seed,
-  ];
+  const args = ["-q", ...crawlArgs(ws, site.seed)];
   site.holdAfter(10); // the first process stalls after 10 pages
   await using first = start(args, ws.perms);
   await until(() => site.held > 0 || first.exited, "for the first crawl");
@@ -594,7 +583,7 @@ Deno.test("durable: Ctrl-C (SIGINT) then the same command: the crawl completes, 
     disallowed: 3,
   });
   await using ws = await workspace();
-  const args = [...FLAGS, "--state", ws.state, "--out", ws.out, site.seed];
+  const args = crawlArgs(ws, site.seed);
   site.holdAfter(50);
   await using first = start(args, ws.perms);
   await until(() => site.held >= 2 || first.exited, "for the crawl to stall");

@@ -110,6 +110,18 @@ async function proc(
 
 const never = new AbortController().signal;
 
+/** Commits `e` as a finished page that found nothing. */
+function finish(
+  f: RedisFrontier,
+  e: ReadyEntry,
+): Promise<CrawlResult[]> {
+  return f.commit({
+    page: { entry: e, result: result(e.url) },
+    found: [],
+    settled: [],
+  });
+}
+
 /** Takes entries until `next` says the crawl is over, committing each. */
 async function drain(
   f: RedisFrontier,
@@ -248,11 +260,7 @@ redisTest(
       assert.equal(eb?.url, "http://a.test/p");
       assert.ok(b.logs.some((l) => /expired leases/.test(l.message)));
       eb!.permit.release();
-      const wonB = await b.frontier.commit({
-        page: { entry: eb!, result: result(eb!.url) },
-        found: [],
-        settled: [],
-      });
+      const wonB = await finish(b.frontier, eb!);
       ea!.permit.release();
       const wonA = await a.frontier.commit({
         page: { entry: ea!, result: result(ea!.url) },
@@ -297,11 +305,7 @@ redisTest(
     try {
       const e1 = await a.frontier.next(never);
       assert.ok(e1);
-      const won = await a.frontier.commit({
-        page: { entry: e1, result: result(e1.url) },
-        found: [],
-        settled: [],
-      });
+      const won = await finish(a.frontier, e1);
       assert.equal(won.length, 1);
       const e2 = await a.frontier.next(never);
       assert.ok(e2);
@@ -340,11 +344,7 @@ redisTest(
       const e = await a.frontier.next(never);
       assert.ok(e);
       e.permit.release();
-      const won = await a.frontier.commit({
-        page: { entry: e, result: result(e.url) },
-        found: [],
-        settled: [],
-      });
+      const won = await finish(a.frontier, e);
       assert.equal(won.length, 1);
       // The crawl is over for `a`, which now writes and acknowledges its
       // results: several leases pass meanwhile.
@@ -388,18 +388,10 @@ redisTest(
       const e3 = await waiting;
       assert.equal(e3?.host, "a.test");
       for (const [f, e] of [[a, ea], [b, eb]] as const) {
-        await f.frontier.commit({
-          page: { entry: e, result: result(e.url) },
-          found: [],
-          settled: [],
-        });
+        await finish(f.frontier, e);
       }
       e3.permit.release();
-      await b.frontier.commit({
-        page: { entry: e3, result: result(e3.url) },
-        found: [],
-        settled: [],
-      });
+      await finish(b.frontier, e3);
       assert.equal(await a.frontier.next(never), undefined);
       assert.equal(await b.frontier.next(never), undefined);
     } finally {
@@ -479,11 +471,7 @@ redisTest(
         "paused host was served early",
       );
       e.permit.release();
-      await b.frontier.commit({
-        page: { entry: e, result: result(e.url) },
-        found: [],
-        settled: [],
-      });
+      await finish(b.frontier, e);
     } finally {
       await r.close();
       await a.close();
@@ -516,11 +504,7 @@ redisTest(
       const got = await bNext;
       assert.equal(got?.url, "http://w.test/next");
       got.permit.release();
-      await b.frontier.commit({
-        page: { entry: got, result: result(got.url) },
-        found: [],
-        settled: [],
-      });
+      await finish(b.frontier, got);
       assert.equal(await a.frontier.next(never), undefined);
       assert.equal(await b.frontier.next(never), undefined);
     } finally {
@@ -677,12 +661,7 @@ redisTest(
       await server.stop();
       const t0 = performance.now();
       await assert.rejects(
-        () =>
-          p.frontier.commit({
-            page: { entry: e, result: result(e.url) },
-            found: [],
-            settled: [],
-          }),
+        () => finish(p.frontier, e),
         (err) => {
           assert.ok(err instanceof RedisUnavailableError);
           assert.equal(err.name, "RedisUnavailableError");

@@ -255,7 +255,18 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
   return config;
 }
 
-/** Reads `--state`, `--frontier`, `--crawl`, `--resume` and `--fresh`. */
+/** Where the state flags go: the crawl's or the status command's config. */
+type StateTarget =
+  & Pick<
+    CliConfig,
+    "state" | "frontier" | "crawl" | "worker" | "leaseMs" | "redisTimeoutMs"
+  >
+  & { options: Pick<CrawlOptions, "stateMode"> };
+
+/**
+ * Reads `--state`, `--frontier`, `--crawl`, `--worker`, `--lease`,
+ * `--redis-timeout`, `--resume` and `--fresh` into `config`.
+ */
 function parseStateFlags(
   v: {
     state?: string;
@@ -267,7 +278,7 @@ function parseStateFlags(
     resume?: boolean;
     fresh?: boolean;
   },
-  config: CliConfig,
+  config: StateTarget,
 ): void {
   const shared = ["worker", "lease", "redis-timeout"] as const;
   for (const flag of shared) {
@@ -390,14 +401,7 @@ export function parseStatusArgs(argv: readonly string[]): StatusConfig {
     throw new UsageError(describeParseError(err), { cause: err });
   }
   const v = parsed.values;
-  const config: CliConfig = {
-    seeds: [],
-    options: {},
-    quiet: true,
-    logLevel: "warn",
-    help: false,
-    version: false,
-  };
+  const config: StateTarget = { options: {} };
   const out: StatusConfig = { json: v.json ?? false, help: v.help ?? false };
   if (out.help) return out;
   parseStateFlags(v, config);
