@@ -44,7 +44,6 @@ export type * from "./src/frontier_store.ts";
 export type * from "./src/crawl_status.ts";
 export * from "./src/memory_store.ts";
 export * from "./src/sqlite_store.ts";
-export * from "./src/redis_store.ts";
 export * from "./src/state_errors.ts";
 export * from "./src/log.ts";
 export * from "./src/normalize_url.ts";

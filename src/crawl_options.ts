@@ -261,7 +261,8 @@ export interface CrawlOptions {
   state?: string;
   /**
    * Where the crawl's frontier lives: a `MemoryStore`, a `SqliteStore` or a
-   * `RedisStore` (shared by many processes), or your own.
+   * `RedisStore` (from `@trawl/trawl/redis`: shared by many processes), or
+   * your own.
    *
    * @default {new MemoryStore()}
    */

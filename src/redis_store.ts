@@ -241,7 +241,8 @@ interface WorkerRegistration {
  *
  * @example Share a crawl between processes
  * ```ts ignore
- * import { Crawler, RedisStore } from "@trawl/trawl";
+ * import { Crawler } from "@trawl/trawl";
+ * import { RedisStore } from "@trawl/trawl/redis";
  *
  * await using store = new RedisStore({
  *   url: "redis://127.0.0.1:6379/0",

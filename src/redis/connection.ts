@@ -30,7 +30,7 @@ export interface RedisCommandClient {
  *
  * @example Usage
  * ```ts
- * import { RedisUnavailableError } from "@trawl/trawl";
+ * import { RedisUnavailableError } from "@trawl/trawl/redis";
  *
  * const err = new RedisUnavailableError("redis://127.0.0.1:6379/0", 60000);
  * console.log(err.name, err.url, err.timeoutMs);
