@@ -190,7 +190,11 @@ export interface CrawlOptions {
    */
   maxBodyBytes?: number;
   /**
-   * Parser workers; `0` parses on the main thread.
+   * Parser workers; `0` parses on the main thread. Each runs with a small
+   * V8 heap (an 8 MiB young generation and a 1,536 MiB old-generation
+   * limit, which also makes V8 keep less garbage), so a long crawl's parsers
+   * stay at a few tens of MiB; with `workerPermissions: "none"` they are Web
+   * Workers without heap limits.
    *
    * @default {Math.max(1, navigator.hardwareConcurrency - 1)}
    */
@@ -200,7 +204,8 @@ export interface CrawlOptions {
    * bytes and need nothing). Deno 2.9 allows that only when the program runs
    * with `--unstable-worker-options` (or `"unstable": ["worker-options"]` in
    * deno.json), and exits the whole process otherwise — there is no way to
-   * ask whether the flag is on — so the default inherits.
+   * ask whether the flag is on — so the default inherits. Sandboxed workers
+   * are Web Workers, which take no heap limits.
    *
    * @default {"inherit"}
    */

@@ -9,6 +9,7 @@ import { systemClock } from "./concurrency/clock.ts";
 import { BoundedQueue } from "./concurrency/bounded_queue.ts";
 import { TaskGroup } from "./concurrency/task_group.ts";
 import { WorkerPool } from "./concurrency/worker_pool.ts";
+import { missingWorkerPermission } from "./worker_permission.ts";
 import { KeyedCircuitBreaker } from "./concurrency/keyed_circuit_breaker.ts";
 import { LoopMonitor } from "./concurrency/loop_monitor.ts";
 import type { CrawlOptions } from "./crawl_options.ts";
@@ -216,7 +217,8 @@ export class Crawler {
     let pool: WorkerPool<BatchItem[], BatchResult[]> | undefined;
     let batcher: ParseBatcher | undefined;
     if (o.workers > 0) {
-      const missing = missingWorkerPermission(workerUrl);
+      // The worker loads modules from all over src/.
+      const missing = missingWorkerPermission(new URL("./", import.meta.url));
       if (missing) {
         this.#log(
           "warn",
@@ -229,6 +231,9 @@ export class Crawler {
           pipeline: 2,
           permissions: o.workerPermissions,
           context: traceVar,
+          resourceLimits: o.workerPermissions === "none"
+            ? undefined
+            : PARSER_HEAP,
         });
         batcher = new ParseBatcher(pool, o.workers * 2);
       }
@@ -728,31 +733,16 @@ const TRAP_SKIPS: Readonly<Record<TrapReason, SkipReason>> = {
 };
 
 /**
- * Where the runtime can say so (Deno's permission API, which never prompts
- * on `querySync`), the permission flag a worker would need to load `url`,
- * or `undefined` when it can load (or the runtime cannot tell).
+ * The parser workers' heap: V8 would give each busy worker up to a 96 MiB
+ * young generation and let its old generation grow to four times what
+ * survives; a parse keeps little (a page's links), so a small young
+ * generation costs no speed, and an old-generation limit under 2 GiB makes
+ * V8 collect sooner (the live heap is a few MiB; the limit is never near).
  */
-function missingWorkerPermission(url: URL): string | undefined {
-  // deno-lint-ignore no-explicit-any
-  const perms = (globalThis as any).Deno?.permissions;
-  if (typeof perms?.querySync !== "function") return undefined;
-  try {
-    if (url.protocol === "file:") {
-      const dir = decodeURIComponent(new URL("..", url).pathname);
-      const state = perms.querySync({ name: "read", path: dir }).state;
-      return state === "granted"
-        ? undefined
-        : `--allow-read=${dir.replace(/\/$/, "")}`;
-    }
-    if (url.protocol === "http:" || url.protocol === "https:") {
-      const state = perms.querySync({ name: "net", host: url.host }).state;
-      return state === "granted" ? undefined : `--allow-net=${url.host}`;
-    }
-  } catch {
-    // An unknown permission shape: let the pool try.
-  }
-  return undefined;
-}
+const PARSER_HEAP = {
+  maxYoungGenerationSizeMb: 8,
+  maxOldGenerationSizeMb: 1536,
+} as const;
 
 function positiveInt(
   name: string,

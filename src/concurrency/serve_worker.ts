@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { parentPort } from "node:worker_threads";
 import type { ContextVar } from "./context_var.ts";
 
 // Wire protocol, shared with worker_pool.ts (keep the two in sync).
@@ -78,17 +79,7 @@ export function serveWorker<In, Out>(
       `Cannot serve worker as 'handler' must be a function: current value is ${handler}`,
     );
   }
-  const WorkerGlobalScope = (globalThis as { WorkerGlobalScope?: unknown })
-    .WorkerGlobalScope;
-  if (
-    typeof WorkerGlobalScope !== "function" ||
-    !(globalThis instanceof WorkerGlobalScope)
-  ) {
-    throw new TypeError(
-      "Cannot serve worker as 'serveWorker' must be called inside a worker: current scope is the main thread",
-    );
-  }
-  const scope = globalThis as unknown as WorkerScope;
+  const scope = workerChannel();
   const context = options.context;
   const pickTransfer = options.transfer;
 
@@ -114,20 +105,59 @@ export function serveWorker<In, Out>(
     }
   };
 
-  scope.onmessage = (event: MessageEvent) => {
-    const data = event.data as [number, In, unknown?];
+  scope.listen((message) => {
+    const data = message as [number, In, unknown?];
     if (context !== undefined && data.length > 2) {
       context.run(data[2], () => runTask(data[0], data[1]));
     } else {
       runTask(data[0], data[1]);
     }
-  };
+  });
+  scope.postMessage([READY]);
+}
+
+/** The worker's end of the pool's channel. */
+interface Channel {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  listen(handler: (data: unknown) => void): void;
+}
+
+/**
+ * The channel to the pool: a `node:worker_threads` worker's `parentPort` (a
+ * pool with `resourceLimits`; the pool sees the worker exit), or the Web
+ * Worker's global scope, whose `close()` is reported to the pool first.
+ */
+function workerChannel(): Channel {
+  if (parentPort) {
+    const port = parentPort;
+    return {
+      postMessage: (message, transfer) =>
+        port.postMessage(message, transfer as never),
+      listen: (handler) => port.on("message", handler),
+    };
+  }
+  const WorkerGlobalScope = (globalThis as { WorkerGlobalScope?: unknown })
+    .WorkerGlobalScope;
+  if (
+    typeof WorkerGlobalScope !== "function" ||
+    !(globalThis instanceof WorkerGlobalScope)
+  ) {
+    throw new TypeError(
+      "Cannot serve worker as 'serveWorker' must be called inside a worker: current scope is the main thread",
+    );
+  }
+  const scope = globalThis as unknown as WorkerScope;
   const close = scope.close.bind(scope);
   scope.close = () => {
     scope.postMessage([CLOSING]);
     close();
   };
-  scope.postMessage([READY]);
+  return {
+    postMessage: (message, transfer) => scope.postMessage(message, transfer),
+    listen: (handler) => {
+      scope.onmessage = (event) => handler(event.data);
+    },
+  };
 }
 
 function toErrorData(

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Worker as ThreadWorker } from "node:worker_threads";
 import { STOP } from "./_stop.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ContextVar } from "./context_var.ts";
@@ -35,6 +36,37 @@ const CLOSING = 3;
  *   flag is enabled.
  */
 export type WorkerPermissions = "auto" | "none" | "inherit";
+
+/**
+ * V8 heap limits for each worker of a pool, in MiB (the same names as
+ * `node:worker_threads`' `resourceLimits`). V8 sizes a busy isolate's heap
+ * for throughput from the machine's memory: on a 24 GiB machine each worker
+ * may grow a 96 MiB young generation and let its old generation reach four
+ * times what survives a full collection. Limits keep a worker's memory flat.
+ */
+export interface WorkerResourceLimits {
+  /**
+   * The young generation (where new objects are made) at most, in MiB; a
+   * third of it is one semi-space. A few MiB cost little speed for tasks
+   * whose results do not outlive them.
+   *
+   * @default {undefined} (V8's choice, up to 96 MiB)
+   */
+  maxYoungGenerationSizeMb?: number;
+  /**
+   * The old generation at most, in MiB. Below 2 GiB V8 also grows the heap
+   * more slowly between full collections (by 1.3 to 2 times what survives
+   * instead of 4), so a limit far above what a worker keeps saves memory too.
+   * A worker that needs more is terminated and its tasks reject with a
+   * `WorkerCrashedError` whose `cause` has the code
+   * `ERR_WORKER_OUT_OF_MEMORY`; but Deno 2.9 does that only for some
+   * allocations, and a worker that hits the limit inside a task may stall
+   * instead, so set `taskTimeoutMs` too when the limit can be reached.
+   *
+   * @default {undefined} (V8's choice, about a quarter of the machine's memory)
+   */
+  maxOldGenerationSizeMb?: number;
+}
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -78,6 +110,15 @@ export interface WorkerPoolOptions {
    * @default {"auto"}
    */
   permissions?: WorkerPermissions;
+  /**
+   * Heap limits for each worker; see {@linkcode WorkerResourceLimits}. With
+   * limits the workers are `node:worker_threads` workers (Deno's Web Workers
+   * take no heap limits); they inherit the caller's permissions, so
+   * `permissions: "none"` cannot be combined with them.
+   *
+   * @default {undefined} (no limits: Web Workers)
+   */
+  resourceLimits?: WorkerResourceLimits;
   /**
    * The clock task timeouts are measured on.
    *
@@ -124,14 +165,21 @@ interface Task {
   timer: AbortController | undefined;
 }
 
+/** What the pool needs of a worker, Web Worker or `node:worker_threads`. */
+interface PoolWorker {
+  postMessage(message: unknown, transfer: Transferable[] | undefined): void;
+  terminate(): void;
+}
+
 interface Slot {
-  worker: Worker;
+  worker: PoolWorker;
   ready: boolean;
   /** Tasks sent to this worker, oldest (the one running) first. */
   tasks: Task[];
 }
 
 const noop = (): void => {};
+const UNREADABLE = "a reply could not be deserialized";
 
 /**
  * A fixed-size pool of module workers that runs tasks off the main thread,
@@ -177,6 +225,7 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
   readonly #timeoutMs: number | undefined;
   readonly #context: ContextVar<unknown> | undefined;
   readonly #workerOptions: WorkerOptions;
+  readonly #limits: WorkerResourceLimits | undefined;
   readonly #clock: Clock;
   readonly #slots: Slot[] = [];
   readonly #pipeline: number;
@@ -208,6 +257,7 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
       taskTimeoutMs,
       context,
       permissions = "auto",
+      resourceLimits,
       clock = systemClock,
     } = options ?? {};
     if (!Number.isInteger(size) || size < 1) {
@@ -236,6 +286,31 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
         `Cannot create WorkerPool as 'permissions' must be "auto", "none" or "inherit": current value is ${permissions}`,
       );
     }
+    if (resourceLimits !== undefined) {
+      if (typeof resourceLimits !== "object" || resourceLimits === null) {
+        throw new TypeError(
+          `Cannot create WorkerPool as 'resourceLimits' must be an object: current value is ${resourceLimits}`,
+        );
+      }
+      for (
+        const key of [
+          "maxYoungGenerationSizeMb",
+          "maxOldGenerationSizeMb",
+        ] as const
+      ) {
+        const value = resourceLimits[key];
+        if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+          throw new RangeError(
+            `Cannot create WorkerPool as 'resourceLimits.${key}' must be a positive integer: current value is ${value}`,
+          );
+        }
+      }
+      if (permissions === "none") {
+        throw new TypeError(
+          `Cannot create WorkerPool as 'permissions' must not be "none" with 'resourceLimits': workers with heap limits inherit the caller's permissions`,
+        );
+      }
+    }
     const pipeline = options.pipeline ?? 1;
     if (!Number.isInteger(pipeline) || pipeline < 1) {
       throw new RangeError(
@@ -249,6 +324,7 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
     this.#timeoutMs = taskTimeoutMs;
     this.#context = context;
     this.#clock = clock;
+    this.#limits = resourceLimits && { ...resourceLimits };
     const none = permissions === "none" ||
       (permissions === "auto" && workerPermissionsSupported());
     this.#workerOptions = none
@@ -394,26 +470,45 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
 
   #spawn(): Slot | undefined {
     if (this.#slots.length >= this.#size) return undefined;
-    const worker = new Worker(this.#url, this.#workerOptions);
-    const slot: Slot = { worker, ready: false, tasks: [] };
-    worker.onmessage = (event) => this.#onMessage(slot, event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
+    const slot: Slot = { worker: undefined!, ready: false, tasks: [] };
+    const crash = (why: string, cause?: unknown) =>
       this.#crash(
         slot,
         new WorkerCrashedError(
           this.#url,
-          event.message,
-          event.error == null ? undefined : { cause: event.error },
+          why,
+          cause === undefined ? undefined : { cause },
         ),
       );
-    };
-    worker.onmessageerror = () => {
-      this.#crash(
-        slot,
-        new WorkerCrashedError(this.#url, "a reply could not be deserialized"),
-      );
-    };
+    if (this.#limits) {
+      const worker = new ThreadWorker(new URL(this.#url), {
+        resourceLimits: this.#limits,
+      });
+      worker.on("message", (data) => this.#onMessage(slot, data));
+      worker.on("error", (error: Error) => crash(error.message, error));
+      worker.on("messageerror", () => crash(UNREADABLE));
+      worker.on("exit", (code) => crash(`the worker exited with code ${code}`));
+      slot.worker = {
+        postMessage: (message, transfer) =>
+          worker.postMessage(message, transfer as never),
+        terminate: () => void worker.terminate(),
+      };
+    } else {
+      const worker = new Worker(this.#url, this.#workerOptions);
+      worker.onmessage = (event) => this.#onMessage(slot, event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        crash(event.message, event.error ?? undefined);
+      };
+      worker.onmessageerror = () => crash(UNREADABLE);
+      slot.worker = {
+        postMessage: (message, transfer) =>
+          transfer
+            ? worker.postMessage(message, { transfer })
+            : worker.postMessage(message),
+        terminate: () => worker.terminate(),
+      };
+    }
     this.#slots.push(slot);
     return slot;
   }
@@ -427,11 +522,7 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
       const message = this.#context === undefined
         ? [task.id, task.input]
         : [task.id, task.input, task.context];
-      if (task.transfer) {
-        slot.worker.postMessage(message, { transfer: task.transfer });
-      } else {
-        slot.worker.postMessage(message);
-      }
+      slot.worker.postMessage(message, task.transfer);
     } catch (error) {
       // Not cloneable (or a detached buffer): the worker never saw it.
       this.#release(slot, task);

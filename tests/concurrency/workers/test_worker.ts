@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { resourceLimits } from "node:worker_threads";
+import process from "node:process";
 import { serveWorker } from "../../../src/concurrency/serve_worker.ts";
 import { traceVar } from "../../../src/trace.ts";
 
@@ -18,7 +20,10 @@ export type TestTask =
   | { op: "hang" }
   | { op: "context" }
   | { op: "uncloneable" }
-  | { op: "permission" };
+  | { op: "permission" }
+  | { op: "limits" }
+  | { op: "hog" }
+  | { op: "exit" };
 
 function handler(task: TestTask): unknown {
   switch (task.op) {
@@ -52,6 +57,16 @@ function handler(task: TestTask): unknown {
       return () => 1;
     case "permission":
       return Deno.permissions.querySync({ name: "read" }).state;
+    case "limits":
+      // The heap limits of a `node:worker_threads` worker.
+      return { ...resourceLimits };
+    case "hog": {
+      // Keeps allocating until the heap limit ends the worker.
+      const kept: { i: number; s: string }[] = [];
+      for (let i = 0;; i++) kept.push({ i, s: `x${i}` });
+    }
+    case "exit":
+      process.exit(3);
   }
 }
 
