@@ -197,6 +197,7 @@ Deno.test("parseCliArgs() rejects bad numbers naming the flag and value", () => 
     "--timeout",
     "--idle-timeout",
     "--max-body-bytes",
+    "--max-heap",
   ];
   for (const flag of positive) {
     for (const bad of ["abc", "0", "1.5", "-1", "", "1e3", "0x10", " "]) {
@@ -224,6 +225,11 @@ Deno.test("parseCliArgs() rejects bad numbers naming the flag and value", () => 
       );
     }
   }
+  usageError(
+    ["--max-heap", "63", SEED],
+    `--max-heap must be at least 64 (MB): got 63`,
+  );
+  assert.equal(parseCliArgs(["--max-heap", "64", SEED]).maxHeapMb, 64);
   for (const bad of ["0", "-1", "abc", "", "NaN", "-Infinity", "1/2"]) {
     usageError(
       [`--rate=${bad}`, SEED],
@@ -342,6 +348,7 @@ Deno.test("helpText() documents every flag, defaults, examples and permissions",
       "--max-redirects",
       "--max-body-bytes",
       "--workers",
+      "--max-heap",
       "--header",
       "--links",
       "--out",

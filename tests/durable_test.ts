@@ -622,3 +622,56 @@ Deno.test("durable: Ctrl-C (SIGINT) then the same command: the crawl completes, 
     `refetched: ${JSON.stringify(twice)} (at most the 2 in flight, once)`,
   );
 });
+
+Deno.test("durable: the crawl runs in a crawl thread with a bounded heap; without read access to src/ it runs on the main thread and says so", async () => {
+  await using site = serveGeneratedSite({ pages: 40 });
+  const THREAD =
+    /crawling in a thread with a 12 MB young generation and a 1536 MB old-generation limit/;
+  {
+    // With parser workers too: they run nested in the crawl thread.
+    await using ws = await workspace();
+    const args = [
+      ...crawlArgs(ws, site.seed),
+      "--workers",
+      "1",
+      "--log-level",
+      "debug",
+    ];
+    const done = await run(args, ws.perms);
+    assert.equal(done.code, 0, done.text);
+    assert.match(done.text, THREAD);
+    assert.doesNotMatch(done.text, /parsing on the main thread/);
+    await assertOutput(ws.out, site);
+  }
+  {
+    await using ws = await workspace();
+    const perms = ws.perms.map((p) =>
+      p.startsWith("--allow-read=") ? `--allow-read=${ws.dir}` : p
+    );
+    const done = await run(
+      [...crawlArgs(ws, site.seed), "--log-level", "debug"],
+      perms,
+    );
+    assert.equal(done.code, 0, done.text);
+    assert.doesNotMatch(done.text, THREAD);
+    assert.ok(
+      done.text.includes(
+        `trawl: warning: the crawl runs on the main thread, without its heap limits: the crawl thread needs --allow-read=${
+          SRC.replace(/\/$/, "")
+        } to load its code`,
+      ),
+      done.text,
+    );
+    await assertOutput(ws.out, site);
+  }
+  {
+    // In memory, the crawl keeps to the main thread (V8's own heap).
+    await using ws = await workspace();
+    const done = await run(
+      [...FLAGS, "--out", ws.out, "--log-level", "debug", site.seed],
+      ws.perms,
+    );
+    assert.equal(done.code, 0, done.text);
+    assert.doesNotMatch(done.text, /crawling in a thread/);
+  }
+});

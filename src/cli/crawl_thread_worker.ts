@@ -1,0 +1,30 @@
+/**
+ * The crawl thread's entry (see `crawl_thread.ts`): runs the command with
+ * the arguments it was given, takes Ctrl-C from the main thread, and exits
+ * the thread with the command's exit code.
+ *
+ * @module
+ */
+import { parentPort, resourceLimits, workerData } from "node:worker_threads";
+import { type Interrupts, runCommand } from "./command.ts";
+import { type CrawlThreadData, INTERRUPT } from "./crawl_thread.ts";
+
+const port = parentPort!;
+const { argv, version } = workerData as CrawlThreadData;
+const fromMainThread: Interrupts = {
+  listen(onInterrupt) {
+    const onMessage = (message: unknown) => {
+      if (message === INTERRUPT) onInterrupt();
+    };
+    port.on("message", onMessage);
+    return () => port.off("message", onMessage);
+  },
+};
+// The limits V8 applied, as the thread reports them.
+const heap = {
+  maxYoungGenerationSizeMb: resourceLimits.maxYoungGenerationSizeMb,
+  maxOldGenerationSizeMb: resourceLimits.maxOldGenerationSizeMb,
+};
+Deno.exit(
+  await runCommand(argv, version, { interrupts: fromMainThread, heap }),
+);
