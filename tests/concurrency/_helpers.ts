@@ -29,3 +29,13 @@ export function when(clock: FakeClock, p: Promise<void>): { at?: number } {
   p.then(() => (box.at = clock.now()));
   return box;
 }
+
+/** The WorkerPool tests' worker modules. */
+export const WORKERS = {
+  /** Answers `TestTask`s (see workers/test_worker.ts). */
+  test: new URL("./workers/test_worker.ts", import.meta.url),
+  /** Sends back the buffer it gets, transferred. */
+  echoBuffer: new URL("./workers/echo_buffer_worker.ts", import.meta.url),
+  /** Fails to load. */
+  broken: new URL("./workers/broken_worker.ts", import.meta.url),
+} as const;

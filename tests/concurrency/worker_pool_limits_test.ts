@@ -11,13 +11,11 @@ import { FakeClock } from "../../src/concurrency/fake_clock.ts";
 import { delay } from "../../src/concurrency/clock.ts";
 import { type Trace, traceVar } from "../../src/trace.ts";
 import type { TestTask } from "./workers/test_worker.ts";
+import { WORKERS } from "./_helpers.ts";
 
-const TEST_WORKER = new URL("./workers/test_worker.ts", import.meta.url);
-const ECHO_BUFFER_WORKER = new URL(
-  "./workers/echo_buffer_worker.ts",
-  import.meta.url,
-);
-const BROKEN_WORKER = new URL("./workers/broken_worker.ts", import.meta.url);
+const TEST_WORKER = WORKERS.test;
+const ECHO_BUFFER_WORKER = WORKERS.echoBuffer;
+const BROKEN_WORKER = WORKERS.broken;
 const LIMITS = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 64 };
 
 function limitedPool(
