@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Cli, type Exit, startCli } from "./cli_process.ts";
+import { CLI, type Cli, type Exit, startCli } from "./cli_process.ts";
 import { delay } from "../src/concurrency/clock.ts";
 import type { CrawlResult } from "../src/crawl_result.ts";
 import type { CrawlStatus } from "../src/crawl_status.ts";
@@ -674,4 +674,38 @@ Deno.test("durable: the crawl runs in a crawl thread with a bounded heap; withou
     assert.equal(done.code, 0, done.text);
     assert.doesNotMatch(done.text, /crawling in a thread/);
   }
+});
+
+Deno.test("durable: on a terminal, a threaded crawl with parser workers asks for no permission (script(1) gives it a terminal)", async () => {
+  // Node's Worker copies the environment unless told otherwise; reading it
+  // needs --allow-env, and on a terminal Deno would stop and ask.
+  await using site = serveGeneratedSite({ pages: 30 });
+  await using ws = await workspace();
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const command = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...ws.perms,
+    CLI,
+    ...crawlArgs(ws, site.seed),
+    "--workers",
+    "1",
+    "--log-level",
+    "debug",
+  ].map(quote).join(" ");
+  const typescript = join(ws.dir, "typescript");
+  const { code } = await new Deno.Command("script", {
+    args: ["-qec", command, typescript],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    signal: AbortSignal.timeout(CHILD_LIMIT_MS),
+  }).output();
+  const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+  const text = (await Deno.readTextFile(typescript)).replace(ansi, "");
+  assert.doesNotMatch(text, /requests \w+ access/, text);
+  assert.equal(code, 0, text);
+  assert.match(text, /crawling in a thread/);
+  await assertOutput(ws.out, site);
 });

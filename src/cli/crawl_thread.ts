@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
+import { SHARE_ENV, Worker } from "node:worker_threads";
 import { missingWorkerPermission } from "../worker_permission.ts";
 import { type CliConfig, parseCliArgs } from "./args.ts";
 
@@ -140,7 +140,9 @@ async function runInThread(
   const data: CrawlThreadData = { argv: [...argv], version };
   const thread = new Worker(
     new URL("./crawl_thread_worker.ts", import.meta.url),
-    { workerData: data, resourceLimits: limits },
+    // SHARE_ENV: a copy of the environment would read every variable,
+    // which needs --allow-env (and Deno asks for it on a terminal).
+    { workerData: data, resourceLimits: limits, env: SHARE_ENV },
   );
   // The first Ctrl-C stops the crawl gracefully (in the thread); a second
   // ends the process here, even when the thread is busy.

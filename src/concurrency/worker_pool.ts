@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Worker as ThreadWorker } from "node:worker_threads";
+import { SHARE_ENV, Worker as ThreadWorker } from "node:worker_threads";
 import { STOP } from "./_stop.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ContextVar } from "./context_var.ts";
@@ -483,6 +483,9 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
     if (this.#limits) {
       const worker = new ThreadWorker(new URL(this.#url), {
         resourceLimits: this.#limits,
+        // Share the environment instead of copying it: a copy reads every
+        // variable, which needs --allow-env (Deno prompts on a terminal).
+        env: SHARE_ENV,
       });
       worker.on("message", (data) => this.#onMessage(slot, data));
       worker.on("error", (error: Error) => crash(error.message, error));
