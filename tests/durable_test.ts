@@ -663,6 +663,21 @@ Deno.test("durable: the crawl runs in a crawl thread with a bounded heap; withou
       done.text,
     );
     await assertOutput(ws.out, site);
+    // With --log-level error the warning is not printed.
+    await using quiet = await workspace();
+    const errorsOnly = await run(
+      [...crawlArgs(quiet, site.seed), "--log-level", "error"],
+      perms.map((p) =>
+        p.startsWith("--allow-read=")
+          ? `--allow-read=${quiet.dir}`
+          : p.startsWith("--allow-write=")
+          ? `--allow-write=${quiet.dir}`
+          : p
+      ),
+    );
+    assert.equal(errorsOnly.code, 0, errorsOnly.text);
+    assert.doesNotMatch(errorsOnly.text, /warning/);
+    await assertOutput(quiet.out, site);
   }
   {
     // In memory, the crawl keeps to the main thread (V8's own heap).

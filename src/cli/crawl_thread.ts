@@ -124,9 +124,12 @@ export async function runCli(
   if (limits !== undefined) {
     const missing = missingWorkerPermission(new URL("../", import.meta.url));
     if (missing === undefined) return await runInThread(argv, version, limits);
-    warn(
-      `the crawl runs on the main thread, without its heap limits: the crawl thread needs ${missing} to load its code`,
-    );
+    // A warning, unless --log-level error asked for errors only.
+    if (parseCliArgs(argv).logLevel !== "error") {
+      warn(
+        `the crawl runs on the main thread, without its heap limits: the crawl thread needs ${missing} to load its code`,
+      );
+    }
   }
   const { runCommand } = await import("./command.ts");
   return await runCommand(argv, version);
