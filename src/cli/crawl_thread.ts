@@ -85,6 +85,13 @@ const EXIT_INTERRUPTED = 130;
 export function crawlThreadLimits(
   argv: readonly string[],
 ): CrawlThreadLimits | undefined {
+  return plan(argv)?.limits;
+}
+
+/** The thread's limits with the parsed command line they came from. */
+function plan(
+  argv: readonly string[],
+): { limits: CrawlThreadLimits; config: CliConfig } | undefined {
   if (argv[0] === "status") return undefined;
   let config: CliConfig;
   try {
@@ -96,10 +103,11 @@ export function crawlThreadLimits(
   const old = config.maxHeapMb ??
     (bounded(config) ? BOUNDED_HEAP_MB : undefined);
   if (old === undefined) return undefined;
-  return {
+  const limits = {
     maxYoungGenerationSizeMb: CRAWL_THREAD_YOUNG_MB,
     maxOldGenerationSizeMb: old,
   };
+  return { limits, config };
 }
 
 function bounded(config: CliConfig): boolean {
@@ -120,12 +128,14 @@ export async function runCli(
   argv: readonly string[],
   version: string,
 ): Promise<number> {
-  const limits = crawlThreadLimits(argv);
-  if (limits !== undefined) {
+  const thread = plan(argv);
+  if (thread !== undefined) {
     const missing = missingWorkerPermission(new URL("../", import.meta.url));
-    if (missing === undefined) return await runInThread(argv, version, limits);
+    if (missing === undefined) {
+      return await runInThread(argv, version, thread.limits);
+    }
     // A warning, unless --log-level error asked for errors only.
-    if (parseCliArgs(argv).logLevel !== "error") {
+    if (thread.config.logLevel !== "error") {
       warn(
         `the crawl runs on the main thread, without its heap limits: the crawl thread needs ${missing} to load its code`,
       );
