@@ -22,6 +22,7 @@
 // `--state`, the state file (with its WAL) per URL when discovery ended and
 // at the end. Exits 1 when a crawl fails or settles the wrong count.
 import {
+  crawlCommand,
   median,
   removeState,
   ROOT,
@@ -119,23 +120,14 @@ const dir = new URL(".bench/discovery/", ROOT).pathname;
 await Deno.mkdir(dir, { recursive: true });
 const out = `${dir}out.jsonl`;
 const state = `${dir}state.db`;
-const src = new URL("src/", ROOT).pathname;
-const command = (durable: boolean) => [
-  "run",
-  ...denoFlags,
-  "--allow-net=127.0.0.1",
-  `--allow-read=${durable ? `${dir},${src}` : src}`,
-  `--allow-write=${durable ? dir : out}`,
-  new URL("cli.ts", ROOT).href,
-  "--quiet",
-  "--per-host",
-  "16",
-  ...(durable ? ["--state", state] : []),
-  "--out",
-  out,
-  ...extra,
-  `${origin}/`,
-];
+const command = (durable: boolean) =>
+  crawlCommand({
+    dir,
+    out,
+    state: durable ? state : undefined,
+    denoFlags,
+    args: [...extra, `${origin}/`],
+  });
 
 /** Counts result lines and those skipped for robots.txt, streaming. */
 async function countResults(

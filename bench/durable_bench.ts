@@ -28,6 +28,44 @@ export interface CliRun {
   peakKb: number;
 }
 
+/** What {@linkcode crawlCommand} builds a crawl from. */
+export interface CrawlCommand {
+  /** The bench's working folder (the state lives in it). */
+  dir: string;
+  /** The `--out` file. */
+  out: string;
+  /** The `--state` file: a durable crawl; in memory when absent. */
+  state?: string;
+  /** Flags for `deno run` itself, e.g. `--v8-flags=...`. */
+  denoFlags?: string[];
+  /** The CLI's last arguments: extra flags, then the seed. */
+  args: string[];
+}
+
+/**
+ * The `deno` arguments of a benchmark crawl: the least permissions it needs
+ * (read access to `src/` for the parser workers and the crawl thread), the
+ * CLI quiet at `--per-host 16`, with `--state` when durable.
+ */
+export function crawlCommand(c: CrawlCommand): string[] {
+  const src = new URL("src/", ROOT).pathname;
+  return [
+    "run",
+    ...(c.denoFlags ?? []),
+    "--allow-net=127.0.0.1",
+    `--allow-read=${c.state ? `${c.dir},${src}` : src}`,
+    `--allow-write=${c.state ? c.dir : c.out}`,
+    new URL("cli.ts", ROOT).href,
+    "--quiet",
+    "--per-host",
+    "16",
+    ...(c.state ? ["--state", c.state] : []),
+    "--out",
+    c.out,
+    ...c.args,
+  ];
+}
+
 /**
  * Runs `deno <args>` (the CLI) as a child process and samples its memory
  * until it exits.
@@ -161,23 +199,13 @@ async function main(): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const out = `${dir}out.jsonl`;
   const state = `${dir}state.db`;
-  const src = new URL("src/", ROOT).pathname;
-  const cli = new URL("cli.ts", ROOT).href;
-  const command = (durable: boolean) => [
-    "run",
-    "--allow-net=127.0.0.1",
-    `--allow-read=${durable ? `${dir},${src}` : src}`,
-    `--allow-write=${durable ? dir : out}`,
-    cli,
-    "--quiet",
-    "--per-host",
-    "16",
-    ...(durable ? ["--state", state] : []),
-    "--out",
-    out,
-    ...extra,
-    `${origin}/index.html`,
-  ];
+  const command = (durable: boolean) =>
+    crawlCommand({
+      dir,
+      out,
+      state: durable ? state : undefined,
+      args: [...extra, `${origin}/index.html`],
+    });
   console.log(`bench: ${pages} pages at ${origin}/, ${rounds} rounds each`);
   console.log(`  memory:  deno ${command(false).join(" ")}`);
   console.log(`  durable: deno ${command(true).join(" ")}`);
