@@ -61,6 +61,22 @@ function start(args: string[], out: string, perms: string[]): Cli {
   );
 }
 
+/** The flags every shared crawl here starts with: quiet, one crawl in Redis. */
+function sharedCrawlArgs(url: string, crawl: string): string[] {
+  return [
+    "-q",
+    "--allow-private",
+    "--retries",
+    "0",
+    "--workers",
+    "0",
+    "--frontier",
+    url,
+    "--crawl",
+    crawl,
+  ];
+}
+
 /** Starts `n` processes of one shared crawl, each with its own output. */
 function startAll(
   n: number,
@@ -201,16 +217,7 @@ redisTest(
     assert.equal(site.expected.size, 2030);
     await using ws = await workspace();
     const args = [
-      "-q",
-      "--allow-private",
-      "--retries",
-      "0",
-      "--workers",
-      "0",
-      "--frontier",
-      url,
-      "--crawl",
-      crawl,
+      ...sharedCrawlArgs(url, crawl),
       "--lease",
       "1500",
       "--per-host",
@@ -457,16 +464,7 @@ redisTest(
     await using site = serveTimedSite(RATE_PAGES);
     await using ws = await workspace();
     const args = [
-      "-q",
-      "--allow-private",
-      "--retries",
-      "0",
-      "--workers",
-      "0",
-      "--frontier",
-      url,
-      "--crawl",
-      crawl,
+      ...sharedCrawlArgs(url, crawl),
       "--per-host",
       "8",
       "--rate",
