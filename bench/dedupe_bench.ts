@@ -1,7 +1,7 @@
 // Bytes per URL of the frontier's dedupe set: FingerprintSet against a
 // Set<string>, for 1,000,000 distinct URLs of a realistic shape.
 //   deno run --v8-flags=--expose-gc bench/dedupe_bench.ts [COUNT]
-import { FingerprintSet } from "../src/fingerprint_set.ts";
+import { FingerprintSet } from "../src/frontier/fingerprint_set.ts";
 
 const count = Number(Deno.args[0] ?? 1_000_000);
 // deno-lint-ignore no-explicit-any

@@ -15,7 +15,7 @@ import {
   rawServer,
   writeStream,
   zeros,
-} from "../tests/hostile_server.ts";
+} from "../tests/_support/hostile_server.ts";
 
 const dash = Deno.args.indexOf("--");
 const extra = dash === -1 ? [] : Deno.args.slice(dash + 1);

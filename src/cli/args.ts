@@ -5,8 +5,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { CrawlOptions, Scope, UrlFilter } from "../crawl_options.ts";
-import type { LogLevel } from "../log.ts";
+import type { CrawlOptions, Scope, UrlFilter } from "../crawler/options.ts";
+import type { LogLevel } from "../telemetry/log.ts";
 
 /**
  * Bad command-line input: the CLI prints `trawl: error: <message>` and exits

@@ -14,10 +14,10 @@ import {
   statusHelpText,
   UsageError,
 } from "./args.ts";
-import type { SyncReport } from "./output_sync.ts";
+import type { SyncReport } from "./output/output_repair.ts";
 import { formatLogLine, Progress } from "./progress.ts";
 import { Summary } from "./summary.ts";
-import { LOG_LEVELS, type LogRecord } from "../log.ts";
+import { LOG_LEVELS, type LogRecord } from "../telemetry/log.ts";
 
 const EXIT_OK = 0;
 const EXIT_CRASH = 1;
@@ -161,8 +161,8 @@ async function crawl(
 
   // Loaded lazily so `--help` and usage errors stay instant.
   const [{ Crawler }, { SqliteStore }] = await Promise.all([
-    import("../crawler.ts"),
-    import("../sqlite_store.ts"),
+    import("../crawler/crawler.ts"),
+    import("../frontier/sqlite/sqlite_store.ts"),
   ]);
   const store = config.state === undefined
     ? undefined
@@ -219,7 +219,7 @@ async function crawl(
     try {
       sink = await openOutput(config.out, !fresh);
       if (sink.fsFile && !fresh) {
-        const { recoverOwnOutput } = await import("./shared_output.ts");
+        const { recoverOwnOutput } = await import("./output/shared_output.ts");
         const report = await recoverOwnOutput(shared.store, sink.fsFile);
         if (!config.quiet && (report.kept > 0 || report.appended > 0)) {
           say(describeSync(config.out!, report));
@@ -270,7 +270,7 @@ async function crawl(
     }
     if (outbox && interrupts === 0) {
       // Results that dead workers on this machine committed but never wrote.
-      const { adoptDeadWorkers } = await import("./shared_output.ts");
+      const { adoptDeadWorkers } = await import("./output/shared_output.ts");
       const adopted = await adoptDeadWorkers(outbox, shared!.hostname);
       for (const r of adopted.results) {
         const pending = writer.write(JSON.stringify(r), r.url);
@@ -325,7 +325,7 @@ interface Output extends Disposable {
   fsFile?: Deno.FsFile;
   /** Brings an appended file in line with a durable store. */
   repair?: (
-    store: import("./output_sync.ts").ResultLedger,
+    store: import("./output/output_repair.ts").ResultLedger,
     uncommitted: Set<string>,
   ) => Promise<SyncReport>;
 }
@@ -365,10 +365,10 @@ async function openOutput(
     });
   }
   const repair = async (
-    store: import("./output_sync.ts").ResultLedger,
+    store: import("./output/output_repair.ts").ResultLedger,
     uncommitted: Set<string>,
   ) => {
-    const { syncOutput } = await import("./output_sync.ts");
+    const { syncOutput } = await import("./output/output_repair.ts");
     return await syncOutput(file, store, undefined, uncommitted);
   };
   return {
@@ -381,7 +381,7 @@ async function openOutput(
 
 /** A shared crawl's store, opened from `--frontier` and `--crawl`. */
 interface Shared {
-  store: import("../redis_store.ts").RedisStore;
+  store: import("../frontier/redis/redis_store.ts").RedisStore;
   /** Whether results wait in Redis until written (with `--out`). */
   outbox: boolean;
   /** This machine's name, as workers register it. */
@@ -389,7 +389,7 @@ interface Shared {
 }
 
 async function openShared(config: CliConfig): Promise<Shared> {
-  const { RedisStore } = await import("../redis_store.ts");
+  const { RedisStore } = await import("../frontier/redis/redis_store.ts");
   const { hostname: osHostname } = await import("node:os");
   let hostname = "unknown-host";
   try {
@@ -475,14 +475,16 @@ async function status(argv: readonly string[]): Promise<number> {
     const { formatStatus } = await import("./status.ts");
     let report;
     if (config.state !== undefined) {
-      const { SqliteStore } = await import("../sqlite_store.ts");
+      const { SqliteStore } = await import(
+        "../frontier/sqlite/sqlite_store.ts"
+      );
       try {
         report = SqliteStore.status(config.state);
       } catch (err) {
         throw await stateError(err, config.state);
       }
     } else {
-      const { RedisStore } = await import("../redis_store.ts");
+      const { RedisStore } = await import("../frontier/redis/redis_store.ts");
       await using store = new RedisStore({
         url: config.frontier!,
         crawl: config.crawl!,

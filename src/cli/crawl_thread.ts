@@ -22,7 +22,7 @@
  * @module
  */
 import { SHARE_ENV, Worker } from "node:worker_threads";
-import { missingWorkerPermission } from "../worker_permission.ts";
+import { missingWorkerPermission } from "../crawler/worker_permission.ts";
 import { type CliConfig, parseCliArgs } from "./args.ts";
 
 /** What the crawl thread is started with. */

@@ -5,8 +5,8 @@
  * @module
  */
 import { type Clock, systemClock } from "../concurrency/clock.ts";
-import type { CrawlStats } from "../crawl_stats.ts";
-import type { LogRecord } from "../log.ts";
+import type { CrawlStats } from "../crawler/stats.ts";
+import type { LogRecord } from "../telemetry/log.ts";
 
 /** `\r` then ANSI "erase entire line". */
 const CLEAR_LINE = "\r\x1b[2K";

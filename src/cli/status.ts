@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CrawlStatus } from "../crawl_status.ts";
+import type { CrawlStatus } from "../frontier/status.ts";
 
 /** Hosts listed at most; the rest are summed in one line. */
 const MAX_HOSTS = 20;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CrawlResult, SkipReason } from "../crawl_result.ts";
+import type { CrawlResult, SkipReason } from "../crawler/result.ts";
 
 /** Options of {@linkcode Summary.format}. */
 export interface SummaryFormatOptions {

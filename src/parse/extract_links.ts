@@ -5,7 +5,7 @@
  * @module
  */
 import { Parser } from "htmlparser2";
-import { createUrlNormalizer, normalizeUrl } from "../normalize_url.ts";
+import { createUrlNormalizer, normalizeUrl } from "../url/normalize_url.ts";
 
 /** One link found on a page. */
 export interface ExtractedLink {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { WorkerPool } from "../concurrency/worker_pool.ts";
-import type { Trace } from "../trace.ts";
+import type { Trace } from "../telemetry/trace.ts";
 import type { PackedPage, ParseInput } from "./parse_html.ts";
 import type { BatchItem, BatchResult } from "./parse_worker.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { serveWorker } from "../concurrency/serve_worker.ts";
-import { type Trace, traceVar } from "../trace.ts";
+import { type Trace, traceVar } from "../telemetry/trace.ts";
 import {
   type PackedPage,
   packPage,

@@ -10,7 +10,7 @@ import {
 } from "../../src/concurrency/worker_error.ts";
 import { FakeClock } from "../../src/concurrency/fake_clock.ts";
 import { delay } from "../../src/concurrency/clock.ts";
-import { type Trace, traceVar } from "../../src/trace.ts";
+import { type Trace, traceVar } from "../../src/telemetry/trace.ts";
 import type { TestTask } from "./workers/test_worker.ts";
 import { WORKERS } from "./_helpers.ts";
 

@@ -6,7 +6,7 @@
 import { resourceLimits } from "node:worker_threads";
 import process from "node:process";
 import { serveWorker } from "../../../src/concurrency/serve_worker.ts";
-import { traceVar } from "../../../src/trace.ts";
+import { traceVar } from "../../../src/telemetry/trace.ts";
 
 /** A task for this worker. */
 export type TestTask =

@@ -1,0 +1,421 @@
+/**
+ * The frontier: accepts each URL once, keeps a queue per host, and hands
+ * URLs to the fetchers through a bounded queue only when their host is ready
+ * (a per-host concurrency permit and a per-host rate token). With a
+ * {@linkcode FrontierJournal} it is durable and keeps only a window of its
+ * queue in memory.
+ *
+ * @module
+ */
+import { BoundedQueue } from "../concurrency/bounded_queue.ts";
+import { KeyedSemaphore } from "../concurrency/keyed_semaphore.ts";
+import { KeyedTokenBucket } from "../concurrency/keyed_token_bucket.ts";
+import { QueueClosedError } from "../concurrency/queue_closed_error.ts";
+import type { CrawlResult } from "../crawler/result.ts";
+import { FingerprintSet } from "./fingerprint_set.ts";
+import type {
+  CrawlFrontier,
+  FrontierBatch,
+  FrontierContext,
+  FrontierEntry,
+  ReadyEntry,
+  RobotsStore,
+} from "./store.ts";
+
+export type { FrontierEntry, ReadyEntry } from "./store.ts";
+
+/** A queued URL with its row id in a journal. */
+export interface JournalEntry extends FrontierEntry {
+  /** The journal's id: ascending in the order URLs were queued. */
+  id: number;
+}
+
+/** What a journal holds when a crawl opens. */
+export interface JournalState {
+  /** Every URL accepted or settled so far (the dedupe set's contents). */
+  seen: Iterable<string>;
+  /** URLs queued so far: what counts against the page budget. */
+  accepted: number;
+  /** URLs queued and not done (including those in flight at a crash). */
+  pending: number;
+}
+
+/**
+ * The durable log behind a {@linkcode Frontier}: every write between two
+ * `flush` calls becomes durable together, or not at all.
+ */
+export interface FrontierJournal {
+  /** Checks or resets the stored crawl for `context`; returns its state. */
+  open(context: FrontierContext): JournalState;
+  /** Records a queued URL; returns its id. */
+  queued(entry: FrontierEntry): number;
+  /**
+   * Records `result` as done: for the queued URL `id`, or (without `id`) a
+   * URL settled without a request.
+   */
+  done(result: CrawlResult, id?: number): void;
+  /** Up to `limit` pending URLs with ids above `after`, by id. */
+  pendingAfter(after: number, limit: number): JournalEntry[];
+  /** Makes every write so far durable. */
+  flush(): void;
+  /** The journal's robots.txt records. */
+  readonly robots?: RobotsStore;
+  /** Flushes and releases the journal. */
+  close(): void;
+}
+
+/** Options of {@linkcode Frontier} beyond its context. */
+export interface FrontierOptions {
+  /** The durable log; without it the frontier lives in memory only. */
+  journal?: FrontierJournal;
+  /**
+   * Queued URLs kept in memory at most when there is a journal (the rest
+   * wait on disk and are loaded as the window drains).
+   *
+   * @default {10000}
+   */
+  window?: number;
+}
+
+interface HostQueue {
+  entries: FrontierEntry[];
+  head: number;
+  pumping: boolean;
+}
+
+/**
+ * Accepts URLs once and releases them host by host as politeness allows.
+ *
+ * Each host with waiting URLs has one pump task: it takes a permit from the
+ * host's semaphore and a token from its bucket, then puts the next URL into
+ * the hand-off queue that `next` reads. A slow or throttled host blocks only
+ * its own pump, so other hosts go on at full speed; the bounded hand-off
+ * queue makes the pumps wait when the fetchers are busy. The crawl is over
+ * when every accepted URL has been committed.
+ *
+ * @example Hand out the seeds of a crawl
+ * ```ts
+ * import { Frontier, systemClock, type CrawlStats } from "@trawl/trawl";
+ * import assert from "node:assert/strict";
+ *
+ * const stats = { accepted: 0 } as CrawlStats;
+ * const tasks: Promise<void>[] = [];
+ * const frontier = new Frontier({
+ *   seeds: ["https://example.com/"], settings: {}, mode: "auto",
+ *   perHostConcurrency: 1, perHostRate: Infinity, maxAccepted: Infinity,
+ *   readySize: 4, clock: systemClock, stats, onLog: () => {},
+ *   spawn: (fn) => void tasks.push(fn(new AbortController().signal)),
+ * });
+ * const signal = new AbortController().signal;
+ * const url = "https://example.com/";
+ * await frontier.open({ found: [{ url, host: "example.com", depth: 0 }], settled: [] }, signal);
+ * const entry = await frontier.next(signal);
+ * assert.equal(entry?.url, url);
+ * ```
+ */
+export class Frontier implements CrawlFrontier {
+  readonly #ready: BoundedQueue<ReadyEntry>;
+  /** Every URL accepted, as 64-bit fingerprints (see `FingerprintSet`). */
+  readonly #seen = new FingerprintSet();
+  readonly #hosts = new Map<string, HostQueue>();
+  readonly #semaphores: KeyedSemaphore<string>;
+  readonly #buckets: KeyedTokenBucket<string>;
+  /** Hosts whose rate is limited (by option, Crawl-delay or Retry-After). */
+  readonly #limited = new Set<string>();
+  /** Hosts paused by `throttle`, until when. */
+  readonly #pausedUntil = new Map<string, number>();
+  readonly #context: FrontierContext;
+  readonly #journal?: FrontierJournal;
+  readonly #window: number;
+  /** URLs accepted against the budget. */
+  #accepted = 0;
+  /** Accepted URLs not yet committed as done. */
+  #outstanding = 0;
+  /** Queued URLs in memory, not yet handed out. */
+  #waiting = 0;
+  /** Queued URLs only on disk (ids above `#loadedThrough`). */
+  #spilled = 0;
+  #loadedThrough = 0;
+  #opened = false;
+  #closed = false;
+
+  /**
+   * Creates an empty frontier.
+   *
+   * @param context Limits, the spawner for pumps and the live stats.
+   * @param options A journal to make it durable, and its memory window.
+   */
+  constructor(context: FrontierContext, options: FrontierOptions = {}) {
+    this.#context = context;
+    this.#journal = options.journal;
+    this.#window = options.journal ? options.window ?? 10_000 : Infinity;
+    if (!(this.#window >= 1)) {
+      throw new RangeError(
+        `Cannot create Frontier as 'window' must be a positive integer: current value is ${options.window}`,
+      );
+    }
+    this.#ready = new BoundedQueue<ReadyEntry>(context.readySize);
+    this.#semaphores = new KeyedSemaphore<string>(context.perHostConcurrency);
+    this.#buckets = new KeyedTokenBucket<string>({
+      rate: Number.isFinite(context.perHostRate) ? context.perHostRate : 1,
+      clock: context.clock,
+    });
+  }
+
+  /** URLs accepted so far (against the budget, across runs). */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** Accepted URLs not yet handed to a fetcher (in memory and on disk). */
+  get queued(): number {
+    return this.#waiting + this.#spilled + this.#ready.size;
+  }
+
+  /** The journal's robots.txt records, if it keeps them. */
+  get robots(): RobotsStore | undefined {
+    return this.#journal?.robots;
+  }
+
+  /**
+   * Loads the journal's state (if any) and takes the seeds.
+   *
+   * @param seeds The seeds to queue and the seeds settled without a request.
+   * @param _signal Unused: opening is synchronous.
+   * @returns The settled seeds not seen before.
+   */
+  open(seeds: FrontierBatch, _signal: AbortSignal): Promise<CrawlResult[]> {
+    if (this.#opened) throw new Error("Cannot open a Frontier twice");
+    this.#opened = true;
+    if (this.#journal) {
+      const state = this.#journal.open(this.#context);
+      const restore = this.#context.restore;
+      for (const url of state.seen) {
+        this.#seen.add(url);
+        restore?.(url);
+      }
+      this.#accepted = state.accepted;
+      this.#outstanding = state.pending;
+      this.#spilled = state.pending;
+      this.#refill();
+    }
+    const out = this.commit(seeds);
+    if (this.#outstanding === 0) this.#ready.close();
+    return Promise.resolve(out);
+  }
+
+  /**
+   * The next URL whose host is ready, holding its host's permit.
+   *
+   * @param signal Aborts the wait.
+   * @returns The entry, or `undefined` when the crawl is over.
+   */
+  async next(signal: AbortSignal): Promise<ReadyEntry | undefined> {
+    try {
+      return await this.#ready.get({ signal });
+    } catch (err) {
+      if (err instanceof QueueClosedError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Whether `url` was already accepted or settled.
+   *
+   * @param url A URL in normal form.
+   * @returns `true` when seen.
+   */
+  has(url: string): boolean {
+    return this.#seen.has(url);
+  }
+
+  /**
+   * Records a finished page with what it found; the crawl ends when the last
+   * accepted URL is committed.
+   *
+   * @param batch The page's result, the URLs it found, and URLs settled
+   * without a request.
+   * @returns The results to yield.
+   */
+  commit(batch: FrontierBatch): CrawlResult[] {
+    const out: CrawlResult[] = [];
+    for (const entry of batch.found) this.#accept(entry);
+    for (const result of batch.settled) {
+      if (!this.#seen.add(result.url)) continue;
+      this.#context.stats.accepted++;
+      this.#journal?.done(result);
+      out.push(result);
+    }
+    if (batch.page) {
+      const { entry, result } = batch.page;
+      this.#journal?.done(result, (entry as Partial<JournalEntry>).id);
+      out.push(result);
+      if (--this.#outstanding === 0) this.#ready.close();
+    }
+    return out;
+  }
+
+  /** Makes every commit so far durable (a no-op in memory). */
+  flush(): void {
+    this.#journal?.flush();
+  }
+
+  /**
+   * Lowers a host's request rate (never raises it above the configured rate).
+   *
+   * @param host The host.
+   * @param rate Requests per second.
+   */
+  limitHost(host: string, rate: number): void {
+    const current = this.#rateOf(host);
+    if (rate < current) {
+      this.#limited.add(host);
+      this.#buckets.setRate(host, rate);
+    }
+  }
+
+  /**
+   * Backs off from a host that asked for it (429/503 with `Retry-After`):
+   * hands out none of its URLs before clock time `until` and halves its rate
+   * (an unlimited host drops to 4 requests per second). A burst of such
+   * answers while the host is already paused only extends the pause: it
+   * counts once.
+   *
+   * @param host The host.
+   * @param until A clock reading.
+   * @param now The current clock reading.
+   * @returns The host's new rate when this call lowered it, else `undefined`.
+   */
+  throttle(host: string, until: number, now: number): number | undefined {
+    const paused = this.#pausedUntil.get(host) ?? -Infinity;
+    if (paused > now) {
+      if (until > paused) {
+        this.#pausedUntil.set(host, until);
+        this.#buckets.pauseUntil(host, until);
+      }
+      return undefined;
+    }
+    if (this.#pausedUntil.size >= 10_000) {
+      for (const [h, t] of this.#pausedUntil) {
+        if (t <= now) this.#pausedUntil.delete(h);
+      }
+    }
+    this.#pausedUntil.set(host, until);
+    const current = this.#rateOf(host);
+    const rate = Number.isFinite(current) ? Math.max(current / 2, 0.1) : 4;
+    this.#limited.add(host);
+    this.#buckets.setRate(host, rate);
+    this.#buckets.pauseUntil(host, until);
+    return rate;
+  }
+
+  /** Stops handing out URLs, then flushes and closes the journal. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#ready.close();
+      this.#journal?.close();
+    }
+    return Promise.resolve();
+  }
+
+  /** The host's current rate: its own when limited, else the configured one. */
+  #rateOf(host: string): number {
+    return this.#limited.has(host)
+      ? this.#buckets.rateOf(host)
+      : this.#context.perHostRate;
+  }
+
+  #accept(entry: FrontierEntry): boolean {
+    if (this.#seen.has(entry.url)) return false;
+    if (this.#accepted >= this.#context.maxAccepted) return false;
+    this.#seen.add(entry.url);
+    this.#accepted++;
+    this.#outstanding++;
+    this.#context.stats.accepted++;
+    if (this.#journal) {
+      const id = this.#journal.queued(entry);
+      if (this.#spilled > 0 || this.#waiting >= this.#window) {
+        this.#spilled++; // on disk only, loaded in id order later
+        return true;
+      }
+      this.#loadedThrough = id;
+      (entry as JournalEntry).id = id;
+    }
+    this.#enqueue(entry);
+    return true;
+  }
+
+  #enqueue(entry: FrontierEntry): void {
+    let q = this.#hosts.get(entry.host);
+    if (!q) {
+      q = { entries: [], head: 0, pumping: false };
+      this.#hosts.set(entry.host, q);
+    }
+    q.entries.push(entry);
+    this.#waiting++;
+    if (!q.pumping) {
+      q.pumping = true;
+      const host = entry.host;
+      const queue = q;
+      this.#context.spawn((signal) => this.#pump(host, queue, signal));
+    }
+  }
+
+  /** Loads queued URLs from the journal while the window has room. */
+  #refill(): void {
+    const journal = this.#journal;
+    if (!journal || this.#spilled === 0) return;
+    if (this.#waiting > this.#window / 2) return;
+    const rows = journal.pendingAfter(
+      this.#loadedThrough,
+      Math.min(this.#spilled, this.#window - this.#waiting),
+    );
+    if (rows.length === 0) {
+      // The journal holds fewer pending URLs than counted: nothing to load.
+      this.#outstanding -= this.#spilled;
+      this.#spilled = 0;
+      if (this.#outstanding === 0) this.#ready.close();
+      return;
+    }
+    for (const row of rows) {
+      this.#loadedThrough = row.id;
+      this.#spilled--;
+      this.#enqueue(row);
+    }
+  }
+
+  async #pump(host: string, q: HostQueue, signal: AbortSignal): Promise<void> {
+    try {
+      while (q.head < q.entries.length) {
+        signal.throwIfAborted();
+        const permit = await this.#semaphores.acquire(host, { signal });
+        try {
+          if (
+            this.#limited.has(host) ||
+            Number.isFinite(this.#context.perHostRate)
+          ) {
+            await this.#buckets.take(host, 1, { signal });
+          }
+          const entry = q.entries[q.head];
+          q.entries[q.head++] = undefined!;
+          if (q.head > 1024 && q.head * 2 > q.entries.length) {
+            q.entries = q.entries.slice(q.head);
+            q.head = 0;
+          }
+          this.#waiting--;
+          this.#refill();
+          await this.#ready.put({ ...entry, permit }, { signal });
+        } catch (err) {
+          permit.release();
+          throw err;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof QueueClosedError)) throw err;
+    } finally {
+      q.pumping = false;
+      if (q.head >= q.entries.length) this.#hosts.delete(host);
+    }
+  }
+}

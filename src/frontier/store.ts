@@ -1,0 +1,194 @@
+/**
+ * Where a crawl's frontier lives: the interface between the crawler and its
+ * store. Three stores implement it: memory (the default, `MemoryStore`), a
+ * SQLite file (`SqliteStore`, `--state PATH`) and Redis (`RedisStore`,
+ * `--frontier redis://…`).
+ *
+ * @module
+ */
+import type { Clock } from "../concurrency/clock.ts";
+import type { CrawlResult } from "../crawler/result.ts";
+import type { CrawlStats } from "../crawler/stats.ts";
+import type { LogRecord } from "../telemetry/log.ts";
+
+/** A URL waiting in the frontier. */
+export interface FrontierEntry {
+  /** The URL, in normal form. */
+  url: string;
+  /** Its `host` (hostname and port): the politeness key. */
+  host: string;
+  /** Link distance from the seeds. */
+  depth: number;
+  /** The page that linked here. */
+  referrer?: string;
+  /** The span of the page that linked here. */
+  parentSpanId?: string;
+}
+
+/** A URL handed to a fetcher, with its host's concurrency permit. */
+export interface ReadyEntry extends FrontierEntry {
+  /**
+   * The host's politeness slot: released by the crawler when the request
+   * (and its retries) is over, whether or not its result was committed.
+   */
+  permit: { release(): void };
+}
+
+/**
+ * What one finished page (or the seeds) adds to the frontier, committed as
+ * one unit: a crash leaves all of it or none of it.
+ */
+export interface FrontierBatch {
+  /** The finished page and its result; absent for the seeds. */
+  page?: { entry: ReadyEntry; result: CrawlResult };
+  /** URLs found: each is queued unless seen before or over the budget. */
+  found: FrontierEntry[];
+  /**
+   * URLs settled without a request (a skipped extension, a spider-trap
+   * refusal): each is recorded as done with its result unless seen before.
+   * They do not count against the page budget.
+   */
+  settled: CrawlResult[];
+}
+
+/** How to treat state left by an earlier run. */
+export type StateMode = "auto" | "resume" | "fresh";
+
+/** What a store needs to build a crawl's frontier. */
+export interface FrontierContext {
+  /** The seeds, in normal form. */
+  seeds: readonly string[];
+  /**
+   * The options that shape what is crawled (scope, filters, depth, budget,
+   * robots, user agent…), as JSON-safe values: an existing state made with
+   * other seeds or settings is refused in mode `"auto"`.
+   */
+  settings: Readonly<Record<string, unknown>>;
+  /**
+   * `"auto"`: continue a matching state, refuse a different one;
+   * `"resume"`: continue whatever the state holds, adding the new seeds;
+   * `"fresh"`: discard the state and start over.
+   */
+  mode: StateMode;
+  /** Requests in flight to one host. */
+  perHostConcurrency: number;
+  /** Requests per second to one host (`Infinity` for no limit). */
+  perHostRate: number;
+  /** URLs accepted at most (the page budget). */
+  maxAccepted: number;
+  /** Capacity of the hand-off queue to the fetchers. */
+  readySize: number;
+  /** Time source for the rate limits. */
+  clock: Clock;
+  /** Runs a task as a child of the crawl's task group. */
+  spawn: (fn: (signal: AbortSignal) => Promise<void>) => void;
+  /**
+   * The crawl's live counters: a durable store restores them on resume and
+   * keeps them with its commits.
+   */
+  stats: CrawlStats;
+  /** Receives the store's log records. */
+  onLog: (record: LogRecord) => void;
+  /**
+   * Called at open for each URL an earlier run accepted, so per-URL limits
+   * kept in memory (the spider-trap counters) go on from where they were.
+   */
+  restore?: (url: string) => void;
+}
+
+/** A crawl's frontier, built by a {@linkcode FrontierStore}. */
+export interface CrawlFrontier {
+  /**
+   * Opens the frontier (loading or checking stored state) and takes the
+   * seeds.
+   *
+   * @returns The seeds' `settled` results that were not seen before, to be
+   * yielded.
+   */
+  open(seeds: FrontierBatch, signal: AbortSignal): Promise<CrawlResult[]>;
+  /**
+   * The next URL whose host is ready, or `undefined` when the crawl is over
+   * (nothing queued or in flight) or the frontier was closed.
+   */
+  next(signal: AbortSignal): Promise<ReadyEntry | undefined>;
+  /**
+   * Whether `url` is known to have been accepted (a fast local check: a
+   * shared store may answer `false` for a URL another process took).
+   */
+  has(url: string): boolean;
+  /**
+   * Records a finished page with what it found. The page's result and its
+   * done mark are committed together.
+   *
+   * @returns The results to yield: the page's own (unless another process
+   * already committed one for that URL) and the newly settled ones.
+   */
+  commit(batch: FrontierBatch): CrawlResult[] | Promise<CrawlResult[]>;
+  /**
+   * Makes every commit so far durable. The crawler calls it before yielding
+   * a result, so a yielded result is never lost.
+   */
+  flush(): void | Promise<void>;
+  /** Lowers a host's request rate (never above the configured rate). */
+  limitHost(host: string, rate: number): void;
+  /**
+   * Backs off from a host that asked for it (429/503 with `Retry-After`)
+   * until clock time `until`, halving its rate.
+   *
+   * @returns The host's new rate when this call lowered it.
+   */
+  throttle(host: string, until: number, now: number): number | undefined;
+  /** URLs accepted so far (across runs and processes where known). */
+  readonly accepted: number;
+  /** Accepted URLs not yet handed to a fetcher. */
+  readonly queued: number;
+  /** The store's robots.txt records, when it keeps them. */
+  readonly robots?: RobotsStore;
+  /**
+   * Stops handing out URLs and releases what the store holds (leases go
+   * back, files are closed). Called once, after the last commit.
+   */
+  close(): Promise<void>;
+}
+
+/** A robots.txt answer worth keeping between runs. */
+export interface RobotsRecord {
+  /** The origin, e.g. `https://example.com`. */
+  origin: string;
+  /** `"rules"` (a 2xx body) or `"allow-all"` (a 4xx). */
+  outcome: "rules" | "allow-all";
+  /** The HTTP status. */
+  status?: number;
+  /** The robots.txt text, for `"rules"`. */
+  text?: string;
+  /** When it was fetched (epoch ms). */
+  fetchedAt: number;
+}
+
+/** Keeps robots.txt answers between runs (and processes). */
+export interface RobotsStore {
+  /** The stored record of `origin`, if any. */
+  load(
+    origin: string,
+  ): RobotsRecord | undefined | Promise<RobotsRecord | undefined>;
+  /** Stores a fresh record. */
+  save(record: RobotsRecord): void | Promise<void>;
+}
+
+/**
+ * A place to keep crawls: builds a frontier for each.
+ *
+ * @example A custom store wrapping the memory one
+ * ```ts
+ * import { type FrontierStore, MemoryStore } from "@trawl/trawl";
+ *
+ * const memory = new MemoryStore();
+ * const store: FrontierStore = {
+ *   createFrontier: (context) => memory.createFrontier(context),
+ * };
+ * ```
+ */
+export interface FrontierStore {
+  /** Builds the frontier of one crawl. */
+  createFrontier(context: FrontierContext): CrawlFrontier;
+}

@@ -1,0 +1,574 @@
+// Crawler behaviour that the fixture sites do not show on their own:
+// cancellation, tracing, politeness timing, throttling, the circuit breaker,
+// credentials, stats and option validation. Every server is on 127.0.0.1.
+import assert from "node:assert/strict";
+import { crawl, Crawler, type CrawlResult, type LogRecord } from "../../mod.ts";
+
+type Handler = (req: Request, url: URL) => Response | Promise<Response>;
+
+interface TestServer extends AsyncDisposable {
+  origin: string;
+  /** The same server under another host name (a different crawl host). */
+  alt: string;
+  log: { path: string; host: string; time: number; headers: Headers }[];
+}
+
+function html(body: string, init: ResponseInit = {}): Response {
+  return new Response(body, {
+    ...init,
+    headers: { "content-type": "text/html; charset=utf-8", ...init.headers },
+  });
+}
+
+function serve(handler: Handler): TestServer {
+  const log: TestServer["log"] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      const url = new URL(req.url);
+      log.push({
+        path: url.pathname + url.search,
+        host: req.headers.get("host") ?? "",
+        time: performance.now(),
+        headers: req.headers,
+      });
+      return handler(req, url);
+    },
+  );
+  const port = server.addr.port;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    alt: `http://localhost:${port}`,
+    log,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+    },
+  };
+}
+
+/** A stall that ends when the client goes away. */
+function stall(req: Request): Promise<Response> {
+  return new Promise((_, reject) => {
+    req.signal.addEventListener("abort", () => reject(new Error("gone")));
+  });
+}
+
+async function collect(
+  it: AsyncIterable<CrawlResult>,
+): Promise<CrawlResult[]> {
+  const out: CrawlResult[] = [];
+  for await (const r of it) out.push(r);
+  return out;
+}
+
+const fast = { workers: 0, backoff: { baseMs: 5, maxMs: 2000 } };
+
+Deno.test("crawler: breaking out of for-await stops every request and task", async () => {
+  await using srv = serve((req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") {
+      const links = Array.from(
+        { length: 40 },
+        (_, i) => `<a href="/s${i}">s</a>`,
+      );
+      return html(links.join(""));
+    }
+    return stall(req);
+  });
+  const seen: CrawlResult[] = [];
+  for await (
+    const r of crawl([srv.origin + "/"], {
+      ...fast,
+      perHost: { concurrency: 8 },
+    })
+  ) {
+    seen.push(r);
+    break;
+  }
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].status, 200);
+  // The sanitizers fail this test if a request, timer or task is left over.
+});
+
+Deno.test("crawler: aborting the signal rejects with its reason and leaves nothing running", async () => {
+  await using srv = serve((req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") return html(`<a href="/slow">slow</a>`);
+    return stall(req);
+  });
+  const ctl = new AbortController();
+  const reason = new Error("stop now");
+  const results: CrawlResult[] = [];
+  await assert.rejects(async () => {
+    for await (
+      const r of crawl([srv.origin + "/"], { ...fast, signal: ctl.signal })
+    ) {
+      results.push(r);
+      ctl.abort(reason);
+    }
+  }, (err) => err === reason);
+  assert.equal(results.length, 1);
+});
+
+Deno.test("crawler: disposing a Crawler stops its crawl", async () => {
+  await using srv = serve((req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") {
+      return html(`<a href="/slow">slow</a><a href="/b">b</a>`);
+    }
+    if (url.pathname === "/b") return html("<title>b</title>");
+    return stall(req);
+  });
+  const crawler = new Crawler([srv.origin + "/"], fast);
+  const it = crawler.run();
+  const first = await it.next();
+  assert.equal(first.done, false);
+  await crawler[Symbol.asyncDispose]();
+  assert.equal((await it.next()).done, true);
+  assert.throws(() => crawler.run(), /twice/);
+});
+
+Deno.test("crawler: traces link parent and child spans, and logs carry them", async () => {
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") return html(`<a href="/a">a</a>`);
+    if (url.pathname === "/a") return html(`<a href="/gone">gone</a>`);
+    return new Response("nope", { status: 500 });
+  });
+  const logs: LogRecord[] = [];
+  const results = await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      retries: 1,
+      onLog: (r) => logs.push(r),
+    }),
+  );
+  const by = new Map(results.map((r) => [new URL(r.url).pathname, r]));
+  const root = by.get("/")!, a = by.get("/a")!, gone = by.get("/gone")!;
+  assert.equal(root.trace.parentSpanId, undefined);
+  assert.equal(a.trace.parentSpanId, root.trace.spanId);
+  assert.equal(gone.trace.parentSpanId, a.trace.spanId);
+  assert.equal(new Set(results.map((r) => r.trace.traceId)).size, 1);
+  assert.match(root.trace.traceId, /^[0-9a-f]{32}$/);
+  assert.match(root.trace.spanId, /^[0-9a-f]{16}$/);
+  assert.equal(gone.status, 500);
+  assert.equal(gone.attempts, 2);
+  const retry = logs.find((l) => l.message.startsWith("retrying"));
+  assert.ok(retry, "a retry is logged");
+  assert.equal(retry.traceId, root.trace.traceId);
+  assert.equal(retry.spanId, gone.trace.spanId);
+  assert.equal(retry.url, gone.url);
+});
+
+Deno.test("crawler: per-host concurrency is never exceeded", async () => {
+  let inFlight = 0, peak = 0;
+  await using srv = serve(async (_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setTimeout(r, 15));
+    inFlight--;
+    if (url.pathname === "/") {
+      return html(
+        Array.from({ length: 30 }, (_, i) => `<a href="/p${i}">p</a>`).join(""),
+      );
+    }
+    return html("<title>p</title>");
+  });
+  const results = await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      concurrency: 16,
+      perHost: { concurrency: 3 },
+    }),
+  );
+  assert.equal(results.length, 31);
+  assert.equal(peak, 3);
+});
+
+Deno.test("crawler: per-host rate spaces requests at least 1/rate apart", async () => {
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") {
+      return html(
+        Array.from({ length: 6 }, (_, i) => `<a href="/p${i}">p</a>`).join(""),
+      );
+    }
+    return html("<title>p</title>");
+  });
+  await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      perHost: { concurrency: 4, rate: 20 },
+    }),
+  );
+  const times = srv.log.filter((l) => l.path !== "/robots.txt").map((l) =>
+    l.time
+  );
+  assert.equal(times.length, 7);
+  // At 20/s, any k consecutive intervals span at least k * 50 ms. Tokens are
+  // taken on time; the arrival of each request at the server may lag its
+  // token by a few ms of loopback and scheduling jitter, hence 10 ms of slack.
+  for (let i = 0; i < times.length; i++) {
+    for (let j = i + 1; j < times.length; j++) {
+      const span = times[j] - times[i];
+      assert.ok(
+        span >= (j - i) * 50 - 10,
+        `requests ${i}..${j} span ${span} ms`,
+      );
+    }
+  }
+});
+
+Deno.test("crawler: a stalled host does not hold back another host", async () => {
+  let released = false;
+  await using srv = serve(async (req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    const slow = (req.headers.get("host") ?? "").startsWith("localhost");
+    if (slow && url.pathname !== "/") {
+      await new Promise((r) => setTimeout(r, 600));
+      released = true;
+      return html("<title>slow</title>");
+    }
+    return html(
+      Array.from({ length: 10 }, (_, i) => `<a href="/p${i}">p</a>`).join(""),
+    );
+  });
+  const order: { host: string; released: boolean }[] = [];
+  for await (
+    const r of crawl([srv.origin + "/", srv.alt + "/"], {
+      ...fast,
+      concurrency: 8,
+      perHost: { concurrency: 2 },
+    })
+  ) {
+    order.push({ host: new URL(r.url).hostname, released });
+  }
+  const fastHost = order.filter((o) => o.host === "127.0.0.1");
+  assert.equal(fastHost.length, 11);
+  assert.ok(
+    fastHost.every((o) => !o.released),
+    "the fast host finished while the slow one stalled",
+  );
+  assert.equal(order.length, 22);
+});
+
+Deno.test("crawler: Retry-After on a 429 pauses the whole host", async () => {
+  let first429 = 0;
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") {
+      return html(
+        `<a href="/busy">busy</a><a href="/x">x</a><a href="/y">y</a>`,
+      );
+    }
+    if (url.pathname === "/busy" && !first429) {
+      first429 = performance.now();
+      return new Response("slow down", {
+        status: 429,
+        headers: { "retry-after": "1" },
+      });
+    }
+    return html("<title>ok</title>");
+  });
+  const results = await collect(
+    crawl([srv.origin + "/"], { ...fast, perHost: { concurrency: 1 } }),
+  );
+  assert.equal(results.length, 4);
+  assert.ok(results.every((r) => r.status === 200));
+  const after = srv.log.filter((l) => l.time > first429);
+  assert.ok(after.length >= 3);
+  for (const l of after) {
+    assert.ok(
+      l.time - first429 >= 990,
+      `${l.path} requested ${l.time - first429} ms after the 429`,
+    );
+  }
+});
+
+Deno.test("crawler: the circuit breaker pauses a failing host and every URL still gets a result", async () => {
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") {
+      return html(
+        Array.from({ length: 6 }, (_, i) => `<a href="/e${i}">e</a>`).join(""),
+      );
+    }
+    return new Response("down", { status: 503 });
+  });
+  const logs: LogRecord[] = [];
+  const results = await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      retries: 0,
+      perHost: { concurrency: 1 },
+      circuitBreaker: {
+        failureThreshold: 3,
+        windowMs: 10_000,
+        cooldownMs: 150,
+      },
+      onLog: (r) => logs.push(r),
+    }),
+  );
+  assert.equal(results.length, 7);
+  const failing = results.filter((r) => r.url !== srv.origin + "/");
+  assert.ok(
+    failing.every((r) => r.status === 503 || r.skipped === "circuit-open"),
+  );
+  // After 3 failures the host was left alone for the cooldown before the next try.
+  const times = srv.log.filter((l) => l.path.startsWith("/e")).map((l) =>
+    l.time
+  );
+  assert.ok(times.length >= 4);
+  assert.ok(
+    times[3] - times[2] >= 140,
+    `gap after opening: ${times[3] - times[2]} ms`,
+  );
+});
+
+Deno.test("crawler: credentials go to the seed's origin only", async () => {
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") return html(`<a href="ALT/other">other</a>`);
+    return html("<title>other</title>");
+  });
+  const seedPage = `<a href="${srv.alt}/other">other</a>`;
+  await using srv2 = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    return html(seedPage);
+  });
+  await collect(
+    crawl([srv2.origin + "/"], {
+      ...fast,
+      scope: "any",
+      maxDepth: 1,
+      allowPrivateNetworks: true, // the other origin is on loopback too
+      headers: {
+        authorization: "Bearer secret",
+        cookie: "a=b",
+        "x-trace": "kept",
+      },
+    }),
+  );
+  const seedReq = srv2.log.find((l) => l.path === "/")!;
+  assert.equal(seedReq.headers.get("authorization"), "Bearer secret");
+  assert.equal(seedReq.headers.get("cookie"), "a=b");
+  const other = srv.log.find((l) => l.path === "/other")!;
+  assert.ok(other, "the other origin was crawled");
+  assert.equal(other.headers.get("authorization"), null);
+  assert.equal(other.headers.get("cookie"), null);
+  assert.equal(other.headers.get("x-trace"), "kept");
+  const robots = srv2.log.find((l) => l.path === "/robots.txt")!;
+  assert.equal(robots.headers.get("authorization"), null);
+});
+
+Deno.test("crawler: stats add up to the results and record sitemaps", async () => {
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response(
+        "User-agent: *\nDisallow: /private\nSitemap: https://example.com/sitemap.xml\n",
+      );
+    }
+    if (url.pathname === "/") {
+      return html(
+        `<a href="/a">a</a><a href="/private/x">p</a><a href="/doc.pdf">d</a><a href="/404">n</a>`,
+      );
+    }
+    if (url.pathname === "/404") return new Response("no", { status: 404 });
+    return html("<title>a</title>");
+  });
+  const crawler = new Crawler([srv.origin + "/"], fast);
+  const results = await collect(crawler.run());
+  const s = crawler.stats;
+  assert.equal(results.length, 5);
+  assert.equal(s.done, 5);
+  assert.equal(s.accepted, 5);
+  assert.equal(s.queued, 0);
+  assert.equal(s.inFlight, 0);
+  assert.deepEqual(s.byStatusClass, { "2xx": 2, "4xx": 1 });
+  assert.deepEqual(s.skipped, { robots: 1, extension: 1 });
+  assert.deepEqual(s.sitemaps, ["https://example.com/sitemap.xml"]);
+  assert.ok(s.bytes > 0);
+});
+
+Deno.test("crawler: a Crawl-delay spaces requests to that host", async () => {
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("User-agent: *\nCrawl-delay: 0.2\n");
+    }
+    if (url.pathname === "/") {
+      return html(`<a href="/a">a</a><a href="/b">b</a>`);
+    }
+    return html("<title>x</title>");
+  });
+  await collect(
+    crawl([srv.origin + "/"], { ...fast, perHost: { concurrency: 4 } }),
+  );
+  const times = srv.log.filter((l) => l.path !== "/robots.txt").map((l) =>
+    l.time
+  );
+  assert.equal(times.length, 3);
+  assert.ok(times[2] - times[1] >= 195, `gap ${times[2] - times[1]} ms`);
+});
+
+Deno.test("crawler: bad options and seeds throw clear errors", () => {
+  assert.throws(
+    () => new Crawler(["http://127.0.0.1/"], { concurrency: 0 }),
+    {
+      name: "RangeError",
+      message:
+        "Cannot crawl as 'concurrency' must be a positive integer: current value is 0",
+    },
+  );
+  assert.throws(
+    () => new Crawler(["http://127.0.0.1/"], { perHost: { rate: -1 } }),
+    RangeError,
+  );
+  assert.throws(() => new Crawler(["ftp://127.0.0.1/"]), {
+    name: "TypeError",
+    message:
+      "Cannot crawl as seed 'ftp://127.0.0.1/' is not an absolute http(s) URL",
+  });
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => new Crawler(["http://127.0.0.1/"], { scope: "planet" as any }),
+    TypeError,
+  );
+  assert.throws(
+    () => new Crawler(["http://127.0.0.1/"], { workers: 1.5 }),
+    RangeError,
+  );
+});
+
+Deno.test("crawler: parsing in the worker pool gives the same results as inline", async () => {
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    const n = Number(url.pathname.slice(2) || 0);
+    const links = [n * 2 + 1, n * 2 + 2].filter((i) => i < 40).map((i) =>
+      `<a href="/p${i}">${i}</a>`
+    );
+    return html(`<title>page ${n}</title>${links.join("")}`);
+  });
+  const summarize = (rs: CrawlResult[]) =>
+    rs.map((r) => `${r.url} ${r.status} ${r.title} ${r.links} ${r.depth}`)
+      .sort();
+  const inline = await collect(
+    crawl([srv.origin + "/p0"], { ...fast, workers: 0 }),
+  );
+  const pooled = await collect(
+    crawl([srv.origin + "/p0"], { ...fast, workers: 2 }),
+  );
+  assert.equal(inline.length, 40);
+  assert.deepEqual(summarize(pooled), summarize(inline));
+});
+
+Deno.test("crawler: an event-loop stall is reported with the trace of the page that caused it", async () => {
+  // About 4 MB of links: parsing it inline blocks the loop for well over 20 ms.
+  const big = "<title>big</title>" +
+    '<p><a href="/same">x</a> text text text</p>'.repeat(100_000);
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") return html(`<a href="/big">big</a>`);
+    if (url.pathname === "/big") return html(big);
+    return html("<title>same</title>");
+  });
+  const logs: LogRecord[] = [];
+  const results = await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      maxBodyBytes: 8 * 1024 * 1024,
+      stallThresholdMs: 20,
+      onLog: (r) => logs.push(r),
+    }),
+  );
+  const bigResult = results.find((r) => r.url.endsWith("/big"))!;
+  assert.equal(bigResult.title, "big");
+  const stall = logs.find((l) =>
+    l.message.startsWith("event loop stalled") &&
+    l.spanId === bigResult.trace.spanId
+  );
+  assert.ok(
+    stall,
+    `a stall attributed to /big: ${
+      JSON.stringify(logs.map((l) => [l.message, l.url]))
+    }`,
+  );
+  assert.equal(stall.url, bigResult.url);
+  assert.equal(stall.traceId, bigResult.trace.traceId);
+  assert.ok((stall.stallMs as number) >= 20);
+});
+
+Deno.test("crawler: links and redirects to internal addresses are refused, seeds' hosts allowed", async () => {
+  // "internal.test" and "meta.test" resolve (by the injected resolver) to other
+  // loopback addresses, which the guard refuses; nothing is ever sent to them.
+  const names = new Map([["internal.test", ["127.0.0.2"]], ["meta.test", [
+    "127.0.0.3",
+  ]]]);
+  const asked: string[] = [];
+  const resolver = (host: string) => {
+    asked.push(host);
+    const a = names.get(host);
+    return a
+      ? Promise.resolve(a)
+      : Promise.reject(new Error(`no such host ${host}`));
+  };
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("", { status: 404 });
+    }
+    if (url.pathname === "/") {
+      return html(
+        `<a href="http://internal.test:1/admin">a</a><a href="/hop">hop</a><a href="/ok">ok</a>`,
+      );
+    }
+    if (url.pathname === "/hop") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: "http://meta.test:1/latest/meta-data/" },
+      });
+    }
+    return html("<title>ok</title>");
+  });
+  const results = await collect(
+    crawl([srv.origin + "/"], { ...fast, scope: "any", resolver }),
+  );
+  const by = new Map(results.map((r) => [r.url, r]));
+  assert.equal(by.get(srv.origin + "/ok")?.status, 200);
+  assert.equal(
+    by.get("http://internal.test:1/admin")?.skipped,
+    "private-address",
+  );
+  assert.equal(by.get(srv.origin + "/hop")?.skipped, "private-address");
+  assert.equal(
+    by.get(srv.origin + "/hop")?.finalUrl,
+    "http://meta.test:1/latest/meta-data/",
+  );
+  assert.deepEqual([...new Set(asked)].sort(), ["internal.test", "meta.test"]);
+  assert.equal(results.length, 4);
+});

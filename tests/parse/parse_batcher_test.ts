@@ -1,0 +1,77 @@
+// The parse batcher: pages sent while the workers are busy leave together,
+// each gets its own result, and a failing page fails alone.
+import assert from "node:assert/strict";
+import { WorkerPool } from "../../src/concurrency/worker_pool.ts";
+import { ParseBatcher } from "../../src/parse/parse_batcher.ts";
+import type { BatchItem, BatchResult } from "../../src/parse/parse_worker.ts";
+import {
+  packPage,
+  parseHtml,
+  type ParseInput,
+} from "../../src/parse/parse_html.ts";
+
+const WORKER = new URL("../../src/parse/parse_worker.ts", import.meta.url);
+
+function page(i: number): ParseInput {
+  const html =
+    `<title>p${i}</title><a href="/n${i}">n</a><a rel=nofollow href="/x">x</a>`;
+  return {
+    body: new TextEncoder().encode(html).buffer,
+    url: `http://ex.test/p${i}`,
+  };
+}
+
+Deno.test("ParseBatcher batches pages while the worker is busy and answers each", async () => {
+  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
+    size: 1,
+    maxQueue: 2,
+  });
+  const sizes: number[] = [];
+  const counting = {
+    run(items: BatchItem[], options: { transfer?: Transferable[] }) {
+      sizes.push(items.length);
+      return pool.run(items, options);
+    },
+  } as unknown as WorkerPool<BatchItem[], BatchResult[]>;
+  const batcher = new ParseBatcher(counting, 1);
+  const inputs = Array.from({ length: 30 }, (_, i) => page(i));
+  const expected = inputs.map((p) =>
+    packPage(parseHtml(new Uint8Array(p.body.slice(0)), p))
+  );
+  const pages = await Promise.all(
+    inputs.map((p) => batcher.parse(p, undefined)),
+  );
+  assert.deepEqual(pages, expected);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 30);
+  assert.equal(sizes[0], 1, "the first page goes at once");
+  assert.ok(sizes.length < 30, `batched: ${sizes}`);
+  assert.ok(Math.max(...sizes) <= 16, "at most maxBatch pages a batch");
+  assert.ok(inputs.every((p) => p.body.byteLength === 0), "bodies transferred");
+});
+
+Deno.test("ParseBatcher: a waiting page can be aborted; a page that cannot be sent fails", async () => {
+  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
+    size: 1,
+    maxQueue: 2,
+  });
+  const batcher = new ParseBatcher(pool, 1);
+  const first = batcher.parse(page(1), undefined); // goes at once
+  const ctl = new AbortController();
+  const dropped = batcher.parse(page(2), undefined, ctl.signal); // waits
+  const kept = batcher.parse(page(3), undefined); // waits
+  ctl.abort(new Error("dropped"));
+  await assert.rejects(dropped, /dropped/);
+  assert.equal((await first).title, "p1");
+  assert.equal((await kept).title, "p3");
+  const broken = batcher.parse(
+    // deno-lint-ignore no-explicit-any
+    { body: "not a buffer" as any, url: "http://ex.test/" },
+    undefined,
+  );
+  await assert.rejects(broken, TypeError);
+  assert.equal(
+    (await batcher.parse(page(4), undefined)).title,
+    "p4",
+    "the batcher goes on",
+  );
+});
