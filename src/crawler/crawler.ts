@@ -5,7 +5,11 @@
  *
  * @module
  */
-import { systemClock } from "../concurrency/clock.ts";
+import {
+  describePattern,
+  type Resolved,
+  resolveOptions,
+} from "./resolve_options.ts";
 import { BoundedQueue } from "../concurrency/bounded_queue.ts";
 import { TaskGroup } from "../concurrency/task_group.ts";
 import { WorkerPool } from "../concurrency/worker_pool.ts";
@@ -20,12 +24,8 @@ import type {
   CrawlFrontier,
   FrontierBatch,
   FrontierEntry,
-  FrontierStore,
   ReadyEntry,
-  StateMode,
 } from "../frontier/store.ts";
-import { MemoryStore } from "../frontier/memory_store.ts";
-import { SqliteStore } from "../frontier/sqlite/sqlite_store.ts";
 import { LOG_LEVELS, type LogLevel, type LogRecord } from "../telemetry/log.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import {
@@ -39,52 +39,14 @@ import type { BatchItem, BatchResult } from "../parse/parse_worker.ts";
 import { RobotsCache } from "../robots/robots_cache.ts";
 import { ScopeFilter } from "../guards/scope.ts";
 import { SsrfError, SsrfGuard } from "../guards/ssrf_guard.ts";
-import { TrapGuard, type TrapReason } from "../guards/trap_guard.ts";
-import {
-  DEFAULT_SKIP_EXTENSIONS,
-  urlExtension,
-} from "../guards/skip_extensions.ts";
+import type { TrapReason } from "../guards/trap_guard.ts";
+import { urlExtension } from "../guards/skip_extensions.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 
 /** The default `User-Agent`. */
-export const DEFAULT_USER_AGENT = "trawl/0.1 (+https://jsr.io/@trawl/trawl)";
+export { DEFAULT_USER_AGENT } from "./defaults.ts";
 /** Sitemap URLs kept in the stats at most. */
 const MAX_SITEMAPS = 1000;
-
-type Resolved =
-  & Required<
-    Omit<
-      CrawlOptions,
-      | "signal"
-      | "onLog"
-      | "include"
-      | "exclude"
-      | "headers"
-      | "circuitBreaker"
-      | "skipExtensions"
-      | "stallThresholdMs"
-      | "resolver"
-      | "traps"
-      | "state"
-      | "store"
-    >
-  >
-  & {
-    signal?: AbortSignal;
-    onLog?: CrawlOptions["onLog"];
-    headers: Record<string, string>;
-    skipExtensions: ReadonlySet<string>;
-    stallThresholdMs?: number;
-    resolver?: CrawlOptions["resolver"];
-    traps: TrapGuard;
-    store: FrontierStore;
-    stateMode: StateMode;
-    perHost: { concurrency: number; rate: number };
-    backoff: { baseMs: number; maxMs: number };
-    circuitBreaker:
-      | { failureThreshold: number; windowMs: number; cooldownMs: number }
-      | false;
-  };
 
 /**
  * A crawl of the web from a set of seed URLs.
@@ -746,223 +708,3 @@ const PARSER_HEAP = {
   maxYoungGenerationSizeMb: 8,
   maxOldGenerationSizeMb: 1536,
 } as const;
-
-function positiveInt(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(
-      `Cannot crawl as '${name}' must be a positive integer: current value is ${value}`,
-    );
-  }
-  return value;
-}
-
-function nonNegativeInt(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(
-      `Cannot crawl as '${name}' must be a non-negative integer: current value is ${value}`,
-    );
-  }
-  return value;
-}
-
-function limit(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (value === Infinity) return value;
-  return positiveInt(name, value, fallback);
-}
-
-function positiveNumber(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
-    throw new RangeError(
-      `Cannot crawl as '${name}' must be a positive number: current value is ${value}`,
-    );
-  }
-  return value;
-}
-
-function resolveOptions(options: CrawlOptions): Resolved {
-  const scope = options.scope ?? "host";
-  if (!["host", "domain", "origin", "any"].includes(scope)) {
-    throw new TypeError(
-      `Cannot crawl as 'scope' must be "host", "domain", "origin" or "any": current value is ${scope}`,
-    );
-  }
-  const workerPermissions = options.workerPermissions ?? "inherit";
-  if (workerPermissions !== "inherit" && workerPermissions !== "none") {
-    throw new TypeError(
-      `Cannot crawl as 'workerPermissions' must be "inherit" or "none": current value is ${workerPermissions}`,
-    );
-  }
-  const logLevel = options.logLevel ?? "info";
-  if (!(logLevel in LOG_LEVELS)) {
-    throw new TypeError(
-      `Cannot crawl as 'logLevel' must be "debug", "info", "warn" or "error": current value is ${logLevel}`,
-    );
-  }
-  const cores = (globalThis.navigator?.hardwareConcurrency ?? 2) | 0;
-  const maxDepth =
-    options.maxDepth === undefined || options.maxDepth === Infinity
-      ? Infinity
-      : nonNegativeInt("maxDepth", options.maxDepth, Infinity);
-  return {
-    concurrency: positiveInt("concurrency", options.concurrency, 16),
-    perHost: {
-      concurrency: positiveInt(
-        "perHost.concurrency",
-        options.perHost?.concurrency,
-        2,
-      ),
-      rate: positiveNumber("perHost.rate", options.perHost?.rate, Infinity),
-    },
-    maxPages: limit("maxPages", options.maxPages, Infinity),
-    maxDepth,
-    scope,
-    respectRobots: options.respectRobots ?? true,
-    userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
-    timeoutMs: positiveNumber("timeoutMs", options.timeoutMs, 30_000),
-    idleTimeoutMs: positiveNumber(
-      "idleTimeoutMs",
-      options.idleTimeoutMs,
-      10_000,
-    ),
-    retries: nonNegativeInt("retries", options.retries, 2),
-    backoff: {
-      baseMs: positiveNumber("backoff.baseMs", options.backoff?.baseMs, 500),
-      maxMs: positiveNumber("backoff.maxMs", options.backoff?.maxMs, 60_000),
-    },
-    maxRedirects: nonNegativeInt("maxRedirects", options.maxRedirects, 10),
-    maxBodyBytes: positiveInt(
-      "maxBodyBytes",
-      options.maxBodyBytes,
-      10 * 1024 * 1024,
-    ),
-    workers: nonNegativeInt("workers", options.workers, Math.max(1, cores - 1)),
-    headers: { ...options.headers },
-    includeLinks: options.includeLinks ?? false,
-    skipExtensions: new Set(
-      (options.skipExtensions ?? DEFAULT_SKIP_EXTENSIONS).map((e) =>
-        e.toLowerCase().replace(/^\./, "")
-      ),
-    ),
-    circuitBreaker: options.circuitBreaker === false ? false : {
-      failureThreshold: positiveInt(
-        "circuitBreaker.failureThreshold",
-        options.circuitBreaker?.failureThreshold,
-        10,
-      ),
-      windowMs: positiveNumber(
-        "circuitBreaker.windowMs",
-        options.circuitBreaker?.windowMs,
-        10_000,
-      ),
-      cooldownMs: positiveNumber(
-        "circuitBreaker.cooldownMs",
-        options.circuitBreaker?.cooldownMs,
-        5_000,
-      ),
-    },
-    maxCrawlDelay: positiveNumber("maxCrawlDelay", options.maxCrawlDelay, 30),
-    stallThresholdMs: options.stallThresholdMs === undefined
-      ? undefined
-      : positiveNumber("stallThresholdMs", options.stallThresholdMs, 100),
-    allowPrivateNetworks: options.allowPrivateNetworks ?? false,
-    workerPermissions,
-    maxPagesPerHost: limit(
-      "maxPagesPerHost",
-      options.maxPagesPerHost,
-      Infinity,
-    ),
-    maxLinksPerPage: positiveInt(
-      "maxLinksPerPage",
-      options.maxLinksPerPage,
-      1000,
-    ),
-    traps: new TrapGuard({
-      ...options.traps,
-      maxPagesPerHost: limit(
-        "maxPagesPerHost",
-        options.maxPagesPerHost,
-        Infinity,
-      ),
-    }),
-    resolver: options.resolver,
-    store: resolveStore(options),
-    stateMode: resolveStateMode(options.stateMode),
-    signal: options.signal,
-    onLog: options.onLog,
-    logLevel,
-    clock: options.clock ?? systemClock,
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-  };
-}
-
-function resolveStore(options: CrawlOptions): FrontierStore {
-  if (options.state !== undefined && options.store !== undefined) {
-    throw new TypeError(
-      "Cannot crawl as 'state' and 'store' both name a store: pass one",
-    );
-  }
-  if (options.state !== undefined) {
-    if (typeof options.state !== "string" || options.state === "") {
-      throw new TypeError(
-        `Cannot crawl as 'state' must name a file: current value is ${
-          JSON.stringify(options.state)
-        }`,
-      );
-    }
-    return new SqliteStore(options.state);
-  }
-  if (options.store !== undefined) {
-    if (typeof options.store?.createFrontier !== "function") {
-      throw new TypeError(
-        "Cannot crawl as 'store' must be a FrontierStore (with createFrontier)",
-      );
-    }
-    return options.store;
-  }
-  return new MemoryStore();
-}
-
-function resolveStateMode(mode: StateMode | undefined): StateMode {
-  if (mode === undefined) return "auto";
-  if (mode !== "auto" && mode !== "resume" && mode !== "fresh") {
-    throw new TypeError(
-      `Cannot crawl as 'stateMode' must be "auto", "resume" or "fresh": current value is ${mode}`,
-    );
-  }
-  return mode;
-}
-
-/** A `URLPattern`'s components, as text for the crawl's settings. */
-function describePattern(p: URLPattern): string {
-  const parts = [
-    p.protocol,
-    p.username,
-    p.password,
-    p.hostname,
-    p.port,
-    p.pathname,
-    p.search,
-    p.hash,
-  ];
-  return `URLPattern(${parts.join(" ")})`;
-}

@@ -6,8 +6,8 @@
  *   protocol-level abuse (drips, stalls, resets, truncated chunking, broken
  *   status lines, endless bodies) with exact counts of the bytes sent and
  *   whether the client hung up before the end.
- * - {@linkcode httpServer}: `Deno.serve` with a request log, for everything
- *   that is valid HTTP (redirects, 429/503, bombs, garbage content).
+ * - For everything that is valid HTTP (redirects, 429/503, bombs, garbage
+ *   content), `serve` from `serve.ts`.
  * - {@linkcode zeros} and {@linkcode bomb}: lazily generated bodies (never
  *   materialized) that count what the server produced.
  *
@@ -18,16 +18,6 @@
 import { delay } from "../../src/concurrency/clock.ts";
 
 const encoder = new TextEncoder();
-
-/** One request a server received. */
-export interface HitRecord {
-  /** Path and query. */
-  path: string;
-  /** The `Host` header (tells `127.0.0.1:P` from `localhost:P`). */
-  host: string;
-  /** `performance.now()` on arrival. */
-  time: number;
-}
 
 /** One accepted TCP connection, handed to a {@linkcode RawHandler}. */
 export class RawConnection {
@@ -288,104 +278,6 @@ export async function drip(
     await delay(intervalMs, conn.signal);
     await conn.write(new Uint8Array([byte]));
   }
-}
-
-/** A running `Deno.serve` server with a request log. */
-export interface HttpServer extends AsyncDisposable {
-  /** `http://127.0.0.1:PORT`. */
-  origin: string;
-  /** `http://localhost:PORT` (another crawl host, same server). */
-  alt: string;
-  /** The port. */
-  port: number;
-  /** Every request, in arrival order. */
-  log: HitRecord[];
-  /**
-   * Requests for `path` (exact path and query), optionally on one host.
-   *
-   * @param path The path.
-   * @param host `"127.0.0.1"` or `"localhost"`.
-   * @returns The count.
-   */
-  hits(path: string, host?: string): number;
-}
-
-/**
- * Starts `Deno.serve` on 127.0.0.1 and logs each request.
- *
- * @example Usage
- * ```ts ignore
- * await using srv = httpServer(() => new Response("hi"));
- * ```
- *
- * @param handler Answers requests.
- * @returns The server.
- */
-export function httpServer(
-  handler: (req: Request, url: URL) => Response | Promise<Response>,
-): HttpServer {
-  const log: HitRecord[] = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req) => {
-      const url = new URL(req.url);
-      log.push({
-        path: url.pathname + url.search,
-        host: req.headers.get("host") ?? "",
-        time: performance.now(),
-      });
-      return handler(req, url);
-    },
-  );
-  const port = server.addr.port;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    alt: `http://localhost:${port}`,
-    port,
-    log,
-    hits(path: string, host?: string): number {
-      return log.filter((h) =>
-        h.path === path && (host === undefined || h.host.startsWith(host))
-      ).length;
-    },
-    async [Symbol.asyncDispose]() {
-      await server.shutdown();
-    },
-  };
-}
-
-/**
- * An HTML response (`text/html; charset=utf-8` unless overridden).
- *
- * @param body The body.
- * @param init Status and extra headers.
- * @returns The response.
- */
-export function html(
-  body: BodyInit | null,
-  init: ResponseInit & { headers?: Record<string, string> } = {},
-): Response {
-  return new Response(body, {
-    ...init,
-    headers: { "content-type": "text/html; charset=utf-8", ...init.headers },
-  });
-}
-
-/**
- * A response that never comes: settles (with a response nobody reads) only
- * when the client goes away.
- *
- * @param req The request.
- * @returns A promise that settles when the client is gone.
- */
-export function stall(req: Request): Promise<Response> {
-  return new Promise((resolve) => {
-    req.signal.addEventListener(
-      "abort",
-      () => resolve(new Response(null, { status: 499 })),
-      { once: true },
-    );
-  });
 }
 
 /** Counts what a lazily generated body produced. */

@@ -3,55 +3,7 @@
 // credentials, stats and option validation. Every server is on 127.0.0.1.
 import assert from "node:assert/strict";
 import { crawl, Crawler, type CrawlResult, type LogRecord } from "../../mod.ts";
-
-type Handler = (req: Request, url: URL) => Response | Promise<Response>;
-
-interface TestServer extends AsyncDisposable {
-  origin: string;
-  /** The same server under another host name (a different crawl host). */
-  alt: string;
-  log: { path: string; host: string; time: number; headers: Headers }[];
-}
-
-function html(body: string, init: ResponseInit = {}): Response {
-  return new Response(body, {
-    ...init,
-    headers: { "content-type": "text/html; charset=utf-8", ...init.headers },
-  });
-}
-
-function serve(handler: Handler): TestServer {
-  const log: TestServer["log"] = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req) => {
-      const url = new URL(req.url);
-      log.push({
-        path: url.pathname + url.search,
-        host: req.headers.get("host") ?? "",
-        time: performance.now(),
-        headers: req.headers,
-      });
-      return handler(req, url);
-    },
-  );
-  const port = server.addr.port;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    alt: `http://localhost:${port}`,
-    log,
-    async [Symbol.asyncDispose]() {
-      await server.shutdown();
-    },
-  };
-}
-
-/** A stall that ends when the client goes away. */
-function stall(req: Request): Promise<Response> {
-  return new Promise((_, reject) => {
-    req.signal.addEventListener("abort", () => reject(new Error("gone")));
-  });
-}
+import { html, serve, stall } from "../_support/serve.ts";
 
 async function collect(
   it: AsyncIterable<CrawlResult>,

@@ -13,15 +13,13 @@ import {
 import {
   bomb,
   drip,
-  html,
-  httpServer,
   type Meter,
   rawServer,
-  stall,
   writeFiller,
   writeStream,
   zeros,
 } from "../_support/hostile_server.ts";
+import { html, serve, stall } from "../_support/serve.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -155,7 +153,7 @@ Deno.test("hostile: other hosts keep full speed while one host stalls", async ()
   let fastServed = 0;
   let release!: () => void;
   const released = new Promise<void>((r) => release = r);
-  await using srv = httpServer(async (req, url) => {
+  await using srv = serve(async (req, url) => {
     const host = url.hostname;
     if (url.pathname === "/robots.txt") return robots404();
     if (host === "localhost") {
@@ -317,7 +315,7 @@ Deno.test("hostile: lazy gzip and brotli bombs of 1 GiB and a chunked 1 GiB body
 // ---------------------------------------------------------------- redirects
 
 Deno.test("hostile: redirect loops, long chains and non-http targets are bounded and reported", async () => {
-  await using srv = httpServer((_req, url) => {
+  await using srv = serve((_req, url) => {
     const p = url.pathname;
     const to = (location: string) =>
       new Response(null, { status: 302, headers: { location } });
@@ -388,7 +386,7 @@ Deno.test("hostile: redirect loops, long chains and non-http targets are bounded
 
 Deno.test("hostile: a robots.txt that redirects forever, loops, or points at file: is bounded", async () => {
   // 127.0.0.1: an endless chain; localhost: a loop; the second server: file:.
-  await using srv = httpServer((_req, url) => {
+  await using srv = serve((_req, url) => {
     if (url.pathname === "/robots.txt" || url.pathname === "/r") {
       const n = Number(url.searchParams.get("n") ?? 0);
       const location = url.hostname === "localhost"
@@ -398,7 +396,7 @@ Deno.test("hostile: a robots.txt that redirects forever, loops, or points at fil
     }
     return html("<title>page</title>");
   });
-  await using fileSrv = httpServer((_req, url) =>
+  await using fileSrv = serve((_req, url) =>
     url.pathname === "/robots.txt"
       ? new Response(null, {
         status: 302,
@@ -439,7 +437,7 @@ Deno.test("hostile: a robots.txt that redirects forever, loops, or points at fil
 
 Deno.test("hostile: 429 with Retry-After seconds and 503 with an HTTP-date pause the host at least that long", async () => {
   const first = new Map<string, number>();
-  await using srv = httpServer((_req, url) => {
+  await using srv = serve((_req, url) => {
     const host = url.hostname;
     if (url.pathname === "/robots.txt") return robots404();
     if (url.pathname === "/") {
@@ -481,7 +479,7 @@ Deno.test("hostile: 429 with Retry-After seconds and 503 with an HTTP-date pause
 Deno.test("hostile: a burst of concurrent 429s pauses the host once; other hosts go on; nothing is dropped", async () => {
   const N = 6;
   const firstHit = new Map<string, number>();
-  await using srv = httpServer((_req, url) => {
+  await using srv = serve((_req, url) => {
     const p = url.pathname;
     if (p === "/robots.txt") return robots404();
     if (url.hostname === "localhost") {
@@ -577,7 +575,7 @@ Deno.test("hostile: connection resets and closes are retried within 'retries', t
 });
 
 Deno.test("hostile: DNS failures (an injected fetch) are retried, then reported as FetchError; other hosts are unaffected", async () => {
-  await using srv = httpServer((_req, url) =>
+  await using srv = serve((_req, url) =>
     url.pathname === "/robots.txt" ? robots404() : html("<title>ok</title>")
   );
   const calls: string[] = [];
@@ -720,7 +718,7 @@ Deno.test("hostile: garbage of every kind gets a result and the crawl goes on", 
   };
   const rawPaths = ["/truncated-chunked", "/bad-status", "/garbage"];
   const oks = ["/ok1", "/ok2", "/ok3"];
-  await using srv = httpServer((_req, url) => {
+  await using srv = serve((_req, url) => {
     const p = url.pathname;
     if (p === "/robots.txt") return robots404();
     if (p === "/") {
@@ -818,7 +816,7 @@ Deno.test("hostile: nothing lost: on a 60-page site where a third fails, every r
   const linksOf = (
     i: number,
   ) => [(i + 1) % PAGES, (i * 7 + 3) % PAGES, (i * 13 + 5) % PAGES];
-  await using srv = httpServer((req, url) => {
+  await using srv = serve((req, url) => {
     const p = url.pathname;
     if (p === "/robots.txt") return robots404();
     if (p === "/") {

@@ -1,0 +1,340 @@
+/**
+ * Crawl options resolved: every default filled in from
+ * {@linkcode DEFAULTS}, every value checked with the shared rules of
+ * `src/options/validate.ts`, so a bad option fails in the constructor, before
+ * anything starts.
+ *
+ * @module
+ */
+import { systemClock } from "../concurrency/clock.ts";
+import type { CrawlOptions } from "./options.ts";
+import type { FrontierStore, StateMode } from "../frontier/store.ts";
+import { MemoryStore } from "../frontier/memory_store.ts";
+import { SqliteStore } from "../frontier/sqlite/sqlite_store.ts";
+import { LOG_LEVELS, type LogLevel } from "../telemetry/log.ts";
+import { TrapGuard } from "../guards/trap_guard.ts";
+import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
+import { DEFAULTS, defaultWorkers } from "./defaults.ts";
+import {
+  BOOLEAN,
+  check,
+  LIMIT,
+  NON_EMPTY_STRING,
+  NON_NEGATIVE_INT,
+  NON_NEGATIVE_LIMIT,
+  oneOf,
+  optional,
+  POSITIVE_INT,
+  POSITIVE_NUMBER,
+  type Rule,
+} from "../options/validate.ts";
+
+/** The crawl options with every default filled in. */
+export type Resolved =
+  & Required<
+    Omit<
+      CrawlOptions,
+      | "signal"
+      | "onLog"
+      | "include"
+      | "exclude"
+      | "headers"
+      | "circuitBreaker"
+      | "skipExtensions"
+      | "stallThresholdMs"
+      | "resolver"
+      | "traps"
+      | "state"
+      | "store"
+    >
+  >
+  & {
+    signal?: AbortSignal;
+    onLog?: CrawlOptions["onLog"];
+    headers: Record<string, string>;
+    skipExtensions: ReadonlySet<string>;
+    stallThresholdMs?: number;
+    resolver?: CrawlOptions["resolver"];
+    traps: TrapGuard;
+    store: FrontierStore;
+    stateMode: StateMode;
+    perHost: { concurrency: number; rate: number };
+    backoff: { baseMs: number; maxMs: number };
+    circuitBreaker:
+      | { failureThreshold: number; windowMs: number; cooldownMs: number }
+      | false;
+  };
+
+/** The scopes a crawl can have. */
+export const SCOPE: Rule<NonNullable<CrawlOptions["scope"]>> = oneOf(
+  ["host", "domain", "origin", "any"] as const,
+);
+/** The worker permission modes. */
+export const WORKER_PERMISSIONS: Rule<"inherit" | "none"> = oneOf(
+  ["inherit", "none"] as const,
+);
+/** The log levels. */
+export const LOG_LEVEL: Rule<LogLevel> = oneOf(
+  Object.keys(LOG_LEVELS) as LogLevel[],
+);
+/** The state modes. */
+export const STATE_MODE: Rule<StateMode> = oneOf(
+  ["auto", "resume", "fresh"] as const,
+);
+
+const FUNCTION: Rule<(...args: never[]) => unknown> = {
+  text: "a function",
+  error: TypeError,
+  test: (v): v is (...args: never[]) => unknown => typeof v === "function",
+};
+
+/** One option checked, with its default: `action` is "crawl". */
+function opt<T>(name: string, value: unknown, rule: Rule<T>, fallback: T): T {
+  return optional("crawl", name, value, rule, fallback);
+}
+
+/**
+ * Fills in the defaults of `options` and checks every value.
+ *
+ * @example
+ * ```ts
+ * import { resolveOptions } from "./resolve_options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(resolveOptions({}).concurrency, 16);
+ * assert.throws(() => resolveOptions({ concurrency: 0 }), RangeError);
+ * ```
+ *
+ * @param options What the caller gave.
+ * @returns The options with every default.
+ * @throws {TypeError} When an option has the wrong type or is not one of its values.
+ * @throws {RangeError} When a number is out of range.
+ */
+export function resolveOptions(options: CrawlOptions): Resolved {
+  const d = DEFAULTS;
+  const maxPagesPerHost = opt(
+    "maxPagesPerHost",
+    options.maxPagesPerHost,
+    LIMIT,
+    d.maxPagesPerHost,
+  );
+  if (options.resolver !== undefined) {
+    check("crawl", "resolver", options.resolver, FUNCTION);
+  }
+  if (options.fetch !== undefined) {
+    check("crawl", "fetch", options.fetch, FUNCTION);
+  }
+  return {
+    concurrency: opt(
+      "concurrency",
+      options.concurrency,
+      POSITIVE_INT,
+      d.concurrency,
+    ),
+    perHost: {
+      concurrency: opt(
+        "perHost.concurrency",
+        options.perHost?.concurrency,
+        POSITIVE_INT,
+        d.perHost.concurrency,
+      ),
+      rate: opt(
+        "perHost.rate",
+        options.perHost?.rate,
+        POSITIVE_NUMBER,
+        d.perHost.rate,
+      ),
+    },
+    maxPages: opt("maxPages", options.maxPages, LIMIT, d.maxPages),
+    maxDepth: opt("maxDepth", options.maxDepth, NON_NEGATIVE_LIMIT, d.maxDepth),
+    scope: opt("scope", options.scope, SCOPE, d.scope),
+    respectRobots: opt(
+      "respectRobots",
+      options.respectRobots,
+      BOOLEAN,
+      d.respectRobots,
+    ),
+    userAgent: opt(
+      "userAgent",
+      options.userAgent,
+      NON_EMPTY_STRING,
+      d.userAgent,
+    ),
+    timeoutMs: opt(
+      "timeoutMs",
+      options.timeoutMs,
+      POSITIVE_NUMBER,
+      d.timeoutMs,
+    ),
+    idleTimeoutMs: opt(
+      "idleTimeoutMs",
+      options.idleTimeoutMs,
+      POSITIVE_NUMBER,
+      d.idleTimeoutMs,
+    ),
+    retries: opt("retries", options.retries, NON_NEGATIVE_INT, d.retries),
+    backoff: {
+      baseMs: opt(
+        "backoff.baseMs",
+        options.backoff?.baseMs,
+        POSITIVE_NUMBER,
+        d.backoff.baseMs,
+      ),
+      maxMs: opt(
+        "backoff.maxMs",
+        options.backoff?.maxMs,
+        POSITIVE_NUMBER,
+        d.backoff.maxMs,
+      ),
+    },
+    maxRedirects: opt(
+      "maxRedirects",
+      options.maxRedirects,
+      NON_NEGATIVE_INT,
+      d.maxRedirects,
+    ),
+    maxBodyBytes: opt(
+      "maxBodyBytes",
+      options.maxBodyBytes,
+      POSITIVE_INT,
+      d.maxBodyBytes,
+    ),
+    workers: opt(
+      "workers",
+      options.workers,
+      NON_NEGATIVE_INT,
+      defaultWorkers(),
+    ),
+    headers: { ...options.headers },
+    includeLinks: opt(
+      "includeLinks",
+      options.includeLinks,
+      BOOLEAN,
+      d.includeLinks,
+    ),
+    skipExtensions: new Set(
+      (options.skipExtensions ?? DEFAULT_SKIP_EXTENSIONS).map((e) =>
+        e.toLowerCase().replace(/^\./, "")
+      ),
+    ),
+    circuitBreaker: resolveBreaker(options.circuitBreaker),
+    maxCrawlDelay: opt(
+      "maxCrawlDelay",
+      options.maxCrawlDelay,
+      POSITIVE_NUMBER,
+      d.maxCrawlDelay,
+    ),
+    stallThresholdMs: options.stallThresholdMs === undefined
+      ? undefined
+      : check(
+        "crawl",
+        "stallThresholdMs",
+        options.stallThresholdMs,
+        POSITIVE_NUMBER,
+      ),
+    allowPrivateNetworks: opt(
+      "allowPrivateNetworks",
+      options.allowPrivateNetworks,
+      BOOLEAN,
+      d.allowPrivateNetworks,
+    ),
+    workerPermissions: opt(
+      "workerPermissions",
+      options.workerPermissions,
+      WORKER_PERMISSIONS,
+      d.workerPermissions,
+    ),
+    maxPagesPerHost,
+    maxLinksPerPage: opt(
+      "maxLinksPerPage",
+      options.maxLinksPerPage,
+      POSITIVE_INT,
+      d.maxLinksPerPage,
+    ),
+    traps: new TrapGuard({ ...options.traps, maxPagesPerHost }),
+    resolver: options.resolver,
+    store: resolveStore(options),
+    stateMode: opt("stateMode", options.stateMode, STATE_MODE, d.stateMode),
+    signal: options.signal,
+    onLog: options.onLog,
+    logLevel: opt("logLevel", options.logLevel, LOG_LEVEL, d.logLevel),
+    clock: options.clock ?? systemClock,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+  };
+}
+
+function resolveBreaker(
+  breaker: CrawlOptions["circuitBreaker"],
+): Resolved["circuitBreaker"] {
+  if (breaker === false) return false;
+  const d = DEFAULTS.circuitBreaker;
+  return {
+    failureThreshold: opt(
+      "circuitBreaker.failureThreshold",
+      breaker?.failureThreshold,
+      POSITIVE_INT,
+      d.failureThreshold,
+    ),
+    windowMs: opt(
+      "circuitBreaker.windowMs",
+      breaker?.windowMs,
+      POSITIVE_NUMBER,
+      d.windowMs,
+    ),
+    cooldownMs: opt(
+      "circuitBreaker.cooldownMs",
+      breaker?.cooldownMs,
+      POSITIVE_NUMBER,
+      d.cooldownMs,
+    ),
+  };
+}
+
+function resolveStore(options: CrawlOptions): FrontierStore {
+  if (options.state !== undefined && options.store !== undefined) {
+    throw new TypeError(
+      "Cannot crawl as 'state' and 'store' both name a store: pass one",
+    );
+  }
+  if (options.state !== undefined) {
+    return new SqliteStore(
+      check("crawl", "state", options.state, NON_EMPTY_STRING),
+    );
+  }
+  if (options.store !== undefined) {
+    if (typeof options.store?.createFrontier !== "function") {
+      throw new TypeError(
+        "Cannot crawl as 'store' must be a FrontierStore (with createFrontier)",
+      );
+    }
+    return options.store;
+  }
+  return new MemoryStore();
+}
+
+/**
+ * A `URLPattern`'s components, as text for the crawl's settings.
+ *
+ * @example
+ * ```ts
+ * import { describePattern } from "./resolve_options.ts";
+ *
+ * console.log(describePattern(new URLPattern({ pathname: "/docs/*" })));
+ * ```
+ *
+ * @param p The pattern.
+ * @returns Its components, space-separated.
+ */
+export function describePattern(p: URLPattern): string {
+  const parts = [
+    p.protocol,
+    p.username,
+    p.password,
+    p.hostname,
+    p.port,
+    p.pathname,
+    p.search,
+    p.hash,
+  ];
+  return `URLPattern(${parts.join(" ")})`;
+}
