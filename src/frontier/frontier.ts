@@ -2,7 +2,7 @@
  * The frontier: accepts each URL once, keeps a queue per host, and hands
  * URLs to the fetchers through a bounded queue only when their host is ready
  * (a per-host concurrency permit and a per-host rate token). With a
- * {@linkcode FrontierJournal} it is durable and keeps only a window of its
+ * `FrontierJournal` (see `journal.ts`) it is durable and keeps only a window of its
  * queue in memory.
  *
  * @module
@@ -12,7 +12,11 @@ import { KeyedSemaphore } from "../concurrency/keyed_semaphore.ts";
 import { KeyedTokenBucket } from "../concurrency/keyed_token_bucket.ts";
 import { QueueClosedError } from "../concurrency/queue_closed_error.ts";
 import type { CrawlResult } from "../crawler/result.ts";
+import type { FrontierJournal, JournalEntry } from "./journal.ts";
+import { optional, POSITIVE_INT } from "../options/validate.ts";
+import { STORE_DEFAULTS } from "./defaults.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
+import { HostThrottle } from "./host_throttle.ts";
 import type {
   CrawlFrontier,
   FrontierBatch,
@@ -23,46 +27,7 @@ import type {
 } from "./store.ts";
 
 export type { FrontierEntry, ReadyEntry } from "./store.ts";
-
-/** A queued URL with its row id in a journal. */
-export interface JournalEntry extends FrontierEntry {
-  /** The journal's id: ascending in the order URLs were queued. */
-  id: number;
-}
-
-/** What a journal holds when a crawl opens. */
-export interface JournalState {
-  /** Every URL accepted or settled so far (the dedupe set's contents). */
-  seen: Iterable<string>;
-  /** URLs queued so far: what counts against the page budget. */
-  accepted: number;
-  /** URLs queued and not done (including those in flight at a crash). */
-  pending: number;
-}
-
-/**
- * The durable log behind a {@linkcode Frontier}: every write between two
- * `flush` calls becomes durable together, or not at all.
- */
-export interface FrontierJournal {
-  /** Checks or resets the stored crawl for `context`; returns its state. */
-  open(context: FrontierContext): JournalState;
-  /** Records a queued URL; returns its id. */
-  queued(entry: FrontierEntry): number;
-  /**
-   * Records `result` as done: for the queued URL `id`, or (without `id`) a
-   * URL settled without a request.
-   */
-  done(result: CrawlResult, id?: number): void;
-  /** Up to `limit` pending URLs with ids above `after`, by id. */
-  pendingAfter(after: number, limit: number): JournalEntry[];
-  /** Makes every write so far durable. */
-  flush(): void;
-  /** The journal's robots.txt records. */
-  readonly robots?: RobotsStore;
-  /** Flushes and releases the journal. */
-  close(): void;
-}
+export type { FrontierJournal, JournalEntry, JournalState } from "./journal.ts";
 
 /** Options of {@linkcode Frontier} beyond its context. */
 export interface FrontierOptions {
@@ -120,10 +85,8 @@ export class Frontier implements CrawlFrontier {
   readonly #hosts = new Map<string, HostQueue>();
   readonly #semaphores: KeyedSemaphore<string>;
   readonly #buckets: KeyedTokenBucket<string>;
-  /** Hosts whose rate is limited (by option, Crawl-delay or Retry-After). */
-  readonly #limited = new Set<string>();
-  /** Hosts paused by `throttle`, until when. */
-  readonly #pausedUntil = new Map<string, number>();
+  /** Hosts whose rate was lowered (Crawl-delay, Retry-After) or paused. */
+  readonly #throttle: HostThrottle;
   readonly #context: FrontierContext;
   readonly #journal?: FrontierJournal;
   readonly #window: number;
@@ -148,18 +111,22 @@ export class Frontier implements CrawlFrontier {
   constructor(context: FrontierContext, options: FrontierOptions = {}) {
     this.#context = context;
     this.#journal = options.journal;
-    this.#window = options.journal ? options.window ?? 10_000 : Infinity;
-    if (!(this.#window >= 1)) {
-      throw new RangeError(
-        `Cannot create Frontier as 'window' must be a positive integer: current value is ${options.window}`,
-      );
-    }
+    this.#window = options.journal
+      ? optional(
+        "create Frontier",
+        "window",
+        options.window,
+        POSITIVE_INT,
+        STORE_DEFAULTS.window,
+      )
+      : Infinity;
     this.#ready = new BoundedQueue<ReadyEntry>(context.readySize);
     this.#semaphores = new KeyedSemaphore<string>(context.perHostConcurrency);
     this.#buckets = new KeyedTokenBucket<string>({
       rate: Number.isFinite(context.perHostRate) ? context.perHostRate : 1,
       clock: context.clock,
     });
+    this.#throttle = new HostThrottle(context.perHostRate);
   }
 
   /** URLs accepted so far (against the budget, across runs). */
@@ -267,11 +234,7 @@ export class Frontier implements CrawlFrontier {
    * @param rate Requests per second.
    */
   limitHost(host: string, rate: number): void {
-    const current = this.#rateOf(host);
-    if (rate < current) {
-      this.#limited.add(host);
-      this.#buckets.setRate(host, rate);
-    }
+    if (this.#throttle.limit(host, rate)) this.#buckets.setRate(host, rate);
   }
 
   /**
@@ -279,7 +242,7 @@ export class Frontier implements CrawlFrontier {
    * hands out none of its URLs before clock time `until` and halves its rate
    * (an unlimited host drops to 4 requests per second). A burst of such
    * answers while the host is already paused only extends the pause: it
-   * counts once.
+   * counts once. The rule is `HostThrottle`'s.
    *
    * @param host The host.
    * @param until A clock reading.
@@ -287,26 +250,15 @@ export class Frontier implements CrawlFrontier {
    * @returns The host's new rate when this call lowered it, else `undefined`.
    */
   throttle(host: string, until: number, now: number): number | undefined {
-    const paused = this.#pausedUntil.get(host) ?? -Infinity;
-    if (paused > now) {
-      if (until > paused) {
-        this.#pausedUntil.set(host, until);
-        this.#buckets.pauseUntil(host, until);
-      }
-      return undefined;
+    const decision = this.#throttle.throttle(host, until, now);
+    if (decision.action === "extend") {
+      this.#buckets.pauseUntil(host, until);
+    } else if (decision.action === "pause") {
+      this.#buckets.setRate(host, decision.rate);
+      this.#buckets.pauseUntil(host, until);
+      return decision.rate;
     }
-    if (this.#pausedUntil.size >= 10_000) {
-      for (const [h, t] of this.#pausedUntil) {
-        if (t <= now) this.#pausedUntil.delete(h);
-      }
-    }
-    this.#pausedUntil.set(host, until);
-    const current = this.#rateOf(host);
-    const rate = Number.isFinite(current) ? Math.max(current / 2, 0.1) : 4;
-    this.#limited.add(host);
-    this.#buckets.setRate(host, rate);
-    this.#buckets.pauseUntil(host, until);
-    return rate;
+    return undefined;
   }
 
   /** Stops handing out URLs, then flushes and closes the journal. */
@@ -317,13 +269,6 @@ export class Frontier implements CrawlFrontier {
       this.#journal?.close();
     }
     return Promise.resolve();
-  }
-
-  /** The host's current rate: its own when limited, else the configured one. */
-  #rateOf(host: string): number {
-    return this.#limited.has(host)
-      ? this.#buckets.rateOf(host)
-      : this.#context.perHostRate;
   }
 
   #accept(entry: FrontierEntry): boolean {
@@ -392,7 +337,7 @@ export class Frontier implements CrawlFrontier {
         const permit = await this.#semaphores.acquire(host, { signal });
         try {
           if (
-            this.#limited.has(host) ||
+            this.#throttle.isLimited(host) ||
             Number.isFinite(this.#context.perHostRate)
           ) {
             await this.#buckets.take(host, 1, { signal });

@@ -1,0 +1,123 @@
+// The per-host throttle policy (HostThrottle) and the memory Frontier that
+// applies it to its token buckets, on fake time.
+import assert from "node:assert/strict";
+import { FakeClock } from "../../src/concurrency/fake_clock.ts";
+import { emptyStats } from "../../src/crawler/stats.ts";
+import { Frontier } from "../../src/frontier/frontier.ts";
+import {
+  halvedRate,
+  HOST_THROTTLE,
+  HostThrottle,
+} from "../../src/frontier/host_throttle.ts";
+import type { ReadyEntry } from "../../src/frontier/store.ts";
+
+Deno.test("halvedRate() halves a rate down to the minimum and gives an unlimited host the fallback rate", () => {
+  assert.equal(halvedRate(10), 5);
+  assert.equal(halvedRate(0.15), HOST_THROTTLE.minRate);
+  assert.equal(halvedRate(HOST_THROTTLE.minRate), HOST_THROTTLE.minRate);
+  assert.equal(halvedRate(Infinity), HOST_THROTTLE.unlimitedRate);
+});
+
+Deno.test("HostThrottle.throttle() halves the rate once per pause and only extends a pause in progress", () => {
+  const hosts = new HostThrottle(8);
+  assert.deepEqual(hosts.throttle("a.test", 1_000, 0), {
+    action: "pause",
+    rate: 4,
+  });
+  // A burst of answers while paused counts once.
+  assert.deepEqual(hosts.throttle("a.test", 2_000, 500), { action: "extend" });
+  assert.deepEqual(hosts.throttle("a.test", 1_500, 600), { action: "none" });
+  assert.equal(hosts.rateOf("a.test"), 4);
+  // Once the pause is over, the next answer halves again.
+  assert.deepEqual(hosts.throttle("a.test", 3_000, 2_000), {
+    action: "pause",
+    rate: 2,
+  });
+  // Other hosts keep the configured rate.
+  assert.equal(hosts.rateOf("b.test"), 8);
+  assert.equal(hosts.isLimited("b.test"), false);
+  assert.equal(hosts.isLimited("a.test"), true);
+});
+
+Deno.test("HostThrottle.limit() lowers a host's rate but never raises it", () => {
+  const hosts = new HostThrottle(2);
+  assert.equal(hosts.limit("a.test", 5), false, "above the configured rate");
+  assert.equal(hosts.isLimited("a.test"), false);
+  assert.equal(hosts.limit("a.test", 1), true);
+  assert.equal(hosts.limit("a.test", 1.5), false, "above the lowered rate");
+  assert.equal(hosts.rateOf("a.test"), 1);
+  const unlimited = new HostThrottle(Infinity);
+  assert.equal(unlimited.limit("a.test", 100), true);
+  assert.equal(unlimited.rateOf("a.test"), 100);
+});
+
+/** A memory frontier on fake time, its pumps run as plain tasks. */
+function memoryFrontier(clock: FakeClock, perHostRate: number): Frontier {
+  const stop = new AbortController();
+  return new Frontier({
+    seeds: [],
+    settings: {},
+    mode: "auto",
+    perHostConcurrency: 4,
+    perHostRate,
+    maxAccepted: Infinity,
+    readySize: 1,
+    clock,
+    spawn: (fn) => void fn(stop.signal).catch(() => {}),
+    stats: emptyStats(),
+    onLog: () => {},
+  });
+}
+
+/** The fake time at which each of `n` calls to `next` got its entry. */
+async function handOutTimes(
+  frontier: Frontier,
+  clock: FakeClock,
+  n: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  const signal = new AbortController().signal;
+  const taking = (async () => {
+    for (let i = 0; i < n; i++) {
+      const e: ReadyEntry | undefined = await frontier.next(signal);
+      assert.ok(e);
+      times.push(clock.now());
+      e.permit.release();
+    }
+  })();
+  while (times.length < n) await clock.next();
+  await taking;
+  return times;
+}
+
+Deno.test("Frontier.throttle() pauses an unlimited host, then serves it at 4 requests/s", async () => {
+  const clock = new FakeClock();
+  const frontier = memoryFrontier(clock, Infinity);
+  // Throttled before any URL is queued: none is handed out early.
+  assert.equal(frontier.throttle("a.test", 1_000, 0), 4);
+  assert.equal(frontier.throttle("a.test", 1_500, 10), undefined);
+  const urls = [1, 2, 3].map((i) => `http://a.test/${i}`);
+  await frontier.open({
+    found: urls.map((url) => ({ url, host: "a.test", depth: 0 })),
+    settled: [],
+  }, new AbortController().signal);
+  const times = await handOutTimes(frontier, clock, 3);
+  // The pause was extended to 1,500; then one request per 250 ms.
+  assert.deepEqual(times, [1_500, 1_750, 2_000]);
+  await frontier.close();
+});
+
+Deno.test("Frontier.limitHost() slows a host to a Crawl-delay but not above its configured rate", async () => {
+  const clock = new FakeClock();
+  const frontier = memoryFrontier(clock, 10);
+  const urls = [1, 2, 3].map((i) => `http://a.test/${i}`);
+  await frontier.open({
+    found: urls.map((url) => ({ url, host: "a.test", depth: 0 })),
+    settled: [],
+  }, new AbortController().signal);
+  frontier.limitHost("a.test", 50); // above the configured 10/s: ignored
+  frontier.limitHost("a.test", 2); // Crawl-delay: 0.5
+  const times = await handOutTimes(frontier, clock, 3);
+  assert.deepEqual(times, [0, 500, 1_000]);
+  await frontier.close();
+});
