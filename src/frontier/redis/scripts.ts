@@ -36,13 +36,19 @@
  *
  * Time is Redis's own (`TIME`), one clock for every process and machine.
  *
+ * The lease scripts are in `lease_scripts.ts`, the throttle scripts in
+ * `throttle_scripts.ts`.
+ *
  * @module
  */
+
+import { type Script, script } from "./connection.ts";
 
 /** The `hosts` score of a host whose slots are all leased. */
 export const BLOCKED = 1e15;
 
-const PRELUDE = `
+/** The helpers every script starts with (`P` is the key prefix, ARGV[1]). */
+export const PRELUDE = `
 local P = ARGV[1]
 local BLOCKED = ${BLOCKED}
 local function now_ms()
@@ -81,14 +87,16 @@ end
  * ARGV: prefix, seeds JSON, settings JSON, shards. Returns `[seeds,
  * settings, shards, created, createdNow]`. Re-running is harmless.
  */
-export const INIT = PRELUDE + `
+export const INIT: Script = script(
+  PRELUDE + `
 local m = redis.call('HMGET', P .. 'meta', 'seeds', 'settings', 'shards', 'created')
 if m[3] then return {m[1], m[2], m[3], m[4], 0} end
 local now = now_ms()
 redis.call('HSET', P .. 'meta', 'seeds', ARGV[2], 'settings', ARGV[3],
   'shards', ARGV[4], 'created', now, 'version', 1)
 return {ARGV[2], ARGV[3], ARGV[4], tostring(now), 1}
-`;
+`,
+);
 
 /**
  * Commits a finished page with what it found and settled (see
@@ -109,7 +117,8 @@ return {ARGV[2], ARGV[3], ARGV[4], tostring(now), 1}
  * token returns it without doing anything again. The caller lists the tokens
  * whose reply it received, so they are dropped.
  */
-export const COMMIT = PRELUDE + `
+export const COMMIT: Script = script(
+  PRELUDE + `
 local worker, token = ARGV[2], ARGV[3]
 local tk = P .. 'w:' .. worker .. ':tok'
 for t in string.gmatch(ARGV[4], '[^,]+') do redis.call('HDEL', tk, t) end
@@ -205,215 +214,8 @@ local pending = tonumber(redis.call('HGET', P .. 'c', 'pending')) or 0
 local reply = table.concat(flags) .. ';' .. (accepted + settled + newSettled) .. ';' .. pending
 redis.call('HSET', tk, token, reply)
 return reply
-`;
-
-/**
- * Returns expired leases to their host queues, then claims up to `want`
- * entries from hosts that are ready (a free slot, a token, not paused),
- * leasing each to the worker.
- *
- * ARGV: prefix, worker, want, per-host concurrency, default interval (ms
- * between requests to a host; 0: no rate limit), lease (ms), shards.
- *
- * Returns `[pending, leased, hint, reclaimed, accepted, entry JSON...]`:
- * `hint` is the ms until something may become claimable (-1: unknown),
- * when nothing was claimed.
- *
- * A retry after an unknown outcome may leave entries leased to a worker that
- * does not know it: their leases expire and they go back to their queues.
- */
-export const CLAIM = PRELUDE + `
-local worker, want, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local interval, leaseMs, shards = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local now = now_ms()
-local reclaimed = 0
-local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 256)
-for _, fp in ipairs(expired) do
-  redis.call('ZREM', P .. 'leases', fp)
-  local raw = redis.call('HGET', P .. 'lease', fp)
-  if raw then
-    local rec = cjson.decode(raw)
-    redis.call('HDEL', P .. 'lease', fp)
-    if not is_done(fp, shards) then
-      redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
-      redis.call('HINCRBY', P .. 'c', 'pending', 1)
-      reclaimed = reclaimed + 1
-    end
-    if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
-    fix_host(rec.h, conc)
-  end
-end
-local out = {}
-local hosts = redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', now, 'LIMIT', 0, want)
-for _, host in ipairs(hosts) do
-  if #out >= want then break end
-  local hk = P .. 'h:' .. host
-  local h = redis.call('HMGET', hk, 'n', 'nx', 'r')
-  local n, nx = tonumber(h[1]) or 0, tonumber(h[2]) or 0
-  local iv = interval
-  if h[3] then iv = 1000 / tonumber(h[3]) end
-  local q = P .. 'q:' .. host
-  local popped = 0
-  while #out < want and n < conc and nx <= now do
-    local item = redis.call('LPOP', q)
-    if not item then break end
-    popped = popped + 1
-    local fp = string.sub(item, 1, 8)
-    if not is_done(fp, shards) then
-      local e = string.sub(item, 9)
-      n = n + 1
-      if iv > 0 then nx = math.max(nx, now) + iv end
-      redis.call('HSET', P .. 'lease', fp, cjson.encode({o = worker, s = 1, h = host, e = e}))
-      redis.call('ZADD', P .. 'leases', now + leaseMs, fp)
-      out[#out + 1] = host .. '\\n' .. e
-    end
-  end
-  if popped > 0 then redis.call('HINCRBY', P .. 'c', 'pending', -popped) end
-  redis.call('HSET', hk, 'n', n, 'nx', nx)
-  fix_host(host, conc)
-end
-local c = redis.call('HMGET', P .. 'c', 'pending', 'accepted', 'settled')
-local hint = -1
-if #out == 0 then
-  local first = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
-  if first[2] and tonumber(first[2]) < BLOCKED then
-    hint = math.max(0, tonumber(first[2]) - now)
-  end
-  local l = redis.call('ZRANGE', P .. 'leases', 0, 0, 'WITHSCORES')
-  if l[2] then
-    local d = math.max(0, tonumber(l[2]) - now)
-    if hint < 0 or d < hint then hint = d end
-  end
-end
-local reply = {tonumber(c[1]) or 0, redis.call('ZCARD', P .. 'leases'),
-  math.floor(hint), reclaimed, (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)}
-for _, e in ipairs(out) do reply[#reply + 1] = e end
-return reply
-`;
-
-/**
- * Frees the host slot of a lease held by the worker (the permit's
- * `release()`), keeping the lease itself until the commit.
- *
- * ARGV: prefix, worker, per-host concurrency, fingerprint. Returns 1 when a
- * slot was freed. Idempotent (the lease records that its slot is free).
- */
-export const RELEASE = PRELUDE + `
-local worker, conc, fp = ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local raw = redis.call('HGET', P .. 'lease', fp)
-if not raw then return 0 end
-local rec = cjson.decode(raw)
-if rec.o ~= worker or rec.s ~= 1 then return 0 end
-rec.s = 0
-redis.call('HSET', P .. 'lease', fp, cjson.encode(rec))
-redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1)
-fix_host(rec.h, conc)
-return 1
-`;
-
-/**
- * The worker's heartbeat: records it alive and extends its leases.
- *
- * ARGV: prefix, worker, lease (ms), fingerprints (8 bytes each). Returns a
- * flag per fingerprint: `1` renewed, `0` no longer held (expired and taken,
- * or committed). Idempotent.
- */
-export const RENEW = PRELUDE + `
-local worker, leaseMs, fps = ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local now = now_ms()
-redis.call('ZADD', P .. 'beats', now, worker)
-local flags = {}
-for i = 1, #fps / 8 do
-  local fp = fp_at(fps, i)
-  local raw = redis.call('HGET', P .. 'lease', fp)
-  if raw and cjson.decode(raw).o == worker then
-    redis.call('ZADD', P .. 'leases', 'XX', now + leaseMs, fp)
-    flags[i] = '1'
-  else
-    flags[i] = '0'
-  end
-end
-return table.concat(flags)
-`;
-
-/**
- * Gives the worker's leases back (on close): each entry not yet done goes
- * back to the front of its host queue.
- *
- * ARGV: prefix, worker, per-host concurrency, shards, fingerprints (8 bytes
- * each). Returns how many went back. Idempotent.
- */
-export const GIVE_BACK = PRELUDE + `
-local worker, conc, shards, fps = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local back = 0
-for i = 1, #fps / 8 do
-  local fp = fp_at(fps, i)
-  local raw = redis.call('HGET', P .. 'lease', fp)
-  if raw then
-    local rec = cjson.decode(raw)
-    if rec.o == worker then
-      redis.call('HDEL', P .. 'lease', fp)
-      redis.call('ZREM', P .. 'leases', fp)
-      if not is_done(fp, shards) then
-        redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
-        redis.call('HINCRBY', P .. 'c', 'pending', 1)
-        back = back + 1
-      end
-      if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
-      fix_host(rec.h, conc)
-    end
-  end
-end
-return back
-`;
-
-/**
- * Backs off from a host for every process: pauses it for `pause` ms (Redis
- * time) and halves its rate, unless it is paused already (then the pause is
- * only extended).
- *
- * ARGV: prefix, host, pause (ms), default rate (-1: unlimited), per-host
- * concurrency. Returns the new rate, or `""` when the host was already
- * paused. A retry may halve twice: harmless (a lower rate is polite).
- */
-export const THROTTLE = PRELUDE + `
-local host, pause, default, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local now = now_ms()
-local hk = P .. 'h:' .. host
-local h = redis.call('HMGET', hk, 'pu', 'r')
-local pu = tonumber(h[1]) or 0
-local untilMs = now + pause
-if pu > now then
-  if untilMs > pu then
-    redis.call('HSET', hk, 'pu', untilMs)
-    fix_host(host, conc)
-  end
-  return ''
-end
-local cur = tonumber(h[2]) or default
-local rate
-if cur < 0 then rate = 4 else rate = math.max(cur / 2, 0.1) end
-redis.call('HSET', hk, 'pu', untilMs, 'r', tostring(rate))
-fix_host(host, conc)
-return tostring(rate)
-`;
-
-/**
- * Lowers a host's rate for every process (never raises it).
- *
- * ARGV: prefix, host, rate, default rate (-1: unlimited). Returns 1 when
- * lowered. Idempotent.
- */
-export const LIMIT = PRELUDE + `
-local host, rate, default = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local hk = P .. 'h:' .. host
-local cur = tonumber(redis.call('HGET', hk, 'r')) or default
-if cur < 0 or rate < cur then
-  redis.call('HSET', hk, 'r', tostring(rate))
-  return 1
-end
-return 0
-`;
+`,
+);
 
 /**
  * Moves a dead worker's unacknowledged results into another worker's outbox.
@@ -421,7 +223,8 @@ return 0
  * ARGV: prefix, dead worker, adopting worker. Returns the results moved (as
  * JSON). Idempotent.
  */
-export const ADOPT = PRELUDE + `
+export const ADOPT: Script = script(
+  PRELUDE + `
 local from, to = P .. 'out:' .. ARGV[2], P .. 'out:' .. ARGV[3]
 local all = redis.call('HGETALL', from)
 local out = {}
@@ -431,4 +234,5 @@ for i = 1, #all, 2 do
 end
 redis.call('DEL', from)
 return out
-`;
+`,
+);

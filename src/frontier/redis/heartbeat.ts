@@ -1,0 +1,127 @@
+/**
+ * A worker's liveness in a shared crawl: its registration, the heartbeat
+ * that renews its leases every third of a lease, and the mark that it
+ * stopped. A worker whose heartbeat is older than its lease is dead: its
+ * leases go back to the frontier and its outbox may be adopted.
+ *
+ * @module
+ */
+import type { HeldLeases } from "./leases.ts";
+import { RENEW } from "./lease_scripts.ts";
+import type { StoreShared } from "./shared.ts";
+
+/**
+ * Registers the worker in the crawl's `workers` hash.
+ *
+ * @param s The store's shared state.
+ * @param signal Aborts the call.
+ */
+export async function registerWorker(
+  s: StoreShared,
+  signal: AbortSignal,
+): Promise<void> {
+  await s.conn.command(
+    ["HSET", s.prefix + "workers", s.worker, JSON.stringify(s.registration)],
+    signal,
+  );
+  s.registered = true;
+}
+
+/**
+ * Marks the worker stopped (its results written), unless Redis is
+ * unreachable: then its stopped heartbeat makes it dead after a lease.
+ *
+ * @param s The store's shared state.
+ */
+export async function markStopped(s: StoreShared): Promise<void> {
+  if (!s.registered || s.conn.down) return;
+  s.registered = false;
+  try {
+    await s.conn.command([
+      "HSET",
+      s.prefix + "workers",
+      s.worker,
+      JSON.stringify({ ...s.registration, stoppedAt: Date.now() }),
+    ]);
+  } catch {
+    // Redis is gone: the worker's heartbeat stops; it counts as dead after
+    // a lease.
+  }
+}
+
+/** Renews the worker's heartbeat and leases until stopped. */
+export class Heartbeat {
+  readonly #s: StoreShared;
+  readonly #leases: HeldLeases;
+  readonly #onFail: (err: unknown) => void;
+  readonly #stop = new AbortController();
+  #loop?: Promise<void>;
+
+  /**
+   * Creates the heartbeat; `start` starts it.
+   *
+   * @param s The store's shared state.
+   * @param leases The leases to renew (those Redis lost are forgotten).
+   * @param onFail Receives the error that stopped it (Redis unreachable).
+   */
+  constructor(
+    s: StoreShared,
+    leases: HeldLeases,
+    onFail: (err: unknown) => void,
+  ) {
+    this.#s = s;
+    this.#leases = leases;
+    this.#onFail = onFail;
+  }
+
+  /**
+   * Records the worker alive now, renewing no lease.
+   *
+   * @param signal Aborts the call.
+   */
+  async beat(signal: AbortSignal): Promise<void> {
+    const s = this.#s;
+    await s.conn.run(
+      RENEW,
+      [s.prefix, s.worker, String(s.leaseMs), ""],
+      signal,
+    );
+  }
+
+  /** Starts beating every third of a lease. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Stops the heartbeat and waits for its last renewal. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const s = this.#s;
+    const every = Math.max(10, Math.floor(s.leaseMs / 3));
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      try {
+        await s.clock.sleep(every, signal);
+      } catch {
+        return;
+      }
+      const { keys, fingerprints } = this.#leases.snapshot();
+      try {
+        const flags = await s.conn.run(
+          RENEW,
+          [s.prefix, s.worker, String(s.leaseMs), fingerprints],
+          signal,
+        ) as string;
+        this.#leases.keep(keys, flags);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.#onFail(err);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A shared crawl's identity in Redis: the first process creates the crawl
+ * with its seeds, settings and dedupe shards; every later one is checked
+ * against them (see `StateMode`).
+ *
+ * @module
+ */
+import { StateMismatchError } from "../state_errors.ts";
+import { compareIdentity } from "../state_identity.ts";
+import type { FrontierContext } from "../store.ts";
+import { MAX_SHARDS } from "./rules.ts";
+import { INIT } from "./scripts.ts";
+import type { StoreShared } from "./shared.ts";
+
+/**
+ * Creates the crawl, or checks this run against it (mode `"auto"`).
+ *
+ * @param s The store's shared state.
+ * @param ctx The crawl's seeds, settings, mode and budget.
+ * @param signal Aborts the call.
+ * @returns The crawl's dedupe shards.
+ * @throws {StateMismatchError} When the crawl was made with other seeds or
+ * settings and the mode is `"auto"`.
+ */
+export async function initCrawl(
+  s: StoreShared,
+  ctx: FrontierContext,
+  signal: AbortSignal,
+): Promise<number> {
+  const seeds = [...new Set(ctx.seeds)].sort();
+  const settings = canonical(ctx.settings);
+  const [storedSeeds, storedSettings, shards, , created] = await s.conn.run(
+    INIT,
+    [
+      s.prefix,
+      JSON.stringify(seeds),
+      settings,
+      String(s.shards ?? defaultShards(ctx.maxAccepted)),
+    ],
+    signal,
+  ) as [string, string, string, string, number];
+  if (ctx.mode === "auto" && created !== 1) {
+    const differences = compareIdentity(
+      JSON.parse(storedSeeds),
+      JSON.parse(storedSettings),
+      seeds,
+      JSON.parse(settings),
+    );
+    if (differences.length > 0) {
+      throw new StateMismatchError(
+        `${s.conn.url} crawl ${s.crawl}`,
+        differences,
+      );
+    }
+  }
+  return Number(shards);
+}
+
+/**
+ * The dedupe shards of a new crawl: one per 40 URLs of the budget, rounded
+ * up to a power of two from 16 to {@linkcode MAX_SHARDS}; 16384 without a
+ * budget.
+ *
+ * @param maxAccepted The page budget.
+ * @returns The number of shards.
+ */
+export function defaultShards(maxAccepted: number): number {
+  if (!Number.isFinite(maxAccepted)) return 16384;
+  let shards = 16;
+  while (shards < MAX_SHARDS && shards * 40 < maxAccepted) shards *= 2;
+  return shards;
+}
+
+/**
+ * JSON with object keys sorted, so equal settings compare equal.
+ *
+ * @param value A JSON-safe value.
+ * @returns Its canonical JSON.
+ */
+export function canonical(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_k, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(
+          Object.keys(v).sort().map((k) => [
+            k,
+            (v as Record<string, unknown>)[k],
+          ]),
+        )
+        : v,
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * The Lua scripts of the Redis store's leases: claiming ready URLs, freeing a
+ * host slot, the heartbeat's renewal and the give-back on close. Keys and
+ * helpers are described in `scripts.ts`.
+ *
+ * @module
+ */
+import { type Script, script } from "./connection.ts";
+import { PRELUDE } from "./scripts.ts";
+
+/**
+ * Returns expired leases to their host queues, then claims up to `want`
+ * entries from hosts that are ready (a free slot, a token, not paused),
+ * leasing each to the worker.
+ *
+ * ARGV: prefix, worker, want, per-host concurrency, default interval (ms
+ * between requests to a host; 0: no rate limit), lease (ms), shards.
+ *
+ * Returns `[pending, leased, hint, reclaimed, accepted, entry JSON...]`:
+ * `hint` is the ms until something may become claimable (-1: unknown),
+ * when nothing was claimed.
+ *
+ * A retry after an unknown outcome may leave entries leased to a worker that
+ * does not know it: their leases expire and they go back to their queues.
+ */
+export const CLAIM: Script = script(
+  PRELUDE + `
+local worker, want, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local interval, leaseMs, shards = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local now = now_ms()
+local reclaimed = 0
+local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 256)
+for _, fp in ipairs(expired) do
+  redis.call('ZREM', P .. 'leases', fp)
+  local raw = redis.call('HGET', P .. 'lease', fp)
+  if raw then
+    local rec = cjson.decode(raw)
+    redis.call('HDEL', P .. 'lease', fp)
+    if not is_done(fp, shards) then
+      redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
+      redis.call('HINCRBY', P .. 'c', 'pending', 1)
+      reclaimed = reclaimed + 1
+    end
+    if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
+    fix_host(rec.h, conc)
+  end
+end
+local out = {}
+local hosts = redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', now, 'LIMIT', 0, want)
+for _, host in ipairs(hosts) do
+  if #out >= want then break end
+  local hk = P .. 'h:' .. host
+  local h = redis.call('HMGET', hk, 'n', 'nx', 'r')
+  local n, nx = tonumber(h[1]) or 0, tonumber(h[2]) or 0
+  local iv = interval
+  if h[3] then iv = 1000 / tonumber(h[3]) end
+  local q = P .. 'q:' .. host
+  local popped = 0
+  while #out < want and n < conc and nx <= now do
+    local item = redis.call('LPOP', q)
+    if not item then break end
+    popped = popped + 1
+    local fp = string.sub(item, 1, 8)
+    if not is_done(fp, shards) then
+      local e = string.sub(item, 9)
+      n = n + 1
+      if iv > 0 then nx = math.max(nx, now) + iv end
+      redis.call('HSET', P .. 'lease', fp, cjson.encode({o = worker, s = 1, h = host, e = e}))
+      redis.call('ZADD', P .. 'leases', now + leaseMs, fp)
+      out[#out + 1] = host .. '\\n' .. e
+    end
+  end
+  if popped > 0 then redis.call('HINCRBY', P .. 'c', 'pending', -popped) end
+  redis.call('HSET', hk, 'n', n, 'nx', nx)
+  fix_host(host, conc)
+end
+local c = redis.call('HMGET', P .. 'c', 'pending', 'accepted', 'settled')
+local hint = -1
+if #out == 0 then
+  local first = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
+  if first[2] and tonumber(first[2]) < BLOCKED then
+    hint = math.max(0, tonumber(first[2]) - now)
+  end
+  local l = redis.call('ZRANGE', P .. 'leases', 0, 0, 'WITHSCORES')
+  if l[2] then
+    local d = math.max(0, tonumber(l[2]) - now)
+    if hint < 0 or d < hint then hint = d end
+  end
+end
+local reply = {tonumber(c[1]) or 0, redis.call('ZCARD', P .. 'leases'),
+  math.floor(hint), reclaimed, (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)}
+for _, e in ipairs(out) do reply[#reply + 1] = e end
+return reply
+`,
+);
+
+/**
+ * Frees the host slot of a lease held by the worker (the permit's
+ * `release()`), keeping the lease itself until the commit.
+ *
+ * ARGV: prefix, worker, per-host concurrency, fingerprint. Returns 1 when a
+ * slot was freed. Idempotent (the lease records that its slot is free).
+ */
+export const RELEASE: Script = script(
+  PRELUDE + `
+local worker, conc, fp = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local raw = redis.call('HGET', P .. 'lease', fp)
+if not raw then return 0 end
+local rec = cjson.decode(raw)
+if rec.o ~= worker or rec.s ~= 1 then return 0 end
+rec.s = 0
+redis.call('HSET', P .. 'lease', fp, cjson.encode(rec))
+redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1)
+fix_host(rec.h, conc)
+return 1
+`,
+);
+
+/**
+ * The worker's heartbeat: records it alive and extends its leases.
+ *
+ * ARGV: prefix, worker, lease (ms), fingerprints (8 bytes each). Returns a
+ * flag per fingerprint: `1` renewed, `0` no longer held (expired and taken,
+ * or committed). Idempotent.
+ */
+export const RENEW: Script = script(
+  PRELUDE + `
+local worker, leaseMs, fps = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local now = now_ms()
+redis.call('ZADD', P .. 'beats', now, worker)
+local flags = {}
+for i = 1, #fps / 8 do
+  local fp = fp_at(fps, i)
+  local raw = redis.call('HGET', P .. 'lease', fp)
+  if raw and cjson.decode(raw).o == worker then
+    redis.call('ZADD', P .. 'leases', 'XX', now + leaseMs, fp)
+    flags[i] = '1'
+  else
+    flags[i] = '0'
+  end
+end
+return table.concat(flags)
+`,
+);
+
+/**
+ * Gives the worker's leases back (on close): each entry not yet done goes
+ * back to the front of its host queue.
+ *
+ * ARGV: prefix, worker, per-host concurrency, shards, fingerprints (8 bytes
+ * each). Returns how many went back. Idempotent.
+ */
+export const GIVE_BACK: Script = script(
+  PRELUDE + `
+local worker, conc, shards, fps = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local back = 0
+for i = 1, #fps / 8 do
+  local fp = fp_at(fps, i)
+  local raw = redis.call('HGET', P .. 'lease', fp)
+  if raw then
+    local rec = cjson.decode(raw)
+    if rec.o == worker then
+      redis.call('HDEL', P .. 'lease', fp)
+      redis.call('ZREM', P .. 'leases', fp)
+      if not is_done(fp, shards) then
+        redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
+        redis.call('HINCRBY', P .. 'c', 'pending', 1)
+        back = back + 1
+      end
+      if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
+      fix_host(rec.h, conc)
+    end
+  end
+end
+return back
+`,
+);

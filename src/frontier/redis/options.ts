@@ -1,0 +1,75 @@
+/**
+ * The options of the Redis store and of its calls.
+ *
+ * @module
+ */
+import type { Clock } from "../../concurrency/clock.ts";
+import type { RedisCommandClient } from "./connection.ts";
+
+/** Options of `RedisStore`. */
+export interface RedisStoreOptions {
+  /** The server, `redis://HOST:PORT/DB` (or `rediss://` for TLS). */
+  url: string;
+  /**
+   * The crawl's name: processes with the same name share one crawl. Keys
+   * are prefixed `trawl:{NAME}:`. Letters, digits, `.`, `_` and `-`.
+   */
+  crawl: string;
+  /**
+   * How long a lease lasts without a heartbeat, ms (at least 100): a dead
+   * process's URLs go back to the frontier this long after its last
+   * heartbeat (sent every third of it).
+   *
+   * @default {30000}
+   */
+  leaseMs?: number;
+  /**
+   * How long Redis may be unreachable before calls fail with a
+   * `RedisUnavailableError`, ms. Until then calls pause and retry.
+   *
+   * @default {60000}
+   */
+  redisTimeoutMs?: number;
+  /**
+   * Paces the polls, heartbeats and retries. Leases and rate limits use
+   * Redis's own clock, shared by every process.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * A connected client (e.g. `createClient` of the `redis` package) to use
+   * instead of connecting to `url`; it is left open.
+   */
+  client?: RedisCommandClient;
+  /**
+   * This process's id among the crawl's workers: its leases, outbox and
+   * counters. Restarting with the same id picks up its outbox.
+   *
+   * @default {`${hostname}/${pid}` (`.N` added for the Nth store of a process)}
+   */
+  worker?: string;
+  /** Where this worker writes its results, shown by `status()`. */
+  output?: string;
+  /**
+   * Keeps every result this worker won in Redis until
+   * `RedisStore.acknowledge` says it was written, so a crash between the
+   * commit and the write loses nothing.
+   *
+   * @default {false}
+   */
+  outbox?: boolean;
+  /**
+   * Hashes of the dedupe set (a power of two up to 65536). Fixed when the
+   * crawl is created.
+   *
+   * @default {the page budget / 40 rounded up to a power of two (at least 16), or 16384 without a budget}
+   */
+  shards?: number;
+}
+
+/** Options of calls that may wait on Redis. */
+export interface RedisCallOptions {
+  /** Aborts the call (and its retries). */
+  signal?: AbortSignal;
+}

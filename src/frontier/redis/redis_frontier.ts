@@ -1,0 +1,351 @@
+/**
+ * A crawl's frontier in Redis, built by `RedisStore`: it joins the crawl,
+ * claims ready URLs for this process's fetchers, commits their pages, keeps
+ * its leases alive and gives the unfinished ones back when it closes.
+ *
+ * @module
+ */
+import type { CrawlResult } from "../../crawler/result.ts";
+import type { LogRecord } from "../../telemetry/log.ts";
+import { FingerprintSet } from "../fingerprint_set.ts";
+import { HostThrottle } from "../host_throttle.ts";
+import type {
+  CrawlFrontier,
+  FrontierBatch,
+  FrontierContext,
+  FrontierEntry,
+  ReadyEntry,
+  RobotsStore,
+} from "../store.ts";
+import { type Claimed, ClaimLoop } from "./claim_loop.ts";
+import { decodeClaimed, limitArg } from "./codec.ts";
+import { Commits } from "./commit.ts";
+import { RedisUnavailableError } from "./connection.ts";
+import { Heartbeat, registerWorker } from "./heartbeat.ts";
+import { initCrawl } from "./identity.ts";
+import { HeldLeases } from "./leases.ts";
+import { CLAIM, GIVE_BACK, RELEASE } from "./lease_scripts.ts";
+import { RedisRobotsStore } from "./robots_store.ts";
+import { dropKeys, type StoreShared } from "./shared.ts";
+import { restoreStats } from "./status.ts";
+import { LIMIT, THROTTLE } from "./throttle_scripts.ts";
+
+/**
+ * A crawl's frontier in Redis, built by `RedisStore`. See `CrawlFrontier`
+ * for the contract.
+ */
+export class RedisFrontier implements CrawlFrontier {
+  readonly #s: StoreShared;
+  readonly #ctx: FrontierContext;
+  readonly #seen = new FingerprintSet();
+  readonly #leases = new HeldLeases();
+  readonly #claims: ClaimLoop;
+  readonly #commits: Commits;
+  /**
+   * Stopped only when the store closes, so the worker counts as alive while
+   * its caller writes and acknowledges its last results.
+   */
+  readonly #heartbeat: Heartbeat;
+  /** This process's view of the hosts' rates (the shared one is in Redis). */
+  readonly #throttle: HostThrottle;
+  readonly #robots: RedisRobotsStore;
+  /** Updates sent without waiting (throttles, limits, slot releases). */
+  readonly #background = new Set<Promise<unknown>>();
+  #shards = 0;
+  #accepted = 0;
+  #pending = 0;
+  #opened = false;
+  #closed = false;
+
+  /**
+   * Creates the frontier; `open` connects it.
+   *
+   * @param shared The store's connection and identity.
+   * @param context The crawl's limits, seeds and settings.
+   */
+  constructor(shared: StoreShared, context: FrontierContext) {
+    this.#s = shared;
+    this.#ctx = context;
+    this.#claims = new ClaimLoop(
+      (want, signal) => this.#claim(want, signal),
+      shared.clock,
+    );
+    this.#commits = new Commits(shared, context);
+    this.#heartbeat = new Heartbeat(
+      shared,
+      this.#leases,
+      (err) => this.#claims.fail(err),
+    );
+    this.#throttle = new HostThrottle(context.perHostRate);
+    this.#robots = new RedisRobotsStore(shared.conn, shared.prefix);
+  }
+
+  /** URLs accepted so far by every process (as of the last round trip). */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** URLs queued in Redis (as of the last round trip) and claimed here. */
+  get queued(): number {
+    return this.#pending + this.#claims.buffered;
+  }
+
+  /** The shared robots.txt records. */
+  get robots(): RobotsStore {
+    return this.#robots;
+  }
+
+  /**
+   * Checks or creates the crawl's state, registers this worker and adds the
+   * seeds.
+   *
+   * @param seeds The seeds' batch.
+   * @param signal Aborts the opening.
+   * @returns The seeds' settled results this process won.
+   */
+  async open(
+    seeds: FrontierBatch,
+    signal: AbortSignal,
+  ): Promise<CrawlResult[]> {
+    if (this.#opened) throw new Error("Cannot open a RedisFrontier twice");
+    this.#opened = true;
+    const s = this.#s;
+    const ctx = this.#ctx;
+    s.conn.onLog = (r: LogRecord) => ctx.onLog(r);
+    if (ctx.mode === "fresh") await dropKeys(s, signal);
+    this.#shards = await initCrawl(s, ctx, signal);
+    await registerWorker(s, signal);
+    await this.#heartbeat.beat(signal);
+    const counters = await restoreStats(s, ctx.stats, signal);
+    this.#accepted = counters.accepted;
+    this.#pending = counters.pending;
+    const won = await this.#commit(seeds, signal);
+    this.#heartbeat.start();
+    s.stopHeartbeat = () => this.#heartbeat.stop();
+    // Fetchers may already wait in `next`: claiming starts only now, so no
+    // claim can see an empty frontier before the seeds are in.
+    this.#claims.start();
+    return won;
+  }
+
+  /**
+   * The next URL whose host is ready (across every process), or `undefined`
+   * when nothing is queued or leased anywhere, or the frontier closed.
+   *
+   * @param signal Aborts the wait.
+   * @returns The entry, holding its host's slot.
+   */
+  next(signal: AbortSignal): Promise<ReadyEntry | undefined> {
+    return this.#claims.next(signal);
+  }
+
+  /**
+   * Whether this process saw `url` accepted (a URL another process took may
+   * answer `false`; the commit dedupes it).
+   *
+   * @param url A URL in normal form.
+   * @returns `true` when known to be accepted.
+   */
+  has(url: string): boolean {
+    return this.#seen.has(url);
+  }
+
+  /**
+   * Commits a finished page with what it found, in one script: the page is
+   * marked done (unless another process did it first), its lease dropped,
+   * the found URLs deduped and queued within the budget, the settled ones
+   * recorded, and the shared counters updated.
+   *
+   * @param batch The page and what it found.
+   * @returns The results this process won.
+   */
+  commit(batch: FrontierBatch): Promise<CrawlResult[]> {
+    return this.#commit(batch, undefined);
+  }
+
+  /**
+   * Waits for this process's background updates (`throttle`, `limitHost`,
+   * permit releases) to reach Redis; every commit is there when it resolves.
+   */
+  async flush(): Promise<void> {
+    while (this.#background.size > 0) {
+      await Promise.allSettled([...this.#background]);
+    }
+  }
+
+  /**
+   * Lowers a host's rate for every process (never above the configured
+   * rate): the rule of `HostThrottle.limit`, applied in Redis by `LIMIT`.
+   *
+   * @param host The host.
+   * @param rate Requests per second.
+   */
+  limitHost(host: string, rate: number): void {
+    this.#throttle.limit(host, rate);
+    const s = this.#s;
+    this.#track(
+      s.conn.run(LIMIT, [
+        s.prefix,
+        host,
+        String(rate),
+        limitArg(this.#ctx.perHostRate),
+      ]),
+    );
+  }
+
+  /**
+   * Backs off from a host for every process until `until` (this clock) and
+   * halves its rate; a host already paused only has its pause extended. The
+   * rule of `HostThrottle.throttle`, applied in Redis by `THROTTLE`.
+   *
+   * @param host The host.
+   * @param until A clock reading.
+   * @param now The current clock reading.
+   * @returns The new rate when this call lowered it (as this process sees
+   * it).
+   */
+  throttle(host: string, until: number, now: number): number | undefined {
+    const s = this.#s;
+    this.#track(
+      s.conn.run(THROTTLE, [
+        s.prefix,
+        host,
+        String(Math.max(0, Math.ceil(until - now))),
+        limitArg(this.#ctx.perHostRate),
+        String(this.#ctx.perHostConcurrency),
+      ]),
+    );
+    const decision = this.#throttle.throttle(host, until, now);
+    return decision.action === "pause" ? decision.rate : undefined;
+  }
+
+  /**
+   * Stops handing out URLs, gives this process's unfinished leases back to
+   * the frontier and drops its commit tokens. The worker stays registered
+   * and its heartbeat goes on until the store closes.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#claims.close();
+    const down = this.#claims.failure instanceof RedisUnavailableError;
+    // Redis is gone: no heartbeat to keep up until the store closes.
+    if (down) await this.#heartbeat.stop();
+    await this.flush();
+    if (!this.#opened || down) return;
+    const s = this.#s;
+    try {
+      if (this.#leases.size > 0) {
+        const back = await s.conn.run(GIVE_BACK, [
+          s.prefix,
+          s.worker,
+          String(this.#ctx.perHostConcurrency),
+          String(this.#shards),
+          this.#leases.takeAll(),
+        ]) as number;
+        if (back > 0) {
+          this.#log(
+            "info",
+            `gave ${back} unfinished URL(s) back to the frontier`,
+          );
+        }
+      }
+      // The worker is marked stopped by `RedisStore.close`, once its caller
+      // has written and acknowledged its last results: a stopped worker's
+      // outbox may be adopted at once.
+      await this.#commits.close();
+    } catch (err) {
+      this.#log(
+        "warn",
+        `could not give leases back: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  #log(level: "info" | "warn" | "error", message: string): void {
+    this.#ctx.onLog({ level, message, time: Date.now() });
+  }
+
+  #track(p: Promise<unknown>): void {
+    const tracked = p.catch((err) => {
+      if (this.#closed && !(err instanceof RedisUnavailableError)) return;
+      this.#log("warn", `Redis update failed: ${(err as Error).message}`);
+    }).finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+
+  async #commit(
+    batch: FrontierBatch,
+    signal: AbortSignal | undefined,
+  ): Promise<CrawlResult[]> {
+    if (!this.#opened) {
+      throw new Error("Cannot commit to a RedisFrontier before open");
+    }
+    const outcome = await this.#commits.commit(batch, this.#shards, signal);
+    this.#accepted = outcome.accepted;
+    this.#pending = outcome.pending;
+    for (const e of batch.found) this.#seen.add(e.url);
+    for (const r of batch.settled) this.#seen.add(r.url);
+    if (batch.page) this.#leases.drop(batch.page.entry.url);
+    if (batch.found.length > 0 || batch.page) this.#claims.kick();
+    return outcome.won;
+  }
+
+  /** One claim round trip (see `CLAIM`). */
+  async #claim(want: number, signal: AbortSignal): Promise<Claimed> {
+    const s = this.#s;
+    const ctx = this.#ctx;
+    const reply = await s.conn.run(
+      CLAIM,
+      [
+        s.prefix,
+        s.worker,
+        String(want),
+        String(ctx.perHostConcurrency),
+        Number.isFinite(ctx.perHostRate) ? String(1000 / ctx.perHostRate) : "0",
+        String(s.leaseMs),
+        String(this.#shards),
+      ],
+      signal,
+    ) as (number | string)[];
+    const [pending, leased, hint, reclaimed, accepted] = reply.slice(0, 5)
+      .map(Number);
+    this.#pending = pending;
+    this.#accepted = accepted;
+    if (reclaimed > 0) {
+      this.#log(
+        "info",
+        `returned ${reclaimed} URL(s) with expired leases to the frontier`,
+      );
+    }
+    const entries = (reply.slice(5) as string[]).map((raw) =>
+      this.#ready(decodeClaimed(raw))
+    );
+    return {
+      entries,
+      progress: entries.length > 0 || reclaimed > 0,
+      over: pending === 0 && leased === 0,
+      hint,
+    };
+  }
+
+  /** A claimed entry, leased here, with the permit that frees its slot. */
+  #ready(entry: FrontierEntry): ReadyEntry {
+    const fp = this.#leases.hold(entry.url);
+    let released = false;
+    const release = () => {
+      if (released || this.#closed) return;
+      released = true;
+      const s = this.#s;
+      this.#track(
+        s.conn.run(RELEASE, [
+          s.prefix,
+          s.worker,
+          String(this.#ctx.perHostConcurrency),
+          fp,
+        ]).then(() => this.#claims.kick()),
+      );
+    };
+    return { ...entry, permit: { release } };
+  }
+}

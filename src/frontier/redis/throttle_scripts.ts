@@ -1,0 +1,64 @@
+/**
+ * The Lua scripts of the per-host throttle in Redis. They mirror the policy
+ * of `../host_throttle.ts` (which Lua cannot call) on the state every process
+ * shares, and take its constants from {@linkcode HOST_THROTTLE}, written into
+ * their source here. Keys and helpers are described in `scripts.ts`.
+ *
+ * @module
+ */
+import { HOST_THROTTLE } from "../host_throttle.ts";
+import { type Script, script } from "./connection.ts";
+import { PRELUDE } from "./scripts.ts";
+
+/**
+ * Backs off from a host for every process: pauses it for `pause` ms (Redis
+ * time) and halves its rate, unless it is paused already (then the pause is
+ * only extended): the rule of `HostThrottle.throttle`, with its constants.
+ *
+ * ARGV: prefix, host, pause (ms), default rate (-1: unlimited), per-host
+ * concurrency. Returns the new rate, or `""` when the host was already
+ * paused. A retry may halve twice: harmless (a lower rate is polite).
+ */
+export const THROTTLE: Script = script(
+  PRELUDE + `
+local host, pause, default, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now = now_ms()
+local hk = P .. 'h:' .. host
+local h = redis.call('HMGET', hk, 'pu', 'r')
+local pu = tonumber(h[1]) or 0
+local untilMs = now + pause
+if pu > now then
+  if untilMs > pu then
+    redis.call('HSET', hk, 'pu', untilMs)
+    fix_host(host, conc)
+  end
+  return ''
+end
+local cur = tonumber(h[2]) or default
+local rate
+if cur < 0 then rate = ${HOST_THROTTLE.unlimitedRate} else rate = math.max(cur / 2, ${HOST_THROTTLE.minRate}) end
+redis.call('HSET', hk, 'pu', untilMs, 'r', tostring(rate))
+fix_host(host, conc)
+return tostring(rate)
+`,
+);
+
+/**
+ * Lowers a host's rate for every process (never raises it): the rule of
+ * `HostThrottle.limit`.
+ *
+ * ARGV: prefix, host, rate, default rate (-1: unlimited). Returns 1 when
+ * lowered. Idempotent.
+ */
+export const LIMIT: Script = script(
+  PRELUDE + `
+local host, rate, default = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local hk = P .. 'h:' .. host
+local cur = tonumber(redis.call('HGET', hk, 'r')) or default
+if cur < 0 or rate < cur then
+  redis.call('HSET', hk, 'r', tostring(rate))
+  return 1
+end
+return 0
+`,
+);
