@@ -2,57 +2,39 @@
  * A durable frontier store in one SQLite file (`node:sqlite`, built into
  * Deno): the crawl survives any stop, `kill -9` included.
  *
+ * The parts: `schema.ts` (tables, opening and locking), `ledger.ts` (URLs,
+ * results, robots records), `status.ts` (counts) and `codec.ts` (rows).
+ *
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
 import { existsSync } from "node:fs";
 import type { CrawlResult } from "../../crawler/result.ts";
-import type { CrawlStatus } from "../status.ts";
+import { check, optional, POSITIVE_INT } from "../../options/validate.ts";
+import { STORE_DEFAULTS } from "../defaults.ts";
 import {
   Frontier,
   type FrontierJournal,
-  type JournalEntry,
   type JournalState,
 } from "../frontier.ts";
-import type {
-  CrawlFrontier,
-  FrontierContext,
-  FrontierEntry,
-  RobotsRecord,
-  RobotsStore,
-  StateMode,
-} from "../store.ts";
-import { StateLockedError, StateMismatchError } from "../state_errors.ts";
+import { StateMismatchError } from "../state_errors.ts";
 import { compareIdentity } from "../state_identity.ts";
+import type { CrawlStatus } from "../status.ts";
+import type { CrawlFrontier, FrontierContext, StateMode } from "../store.ts";
+import { Ledger, type StoredResult } from "./ledger.ts";
+import { STATE_PATH, SYNCHRONOUS } from "./rules.ts";
+import {
+  closeStateFile,
+  openStateFile,
+  readMeta,
+  SCHEMA_VERSION,
+  type StateFile,
+} from "./schema.ts";
+import { readStatus, restoreStats } from "./status.ts";
 
-const SCHEMA_VERSION = "1";
+export type { StoredResult };
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS urls (
-  id INTEGER PRIMARY KEY,
-  url TEXT NOT NULL UNIQUE,
-  host TEXT NOT NULL,
-  depth INTEGER NOT NULL,
-  referrer TEXT,
-  parent TEXT,
-  queued INTEGER NOT NULL,
-  done INTEGER NOT NULL DEFAULT 0,
-  status INTEGER,
-  skipped TEXT,
-  error TEXT,
-  bytes INTEGER,
-  result TEXT
-);
-CREATE INDEX IF NOT EXISTS urls_pending ON urls (id) WHERE done = 0;
-CREATE TABLE IF NOT EXISTS robots (
-  origin TEXT PRIMARY KEY,
-  outcome TEXT NOT NULL,
-  status INTEGER,
-  text TEXT,
-  fetched_at INTEGER NOT NULL
-);
-`;
+const ACTION = "create SqliteStore";
 
 /** Options of {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -82,14 +64,6 @@ export interface StateIdentity {
   settings: Readonly<Record<string, unknown>>;
   /** What to do with a state made differently. @default {"auto"} */
   mode?: StateMode;
-}
-
-/** A committed result as stored. */
-export interface StoredResult {
-  /** The URL. */
-  url: string;
-  /** The result, as the JSON line the CLI writes. */
-  json: string;
 }
 
 /**
@@ -122,12 +96,10 @@ export class SqliteStore implements AsyncDisposable {
   readonly #path: string;
   readonly #window: number;
   readonly #synchronous: "normal" | "full";
-  #db?: DatabaseSync;
-  #lock?: DatabaseSync;
+  #file?: StateFile;
+  #ledger?: Ledger;
   #prepared?: string;
-  #inTx = false;
   #closed = false;
-  #stmts?: Statements;
   #context?: FrontierContext;
   /** The counters as last written. */
   #counters?: string;
@@ -137,30 +109,26 @@ export class SqliteStore implements AsyncDisposable {
    *
    * @param path The SQLite file (created when missing).
    * @param options The memory window and durability level.
+   * @throws {TypeError} When `path` is empty or `:memory:`, or
+   * `synchronous` is not a level.
+   * @throws {RangeError} When `window` is not a positive integer.
    */
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    if (typeof path !== "string" || path === "" || path === ":memory:") {
-      throw new TypeError(
-        `Cannot create SqliteStore as 'path' must name a file: current value is ${
-          JSON.stringify(path)
-        }`,
-      );
-    }
-    const window = options.window ?? 10_000;
-    if (!Number.isInteger(window) || window < 1) {
-      throw new RangeError(
-        `Cannot create SqliteStore as 'window' must be a positive integer: current value is ${window}`,
-      );
-    }
-    const sync = options.synchronous ?? "normal";
-    if (sync !== "normal" && sync !== "full") {
-      throw new TypeError(
-        `Cannot create SqliteStore as 'synchronous' must be "normal" or "full": current value is ${sync}`,
-      );
-    }
-    this.#path = path;
-    this.#window = window;
-    this.#synchronous = sync;
+    this.#path = check(ACTION, "path", path, STATE_PATH);
+    this.#window = optional(
+      ACTION,
+      "window",
+      options.window,
+      POSITIVE_INT,
+      STORE_DEFAULTS.window,
+    );
+    this.#synchronous = optional(
+      ACTION,
+      "synchronous",
+      options.synchronous,
+      SYNCHRONOUS,
+      STORE_DEFAULTS.synchronous,
+    );
   }
 
   /** The state file's path. */
@@ -183,14 +151,18 @@ export class SqliteStore implements AsyncDisposable {
           settings: ctx.settings,
           mode: ctx.mode,
         });
-        this.#restoreStats(ctx, this.#meta());
+        restoreStats(this.#open().db, this.#path, ctx.stats);
         return state;
       },
-      queued: (entry) => this.#queued(entry),
-      done: (result, id) => this.#done(result, id),
-      pendingAfter: (after, limit) => this.#pendingAfter(after, limit),
+      queued: (entry) => this.#use().queued(entry),
+      done: (result, id) =>
+        this.#use().done(result, JSON.stringify(result), id),
+      pendingAfter: (after, limit) => this.#use().pendingAfter(after, limit),
       flush: () => this.flush(),
-      robots: this.#robotsStore(),
+      robots: {
+        load: (origin) => this.#use().robots.load(origin),
+        save: (record) => this.#use().robots.save(record),
+      },
       close: () => this.close(),
     };
     return new Frontier(context, { journal, window: this.#window });
@@ -211,14 +183,13 @@ export class SqliteStore implements AsyncDisposable {
    */
   prepare(identity: StateIdentity): JournalState {
     const key = JSON.stringify([identity.seeds, identity.settings]);
-    const db = this.#open();
-    if (this.#prepared === key) return this.#load(db);
+    const ledger = this.#use();
+    if (this.#prepared === key) return this.#state(ledger);
     const mode = identity.mode ?? "auto";
-    const meta = this.#meta();
+    const meta = readMeta(this.#open().db);
     const stored = meta.get("seeds");
-    if (stored !== undefined && mode === "fresh" && this.#prepared !== key) {
-      db.exec("DELETE FROM urls; DELETE FROM robots; DELETE FROM meta;");
-      meta.clear();
+    if (stored !== undefined && mode === "fresh") {
+      ledger.clear();
     } else if (stored !== undefined && mode !== "resume") {
       const differences = compareIdentity(
         JSON.parse(stored),
@@ -233,31 +204,19 @@ export class SqliteStore implements AsyncDisposable {
     const seeds = stored === undefined || mode !== "resume"
       ? [...identity.seeds]
       : [...new Set([...JSON.parse(stored), ...identity.seeds])];
-    const put = db.prepare(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    );
-    put.run("version", SCHEMA_VERSION);
-    put.run("seeds", JSON.stringify(seeds));
-    put.run("settings", JSON.stringify(identity.settings));
+    ledger.putMeta("version", SCHEMA_VERSION);
+    ledger.putMeta("seeds", JSON.stringify(seeds));
+    ledger.putMeta("settings", JSON.stringify(identity.settings));
     this.#prepared = key;
-    return this.#load(db);
-  }
-
-  #load(db: DatabaseSync): JournalState {
-    const count = (sql: string) =>
-      Number((db.prepare(sql).get() as { n: number }).n);
-    return {
-      seen: iterateUrls(db),
-      accepted: count("SELECT count(*) AS n FROM urls WHERE queued = 1"),
-      pending: count("SELECT count(*) AS n FROM urls WHERE done = 0"),
-    };
+    return this.#state(ledger);
   }
 
   /**
    * Commits every write so far in one transaction (with the counters).
    */
   flush(): void {
-    if (!this.#inTx || !this.#db) return;
+    const ledger = this.#ledger;
+    if (!ledger?.inTransaction) return;
     const stats = this.#context?.stats;
     if (stats) {
       const counters = JSON.stringify({
@@ -265,12 +224,11 @@ export class SqliteStore implements AsyncDisposable {
         sitemaps: stats.sitemaps,
       });
       if (counters !== this.#counters) {
-        this.#statements().putMeta.run("counters", counters);
+        ledger.putMeta("counters", counters);
         this.#counters = counters;
       }
     }
-    this.#db.exec("COMMIT");
-    this.#inTx = false;
+    ledger.commit();
   }
 
   /**
@@ -280,10 +238,7 @@ export class SqliteStore implements AsyncDisposable {
    * @returns `true` when done.
    */
   isDone(url: string): boolean {
-    const row = this.#statements().isDone.get(url) as
-      | { done: number }
-      | undefined;
-    return row?.done === 1;
+    return this.#use().isDone(url);
   }
 
   /**
@@ -293,10 +248,7 @@ export class SqliteStore implements AsyncDisposable {
    */
   *results(): IterableIterator<StoredResult> {
     this.flush();
-    const rows = this.#open().prepare(
-      "SELECT url, result FROM urls WHERE done = 1 ORDER BY id",
-    ).iterate() as IterableIterator<{ url: string; result: string }>;
-    for (const row of rows) yield { url: row.url, json: row.result };
+    yield* this.#use().results();
   }
 
   /**
@@ -321,21 +273,7 @@ export class SqliteStore implements AsyncDisposable {
     ) {
       return false;
     }
-    const s = this.#statements();
-    this.#begin();
-    const row = s.idOf.get(result.url) as { id: number } | undefined;
-    if (row) {
-      s.markDone.run(...doneColumns(result, json), row.id);
-    } else {
-      s.insertDone.run(
-        result.url,
-        hostOf(result.url),
-        result.depth ?? 0,
-        result.referrer ?? null,
-        result.trace?.parentSpanId ?? null,
-        ...doneColumns(result, json),
-      );
-    }
+    this.#use().settle(result, json);
     return true;
   }
 
@@ -367,13 +305,7 @@ export class SqliteStore implements AsyncDisposable {
     try {
       this.flush();
     } finally {
-      this.#db?.close();
-      try {
-        this.#lock?.exec("ROLLBACK");
-      } catch {
-        // Not in a transaction.
-      }
-      this.#lock?.close();
+      if (this.#file) closeStateFile(this.#file);
     }
   }
 
@@ -383,277 +315,19 @@ export class SqliteStore implements AsyncDisposable {
     return Promise.resolve();
   }
 
-  #open(): DatabaseSync {
+  #open(): StateFile {
     if (this.#closed) {
       throw new Error(`Cannot use SqliteStore ${this.#path}: it is closed`);
     }
-    if (this.#db) return this.#db;
-    const lock = new DatabaseSync(`${this.#path}.lock`);
-    try {
-      lock.exec("PRAGMA busy_timeout = 0; BEGIN EXCLUSIVE");
-    } catch (err) {
-      lock.close();
-      throw new StateLockedError(this.#path, { cause: err });
-    }
-    this.#lock = lock;
-    const db = new DatabaseSync(this.#path);
-    db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${this.#synchronous}; PRAGMA busy_timeout = 5000;`,
-    );
-    db.exec(SCHEMA);
-    this.#db = db;
-    return db;
+    return this.#file ??= openStateFile(this.#path, this.#synchronous);
   }
 
-  #statements(): Statements {
-    if (this.#stmts && !this.#closed) return this.#stmts;
-    const db = this.#open();
-    const doneSet =
-      "done = 1, status = ?, skipped = ?, error = ?, bytes = ?, result = ?";
-    this.#stmts = {
-      insertQueued: db.prepare(
-        "INSERT INTO urls (url, host, depth, referrer, parent, queued) VALUES (?, ?, ?, ?, ?, 1)",
-      ),
-      insertDone: db.prepare(
-        "INSERT INTO urls (url, host, depth, referrer, parent, queued, done, status, skipped, error, bytes, result) VALUES (?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
-      ),
-      markDone: db.prepare(`UPDATE urls SET ${doneSet} WHERE id = ?`),
-      pendingAfter: db.prepare(
-        "SELECT id, url, host, depth, referrer, parent FROM urls WHERE done = 0 AND id > ? ORDER BY id LIMIT ?",
-      ),
-      isDone: db.prepare("SELECT done FROM urls WHERE url = ?"),
-      idOf: db.prepare("SELECT id FROM urls WHERE url = ?"),
-      putMeta: db.prepare(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-      loadRobots: db.prepare(
-        "SELECT origin, outcome, status, text, fetched_at FROM robots WHERE origin = ?",
-      ),
-      saveRobots: db.prepare(
-        "INSERT INTO robots (origin, outcome, status, text, fetched_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET outcome = excluded.outcome, status = excluded.status, text = excluded.text, fetched_at = excluded.fetched_at",
-      ),
-    };
-    return this.#stmts;
+  #use(): Ledger {
+    const file = this.#open();
+    return this.#ledger ??= new Ledger(file.db);
   }
 
-  #begin(): void {
-    if (this.#inTx) return;
-    this.#open().exec("BEGIN");
-    this.#inTx = true;
+  #state(ledger: Ledger): JournalState {
+    return { seen: ledger.urls(), ...ledger.counts() };
   }
-
-  #queued(entry: FrontierEntry): number {
-    const s = this.#statements();
-    this.#begin();
-    const { lastInsertRowid } = s.insertQueued.run(
-      entry.url,
-      entry.host,
-      entry.depth,
-      entry.referrer ?? null,
-      entry.parentSpanId ?? null,
-    );
-    return Number(lastInsertRowid);
-  }
-
-  #done(result: CrawlResult, id?: number): void {
-    const s = this.#statements();
-    this.#begin();
-    const json = JSON.stringify(result);
-    if (id !== undefined) {
-      s.markDone.run(...doneColumns(result, json), id);
-    } else {
-      s.insertDone.run(
-        result.url,
-        hostOf(result.url),
-        result.depth,
-        result.referrer ?? null,
-        result.trace.parentSpanId ?? null,
-        ...doneColumns(result, json),
-      );
-    }
-  }
-
-  #pendingAfter(after: number, limit: number): JournalEntry[] {
-    const rows = this.#statements().pendingAfter.all(after, limit) as {
-      id: number;
-      url: string;
-      host: string;
-      depth: number;
-      referrer: string | null;
-      parent: string | null;
-    }[];
-    return rows.map((r) => {
-      const e: JournalEntry = {
-        id: r.id,
-        url: r.url,
-        host: r.host,
-        depth: r.depth,
-      };
-      if (r.referrer !== null) e.referrer = r.referrer;
-      if (r.parent !== null) e.parentSpanId = r.parent;
-      return e;
-    });
-  }
-
-  #robotsStore(): RobotsStore {
-    return {
-      load: (origin) => {
-        const row = this.#statements().loadRobots.get(origin) as
-          | {
-            origin: string;
-            outcome: "rules" | "allow-all";
-            status: number | null;
-            text: string | null;
-            fetched_at: number;
-          }
-          | undefined;
-        if (!row) return undefined;
-        const record: RobotsRecord = {
-          origin: row.origin,
-          outcome: row.outcome,
-          fetchedAt: row.fetched_at,
-        };
-        if (row.status !== null) record.status = row.status;
-        if (row.text !== null) record.text = row.text;
-        return record;
-      },
-      save: (record) => {
-        this.#begin();
-        this.#statements().saveRobots.run(
-          record.origin,
-          record.outcome,
-          record.status ?? null,
-          record.text ?? null,
-          record.fetchedAt,
-        );
-      },
-    };
-  }
-
-  #meta(): Map<string, string> {
-    const rows = this.#open().prepare("SELECT key, value FROM meta").all() as {
-      key: string;
-      value: string;
-    }[];
-    return new Map(rows.map((r) => [r.key, r.value]));
-  }
-
-  #restoreStats(context: FrontierContext, meta: Map<string, string>): void {
-    const status = readStatus(this.#open(), this.#path, false);
-    const stats = context.stats;
-    stats.accepted = status.accepted;
-    stats.done = status.done;
-    stats.byStatusClass = status.byStatusClass;
-    stats.errors = Object.values(status.errors).reduce((a, b) => a + b, 0);
-    stats.skipped = status.skipped;
-    const bytes = this.#open().prepare(
-      "SELECT coalesce(sum(bytes), 0) AS n FROM urls WHERE done = 1",
-    ).get() as { n: number };
-    stats.bytes = Number(bytes.n);
-    try {
-      const counters = JSON.parse(meta.get("counters") ?? "{}");
-      if (Number.isFinite(counters.retries)) stats.retries = counters.retries;
-      if (Array.isArray(counters.sitemaps)) stats.sitemaps = counters.sitemaps;
-    } catch {
-      // Counters are informative only.
-    }
-  }
-}
-
-interface Statements {
-  insertQueued: StatementSync;
-  insertDone: StatementSync;
-  markDone: StatementSync;
-  pendingAfter: StatementSync;
-  isDone: StatementSync;
-  idOf: StatementSync;
-  putMeta: StatementSync;
-  loadRobots: StatementSync;
-  saveRobots: StatementSync;
-}
-
-function doneColumns(
-  result: CrawlResult,
-  json: string,
-): [number, string | null, string | null, number, string] {
-  return [
-    result.status ?? 0,
-    result.skipped ?? null,
-    result.error?.name ?? null,
-    result.bytes ?? 0,
-    json,
-  ];
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "";
-  }
-}
-
-function* iterateUrls(db: DatabaseSync): Generator<string> {
-  const rows = db.prepare("SELECT url FROM urls").iterate() as Iterable<
-    { url: string }
-  >;
-  for (const row of rows) yield row.url;
-}
-
-/** The state's counts; `withHosts: false` skips the per-host breakdown. */
-function readStatus(
-  db: DatabaseSync,
-  location: string,
-  withHosts = true,
-): CrawlStatus {
-  const meta = new Map(
-    (db.prepare("SELECT key, value FROM meta").all() as {
-      key: string;
-      value: string;
-    }[]).map((r) => [r.key, r.value]),
-  );
-  const totals = db.prepare(
-    "SELECT count(*) AS accepted, coalesce(sum(done), 0) AS done FROM urls",
-  ).get() as { accepted: number; done: number };
-  const byStatusClass: Record<string, number> = {};
-  for (
-    const r of db.prepare(
-      "SELECT status / 100 AS c, count(*) AS n FROM urls WHERE done = 1 AND status > 0 GROUP BY c ORDER BY c",
-    ).all() as { c: number; n: number }[]
-  ) byStatusClass[`${r.c}xx`] = Number(r.n);
-  const group = (column: string) => {
-    const out: Record<string, number> = {};
-    for (
-      const r of db.prepare(
-        `SELECT ${column} AS k, count(*) AS n FROM urls WHERE done = 1 AND ${column} IS NOT NULL GROUP BY k ORDER BY n DESC`,
-      ).all() as { k: string; n: number }[]
-    ) out[r.k] = Number(r.n);
-    return out;
-  };
-  const hosts = !withHosts ? [] : (db.prepare(
-    `SELECT host, sum(done) AS done, sum(1 - done) AS pending,
-       sum(CASE WHEN done = 1 AND (error IS NOT NULL OR status >= 400) THEN 1 ELSE 0 END) AS failed
-     FROM urls GROUP BY host ORDER BY pending DESC, done DESC, host`,
-  ).all() as {
-    host: string;
-    done: number;
-    pending: number;
-    failed: number;
-  }[]).map((r) => ({
-    host: r.host,
-    done: Number(r.done),
-    pending: Number(r.pending),
-    failed: Number(r.failed),
-  }));
-  return {
-    location,
-    seeds: JSON.parse(meta.get("seeds") ?? "[]"),
-    accepted: Number(totals.accepted),
-    done: Number(totals.done),
-    pending: Number(totals.accepted) - Number(totals.done),
-    byStatusClass,
-    errors: group("error"),
-    skipped: group("skipped"),
-    hosts,
-  };
 }

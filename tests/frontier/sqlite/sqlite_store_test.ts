@@ -61,7 +61,7 @@ function pathOf(url: string): string {
 
 for (const window of [undefined, 8]) {
   Deno.test(
-    `SqliteStore: a crawl stopped midway resumes and fetches only the unfinished URLs (window ${
+    `SqliteStore.createFrontier() resumes a crawl stopped midway and fetches only the unfinished URLs (window ${
       window ?? "default"
     })`,
     async () => {
@@ -118,7 +118,7 @@ for (const window of [undefined, 8]) {
   );
 }
 
-Deno.test("SqliteStore({ window: 8 }): a few hundred pages crawled exactly once each", async () => {
+Deno.test("SqliteStore.createFrontier() crawls a few hundred pages once each when the window is 8", async () => {
   await using site = serveGeneratedSite({ pages: 400 });
   await using dir = await tempDir();
   const path = join(dir.path, "crawl.db");
@@ -139,7 +139,7 @@ Deno.test("SqliteStore({ window: 8 }): a few hundred pages crawled exactly once 
 
 // ---- identity ---------------------------------------------------------------
 
-Deno.test("SqliteStore: another crawl on a state throws StateMismatchError naming the differences, and changes nothing", async () => {
+Deno.test("SqliteStore.prepare() refuses a state made with other seeds or options, naming the differences and changing nothing", async () => {
   await using site = serveGeneratedSite({ pages: 20 });
   await using dir = await tempDir();
   const path = join(dir.path, "crawl.db");
@@ -173,7 +173,7 @@ Deno.test("SqliteStore: another crawl on a state throws StateMismatchError namin
   assert.equal(site.pageRequests, requests);
 });
 
-Deno.test("SqliteStore.prepare: auto, resume (seeds added) and fresh (all discarded)", async () => {
+Deno.test("SqliteStore.prepare() checks the state in mode auto, adds seeds with resume and discards everything with fresh", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "crawl.db");
   const a = "https://a.example/";
@@ -229,7 +229,7 @@ Deno.test("SqliteStore.prepare: auto, resume (seeds added) and fresh (all discar
 
 // ---- lock -------------------------------------------------------------------------
 
-Deno.test("SqliteStore: one process holds a state: a second store is refused until the first closes; status reads meanwhile", async () => {
+Deno.test("SqliteStore.prepare() refuses a state another store holds until it closes, while status() reads it", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "crawl.db");
   const identity = { seeds: ["https://a.example/"], settings: {} };
@@ -276,7 +276,7 @@ function result(url: string, extra: Partial<CrawlResult> = {}): CrawlResult {
   };
 }
 
-Deno.test("SqliteStore: importResult adopts result lines once, isDone and results see them, across reopening", async () => {
+Deno.test("SqliteStore.importResult() records a result line once, seen by isDone() and results() after reopening", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "crawl.db");
   const u = (p: string) => `https://a.example${p}`;
@@ -324,7 +324,7 @@ Deno.test("SqliteStore: importResult adopts result lines once, isDone and result
   assert.deepEqual(urls(again.results()), [u("/ok"), u("/s"), u("/t")]);
 });
 
-Deno.test("SqliteStore: a queued URL adopted with importResult is not fetched on resume", async () => {
+Deno.test("SqliteStore.importResult() keeps a queued URL from being fetched when the crawl resumes", async () => {
   await using site = serveGeneratedSite({ pages: 80, redirects: 0 });
   await using dir = await tempDir();
   const path = join(dir.path, "crawl.db");
@@ -369,7 +369,7 @@ Deno.test("SqliteStore: a queued URL adopted with importResult is not fetched on
 
 // ---- status -----------------------------------------------------------------------
 
-Deno.test("SqliteStore.status counts a finished crawl; a missing file is an error", async () => {
+Deno.test("SqliteStore.status() counts a finished crawl and throws when the file is missing", async () => {
   await using site = serveGeneratedSite({
     pages: 40,
     missing: 4,
@@ -401,7 +401,7 @@ Deno.test("SqliteStore.status counts a finished crawl; a missing file is an erro
 
 // ---- robots ------------------------------------------------------------------------
 
-Deno.test("SqliteStore: robots.txt answers persist: a resumed crawl does not fetch robots.txt again", async () => {
+Deno.test("SqliteStore.createFrontier() keeps robots.txt answers, so a resumed crawl does not fetch robots.txt again", async () => {
   await using site = serveGeneratedSite({ pages: 60 });
   await using dir = await tempDir();
   const path = join(dir.path, "crawl.db");
@@ -441,11 +441,11 @@ Deno.test("SqliteStore: robots.txt answers persist: a resumed crawl does not fet
 
 // ---- options ----------------------------------------------------------------------
 
-Deno.test("SqliteStore: bad options throw TypeError/RangeError naming them", () => {
+Deno.test("SqliteStore() rejects an empty path, ':memory:', a window that is not a positive integer and an unknown synchronous level", () => {
   assert.throws(
     () => new SqliteStore(""),
     new TypeError(
-      `Cannot create SqliteStore as 'path' must name a file: current value is ""`,
+      "Cannot create SqliteStore as 'path' must be a file path other than ':memory:': current value is ",
     ),
   );
   assert.throws(() => new SqliteStore(":memory:"), TypeError);
@@ -465,7 +465,7 @@ Deno.test("SqliteStore: bad options throw TypeError/RangeError naming them", () 
   assert.throws(
     () => new Crawler(["https://a.example/"], { state: "" }),
     new TypeError(
-      `Cannot crawl as 'state' must name a file: current value is ""`,
+      "Cannot crawl as 'state' must be a non-empty string: current value is ",
     ),
   );
   assert.throws(
