@@ -2,7 +2,7 @@
  * A generated fixture site for the durable-crawl tests (see
  * `fixtures/durable-2000/README.md`): `pages` HTML pages linking to each
  * other, plus a few 404s, redirects and robots-disallowed URLs, served on
- * `http://127.0.0.1:PORT` with `Deno.serve`. Everything is deterministic, and
+ * `http://127.0.0.1:PORT` by `serve` (`./serve.ts`). Everything is deterministic, and
  * the exact crawl it should produce is in {@linkcode GeneratedSite.expected}.
  *
  * Layout (page 0 is `/`, page `i > 0` is `/p/i`):
@@ -19,6 +19,7 @@
  * @module
  */
 import { delay } from "../../src/concurrency/clock.ts";
+import { html, serve } from "./serve.ts";
 
 /** Options of {@linkcode serveGeneratedSite}. */
 export interface GeneratedSiteOptions {
@@ -188,11 +189,9 @@ export function serveGeneratedSite(
       held--;
     }
   };
-  const html = { "content-type": "text/html; charset=utf-8" };
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const path = new URL(req.url).pathname;
+  const server = serve(
+    async (req, url) => {
+      const path = url.pathname;
       hits.set(path, (hits.get(path) ?? 0) + 1);
       if (path === "/robots.txt") {
         return new Response("User-agent: *\nDisallow: /private/\n", {
@@ -214,15 +213,14 @@ export function serveGeneratedSite(
       const i = path === "/" ? 0 : /^\/p\/(\d+)$/.exec(path)?.[1];
       const n = typeof i === "string" ? Number(i) : i;
       if (n === undefined || n >= site.pages || pagePath(n) !== path) {
-        return new Response("<!doctype html><title>Not found</title>", {
+        return html("<!doctype html><title>Not found</title>", {
           status: 404,
-          headers: html,
         });
       }
-      return new Response(pageHtml(n, site), { headers: html });
+      return html(pageHtml(n, site));
     },
   );
-  const origin = `http://127.0.0.1:${server.addr.port}`;
+  const origin = server.origin;
   const expected = new Map<string, Outcome>();
   for (let i = 0; i < site.pages; i++) expected.set(origin + pagePath(i), 200);
   for (const path of site.missing) expected.set(origin + path, 404);
@@ -236,7 +234,7 @@ export function serveGeneratedSite(
   let closed: Promise<void> | undefined;
   const close = () => {
     release();
-    return closed ??= server.shutdown();
+    return closed ??= Promise.resolve(server[Symbol.asyncDispose]());
   };
   return {
     origin,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FingerprintSet } from "../../src/frontier/fingerprint_set.ts";
 
-Deno.test("FingerprintSet: add/has/size, growth keeps every entry", () => {
+Deno.test("FingerprintSet.add() keeps every entry as the set grows", () => {
   const set = new FingerprintSet(4);
   const before = set.bytes;
   for (let i = 0; i < 100_000; i++) {
@@ -25,7 +25,7 @@ Deno.test("FingerprintSet: add/has/size, growth keeps every entry", () => {
   );
 });
 
-Deno.test("FingerprintSet: the empty string and near-identical strings are distinct", () => {
+Deno.test("FingerprintSet.add() tells the empty string and near-identical strings apart", () => {
   const set = new FingerprintSet();
   assert.equal(set.has(""), false);
   assert.equal(set.add(""), true);
@@ -37,7 +37,7 @@ Deno.test("FingerprintSet: the empty string and near-identical strings are disti
   assert.equal(set.size, 5);
 });
 
-Deno.test("FingerprintSet: bad capacity is a RangeError", () => {
+Deno.test("FingerprintSet() rejects a capacity of 0 with a RangeError", () => {
   assert.throws(() => new FingerprintSet(0), {
     name: "RangeError",
     message:
@@ -45,7 +45,7 @@ Deno.test("FingerprintSet: bad capacity is a RangeError", () => {
   });
 });
 
-Deno.test("FingerprintSet behaves as a Set<string> on generated strings (10,000 runs)", () => {
+Deno.test("FingerprintSet.has() answers as a Set<string> does on generated strings (10,000 runs)", () => {
   fc.assert(
     fc.property(
       fc.array(fc.string({ maxLength: 40 }), { maxLength: 60 }),

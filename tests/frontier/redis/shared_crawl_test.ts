@@ -6,7 +6,7 @@
  * committed-but-unwritten results are adopted by them), and that `--rate`
  * limits the requests of every process together.
  *
- * Needs Redis (see `tests/redis_server.ts`): skipped loudly without it,
+ * Needs Redis (see `tests/_support/redis_server.ts`): skipped loudly without it,
  * failed under `CI` or `TRAWL_REDIS_REQUIRED`.
  */
 import assert from "node:assert/strict";
@@ -20,6 +20,7 @@ import {
   serveGeneratedSite,
 } from "../../_support/generated_site.ts";
 import { redisTest } from "../../_support/redis_server.ts";
+import { serve } from "../../_support/serve.ts";
 
 const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
 /** A child that runs longer than this is killed (the test then fails). */
@@ -214,7 +215,7 @@ const KILL_RATE = 400;
 const KILL_AFTER_LINES = 100;
 
 redisTest(
-  "shared crawl: runs 3 CLI processes on the 2,000-page fixture site, kills one with SIGKILL midway, and checks that the union of the outputs holds every page exactly once",
+  "trawl --frontier yields every page of a 2,000-page site exactly once across three processes when one is SIGKILLed midway",
   async ({ url, crawl }) => {
     await using site = serveGeneratedSite({ pages: 2000, delayMs: 2 });
     assert.equal(site.expected.size, 2030);
@@ -366,11 +367,10 @@ function allowed(windowMs: number, skewMs: number): number {
  */
 function serveTimedSite(pages: number) {
   const requests: { time: number; path: string; process: string }[] = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req) => {
+  const server = serve(
+    (req, url) => {
       const time = performance.now();
-      const path = new URL(req.url).pathname;
+      const path = url.pathname;
       if (path === "/robots.txt") {
         return new Response("User-agent: *\nDisallow:\n", {
           headers: { "content-type": "text/plain" },
@@ -387,14 +387,14 @@ function serveTimedSite(pages: number) {
       });
     },
   );
-  const origin = `http://127.0.0.1:${server.addr.port}`;
+  const origin = server.origin;
   return {
     origin,
     requests,
     expected: new Set(
       Array.from({ length: pages }, (_, i) => `${origin}/${i ? `p/${i}` : ""}`),
     ),
-    [Symbol.asyncDispose]: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
   };
 }
 
@@ -436,7 +436,7 @@ function maxInWindow(times: number[], windowMs: number): number {
   return best;
 }
 
-Deno.test("shared crawl: the spacing checks catch requests closer than the rate allows", () => {
+Deno.test("worstShortfall() and maxInWindow() catch requests closer than the rate allows", () => {
   const spaced = Array.from({ length: 10 }, (_, i) => i * 50);
   assert.deepEqual(worstShortfall(spaced, 50), { shortfall: 0, at: [0, 1] });
   assert.equal(maxInWindow(spaced, 1000), 10);
@@ -462,7 +462,7 @@ Deno.test("shared crawl: the spacing checks catch requests closer than the rate 
 });
 
 redisTest(
-  "shared crawl: 3 processes on one host with --rate 20 stay within 20 requests/s together, measured at the server",
+  "trawl --frontier --rate 20 keeps three processes on one host within 20 requests/s together, measured at the server",
   async ({ url, crawl }) => {
     await using site = serveTimedSite(RATE_PAGES);
     await using ws = await workspace();
