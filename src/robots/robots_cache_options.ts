@@ -5,6 +5,7 @@
  * @module
  */
 import { type Clock, systemClock } from "../concurrency/clock.ts";
+import { DEFAULTS as CRAWL_DEFAULTS } from "../crawler/defaults.ts";
 import type { RobotsStore } from "../frontier/store.ts";
 import {
   check,
@@ -139,8 +140,8 @@ export interface RobotsCacheOptions {
 
 /** The defaults of {@linkcode RobotsCacheOptions}. */
 const DEFAULTS = {
-  timeoutMs: 30_000,
-  idleTimeoutMs: 10_000,
+  timeoutMs: CRAWL_DEFAULTS.timeoutMs,
+  idleTimeoutMs: CRAWL_DEFAULTS.idleTimeoutMs,
   maxBytes: 512_000,
   maxRedirects: 5,
   ttlMs: 86_400_000,
