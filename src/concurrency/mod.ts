@@ -6,6 +6,8 @@
  * - Flow control: {@linkcode BoundedQueue}, {@linkcode PriorityQueue},
  *   {@linkcode Semaphore}, {@linkcode KeyedSemaphore}, {@linkcode Lock},
  *   {@linkcode Event}, {@linkcode Condition}.
+ * - Sharing and bounded memory: {@linkcode SingleFlight} (one call in
+ *   flight per key), {@linkcode LruMap} (a bounded LRU map with expiry).
  * - Rates and failures: {@linkcode TokenBucket}, {@linkcode KeyedTokenBucket},
  *   {@linkcode CircuitBreaker}, {@linkcode KeyedCircuitBreaker}.
  * - Combinators: {@linkcode asCompleted}, {@linkcode gather}, {@linkcode wait}.
@@ -47,10 +49,12 @@ export * from "./keyed_semaphore.ts";
 export * from "./keyed_token_bucket.ts";
 export * from "./lock.ts";
 export * from "./loop_monitor.ts";
+export * from "./lru_map.ts";
 export * from "./priority_queue.ts";
 export * from "./queue_closed_error.ts";
 export * from "./semaphore.ts";
 export * from "./serve_worker.ts";
+export * from "./single_flight.ts";
 export * from "./task_group.ts";
 export * from "./timeout_error.ts";
 export * from "./token_bucket.ts";

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { SHARE_ENV, Worker as ThreadWorker } from "node:worker_threads";
+import { type PoolWorker, startPoolWorker } from "./_pool_worker.ts";
 import { STOP } from "./_stop.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import type { ContextVar } from "./context_var.ts";
 import {
   WorkerCrashedError,
@@ -14,118 +14,24 @@ import {
   WorkerTaskError,
   WorkerTaskTimeoutError,
 } from "./worker_error.ts";
+import {
+  resolveWorkerPoolOptions,
+  type WorkerPoolOptions,
+  type WorkerResourceLimits,
+} from "./worker_pool_options.ts";
+
+export type {
+  WorkerPermissions,
+  WorkerPoolOptions,
+  WorkerResourceLimits,
+} from "./worker_pool_options.ts";
+export { workerPermissionsSupported } from "./worker_pool_options.ts";
 
 // Wire protocol, shared with serve_worker.ts (keep the two in sync).
 const READY = 0;
 const OK = 1;
 const ERR = 2;
 const CLOSING = 3;
-
-/**
- * The permissions pool workers run with.
- *
- * - `"none"`: no permissions at all (`deno: { permissions: "none" }`). The
- *   worker can still load its module, its static imports and npm packages.
- *   Deno 2.9 gates this behind `--unstable-worker-options` (or
- *   `"unstable": ["worker-options"]` in deno.json); without it Deno prints an
- *   error and exits the whole process (code 70) when the worker is created.
- * - `"inherit"`: the same permissions as the calling thread.
- * - `"auto"`: `"none"` when the runtime is known to support it, else
- *   `"inherit"`. Deno offers no way to ask whether the unstable flag is on, so
- *   on Deno 2.9 `"auto"` means `"inherit"`; pass `"none"` explicitly when the
- *   flag is enabled.
- */
-export type WorkerPermissions = "auto" | "none" | "inherit";
-
-/**
- * V8 heap limits for each worker of a pool, in MiB (the same names as
- * `node:worker_threads`' `resourceLimits`). V8 sizes a busy isolate's heap
- * for throughput from the machine's memory: on a 24 GiB machine each worker
- * may grow a 96 MiB young generation and let its old generation reach four
- * times what survives a full collection. Limits keep a worker's memory flat.
- */
-export interface WorkerResourceLimits {
-  /**
-   * The young generation (where new objects are made) at most, in MiB; a
-   * third of it is one semi-space. A few MiB cost little speed for tasks
-   * whose results do not outlive them.
-   *
-   * @default {undefined} (V8's choice, up to 96 MiB)
-   */
-  maxYoungGenerationSizeMb?: number;
-  /**
-   * The old generation at most, in MiB. Below 2 GiB V8 also grows the heap
-   * more slowly between full collections (by 1.3 to 2 times what survives
-   * instead of 4), so a limit far above what a worker keeps saves memory too.
-   * A worker that needs more is terminated and its tasks reject with a
-   * `WorkerCrashedError` whose `cause` has the code
-   * `ERR_WORKER_OUT_OF_MEMORY`; but Deno 2.9 does that only for some
-   * allocations, and a worker that hits the limit inside a task may stall
-   * instead, so set `taskTimeoutMs` too when the limit can be reached.
-   *
-   * @default {undefined} (V8's choice, about a quarter of the machine's memory)
-   */
-  maxOldGenerationSizeMb?: number;
-}
-
-/** Options for {@linkcode WorkerPool}. */
-export interface WorkerPoolOptions {
-  /** How many workers at most run tasks at once (a positive integer). */
-  size: number;
-  /**
-   * How many tasks at most wait for a worker (a non-negative integer); `run`
-   * calls beyond that wait for room before their task is accepted.
-   */
-  maxQueue: number;
-  /**
-   * Longest a task may run in its worker (counted from when the worker is up
-   * and has the task) before the worker is terminated and replaced and the
-   * task rejects with a `WorkerTaskTimeoutError`.
-   *
-   * @default {undefined} (no limit)
-   */
-  taskTimeoutMs?: number;
-  /**
-   * A context variable whose value `run` captures and the worker's
-   * `serveWorker({ context })` restores around the handler. Values must be
-   * structured-cloneable.
-   *
-   * @default {undefined}
-   */
-  context?: ContextVar<unknown>;
-  /**
-   * Tasks sent to one worker before earlier ones finish, so the worker never
-   * idles while a result travels back and the next task travels in (a round
-   * trip costs a few hundred microseconds of thread wake-ups). With more than
-   * 1, a worker that crashes, times out or is aborted also fails the other
-   * tasks it holds, with the same error: their inputs were already moved to
-   * it.
-   *
-   * @default {1}
-   */
-  pipeline?: number;
-  /**
-   * The permissions workers run with; see {@linkcode WorkerPermissions}.
-   *
-   * @default {"auto"}
-   */
-  permissions?: WorkerPermissions;
-  /**
-   * Heap limits for each worker; see {@linkcode WorkerResourceLimits}. With
-   * limits the workers are `node:worker_threads` workers (Deno's Web Workers
-   * take no heap limits); they inherit the caller's permissions, so
-   * `permissions: "none"` cannot be combined with them.
-   *
-   * @default {undefined} (no limits: Web Workers)
-   */
-  resourceLimits?: WorkerResourceLimits;
-  /**
-   * The clock task timeouts are measured on.
-   *
-   * @default {systemClock}
-   */
-  clock?: Clock;
-}
 
 /** Options for {@linkcode WorkerPool.prototype.run}. */
 export interface WorkerRunOptions {
@@ -165,12 +71,6 @@ interface Task {
   timer: AbortController | undefined;
 }
 
-/** What the pool needs of a worker, Web Worker or `node:worker_threads`. */
-interface PoolWorker {
-  postMessage(message: unknown, transfer: Transferable[] | undefined): void;
-  terminate(): void;
-}
-
 interface Slot {
   worker: PoolWorker;
   ready: boolean;
@@ -179,7 +79,6 @@ interface Slot {
 }
 
 const noop = (): void => {};
-const UNREADABLE = "a reply could not be deserialized";
 
 /**
  * A fixed-size pool of module workers that runs tasks off the main thread,
@@ -243,93 +142,16 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
    * @param options Size, queue bound, timeout, context and permissions.
    */
   constructor(moduleUrl: string | URL, options: WorkerPoolOptions) {
-    let url: URL;
-    try {
-      url = new URL(moduleUrl);
-    } catch {
-      throw new TypeError(
-        `Cannot create WorkerPool as 'moduleUrl' must be an absolute URL: current value is ${moduleUrl}`,
-      );
-    }
-    const {
-      size,
-      maxQueue,
-      taskTimeoutMs,
-      context,
-      permissions = "auto",
-      resourceLimits,
-      clock = systemClock,
-    } = options ?? {};
-    if (!Number.isInteger(size) || size < 1) {
-      throw new RangeError(
-        `Cannot create WorkerPool as 'size' must be a positive integer: current value is ${size}`,
-      );
-    }
-    if (!Number.isInteger(maxQueue) || maxQueue < 0) {
-      throw new RangeError(
-        `Cannot create WorkerPool as 'maxQueue' must be a non-negative integer: current value is ${maxQueue}`,
-      );
-    }
-    if (
-      taskTimeoutMs !== undefined &&
-      !(taskTimeoutMs > 0 && Number.isFinite(taskTimeoutMs))
-    ) {
-      throw new RangeError(
-        `Cannot create WorkerPool as 'taskTimeoutMs' must be a positive finite number: current value is ${taskTimeoutMs}`,
-      );
-    }
-    if (
-      permissions !== "auto" && permissions !== "none" &&
-      permissions !== "inherit"
-    ) {
-      throw new TypeError(
-        `Cannot create WorkerPool as 'permissions' must be "auto", "none" or "inherit": current value is ${permissions}`,
-      );
-    }
-    if (resourceLimits !== undefined) {
-      if (typeof resourceLimits !== "object" || resourceLimits === null) {
-        throw new TypeError(
-          `Cannot create WorkerPool as 'resourceLimits' must be an object: current value is ${resourceLimits}`,
-        );
-      }
-      for (
-        const key of [
-          "maxYoungGenerationSizeMb",
-          "maxOldGenerationSizeMb",
-        ] as const
-      ) {
-        const value = resourceLimits[key];
-        if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-          throw new RangeError(
-            `Cannot create WorkerPool as 'resourceLimits.${key}' must be a positive integer: current value is ${value}`,
-          );
-        }
-      }
-      if (permissions === "none") {
-        throw new TypeError(
-          `Cannot create WorkerPool as 'permissions' must not be "none" with 'resourceLimits': workers with heap limits inherit the caller's permissions`,
-        );
-      }
-    }
-    const pipeline = options.pipeline ?? 1;
-    if (!Number.isInteger(pipeline) || pipeline < 1) {
-      throw new RangeError(
-        `Cannot create WorkerPool as 'pipeline' must be a positive integer: current value is ${pipeline}`,
-      );
-    }
-    this.#pipeline = pipeline;
-    this.#url = url.href;
-    this.#size = size;
-    this.#maxQueue = maxQueue;
-    this.#timeoutMs = taskTimeoutMs;
-    this.#context = context;
-    this.#clock = clock;
-    this.#limits = resourceLimits && { ...resourceLimits };
-    const none = permissions === "none" ||
-      (permissions === "auto" && workerPermissionsSupported());
-    this.#workerOptions = none
-      ? { type: "module", deno: { permissions: "none" } } as WorkerOptions
-      : { type: "module" };
+    const o = resolveWorkerPoolOptions(moduleUrl, options);
+    this.#url = o.url;
+    this.#size = o.size;
+    this.#maxQueue = o.maxQueue;
+    this.#timeoutMs = o.taskTimeoutMs;
+    this.#context = o.context;
+    this.#pipeline = o.pipeline;
+    this.#limits = o.resourceLimits;
+    this.#clock = o.clock;
+    this.#workerOptions = o.workerOptions;
   }
 
   /** The most workers the pool runs at once. */
@@ -471,47 +293,22 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
   #spawn(): Slot | undefined {
     if (this.#slots.length >= this.#size) return undefined;
     const slot: Slot = { worker: undefined!, ready: false, tasks: [] };
-    const crash = (why: string, cause?: unknown) =>
-      this.#crash(
-        slot,
-        new WorkerCrashedError(
-          this.#url,
-          why,
-          cause === undefined ? undefined : { cause },
+    slot.worker = startPoolWorker({
+      url: this.#url,
+      resourceLimits: this.#limits,
+      workerOptions: this.#workerOptions,
+    }, {
+      onMessage: (data) => this.#onMessage(slot, data),
+      onCrash: (why, cause) =>
+        this.#crash(
+          slot,
+          new WorkerCrashedError(
+            this.#url,
+            why,
+            cause === undefined ? undefined : { cause },
+          ),
         ),
-      );
-    if (this.#limits) {
-      const worker = new ThreadWorker(new URL(this.#url), {
-        resourceLimits: this.#limits,
-        // Share the environment instead of copying it: a copy reads every
-        // variable, which needs --allow-env (Deno prompts on a terminal).
-        env: SHARE_ENV,
-      });
-      worker.on("message", (data) => this.#onMessage(slot, data));
-      worker.on("error", (error: Error) => crash(error.message, error));
-      worker.on("messageerror", () => crash(UNREADABLE));
-      worker.on("exit", (code) => crash(`the worker exited with code ${code}`));
-      slot.worker = {
-        postMessage: (message, transfer) =>
-          worker.postMessage(message, transfer as never),
-        terminate: () => void worker.terminate(),
-      };
-    } else {
-      const worker = new Worker(this.#url, this.#workerOptions);
-      worker.onmessage = (event) => this.#onMessage(slot, event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        crash(event.message, event.error ?? undefined);
-      };
-      worker.onmessageerror = () => crash(UNREADABLE);
-      slot.worker = {
-        postMessage: (message, transfer) =>
-          transfer
-            ? worker.postMessage(message, { transfer })
-            : worker.postMessage(message),
-        terminate: () => worker.terminate(),
-      };
-    }
+    });
     this.#slots.push(slot);
     return slot;
   }
@@ -638,25 +435,4 @@ export class WorkerPool<In, Out> implements AsyncDisposable {
     if (ok) task.resolve(value);
     else task.reject(value);
   }
-}
-
-/**
- * Whether this runtime can start workers with `deno: { permissions }`
- * without exiting the process. Deno 2.9 requires the unstable
- * `worker-options` feature for any `deno.permissions` value (even
- * `"inherit"`) and exits with code 70 when it is off, yet exposes no way to
- * ask whether it is on; so this answers `false` unless it can tell for sure,
- * and pools in `"auto"` mode fall back to inheriting permissions.
- *
- * @example Usage
- * ```ts
- * import { workerPermissionsSupported } from "@trawl/trawl/concurrency";
- *
- * console.log(workerPermissionsSupported());
- * ```
- *
- * @returns `true` only when worker permissions are known to be supported.
- */
-export function workerPermissionsSupported(): boolean {
-  return false;
 }

@@ -18,6 +18,7 @@ import { DEFAULTS, defaultWorkers } from "./defaults.ts";
 import {
   BOOLEAN,
   check,
+  FUNCTION,
   LIMIT,
   NON_EMPTY_STRING,
   NON_NEGATIVE_INT,
@@ -81,12 +82,6 @@ export const LOG_LEVEL: Rule<LogLevel> = oneOf(
 export const STATE_MODE: Rule<StateMode> = oneOf(
   ["auto", "resume", "fresh"] as const,
 );
-
-const FUNCTION: Rule<(...args: never[]) => unknown> = {
-  text: "a function",
-  error: TypeError,
-  test: (v): v is (...args: never[]) => unknown => typeof v === "function",
-};
 
 /** One option checked, with its default: `action` is "crawl". */
 function opt<T>(name: string, value: unknown, rule: Rule<T>, fallback: T): T {

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { LruMap } from "../concurrency/lru_map.ts";
+import { check, LIMIT, POSITIVE_INT, type Rule } from "../options/validate.ts";
 
 /**
  * The limits a {@linkcode TrapGuard} enforces.
@@ -70,14 +72,12 @@ export interface TrapLimits {
   sessionParams: readonly string[];
   /**
    * How many host+path keys the query-variant counter remembers (and,
-   * separately, how many hosts the page budget remembers). Both are
-   * approximate LRU maps in two generations: the last
-   * `ceil(maxTrackedPaths / 2)` keys admitted are always remembered, and
-   * when the newer generation fills up the older one is forgotten in one
-   * go. A forgotten key that comes back starts counting again from zero.
-   * That can let a trap through for another `maxQueryVariants` (or
-   * `maxPagesPerHost`) URLs per eviction, which is the price of bounded
-   * memory.
+   * separately, how many hosts the page budget remembers). Both are LRU
+   * maps: when one is full, admitting a URL of a new key forgets the key
+   * least recently admitted. A forgotten key that comes back starts
+   * counting again from zero. That can let a trap through for another
+   * `maxQueryVariants` (or `maxPagesPerHost`) URLs per eviction, which is
+   * the price of bounded memory.
    *
    * @default {100000}
    */
@@ -252,40 +252,24 @@ function hash53(s: string): number {
   return (h1 >>> 0) * 0x200000 + (h2 >>> 11);
 }
 
-function validate(limits: TrapLimits): void {
-  for (
-    const name of [
-      "maxUrlLength",
-      "maxRepeatedSegments",
-      "maxPathDepth",
-      "maxQueryVariants",
-      "maxTrackedPaths",
-    ] as const
-  ) {
-    const value = limits[name];
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new RangeError(
-        `Cannot create TrapGuard as '${name}' must be a positive integer: current value is ${value}`,
-      );
-    }
-  }
-  const budget = limits.maxPagesPerHost;
-  if (
-    budget !== Infinity && (!Number.isSafeInteger(budget) || budget < 1)
-  ) {
-    throw new RangeError(
-      `Cannot create TrapGuard as 'maxPagesPerHost' must be a positive integer or Infinity: current value is ${budget}`,
-    );
-  }
-  const params = limits.sessionParams;
-  if (!Array.isArray(params) || !params.every((p) => typeof p === "string")) {
-    throw new TypeError(
-      `Cannot create TrapGuard as 'sessionParams' must be an array of strings: current value is ${
-        String(params)
-      }`,
-    );
-  }
-}
+/** Session parameter names: an array of strings. */
+const SESSION_PARAMS: Rule<readonly string[]> = {
+  text: "an array of strings",
+  error: TypeError,
+  test: (v): v is readonly string[] =>
+    Array.isArray(v) && v.every((p) => typeof p === "string"),
+};
+
+/** The rule each limit must follow, in the order they are checked. */
+const RULES: Record<keyof TrapLimits, Rule<unknown>> = {
+  maxUrlLength: POSITIVE_INT,
+  maxRepeatedSegments: POSITIVE_INT,
+  maxPathDepth: POSITIVE_INT,
+  maxQueryVariants: POSITIVE_INT,
+  maxTrackedPaths: POSITIVE_INT,
+  maxPagesPerHost: LIMIT,
+  sessionParams: SESSION_PARAMS,
+};
 
 /**
  * Rejects URLs that look like spider traps, before they reach the frontier.
@@ -297,9 +281,8 @@ function validate(limits: TrapLimits): void {
  * new URL, after deduplication: a URL admitted twice counts twice against
  * its host's budget (though never twice as a query variant).
  *
- * Memory is bounded: only paths that carry a query are tracked, in an
- * (approximate) LRU map of at most {@linkcode TrapLimits.maxTrackedPaths}
- * keys, each holding at most {@linkcode TrapLimits.maxQueryVariants} 53-bit
+ * Memory is bounded: only paths that carry a query are tracked, in an LRU
+ * map of at most {@linkcode TrapLimits.maxTrackedPaths} keys, each holding at most {@linkcode TrapLimits.maxQueryVariants} 53-bit
  * hashes; hosts are tracked only when {@linkcode TrapLimits.maxPagesPerHost}
  * is finite, in a map of the same kind and size. Evicted keys start counting
  * again from zero. `admit` is O(path segments + query length).
@@ -333,9 +316,9 @@ export class TrapGuard {
   readonly #limits: Readonly<TrapLimits>;
   readonly #sessionNames: NameSet;
   /** host+path → the hash of its one query variant, or a set of them. */
-  readonly #variants: BoundedMap<number | Set<number>>;
+  readonly #variants: LruMap<string, number | Set<number>>;
   /** host → URLs admitted (only when the budget is finite). */
-  readonly #hosts: BoundedMap<number>;
+  readonly #hosts: LruMap<string, number>;
   #stats: TrapStats = emptyStats();
 
   /**
@@ -347,18 +330,20 @@ export class TrapGuard {
    * @throws {TypeError} When `sessionParams` is not an array of strings.
    */
   constructor(limits: Partial<TrapLimits> = {}) {
-    const resolved: TrapLimits = { ...DEFAULT_LIMITS };
+    const resolved: Record<string, unknown> = { ...DEFAULT_LIMITS };
     for (const key of Object.keys(DEFAULT_LIMITS) as (keyof TrapLimits)[]) {
       const value = limits?.[key];
-      // deno-lint-ignore no-explicit-any
-      if (value !== undefined) (resolved as any)[key] = value;
+      if (value !== undefined) resolved[key] = value;
     }
-    validate(resolved);
-    resolved.sessionParams = Object.freeze([...resolved.sessionParams]);
-    this.#limits = Object.freeze(resolved);
-    this.#sessionNames = new NameSet(resolved.sessionParams);
-    this.#variants = new BoundedMap(resolved.maxTrackedPaths);
-    this.#hosts = new BoundedMap(resolved.maxTrackedPaths);
+    for (const key of Object.keys(RULES) as (keyof TrapLimits)[]) {
+      check("create TrapGuard", key, resolved[key], RULES[key]);
+    }
+    const checked = resolved as unknown as TrapLimits;
+    checked.sessionParams = Object.freeze([...checked.sessionParams]);
+    this.#limits = Object.freeze(checked);
+    this.#sessionNames = new NameSet(checked.sessionParams);
+    this.#variants = new LruMap(checked.maxTrackedPaths);
+    this.#hosts = new LruMap(checked.maxTrackedPaths);
   }
 
   /**
@@ -479,7 +464,7 @@ export class TrapGuard {
     const host = url.host;
     let pages = 0;
     if (maxPagesPerHost !== Infinity) {
-      pages = this.#hosts.get(host) ?? 0;
+      pages = this.#hosts.peek(host) ?? 0;
       if (pages >= maxPagesPerHost) return this.#reject("host-budget");
     }
 
@@ -493,7 +478,7 @@ export class TrapGuard {
       if (query !== "") {
         key = host + stripPathParams(url.pathname, this.#sessionNames);
         hash = hash53(query);
-        seen = this.#variants.get(key);
+        seen = this.#variants.peek(key);
         const count = seen === undefined
           ? 0
           : typeof seen === "number"
@@ -572,48 +557,4 @@ function emptyStats(): TrapStats {
     "query-variants": 0,
     "host-budget": 0,
   };
-}
-
-/**
- * A map of at most `cap` keys that forgets the least recently set ones in
- * bulk: keys live in a current and a previous generation of at most
- * `ceil(cap / 2)` keys each. When the current one fills up it becomes the
- * previous one and the old previous one is dropped; setting a key of the
- * previous generation moves it to the current one. So the last
- * `ceil(cap / 2)` distinct keys set are always remembered, and every
- * operation is O(1) (evicting one key at a time from a `Map`'s head is not:
- * V8 skips the deleted slots each time).
- */
-class BoundedMap<V> {
-  readonly #half: number;
-  #current = new Map<string, V>();
-  #previous = new Map<string, V>();
-
-  constructor(cap: number) {
-    this.#half = Math.ceil(cap / 2);
-  }
-
-  get size(): number {
-    return this.#current.size + this.#previous.size;
-  }
-
-  get(key: string): V | undefined {
-    const value = this.#current.get(key);
-    return value === undefined ? this.#previous.get(key) : value;
-  }
-
-  set(key: string, value: V): void {
-    const current = this.#current;
-    if (!current.has(key)) this.#previous.delete(key);
-    current.set(key, value);
-    if (current.size >= this.#half) {
-      this.#previous = current;
-      this.#current = new Map();
-    }
-  }
-
-  clear(): void {
-    this.#current.clear();
-    this.#previous.clear();
-  }
 }

@@ -146,6 +146,13 @@ export const BOOLEAN: Rule<boolean> = rule(
   TypeError,
 );
 
+/** A function. */
+export const FUNCTION: Rule<(...args: never[]) => unknown> = rule(
+  "a function",
+  (v) => typeof v === "function",
+  TypeError,
+);
+
 /** A string that is not empty. */
 export const NON_EMPTY_STRING: Rule<string> = rule(
   "a non-empty string",

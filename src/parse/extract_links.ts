@@ -140,6 +140,126 @@ function collapseTitle(text: string): string | undefined {
 }
 
 /**
+ * What the parser collects from one page: the htmlparser2 handler. Hrefs
+ * are kept raw; resolving waits for the end, as a `<base href>` anywhere
+ * applies to the whole document.
+ */
+class PageScan {
+  readonly hrefs: string[] = [];
+  /** The normalized `rel` of each href, when it had one. */
+  readonly rels: (string | undefined)[] = [];
+  baseHref: string | undefined = undefined;
+  canonicalHref: string | undefined = undefined;
+  refreshHref: string | undefined = undefined;
+  noindex = false;
+  nofollow = false;
+  titleParts: string[] | undefined = undefined;
+  #titleChars = 0;
+  #titleDone = false;
+  #inTitle = false;
+  #templateDepth = 0;
+  #foreignDepth = 0;
+  /** The crawler's own robots name, lowercased (`""`: none). */
+  readonly #botName: string;
+
+  constructor(botName: string) {
+    this.#botName = botName;
+  }
+
+  onopentag(name: string, attribs: Record<string, string>): void {
+    if (name === "template") {
+      this.#templateDepth++;
+      return;
+    }
+    if (this.#templateDepth > 0) return;
+    switch (name) {
+      case "a":
+      case "area": {
+        const href = attribs.href;
+        if (href !== undefined) {
+          this.hrefs.push(href);
+          const rel = attribs.rel;
+          this.rels.push(rel === undefined ? undefined : normalizeRel(rel));
+        }
+        break;
+      }
+      case "base":
+        if (this.baseHref === undefined && attribs.href !== undefined) {
+          this.baseHref = attribs.href;
+        }
+        break;
+      case "link":
+        if (
+          this.canonicalHref === undefined && attribs.href !== undefined &&
+          attribs.rel !== undefined &&
+          hasToken(normalizeRel(attribs.rel), "canonical")
+        ) {
+          this.canonicalHref = attribs.href;
+        }
+        break;
+      case "meta":
+        this.#onMeta(attribs);
+        break;
+      case "title":
+        if (!this.#titleDone && this.#foreignDepth === 0) {
+          this.#inTitle = true;
+          this.titleParts = [];
+        }
+        break;
+      case "svg":
+      case "math":
+        this.#foreignDepth++;
+        break;
+    }
+  }
+
+  ontext(text: string): void {
+    if (this.#inTitle && this.#titleChars <= MAX_TITLE_LENGTH * 4) {
+      this.titleParts!.push(text);
+      this.#titleChars += text.length;
+    }
+  }
+
+  onclosetag(name: string): void {
+    if (name === "template") {
+      if (this.#templateDepth > 0) this.#templateDepth--;
+    } else if (this.#templateDepth > 0) {
+      return;
+    } else if (name === "title") {
+      if (this.#inTitle) {
+        this.#inTitle = false;
+        this.#titleDone = true;
+      }
+    } else if (name === "svg" || name === "math") {
+      if (this.#foreignDepth > 0) this.#foreignDepth--;
+    }
+  }
+
+  /** `<meta name="robots">` (or the bot's name) and `http-equiv=refresh`. */
+  #onMeta(attribs: Record<string, string>): void {
+    const content = attribs.content;
+    if (content === undefined) return;
+    const name = attribs.name?.trim().toLowerCase();
+    if (
+      name !== undefined &&
+      (name === "robots" || (this.#botName !== "" && name === this.#botName))
+    ) {
+      for (const raw of content.toLowerCase().split(",")) {
+        const directive = raw.trim();
+        if (directive === "noindex") this.noindex = true;
+        else if (directive === "nofollow") this.nofollow = true;
+        else if (directive === "none") this.noindex = this.nofollow = true;
+      }
+    } else if (
+      this.refreshHref === undefined &&
+      attribs["http-equiv"]?.trim().toLowerCase() === "refresh"
+    ) {
+      this.refreshHref = refreshTarget(content);
+    }
+  }
+}
+
+/**
  * Extracts the links and metadata of an HTML page with htmlparser2's
  * streaming parser. Never throws on any `html`.
  *
@@ -202,151 +322,71 @@ export function extractLinks(
   const botName = typeof options.botName === "string"
     ? options.botName.trim().toLowerCase()
     : "";
-
-  const hrefs: string[] = [];
-  const rels: (string | undefined)[] = [];
-  let baseHref: string | undefined;
-  let canonicalHref: string | undefined;
-  let refreshHref: string | undefined;
-  let noindex = false;
-  let nofollow = false;
-  let titleParts: string[] | undefined;
-  let titleChars = 0;
-  let titleDone = false;
-  let inTitle = false;
-  let templateDepth = 0;
-  let foreignDepth = 0;
-
-  const parser = new Parser({
-    onopentag(name, attribs) {
-      if (name === "template") {
-        templateDepth++;
-        return;
-      }
-      if (templateDepth > 0) return;
-      switch (name) {
-        case "a":
-        case "area": {
-          const href = attribs.href;
-          if (href !== undefined) {
-            hrefs.push(href);
-            const rel = attribs.rel;
-            rels.push(rel === undefined ? undefined : normalizeRel(rel));
-          }
-          break;
-        }
-        case "base":
-          if (baseHref === undefined && attribs.href !== undefined) {
-            baseHref = attribs.href;
-          }
-          break;
-        case "link":
-          if (
-            canonicalHref === undefined && attribs.href !== undefined &&
-            attribs.rel !== undefined &&
-            hasToken(normalizeRel(attribs.rel), "canonical")
-          ) {
-            canonicalHref = attribs.href;
-          }
-          break;
-        case "meta":
-          onMeta(attribs);
-          break;
-        case "title":
-          if (!titleDone && foreignDepth === 0) {
-            inTitle = true;
-            titleParts = [];
-          }
-          break;
-        case "svg":
-        case "math":
-          foreignDepth++;
-          break;
-      }
-    },
-    ontext(text) {
-      if (inTitle && titleChars <= MAX_TITLE_LENGTH * 4) {
-        titleParts!.push(text);
-        titleChars += text.length;
-      }
-    },
-    onclosetag(name) {
-      if (name === "template") {
-        if (templateDepth > 0) templateDepth--;
-      } else if (templateDepth > 0) {
-        return;
-      } else if (name === "title") {
-        if (inTitle) {
-          inTitle = false;
-          titleDone = true;
-        }
-      } else if (name === "svg" || name === "math") {
-        if (foreignDepth > 0) foreignDepth--;
-      }
-    },
-  }, PARSER_OPTIONS);
-
-  function onMeta(attribs: Record<string, string>): void {
-    const content = attribs.content;
-    if (content === undefined) return;
-    const name = attribs.name?.trim().toLowerCase();
-    if (
-      name !== undefined &&
-      (name === "robots" || (botName !== "" && name === botName))
-    ) {
-      for (const raw of content.toLowerCase().split(",")) {
-        const directive = raw.trim();
-        if (directive === "noindex") noindex = true;
-        else if (directive === "nofollow") nofollow = true;
-        else if (directive === "none") noindex = nofollow = true;
-      }
-    } else if (
-      refreshHref === undefined &&
-      attribs["http-equiv"]?.trim().toLowerCase() === "refresh"
-    ) {
-      refreshHref = refreshTarget(content);
-    }
-  }
-
+  const scan = new PageScan(botName);
   try {
-    parser.end(html);
+    new Parser(scan, PARSER_OPTIONS).end(html);
   } catch {
     // htmlparser2 is forgiving; keep whatever was collected if it is not.
   }
-
   const page: ExtractedPage = {
     links: [],
-    robots: { noindex, nofollow },
+    robots: { noindex: scan.noindex, nofollow: scan.nofollow },
     invalid: 0,
     truncated: 0,
   };
-  if (titleParts !== undefined) {
-    const title = collapseTitle(titleParts.join(""));
+  if (scan.titleParts !== undefined) {
+    const title = collapseTitle(scan.titleParts.join(""));
     if (title !== undefined) page.title = title;
   }
-  // An unparsable page URL leaves only absolute links resolvable.
+  const base = resolveHeadLinks(scan, baseUrl, page);
+  addLinks(scan, createUrlNormalizer(base), maxLinks, page);
+  return page;
+}
+
+/**
+ * Sets the page's `base`, `canonical` and `refresh`, and returns the URL
+ * links resolve against: the valid `<base href>`, else `baseUrl` (none when
+ * it does not parse: only absolute links resolve then).
+ */
+function resolveHeadLinks(
+  scan: PageScan,
+  baseUrl: string,
+  page: ExtractedPage,
+): string | undefined {
   let base: string | undefined = typeof baseUrl === "string" &&
       URL.canParse(baseUrl)
     ? baseUrl
     : undefined;
-  if (baseHref !== undefined) {
-    const resolved = normalizeUrl(baseHref, base);
+  if (scan.baseHref !== undefined) {
+    const resolved = normalizeUrl(scan.baseHref, base);
     if (resolved !== undefined) base = page.base = resolved;
   }
-  if (canonicalHref !== undefined) {
-    const canonical = normalizeUrl(canonicalHref, base);
+  if (scan.canonicalHref !== undefined) {
+    const canonical = normalizeUrl(scan.canonicalHref, base);
     if (canonical !== undefined) page.canonical = canonical;
   }
-  if (refreshHref !== undefined) {
-    const refresh = normalizeUrl(refreshHref, base);
+  if (scan.refreshHref !== undefined) {
+    const refresh = normalizeUrl(scan.refreshHref, base);
     if (refresh !== undefined) page.refresh = refresh;
   }
+  return base;
+}
 
+/**
+ * Normalizes the hrefs into `page.links`: invalid ones counted, duplicates
+ * merged (followed if any occurrence is), past `maxLinks` counted.
+ */
+function addLinks(
+  scan: PageScan,
+  normalize: (href: string) => string | undefined,
+  maxLinks: number,
+  page: ExtractedPage,
+): void {
+  const { hrefs, rels } = scan;
   const links = page.links;
   const byUrl = new Map<string, ExtractedLink | null>();
   let invalid = 0;
   let truncated = 0;
-  const normalize = createUrlNormalizer(base);
   for (let i = 0; i < hrefs.length; i++) {
     const url = normalize(hrefs[i]);
     if (url === undefined) {
@@ -374,5 +414,4 @@ export function extractLinks(
   }
   page.invalid = invalid;
   page.truncated = truncated;
-  return page;
 }

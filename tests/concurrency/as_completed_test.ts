@@ -189,7 +189,7 @@ Deno.test("asCompleted() with an already aborted signal starts nothing", async (
   assert.deepEqual(it.pending, [0]);
 });
 
-Deno.test("asCompleted(): breaking out of for await aborts started tasks and waits for them", async () => {
+Deno.test("asCompleted() aborts started tasks and waits for them when the loop breaks", async () => {
   const clock = new FakeClock();
   const signals: AbortSignal[] = [];
   let settled = 0;

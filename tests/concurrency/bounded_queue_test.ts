@@ -4,7 +4,7 @@ import { BoundedQueue } from "../../src/concurrency/bounded_queue.ts";
 import { QueueClosedError } from "../../src/concurrency/queue_closed_error.ts";
 import { flush, state } from "./_helpers.ts";
 
-Deno.test("BoundedQueue rejects a bad maxSize", () => {
+Deno.test("BoundedQueue() rejects a bad maxSize", () => {
   for (const bad of [0, -1, 1.5, NaN, -Infinity]) {
     assert.throws(() => new BoundedQueue(bad), RangeError);
   }
@@ -18,7 +18,7 @@ Deno.test("BoundedQueue rejects a bad maxSize", () => {
   assert.equal(new BoundedQueue(Infinity).maxSize, Infinity);
 });
 
-Deno.test("BoundedQueue is FIFO and reports size, isEmpty, isFull", async () => {
+Deno.test("BoundedQueue.get() gives items out FIFO while size, isEmpty and isFull follow", async () => {
   const q = new BoundedQueue<number>(3);
   assert.equal(q.isEmpty, true);
   assert.equal(q.isFull, false);
@@ -36,7 +36,7 @@ Deno.test("BoundedQueue is FIFO and reports size, isEmpty, isFull", async () => 
   assert.equal(q.isEmpty, true);
 });
 
-Deno.test("BoundedQueue keeps order through ring-buffer growth and wrap", () => {
+Deno.test("BoundedQueue.tryGet() keeps the order when the ring buffer grows and wraps", () => {
   const q = new BoundedQueue<number>(Infinity);
   let next = 0;
   let expected = 0;
@@ -48,7 +48,7 @@ Deno.test("BoundedQueue keeps order through ring-buffer growth and wrap", () => 
   assert.equal(expected, next);
 });
 
-Deno.test("BoundedQueue behaves like an array model (property)", () => {
+Deno.test("BoundedQueue.tryPut() and tryGet() agree with an array model", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 8 }),
@@ -70,7 +70,7 @@ Deno.test("BoundedQueue behaves like an array model (property)", () => {
   );
 });
 
-Deno.test("BoundedQueue get waits while empty; getters are served FIFO", async () => {
+Deno.test("BoundedQueue.get() waits while empty and serves getters FIFO", async () => {
   const q = new BoundedQueue<string>(1);
   const order: string[] = [];
   const g1 = q.get().then((v) => order.push(`g1:${v}`));
@@ -85,7 +85,7 @@ Deno.test("BoundedQueue get waits while empty; getters are served FIFO", async (
   assert.equal(q.size, 0);
 });
 
-Deno.test("BoundedQueue put waits while full; putters are served FIFO", async () => {
+Deno.test("BoundedQueue.put() waits while full and serves putters FIFO", async () => {
   const q = new BoundedQueue<number>(1);
   await q.put(0);
   const p1 = q.put(1);
@@ -100,7 +100,7 @@ Deno.test("BoundedQueue put waits while full; putters are served FIFO", async ()
   await p2;
 });
 
-Deno.test("BoundedQueue: an aborted getter is removed and takes nothing", async () => {
+Deno.test("BoundedQueue.get() takes nothing when aborted", async () => {
   const q = new BoundedQueue<number>(5);
   const ac = new AbortController();
   const aborted = q.get({ signal: ac.signal });
@@ -113,7 +113,7 @@ Deno.test("BoundedQueue: an aborted getter is removed and takes nothing", async 
   assert.equal(q.size, 1, "the aborted getter took nothing");
 });
 
-Deno.test("BoundedQueue: an item handed to a getter survives a later abort", async () => {
+Deno.test("BoundedQueue.get() keeps an item handed over when aborted later", async () => {
   const q = new BoundedQueue<number>(5);
   const ac = new AbortController();
   const got = q.get({ signal: ac.signal });
@@ -123,7 +123,7 @@ Deno.test("BoundedQueue: an item handed to a getter survives a later abort", asy
   assert.equal(q.size, 0);
 });
 
-Deno.test("BoundedQueue: an aborted putter is removed and adds nothing", async () => {
+Deno.test("BoundedQueue.put() adds nothing when aborted", async () => {
   const q = new BoundedQueue<number>(1);
   await q.put(1);
   const ac = new AbortController();
@@ -137,7 +137,7 @@ Deno.test("BoundedQueue: an aborted putter is removed and adds nothing", async (
   assert.equal(q.size, 0);
 });
 
-Deno.test("BoundedQueue rejects at once with an already aborted signal", async () => {
+Deno.test("BoundedQueue.get() and put() reject at once when the signal is already aborted", async () => {
   const q = new BoundedQueue<number>(1);
   await q.put(1);
   const signal = AbortSignal.abort("why");
@@ -147,7 +147,7 @@ Deno.test("BoundedQueue rejects at once with an already aborted signal", async (
   assert.equal(q.size, 1);
 });
 
-Deno.test("BoundedQueue close: pending gets reject, later gets drain then reject", async () => {
+Deno.test("BoundedQueue.close() rejects pending gets; later gets drain, then reject", async () => {
   const q = new BoundedQueue<number>(2);
   const pending = q.get();
   q.close();
@@ -169,7 +169,7 @@ Deno.test("BoundedQueue close: pending gets reject, later gets drain then reject
   r.close(); // idempotent
 });
 
-Deno.test("BoundedQueue close: put rejects at once, pending puts too", async () => {
+Deno.test("BoundedQueue.close() rejects pending and later puts", async () => {
   const q = new BoundedQueue<number>(1);
   await q.put(1);
   const pending = q.put(2);
@@ -181,7 +181,7 @@ Deno.test("BoundedQueue close: put rejects at once, pending puts too", async () 
   assert.equal(await q.get(), 1);
 });
 
-Deno.test("BoundedQueue async iterator drains and ends on close", async () => {
+Deno.test("BoundedQueue[Symbol.asyncIterator]() drains and ends when closed", async () => {
   const q = new BoundedQueue<number>(2);
   const producer = (async () => {
     for (let i = 0; i < 10; i++) await q.put(i);
@@ -193,7 +193,7 @@ Deno.test("BoundedQueue async iterator drains and ends on close", async () => {
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
-Deno.test("BoundedQueue iterator ends when closed while it waits", async () => {
+Deno.test("BoundedQueue[Symbol.asyncIterator]() ends when closed while it waits", async () => {
   const q = new BoundedQueue<number>(2);
   const seen: number[] = [];
   const consumer = (async () => {
@@ -206,7 +206,7 @@ Deno.test("BoundedQueue iterator ends when closed while it waits", async () => {
   assert.deepEqual(seen, [1]);
 });
 
-Deno.test("BoundedQueue join resolves when every item is taskDone'd", async () => {
+Deno.test("BoundedQueue.join() resolves when every item got is taskDone()'d", async () => {
   const q = new BoundedQueue<number>(Infinity);
   await q.join(); // nothing put: resolves at once
   await q.put(1);
@@ -222,7 +222,7 @@ Deno.test("BoundedQueue join resolves when every item is taskDone'd", async () =
   assert.equal(await state(joined), "fulfilled");
 });
 
-Deno.test("BoundedQueue join counts items handed directly to getters", async () => {
+Deno.test("BoundedQueue.join() counts items handed directly to getters", async () => {
   const q = new BoundedQueue<number>(1);
   const got = q.get();
   await q.put(1);
@@ -233,7 +233,7 @@ Deno.test("BoundedQueue join counts items handed directly to getters", async () 
   await joined;
 });
 
-Deno.test("BoundedQueue join is abortable", async () => {
+Deno.test("BoundedQueue.join() rejects with signal.reason when aborted", async () => {
   const q = new BoundedQueue<number>(1);
   await q.put(1);
   const ac = new AbortController();
@@ -242,7 +242,7 @@ Deno.test("BoundedQueue join is abortable", async () => {
   await assert.rejects(joined, { message: "gave up" });
 });
 
-Deno.test("BoundedQueue taskDone throws when called more than items got", async () => {
+Deno.test("BoundedQueue.taskDone() throws when called more often than items were got", async () => {
   const q = new BoundedQueue<number>(2);
   assert.throws(() => q.taskDone(), Error);
   await q.put(1);

@@ -33,7 +33,7 @@ async function failTimes(breaker: CircuitBreaker, n: number): Promise<void> {
   }
 }
 
-Deno.test("CircuitBreaker rejects bad options", () => {
+Deno.test("CircuitBreaker() rejects bad options", () => {
   const base = { failureThreshold: 1, windowMs: 1, cooldownMs: 0 };
   assert.throws(
     () => new CircuitBreaker({ ...base, failureThreshold: 0 }),
@@ -63,7 +63,7 @@ Deno.test("CircuitBreaker rejects bad options", () => {
   );
 });
 
-Deno.test("CircuitBreaker passes results and errors through while closed", async () => {
+Deno.test("CircuitBreaker.run() passes results and errors through while closed", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock);
   assert.equal(breaker.state, "closed");
@@ -74,7 +74,7 @@ Deno.test("CircuitBreaker passes results and errors through while closed", async
   assert.equal(breaker.retryAt, 0);
 });
 
-Deno.test("CircuitBreaker opens at the threshold and rejects without calling", async () => {
+Deno.test("CircuitBreaker.run() rejects without calling when the threshold opened it", async () => {
   const clock = new FakeClock();
   const { breaker, changes } = make(clock);
   await clock.tick(100);
@@ -95,7 +95,7 @@ Deno.test("CircuitBreaker opens at the threshold and rejects without calling", a
   assert.equal(err.key, undefined);
 });
 
-Deno.test("CircuitBreaker forgets failures older than the window", async () => {
+Deno.test("CircuitBreaker.run() forgets failures older than the window", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock);
   await failTimes(breaker, 2); // at 0
@@ -110,7 +110,7 @@ Deno.test("CircuitBreaker forgets failures older than the window", async () => {
   assert.equal(breaker.state, "open");
 });
 
-Deno.test("CircuitBreaker closed->open->half-open->closed", async () => {
+Deno.test("CircuitBreaker.run() goes closed, open, half-open, closed", async () => {
   const clock = new FakeClock();
   const { breaker, changes } = make(clock);
   await failTimes(breaker, 3);
@@ -133,7 +133,7 @@ Deno.test("CircuitBreaker closed->open->half-open->closed", async () => {
   assert.equal(breaker.state, "closed");
 });
 
-Deno.test("CircuitBreaker half-open trial failure reopens with a new cooldown", async () => {
+Deno.test("CircuitBreaker.run() reopens with a new cooldown when the half-open trial fails", async () => {
   const clock = new FakeClock();
   const { breaker, changes } = make(clock);
   await failTimes(breaker, 3);
@@ -151,7 +151,7 @@ Deno.test("CircuitBreaker half-open trial failure reopens with a new cooldown", 
   ]);
 });
 
-Deno.test("CircuitBreaker lets exactly one trial through while half-open", async () => {
+Deno.test("CircuitBreaker.run() lets exactly one trial through while half-open", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock);
   await failTimes(breaker, 3);
@@ -179,7 +179,7 @@ Deno.test("CircuitBreaker lets exactly one trial through while half-open", async
   assert.equal(breaker.state, "closed");
 });
 
-Deno.test("CircuitBreaker isFailure decides which errors count", async () => {
+Deno.test("CircuitBreaker.run() counts only the errors isFailure accepts", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock, {
     isFailure: (e) => (e as Error).message !== "404",
@@ -200,7 +200,7 @@ Deno.test("CircuitBreaker isFailure decides which errors count", async () => {
   assert.equal(breaker.state, "closed");
 });
 
-Deno.test("CircuitBreaker counts a synchronous throw as a failure", async () => {
+Deno.test("CircuitBreaker.run() counts a synchronous throw as a failure", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock, { failureThreshold: 1 });
   await assert.rejects(
@@ -212,7 +212,7 @@ Deno.test("CircuitBreaker counts a synchronous throw as a failure", async () => 
   assert.equal(breaker.state, "open");
 });
 
-Deno.test("CircuitBreaker recordSuccess and recordFailure drive it by hand", async () => {
+Deno.test("CircuitBreaker.recordSuccess() and recordFailure() drive it by hand", async () => {
   const clock = new FakeClock();
   const { breaker, changes } = make(clock, { failureThreshold: 2 });
   breaker.recordSuccess(); // closed: nothing
@@ -242,7 +242,7 @@ Deno.test("CircuitBreaker recordSuccess and recordFailure drive it by hand", asy
   ]);
 });
 
-Deno.test("CircuitBreaker ignores late outcomes of calls from an earlier state", async () => {
+Deno.test("CircuitBreaker.run() ignores late outcomes of calls from an earlier state", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock, { failureThreshold: 1 });
   let release!: () => void;
@@ -256,7 +256,7 @@ Deno.test("CircuitBreaker ignores late outcomes of calls from an earlier state",
   assert.equal(breaker.state, "half-open");
 });
 
-Deno.test("CircuitBreaker run honours an abort signal", async () => {
+Deno.test("CircuitBreaker.run() rejects with signal.reason when aborted", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock, { failureThreshold: 1 });
   let called = false;
@@ -283,7 +283,7 @@ Deno.test("CircuitBreaker run honours an abort signal", async () => {
   assert.equal(breaker.failures, 0);
 });
 
-Deno.test("CircuitBreaker with zero cooldown is half-open right away", async () => {
+Deno.test("CircuitBreaker.state is half-open right away when the cooldown is 0", async () => {
   const clock = new FakeClock();
   const { breaker } = make(clock, { failureThreshold: 1, cooldownMs: 0 });
   await failTimes(breaker, 1);

@@ -17,7 +17,7 @@ function waiter(cond: Condition, id: number, woken: number[]): Promise<void> {
   })();
 }
 
-Deno.test("Condition: wait/notify without the lock throws", async () => {
+Deno.test("Condition.wait() and notify() throw without the lock", async () => {
   const cond = new Condition();
   await assert.rejects(cond.wait(), {
     message: "Cannot wait as the condition's lock is not held",
@@ -34,7 +34,7 @@ Deno.test("Condition: wait/notify without the lock throws", async () => {
   assert.throws(() => new Condition({}), TypeError);
 });
 
-Deno.test("Condition: wait releases the lock; notify(n) wakes n in FIFO order", async () => {
+Deno.test("Condition.wait() releases the lock; notify(n) wakes n in FIFO order", async () => {
   const cond = new Condition();
   const woken: number[] = [];
   const all = [1, 2, 3, 4].map((i) => waiter(cond, i, woken));
@@ -69,7 +69,7 @@ Deno.test("Condition: wait releases the lock; notify(n) wakes n in FIFO order", 
   assert.equal(cond.locked, false);
 });
 
-Deno.test("Condition: a notified waiter runs only once the notifier releases", async () => {
+Deno.test("Condition.notify() lets a waiter run only once the notifier releases", async () => {
   const cond = new Condition();
   const woken: number[] = [];
   const w = waiter(cond, 1, woken);
@@ -83,7 +83,7 @@ Deno.test("Condition: a notified waiter runs only once the notifier releases", a
   assert.deepEqual(woken, [1]);
 });
 
-Deno.test("Condition: notify with more than waiting wakes all; with none is a no-op", async () => {
+Deno.test("Condition.notify() wakes all when asked for more than wait, and nothing when none waits", async () => {
   const cond = new Condition();
   await cond.acquire();
   cond.notify(5);
@@ -98,7 +98,7 @@ Deno.test("Condition: notify with more than waiting wakes all; with none is a no
   assert.deepEqual(woken, [1, 2]);
 });
 
-Deno.test("Condition: an aborted wait takes no notification and re-acquires the lock", async () => {
+Deno.test("Condition.wait() takes no notification and re-acquires the lock when aborted", async () => {
   const cond = new Condition();
   const ac = new AbortController();
   const woken: number[] = [];
@@ -132,7 +132,7 @@ Deno.test("Condition: an aborted wait takes no notification and re-acquires the 
   cond.release();
 });
 
-Deno.test("Condition.waitFor waits until the predicate holds", async () => {
+Deno.test("Condition.waitFor() waits until the predicate holds", async () => {
   const cond = new Condition();
   let items = 0;
   let checks = 0;
@@ -165,7 +165,7 @@ Deno.test("Condition.waitFor waits until the predicate holds", async () => {
   cond.release();
 });
 
-Deno.test("Condition.waitFor is abortable", async () => {
+Deno.test("Condition.waitFor() rejects with signal.reason when aborted", async () => {
   const cond = new Condition();
   await cond.acquire();
   const ac = new AbortController();
@@ -178,7 +178,7 @@ Deno.test("Condition.waitFor is abortable", async () => {
   cond.release();
 });
 
-Deno.test("Condition can share a Lock with another condition", async () => {
+Deno.test("Condition() can share a Lock with another condition", async () => {
   const lock = new Lock();
   const notEmpty = new Condition(lock);
   const notFull = new Condition(lock);

@@ -31,7 +31,7 @@ Deno.test("ContextVar.run() returns fn's result and restores the value, even whe
   assert.equal(v.get(), "outer");
 });
 
-Deno.test("ContextVar: nested run() shadows and then restores the outer value", async () => {
+Deno.test("ContextVar.run() shadows and then restores the outer value when nested", async () => {
   const v = new ContextVar<string>("v");
   await v.run("outer", async () => {
     assert.equal(v.get(), "outer");
@@ -46,7 +46,7 @@ Deno.test("ContextVar: nested run() shadows and then restores the outer value", 
   assert.equal(v.get(), undefined);
 });
 
-Deno.test("ContextVar: concurrent runs are isolated from each other", async () => {
+Deno.test("ContextVar.run() isolates concurrent runs from each other", async () => {
   const clock = new FakeClock();
   const v = new ContextVar<number>("request");
   const seen: Array<[number, number | undefined]> = [];
@@ -66,7 +66,7 @@ Deno.test("ContextVar: concurrent runs are isolated from each other", async () =
   for (const [id, value] of seen) assert.equal(value, id);
 });
 
-Deno.test("ContextVar: the value is visible in promise chains and setTimeout callbacks", async () => {
+Deno.test("ContextVar.get() sees the value in promise chains and setTimeout callbacks", async () => {
   const v = new ContextVar("v", { default: "none" });
   const [fromThen, fromTimer, fromMicrotask] = await v.run(
     "set",
@@ -89,7 +89,7 @@ Deno.test("ContextVar: the value is visible in promise chains and setTimeout cal
   assert.equal(outside, "none");
 });
 
-Deno.test("ContextVar: values at spawn time are visible inside TaskGroup children", async () => {
+Deno.test("ContextVar.get() sees the values at spawn time inside TaskGroup children", async () => {
   const v = new ContextVar("trace", { default: "root" });
   const tg = new TaskGroup();
   const results: Promise<string | undefined>[] = [];

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Event } from "../../src/concurrency/event.ts";
 import { state } from "./_helpers.ts";
 
-Deno.test("Event wakes every waiter on set", async () => {
+Deno.test("Event.set() wakes every waiter", async () => {
   const ev = new Event();
   assert.equal(ev.isSet, false);
   const waits = [ev.wait(), ev.wait(), ev.wait()];
@@ -13,7 +13,7 @@ Deno.test("Event wakes every waiter on set", async () => {
   await ev.wait(); // set: resolves at once
 });
 
-Deno.test("Event clear makes later waits block again", async () => {
+Deno.test("Event.clear() makes later waits block again", async () => {
   const ev = new Event();
   ev.set();
   ev.clear();
@@ -24,7 +24,7 @@ Deno.test("Event clear makes later waits block again", async () => {
   await w;
 });
 
-Deno.test("Event wait is abortable and aborted waiters are removed", async () => {
+Deno.test("Event.wait() rejects with signal.reason and removes the waiter when aborted", async () => {
   const ev = new Event();
   const ac = new AbortController();
   const aborted = ev.wait({ signal: ac.signal });

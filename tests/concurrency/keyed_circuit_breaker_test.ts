@@ -20,7 +20,7 @@ function make(clock: FakeClock): {
   return { hosts, changes };
 }
 
-Deno.test("KeyedCircuitBreaker rejects bad options", () => {
+Deno.test("KeyedCircuitBreaker() rejects bad options", () => {
   assert.throws(
     () =>
       new KeyedCircuitBreaker({
@@ -32,7 +32,7 @@ Deno.test("KeyedCircuitBreaker rejects bad options", () => {
   );
 });
 
-Deno.test("KeyedCircuitBreaker keys fail independently", async () => {
+Deno.test("KeyedCircuitBreaker.run() opens each key on its own failures", async () => {
   const clock = new FakeClock();
   const { hosts, changes } = make(clock);
   for (let i = 0; i < 2; i++) {
@@ -50,7 +50,7 @@ Deno.test("KeyedCircuitBreaker keys fail independently", async () => {
   assert.deepEqual(changes, ["down:closed->open"]);
 });
 
-Deno.test("KeyedCircuitBreaker full cycle per key", async () => {
+Deno.test("KeyedCircuitBreaker.run() goes through the full cycle per key", async () => {
   const clock = new FakeClock();
   const { hosts, changes } = make(clock);
   hosts.recordFailure("a");
@@ -76,7 +76,7 @@ Deno.test("KeyedCircuitBreaker full cycle per key", async () => {
   assert.equal(hosts.state("a"), "closed");
 });
 
-Deno.test("KeyedCircuitBreaker forgets closed keys without recent failures", async () => {
+Deno.test("KeyedCircuitBreaker.run() forgets closed keys without recent failures", async () => {
   const clock = new FakeClock();
   const { hosts } = make(clock);
   for (let i = 0; i < 100; i++) {
@@ -98,7 +98,7 @@ Deno.test("KeyedCircuitBreaker forgets closed keys without recent failures", asy
   assert.equal(hosts.state("down"), "closed");
 });
 
-Deno.test("KeyedCircuitBreaker keeps a key while a call is in flight", async () => {
+Deno.test("KeyedCircuitBreaker.run() keeps a key while a call is in flight", async () => {
   const clock = new FakeClock();
   const { hosts } = make(clock);
   let fail!: (e: Error) => void;
@@ -111,7 +111,7 @@ Deno.test("KeyedCircuitBreaker keeps a key while a call is in flight", async () 
   assert.equal(hosts.state("a"), "open"); // the late failure was counted
 });
 
-Deno.test("KeyedCircuitBreaker memory does not grow with keys seen", async () => {
+Deno.test("KeyedCircuitBreaker.run() does not grow memory with the keys seen", async () => {
   const clock = new FakeClock();
   const { hosts } = make(clock);
   for (let round = 0; round < 5; round++) {

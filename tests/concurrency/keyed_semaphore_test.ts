@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { KeyedSemaphore } from "../../src/concurrency/keyed_semaphore.ts";
 import { state } from "./_helpers.ts";
 
-Deno.test("KeyedSemaphore rejects bad permit counts", () => {
+Deno.test("KeyedSemaphore() rejects bad permit counts", () => {
   assert.throws(() => new KeyedSemaphore(0), RangeError);
   assert.throws(() => new KeyedSemaphore(1.5), {
     message:
@@ -11,7 +11,7 @@ Deno.test("KeyedSemaphore rejects bad permit counts", () => {
   assert.throws(() => new KeyedSemaphore(1).setPermits("a", 0), RangeError);
 });
 
-Deno.test("KeyedSemaphore limits each key separately", async () => {
+Deno.test("KeyedSemaphore.acquire() limits each key separately", async () => {
   const ks = new KeyedSemaphore(2);
   const a1 = await ks.acquire("a");
   const a2 = await ks.acquire("a");
@@ -32,7 +32,7 @@ Deno.test("KeyedSemaphore limits each key separately", async () => {
   assert.equal(ks.size, 0);
 });
 
-Deno.test("KeyedSemaphore serves a key's waiters FIFO", async () => {
+Deno.test("KeyedSemaphore.acquire() serves a key's waiters FIFO", async () => {
   const ks = new KeyedSemaphore<number>(1);
   const held = await ks.acquire(7);
   const order: number[] = [];
@@ -48,7 +48,7 @@ Deno.test("KeyedSemaphore serves a key's waiters FIFO", async () => {
   assert.equal(ks.size, 0);
 });
 
-Deno.test("KeyedSemaphore forgets idle keys: memory does not grow with keys seen", async () => {
+Deno.test("KeyedSemaphore.acquire() forgets idle keys, so memory does not grow with the keys seen", async () => {
   const ks = new KeyedSemaphore(1);
   for (let i = 0; i < 10_000; i++) {
     const p = await ks.acquire(`host${i}`);
@@ -60,7 +60,7 @@ Deno.test("KeyedSemaphore forgets idle keys: memory does not grow with keys seen
   assert.equal(ks.size, 0);
 });
 
-Deno.test("KeyedSemaphore keeps a key while it has waiters", async () => {
+Deno.test("KeyedSemaphore.acquire() keeps a key while it has waiters", async () => {
   const ks = new KeyedSemaphore(1);
   const held = await ks.acquire("k");
   const waiting = ks.acquire("k");
@@ -70,7 +70,7 @@ Deno.test("KeyedSemaphore keeps a key while it has waiters", async () => {
   assert.equal(ks.size, 0);
 });
 
-Deno.test("KeyedSemaphore: aborted waiter is removed and takes no permit", async () => {
+Deno.test("KeyedSemaphore.acquire() takes no permit when aborted", async () => {
   const ks = new KeyedSemaphore(1);
   const held = await ks.acquire("k");
   const ac = new AbortController();
@@ -88,7 +88,7 @@ Deno.test("KeyedSemaphore: aborted waiter is removed and takes no permit", async
   assert.equal(ks.size, 0);
 });
 
-Deno.test("KeyedSemaphore: double release throws, using releases", async () => {
+Deno.test("KeyedSemaphore.acquire() gives a permit that throws when released twice and is released by using", async () => {
   const ks = new KeyedSemaphore(1);
   const p = await ks.acquire("k");
   p.release();
@@ -102,7 +102,7 @@ Deno.test("KeyedSemaphore: double release throws, using releases", async () => {
   assert.equal(ks.size, 0);
 });
 
-Deno.test("KeyedSemaphore setPermits raises and lowers a key's limit", async () => {
+Deno.test("KeyedSemaphore.setPermits() raises and lowers a key's limit", async () => {
   const ks = new KeyedSemaphore(1);
   const a = await ks.acquire("k");
   const b = ks.acquire("k");

@@ -3,7 +3,7 @@ import { KeyedTokenBucket } from "../../src/concurrency/keyed_token_bucket.ts";
 import { FakeClock } from "../../src/concurrency/fake_clock.ts";
 import { when } from "./_helpers.ts";
 
-Deno.test("KeyedTokenBucket rejects bad options", () => {
+Deno.test("KeyedTokenBucket() rejects bad options", () => {
   assert.throws(() => new KeyedTokenBucket({ rate: 0 }), RangeError);
   assert.throws(() => new KeyedTokenBucket({ rate: 1, burst: -1 }), RangeError);
   const hosts = new KeyedTokenBucket({ rate: 1 });
@@ -15,7 +15,7 @@ Deno.test("KeyedTokenBucket rejects bad options", () => {
   assert.throws(() => hosts.tryTake("a", 2), RangeError);
 });
 
-Deno.test("KeyedTokenBucket keys are independent", async () => {
+Deno.test("KeyedTokenBucket.take() keeps the keys independent", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 2, clock });
   assert.equal(hosts.tryTake("a"), true);
@@ -28,7 +28,7 @@ Deno.test("KeyedTokenBucket keys are independent", async () => {
   assert.equal(b.at, 500);
 });
 
-Deno.test("KeyedTokenBucket take is FIFO per key and honours burst", async () => {
+Deno.test("KeyedTokenBucket.take() is FIFO per key and honours burst", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 1, burst: 3, clock });
   await hosts.take("a", 3);
@@ -42,7 +42,7 @@ Deno.test("KeyedTokenBucket take is FIFO per key and honours burst", async () =>
   assert.equal(small.at, 3_000);
 });
 
-Deno.test("KeyedTokenBucket setRate applies per key at run time", async () => {
+Deno.test("KeyedTokenBucket.setRate() applies per key at run time", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 10, clock });
   hosts.tryTake("slow");
@@ -57,7 +57,7 @@ Deno.test("KeyedTokenBucket setRate applies per key at run time", async () => {
   assert.equal(w.at, 5_000);
 });
 
-Deno.test("KeyedTokenBucket rate override survives forgetting", async () => {
+Deno.test("KeyedTokenBucket.setRate() keeps its override when the key is forgotten", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 10, clock });
   hosts.setRate("slow", 1);
@@ -74,7 +74,7 @@ Deno.test("KeyedTokenBucket rate override survives forgetting", async () => {
   assert.equal(hosts.rateOf("slow"), 10);
 });
 
-Deno.test("KeyedTokenBucket forgets full idle buckets only", async () => {
+Deno.test("KeyedTokenBucket.take() forgets full idle buckets only", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 1, burst: 2, clock });
   hosts.tryTake("full-again");
@@ -101,7 +101,7 @@ Deno.test("KeyedTokenBucket forgets full idle buckets only", async () => {
   assert.equal(hosts.tryTake("paused"), true);
 });
 
-Deno.test("KeyedTokenBucket memory does not grow with keys seen", async () => {
+Deno.test("KeyedTokenBucket.take() does not grow memory with the keys seen", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 100, clock });
   for (let round = 0; round < 10; round++) {
@@ -115,7 +115,7 @@ Deno.test("KeyedTokenBucket memory does not grow with keys seen", async () => {
   assert.ok(hosts.size <= 200);
 });
 
-Deno.test("KeyedTokenBucket forgetting never resets a drained bucket", async () => {
+Deno.test("KeyedTokenBucket.take() never resets a drained bucket by forgetting it", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 1, clock });
   // Many keys force sweeps; the drained key must stay drained.
@@ -128,7 +128,7 @@ Deno.test("KeyedTokenBucket forgetting never resets a drained bucket", async () 
   assert.equal(hosts.tryTake("x"), true);
 });
 
-Deno.test("KeyedTokenBucket pauseUntil pauses one key", async () => {
+Deno.test("KeyedTokenBucket.pauseUntil() pauses one key", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 10, clock });
   hosts.pauseUntil("a", 3_000);
@@ -140,7 +140,7 @@ Deno.test("KeyedTokenBucket pauseUntil pauses one key", async () => {
   assert.equal(a.at, 3_000);
 });
 
-Deno.test("KeyedTokenBucket abort removes the waiter", async () => {
+Deno.test("KeyedTokenBucket.take() removes the waiter when aborted", async () => {
   const clock = new FakeClock();
   const hosts = new KeyedTokenBucket({ rate: 1, clock });
   hosts.tryTake("a");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Lock } from "../../src/concurrency/lock.ts";
 import { flush, state } from "./_helpers.ts";
 
-Deno.test("Lock gives mutual exclusion", async () => {
+Deno.test("Lock.acquire() gives mutual exclusion", async () => {
   const lock = new Lock();
   let inside = 0;
   let peak = 0;
@@ -16,7 +16,7 @@ Deno.test("Lock gives mutual exclusion", async () => {
   assert.equal(lock.locked, false);
 });
 
-Deno.test("Lock serves waiters FIFO and release() hands over", async () => {
+Deno.test("Lock.release() hands over to the waiters in FIFO order", async () => {
   const lock = new Lock();
   await lock.acquire();
   assert.equal(lock.locked, true);
@@ -34,14 +34,14 @@ Deno.test("Lock serves waiters FIFO and release() hands over", async () => {
   assert.equal(lock.locked, false);
 });
 
-Deno.test("Lock: release when unlocked throws", () => {
+Deno.test("Lock.release() throws when unlocked", () => {
   const lock = new Lock();
   assert.throws(() => lock.release(), {
     message: "Cannot release the lock as it is not locked",
   });
 });
 
-Deno.test("Lock: permit released twice throws; dispose after release is a no-op", async () => {
+Deno.test("Lock.acquire() gives a permit that throws when released twice; disposing it after release does nothing", async () => {
   const lock = new Lock();
   const permit = await lock.acquire();
   permit.release();
@@ -51,7 +51,7 @@ Deno.test("Lock: permit released twice throws; dispose after release is a no-op"
   assert.equal(lock.locked, false);
 });
 
-Deno.test("Lock: using releases, also on throw", async () => {
+Deno.test("Lock.acquire() gives a permit that using releases, also on throw", async () => {
   const lock = new Lock();
   await assert.rejects(async () => {
     using _held = await lock.acquire();
@@ -61,7 +61,7 @@ Deno.test("Lock: using releases, also on throw", async () => {
   assert.equal(lock.locked, false);
 });
 
-Deno.test("Lock: an aborted waiter is removed and does not get the lock", async () => {
+Deno.test("Lock.acquire() does not get the lock when aborted", async () => {
   const lock = new Lock();
   const held = await lock.acquire();
   const ac = new AbortController();
@@ -82,7 +82,7 @@ Deno.test("Lock: an aborted waiter is removed and does not get the lock", async 
   assert.equal(lock.locked, false);
 });
 
-Deno.test("Lock.runExclusive returns, releases on throw, and excludes", async () => {
+Deno.test("Lock.runExclusive() returns, releases on throw, and excludes", async () => {
   const lock = new Lock();
   assert.equal(await lock.runExclusive(() => 42), 42);
   await assert.rejects(

@@ -32,7 +32,7 @@ function setup(options: { intervalMs?: number } = {}) {
   return { clock, url, depth, stalls, monitor };
 }
 
-Deno.test("LoopMonitor rejects bad options", () => {
+Deno.test("LoopMonitor() rejects bad options", () => {
   const onStall = () => {};
   assert.throws(() => new LoopMonitor({ thresholdMs: 0, onStall }), {
     name: "RangeError",
@@ -50,7 +50,7 @@ Deno.test("LoopMonitor rejects bad options", () => {
   );
 });
 
-Deno.test("LoopMonitor.track attributes a stall to the context", () => {
+Deno.test("LoopMonitor.track() attributes a stall to the context", () => {
   const { clock, url, depth, stalls, monitor } = setup();
   using _ = monitor;
   monitor.start();
@@ -72,7 +72,7 @@ Deno.test("LoopMonitor.track attributes a stall to the context", () => {
   }]);
 });
 
-Deno.test("LoopMonitor.track ignores sections under the threshold", () => {
+Deno.test("LoopMonitor.track() ignores sections under the threshold", () => {
   const { clock, stalls, monitor } = setup();
   using _ = monitor;
   monitor.start();
@@ -80,7 +80,7 @@ Deno.test("LoopMonitor.track ignores sections under the threshold", () => {
   assert.deepEqual(stalls, []);
 });
 
-Deno.test("LoopMonitor.track snapshots the vars before fn runs", () => {
+Deno.test("LoopMonitor.track() snapshots the vars before fn runs", () => {
   const { clock, url, stalls, monitor } = setup();
   using _ = monitor;
   monitor.start();
@@ -94,7 +94,7 @@ Deno.test("LoopMonitor.track snapshots the vars before fn runs", () => {
   assert.deepEqual(stalls[0].context, { url: "outer", depth: 0 });
 });
 
-Deno.test("LoopMonitor.track reports and rethrows when fn throws", () => {
+Deno.test("LoopMonitor.track() reports and rethrows when fn throws", () => {
   const { clock, url, stalls, monitor } = setup();
   using _ = monitor;
   monitor.start();
@@ -112,14 +112,14 @@ Deno.test("LoopMonitor.track reports and rethrows when fn throws", () => {
   assert.equal(stalls[0].context.url, "x");
 });
 
-Deno.test("LoopMonitor.track does not report while stopped", () => {
+Deno.test("LoopMonitor.track() does not report while stopped", () => {
   const { clock, stalls, monitor } = setup();
   assert.equal(monitor.running, false);
   assert.equal(monitor.track(() => (clock.t += 500, 7)), 7);
   assert.deepEqual(stalls, []);
 });
 
-Deno.test("LoopMonitor nested track reports the innermost stall once", () => {
+Deno.test("LoopMonitor.track() reports the innermost stall once when nested", () => {
   const { clock, url, stalls, monitor } = setup();
   using _ = monitor;
   monitor.start();
@@ -145,7 +145,7 @@ Deno.test("LoopMonitor nested track reports the innermost stall once", () => {
   ]);
 });
 
-Deno.test("LoopMonitor drift timer reports unattributed stalls", async () => {
+Deno.test("LoopMonitor.start() reports unattributed stalls from its drift timer", async () => {
   const { clock, url, stalls, monitor } = setup({ intervalMs: 5 });
   using _ = monitor;
   monitor.start();
@@ -161,7 +161,7 @@ Deno.test("LoopMonitor drift timer reports unattributed stalls", async () => {
   }]);
 });
 
-Deno.test("LoopMonitor drift timer does not double-report tracked stalls", async () => {
+Deno.test("LoopMonitor.start() does not report a tracked stall twice from its drift timer", async () => {
   const { clock, stalls, monitor } = setup({ intervalMs: 5 });
   using _ = monitor;
   monitor.start();
@@ -180,7 +180,7 @@ Deno.test("LoopMonitor drift timer does not double-report tracked stalls", async
   ]);
 });
 
-Deno.test("LoopMonitor stop clears the timer and silences the monitor", async () => {
+Deno.test("LoopMonitor.stop() clears the timer and silences the monitor", async () => {
   const { clock, stalls, monitor } = setup({ intervalMs: 5 });
   monitor.start();
   monitor.start(); // no second timer (the sanitizer would catch a leak)
@@ -197,7 +197,7 @@ Deno.test("LoopMonitor stop clears the timer and silences the monitor", async ()
   assert.deepEqual(stalls, []);
 });
 
-Deno.test("LoopMonitor detects a real busy loop", async () => {
+Deno.test("LoopMonitor.start() detects a real busy loop", async () => {
   const stalls: StallReport[] = [];
   using monitor = new LoopMonitor({
     thresholdMs: 100,
@@ -229,7 +229,7 @@ Deno.test("LoopMonitor detects a real busy loop", async () => {
   assert.deepEqual(stalls[0].context, { url: "slow" });
 });
 
-Deno.test("LoopMonitor timer does not keep the process alive", async () => {
+Deno.test("LoopMonitor.start() does not keep the process alive", async () => {
   const url = new URL("../../src/concurrency/loop_monitor.ts", import.meta.url);
   const code = `import { LoopMonitor } from ${JSON.stringify(url.href)};
 new LoopMonitor({ onStall() {} }).start();

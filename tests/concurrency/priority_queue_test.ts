@@ -11,7 +11,7 @@ interface Job {
 }
 const byPri = (a: Job, b: Job) => a.pri - b.pri;
 
-Deno.test("PriorityQueue rejects bad arguments", () => {
+Deno.test("PriorityQueue() rejects bad arguments", () => {
   assert.throws(() => new PriorityQueue(0, byNumber), RangeError);
   assert.throws(() => new PriorityQueue(2.5, byNumber), RangeError);
   assert.throws(
@@ -21,7 +21,7 @@ Deno.test("PriorityQueue rejects bad arguments", () => {
   );
 });
 
-Deno.test("PriorityQueue gives out the smallest first", async () => {
+Deno.test("PriorityQueue.get() gives out the smallest first", async () => {
   const q = new PriorityQueue<number>(Infinity, byNumber);
   for (const n of [5, 3, 9, 1, 7, 3, 0]) await q.put(n);
   const out: number[] = [];
@@ -29,7 +29,7 @@ Deno.test("PriorityQueue gives out the smallest first", async () => {
   assert.deepEqual(out, [0, 1, 3, 3, 5, 7, 9]);
 });
 
-Deno.test("PriorityQueue is stable: FIFO among equal keys", () => {
+Deno.test("PriorityQueue.tryGet() is stable: FIFO among equal keys", () => {
   const q = new PriorityQueue<Job>(Infinity, byPri);
   const pris = [2, 1, 2, 1, 0, 2, 1, 0, 2];
   pris.forEach((pri, id) => q.tryPut({ pri, id }));
@@ -38,7 +38,7 @@ Deno.test("PriorityQueue is stable: FIFO among equal keys", () => {
   assert.deepEqual(out.map((j) => j.id), [4, 7, 1, 3, 6, 0, 2, 5, 8]);
 });
 
-Deno.test("PriorityQueue matches a stable sort (property)", () => {
+Deno.test("PriorityQueue.tryPut() and tryGet() agree with a stable sort", () => {
   fc.assert(
     fc.property(
       fc.array(
@@ -66,7 +66,7 @@ Deno.test("PriorityQueue matches a stable sort (property)", () => {
   );
 });
 
-Deno.test("PriorityQueue waits while full and serves putters FIFO", async () => {
+Deno.test("PriorityQueue.put() waits while full and serves putters FIFO", async () => {
   const q = new PriorityQueue<number>(2, byNumber);
   await q.put(5);
   await q.put(4);
@@ -84,7 +84,7 @@ Deno.test("PriorityQueue waits while full and serves putters FIFO", async () => 
   assert.equal(await q.get(), 9);
 });
 
-Deno.test("PriorityQueue serves waiting getters FIFO", async () => {
+Deno.test("PriorityQueue.get() serves waiting getters FIFO", async () => {
   const q = new PriorityQueue<number>(4, byNumber);
   const order: string[] = [];
   const g1 = q.get().then((v) => order.push(`g1:${v}`));
@@ -95,7 +95,7 @@ Deno.test("PriorityQueue serves waiting getters FIFO", async () => {
   assert.deepEqual(order, ["g1:8", "g2:3"]);
 });
 
-Deno.test("PriorityQueue: aborted getter takes nothing, handed item survives abort", async () => {
+Deno.test("PriorityQueue.get() takes nothing when aborted and keeps an item handed over before", async () => {
   const q = new PriorityQueue<number>(4, byNumber);
   const ac = new AbortController();
   const aborted = q.get({ signal: ac.signal });
@@ -112,7 +112,7 @@ Deno.test("PriorityQueue: aborted getter takes nothing, handed item survives abo
   assert.equal(await got, 2);
 });
 
-Deno.test("PriorityQueue close drains in priority order then rejects; put rejects", async () => {
+Deno.test("PriorityQueue.close() lets gets drain in priority order, then reject, and rejects puts", async () => {
   const q = new PriorityQueue<number>(2, byNumber);
   await q.put(2);
   await q.put(1);
@@ -132,7 +132,7 @@ Deno.test("PriorityQueue close drains in priority order then rejects; put reject
   await assert.rejects(waiting, QueueClosedError);
 });
 
-Deno.test("PriorityQueue join and taskDone", async () => {
+Deno.test("PriorityQueue.join() resolves once taskDone() was called for every item", async () => {
   const q = new PriorityQueue<number>(Infinity, byNumber);
   assert.throws(() => q.taskDone());
   await q.put(1);

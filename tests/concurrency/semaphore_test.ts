@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Semaphore } from "../../src/concurrency/semaphore.ts";
 import { flush, state } from "./_helpers.ts";
 
-Deno.test("Semaphore rejects a bad permit count", () => {
+Deno.test("Semaphore() rejects a bad permit count", () => {
   for (const bad of [0, -1, 1.5, NaN, Infinity]) {
     assert.throws(() => new Semaphore(bad), RangeError);
   }
@@ -12,7 +12,7 @@ Deno.test("Semaphore rejects a bad permit count", () => {
   });
 });
 
-Deno.test("Semaphore counts permits", async () => {
+Deno.test("Semaphore.tryAcquire() counts permits", async () => {
   const sem = new Semaphore(2);
   assert.equal(sem.permits, 2);
   const a = await sem.acquire();
@@ -27,7 +27,7 @@ Deno.test("Semaphore counts permits", async () => {
   assert.equal(sem.waiting, 0);
 });
 
-Deno.test("Semaphore limits concurrency", async () => {
+Deno.test("Semaphore.acquire() limits concurrency", async () => {
   const sem = new Semaphore(3);
   let running = 0;
   let peak = 0;
@@ -41,7 +41,7 @@ Deno.test("Semaphore limits concurrency", async () => {
   assert.equal(sem.available, 3);
 });
 
-Deno.test("Semaphore serves waiters FIFO", async () => {
+Deno.test("Semaphore.acquire() serves waiters FIFO", async () => {
   const sem = new Semaphore(1);
   const first = await sem.acquire();
   const order: number[] = [];
@@ -57,7 +57,7 @@ Deno.test("Semaphore serves waiters FIFO", async () => {
   assert.deepEqual(order, [1, 2, 3, 4]);
 });
 
-Deno.test("Semaphore: a newcomer never overtakes a waiter", async () => {
+Deno.test("Semaphore.acquire() never lets a newcomer overtake a waiter", async () => {
   const sem = new Semaphore(1);
   const held = await sem.acquire();
   const waiter = sem.acquire();
@@ -72,7 +72,7 @@ Deno.test("Semaphore: a newcomer never overtakes a waiter", async () => {
   assert.equal(sem.available, 1);
 });
 
-Deno.test("Semaphore: an aborted waiter is removed and takes no permit", async () => {
+Deno.test("Semaphore.acquire() takes no permit when aborted", async () => {
   const sem = new Semaphore(1);
   const held = await sem.acquire();
   const ac = new AbortController();
@@ -88,7 +88,7 @@ Deno.test("Semaphore: an aborted waiter is removed and takes no permit", async (
   assert.equal(sem.waiting, 0);
 });
 
-Deno.test("Semaphore: a permit handed over survives a later abort", async () => {
+Deno.test("Semaphore.acquire() keeps a permit handed over when aborted later", async () => {
   const sem = new Semaphore(1);
   const held = await sem.acquire();
   const ac = new AbortController();
@@ -101,7 +101,7 @@ Deno.test("Semaphore: a permit handed over survives a later abort", async () => 
   assert.equal(sem.available, 1);
 });
 
-Deno.test("Semaphore rejects at once with an aborted signal, even if free", async () => {
+Deno.test("Semaphore.acquire() rejects at once when the signal is already aborted, even if free", async () => {
   const sem = new Semaphore(1);
   await assert.rejects(
     sem.acquire({ signal: AbortSignal.abort("no") }),
@@ -110,7 +110,7 @@ Deno.test("Semaphore rejects at once with an aborted signal, even if free", asyn
   assert.equal(sem.available, 1);
 });
 
-Deno.test("Semaphore: releasing twice throws", async () => {
+Deno.test("Semaphore.acquire() gives a permit that throws when released twice", async () => {
   const sem = new Semaphore(2);
   const p = await sem.acquire();
   p.release();
@@ -122,7 +122,7 @@ Deno.test("Semaphore: releasing twice throws", async () => {
   assert.equal(sem.available, 2);
 });
 
-Deno.test("Semaphore: using releases the permit, also on throw", async () => {
+Deno.test("Semaphore.acquire() gives a permit that using releases, also on throw", async () => {
   const sem = new Semaphore(1);
   {
     using _p = await sem.acquire();

@@ -31,7 +31,7 @@ Deno.test("TaskGroup.wait() on an empty group resolves and closes it", async () 
   });
 });
 
-Deno.test("TaskGroup aborts siblings when a child fails and rejects with that error", async () => {
+Deno.test("TaskGroup.wait() aborts siblings and rejects with the error when a child fails", async () => {
   const clock = new FakeClock();
   const tg = new TaskGroup();
   const boom = new Error("boom");
@@ -159,7 +159,7 @@ Deno.test("TaskGroup.spawn() throws into a cancelled group", () => {
   });
 });
 
-Deno.test("TaskGroup: a child whose spawn() is refused after cancellation is not a failure", async () => {
+Deno.test("TaskGroup.spawn() refused after cancellation is not a failure of the child", async () => {
   const clock = new FakeClock();
   const tg = new TaskGroup();
   const boom = new Error("boom");
@@ -195,7 +195,7 @@ Deno.test("TaskGroup.spawn() rejects bad arguments with a TypeError", () => {
   );
 });
 
-Deno.test("TaskGroup does not start a child when cancelled before it ran", async () => {
+Deno.test("TaskGroup.spawn() does not start a child when cancelled before it ran", async () => {
   const tg = new TaskGroup();
   let called = false;
   const child = tg.spawn(() => {
@@ -207,7 +207,7 @@ Deno.test("TaskGroup does not start a child when cancelled before it ran", async
   await assert.rejects(child, (e) => e === tg.signal.reason);
 });
 
-Deno.test("TaskGroup spawn() promises that are ignored never cause an unhandled rejection", async () => {
+Deno.test("TaskGroup.spawn() never causes an unhandled rejection when its promise is ignored", async () => {
   const tg = new TaskGroup();
   tg.spawn(() => Promise.reject(new Error("ignored 1")));
   tg.spawn(() =>
@@ -248,7 +248,7 @@ Deno.test("TaskGroup.wait() waits for children spawned by children", async () =>
   assert.equal(tg.size, 0);
 });
 
-Deno.test("TaskGroup: a parent signal abort cancels children and wait() rejects with its reason", async () => {
+Deno.test("TaskGroup.wait() rejects with the reason when the parent signal aborts and cancels the children", async () => {
   const clock = new FakeClock();
   const parent = new AbortController();
   const tg = new TaskGroup({ signal: parent.signal });
@@ -270,7 +270,7 @@ Deno.test("TaskGroup: a parent signal abort cancels children and wait() rejects 
   await assert.rejects(child, (e) => e === reason);
 });
 
-Deno.test("TaskGroup with an already aborted parent is cancelled from the start", async () => {
+Deno.test("TaskGroup() is cancelled from the start when the parent signal is already aborted", async () => {
   const reason = new Error("already");
   const tg = new TaskGroup({ signal: AbortSignal.abort(reason) });
   assert.equal(tg.signal.aborted, true);
@@ -307,7 +307,7 @@ Deno.test("TaskGroup.wait({ signal }) cancels the group and rejects with its rea
   );
 });
 
-Deno.test("TaskGroup [Symbol.asyncDispose] cancels running children and waits for them", async () => {
+Deno.test("TaskGroup[Symbol.asyncDispose]() cancels running children and waits for them", async () => {
   const clock = new FakeClock();
   let childSettled = false;
   let seen: AbortSignal | undefined;
@@ -329,7 +329,7 @@ Deno.test("TaskGroup [Symbol.asyncDispose] cancels running children and waits fo
   assert.equal(clock.pending, 0);
 });
 
-Deno.test("TaskGroup [Symbol.asyncDispose] throws failures no wait() reported, only once", async () => {
+Deno.test("TaskGroup[Symbol.asyncDispose]() throws the failures no wait() reported, only once", async () => {
   const boom = new Error("unreported");
   const tg = new TaskGroup();
   tg.spawn(() => {
@@ -348,7 +348,7 @@ Deno.test("TaskGroup [Symbol.asyncDispose] throws failures no wait() reported, o
   await reported[Symbol.asyncDispose](); // already reported by wait()
 });
 
-Deno.test("TaskGroup: nested groups propagate a failure outwards and cancel outer siblings", async () => {
+Deno.test("TaskGroup.wait() propagates a failure outwards and cancels outer siblings when groups nest", async () => {
   const clock = new FakeClock();
   const outer = new TaskGroup();
   const inner = new Error("inner failure");
@@ -382,7 +382,7 @@ Deno.test("TaskGroup: nested groups propagate a failure outwards and cancel oute
   assert.equal(clock.pending, 0);
 });
 
-Deno.test("TaskGroup: cancelling the outer group cancels an inner group's children", async () => {
+Deno.test("TaskGroup.cancel() of the outer group cancels an inner group's children", async () => {
   const clock = new FakeClock();
   const outer = new TaskGroup();
   let innerChildSawReason: unknown;

@@ -65,7 +65,7 @@ async function times(
   return at;
 }
 
-Deno.test("TokenBucket rejects bad options", () => {
+Deno.test("TokenBucket() rejects bad options", () => {
   for (const rate of [0, -1, NaN, Infinity]) {
     assert.throws(() => new TokenBucket({ rate }), {
       name: "RangeError",
@@ -80,7 +80,7 @@ Deno.test("TokenBucket rejects bad options", () => {
   );
 });
 
-Deno.test("TokenBucket starts full and tryTake empties it", () => {
+Deno.test("TokenBucket.tryTake() empties the bucket, which starts full", () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, burst: 3, clock });
   assert.equal(bucket.tokens, 3);
@@ -91,7 +91,7 @@ Deno.test("TokenBucket starts full and tryTake empties it", () => {
   assert.equal(bucket.tokens, 0);
 });
 
-Deno.test("TokenBucket take without waiting allocates no timer", async () => {
+Deno.test("TokenBucket.take() allocates no timer when it need not wait", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, burst: 2, clock });
   const a = bucket.take();
@@ -102,7 +102,7 @@ Deno.test("TokenBucket take without waiting allocates no timer", async () => {
   assert.equal(bucket.waiting, 0);
 });
 
-Deno.test("TokenBucket take waits exactly the deficit with one sleep", async () => {
+Deno.test("TokenBucket.take() waits exactly the deficit with one sleep", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 10, clock });
   await bucket.take();
@@ -117,7 +117,7 @@ Deno.test("TokenBucket take waits exactly the deficit with one sleep", async () 
   assert.equal(clock.pending, 0);
 });
 
-Deno.test("TokenBucket tokens refill continuously up to burst", async () => {
+Deno.test("TokenBucket.tokens refills continuously up to burst", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 10, burst: 2, clock });
   bucket.tryTake(2);
@@ -127,7 +127,7 @@ Deno.test("TokenBucket tokens refill continuously up to burst", async () => {
   assert.equal(bucket.tokens, 2);
 });
 
-Deno.test("TokenBucket achieves its rate within 0.1% over 1000 takes", async () => {
+Deno.test("TokenBucket.take() achieves its rate within 0.1% over 1000 takes", async () => {
   for (const rate of [7, 0.3, 1000 / 3]) {
     const at = await times(rate, 1, 1_000);
     assert.equal(at[0], 0);
@@ -140,7 +140,7 @@ Deno.test("TokenBucket achieves its rate within 0.1% over 1000 takes", async () 
   }
 });
 
-Deno.test("TokenBucket achieves its rate after the initial burst", async () => {
+Deno.test("TokenBucket.take() achieves its rate after the initial burst", async () => {
   const at = await times(20, 10, 1_000);
   for (let i = 0; i < 10; i++) assert.equal(at[i], 0);
   assert.ok(at[10] > 0);
@@ -149,7 +149,7 @@ Deno.test("TokenBucket achieves its rate after the initial burst", async () => {
   assert.ok(Math.abs(at[999] - (990 / 20) * 1000) < 1e-6);
 });
 
-Deno.test("TokenBucket waiters are FIFO: a small take never overtakes", async () => {
+Deno.test("TokenBucket.take() serves waiters FIFO: a small take never overtakes", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, burst: 5, clock });
   await bucket.take(5);
@@ -166,7 +166,7 @@ Deno.test("TokenBucket waiters are FIFO: a small take never overtakes", async ()
   assert.equal(small.at, 4_000);
 });
 
-Deno.test("TokenBucket rejects n outside (0, burst]", () => {
+Deno.test("TokenBucket.take() rejects n outside (0, burst]", () => {
   const bucket = new TokenBucket({ rate: 1, burst: 2 });
   assert.throws(() => bucket.take(3), {
     name: "RangeError",
@@ -180,7 +180,7 @@ Deno.test("TokenBucket rejects n outside (0, burst]", () => {
   }
 });
 
-Deno.test("TokenBucket aborted waiter is removed and takes nothing", async () => {
+Deno.test("TokenBucket.take() takes nothing when aborted", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, clock });
   await bucket.take();
@@ -197,7 +197,7 @@ Deno.test("TokenBucket aborted waiter is removed and takes nothing", async () =>
   assert.equal(clock.pending, 0);
 });
 
-Deno.test("TokenBucket abort of the only waiter clears the timer", async () => {
+Deno.test("TokenBucket.take() clears the timer when the only waiter aborts", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, clock });
   bucket.tryTake();
@@ -214,7 +214,7 @@ Deno.test("TokenBucket abort of the only waiter clears the timer", async () => {
   assert.equal(bucket.tokens, 1);
 });
 
-Deno.test("TokenBucket abort of a middle waiter keeps the order", async () => {
+Deno.test("TokenBucket.take() keeps the order when a middle waiter aborts", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, clock });
   bucket.tryTake();
@@ -230,7 +230,7 @@ Deno.test("TokenBucket abort of a middle waiter keeps the order", async () => {
   assert.equal(last.at, 2_000);
 });
 
-Deno.test("TokenBucket abort of a large head lets the next waiter go", async () => {
+Deno.test("TokenBucket.take() lets the next waiter go when a large head aborts", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, burst: 5, clock });
   bucket.tryTake(5);
@@ -246,7 +246,7 @@ Deno.test("TokenBucket abort of a large head lets the next waiter go", async () 
   assert.equal(small.at, 1_500);
 });
 
-Deno.test("TokenBucket take with an aborted signal rejects at once", async () => {
+Deno.test("TokenBucket.take() rejects at once when the signal is already aborted", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, clock });
   const reason = new Error("gone");
@@ -257,7 +257,7 @@ Deno.test("TokenBucket take with an aborted signal rejects at once", async () =>
   assert.equal(bucket.tokens, 1);
 });
 
-Deno.test("TokenBucket setRate reschedules waiters", async () => {
+Deno.test("TokenBucket.setRate() reschedules waiters", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 1, clock });
   bucket.tryTake();
@@ -274,7 +274,7 @@ Deno.test("TokenBucket setRate reschedules waiters", async () => {
   assert.throws(() => bucket.setRate(0), RangeError);
 });
 
-Deno.test("TokenBucket setRate slower delays waiters", async () => {
+Deno.test("TokenBucket.setRate() delays waiters when slower", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 10, clock });
   bucket.tryTake();
@@ -286,7 +286,7 @@ Deno.test("TokenBucket setRate slower delays waiters", async () => {
   assert.equal(w.at, 2_000);
 });
 
-Deno.test("TokenBucket pauseUntil hands out nothing before the time", async () => {
+Deno.test("TokenBucket.pauseUntil() hands out nothing before the time", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 10, burst: 2, clock });
   bucket.pauseUntil(1_000);
@@ -305,7 +305,7 @@ Deno.test("TokenBucket pauseUntil hands out nothing before the time", async () =
   assert.equal(c.at, 1_100);
 });
 
-Deno.test("TokenBucket pauseUntil reschedules a waiting take and never shortens", async () => {
+Deno.test("TokenBucket.pauseUntil() reschedules a waiting take and never shortens a pause", async () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket({ rate: 10, clock });
   bucket.tryTake();
@@ -321,14 +321,14 @@ Deno.test("TokenBucket pauseUntil reschedules a waiting take and never shortens"
   assert.throws(() => bucket.pauseUntil(NaN), TypeError);
 });
 
-Deno.test("TokenBucket works on the system clock", async () => {
+Deno.test("TokenBucket.take() works on the system clock", async () => {
   const bucket = new TokenBucket({ rate: 1_000, clock: systemClock });
   const start = performance.now();
   for (let i = 0; i < 5; i++) await bucket.take();
   assert.ok(performance.now() - start >= 3);
 });
 
-Deno.test("TokenBucket stays exact far from the clock's origin", async () => {
+Deno.test("TokenBucket.take() stays exact far from the clock's origin", async () => {
   const clock = new FakeClock(1e12);
   const bucket = new TokenBucket({ rate: 3, clock });
   bucket.tryTake();

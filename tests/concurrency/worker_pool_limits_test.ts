@@ -29,7 +29,7 @@ function limitedPool(
   });
 }
 
-Deno.test("WorkerPool with resourceLimits runs tasks in workers that have those limits", async () => {
+Deno.test("WorkerPool.run() runs tasks in workers that have the resourceLimits", async () => {
   await using pool = limitedPool({ size: 2, context: traceVar });
   const limits = await pool.run({ op: "limits" }) as Record<string, number>;
   assert.equal(limits.maxYoungGenerationSizeMb, 6);
@@ -53,7 +53,7 @@ Deno.test("WorkerPool with resourceLimits runs tasks in workers that have those 
   assert.deepEqual(await plain.run({ op: "limits" }), {});
 });
 
-Deno.test("WorkerPool with resourceLimits transfers buffers", async () => {
+Deno.test("WorkerPool.run() transfers buffers when resourceLimits are set", async () => {
   await using pool = new WorkerPool<ArrayBuffer, ArrayBuffer>(
     ECHO_BUFFER_WORKER,
     { size: 1, maxQueue: 1, resourceLimits: LIMITS },
@@ -64,7 +64,7 @@ Deno.test("WorkerPool with resourceLimits transfers buffers", async () => {
   assert.equal(new Uint8Array(back)[100], 7);
 });
 
-Deno.test("WorkerPool with resourceLimits reports task errors and replaces dead workers", async () => {
+Deno.test("WorkerPool.run() reports task errors and replaces dead workers when resourceLimits are set", async () => {
   await using pool = limitedPool({ maxQueue: 4 });
   await assert.rejects(pool.run({ op: "throw" }), (e: unknown) => {
     assert.ok(e instanceof WorkerTaskError);
@@ -86,7 +86,7 @@ Deno.test("WorkerPool with resourceLimits reports task errors and replaces dead 
   assert.equal(pool.pending, 0);
 });
 
-Deno.test("WorkerPool with resourceLimits: a worker over its heap limit fails its task, and a fresh one goes on", async () => {
+Deno.test("WorkerPool.run() fails the task of a worker over its heap limit, and a fresh worker goes on", async () => {
   // Deno 2.9 reports a worker that reaches its old-generation limit with
   // ERR_WORKER_OUT_OF_MEMORY only sometimes; inside a message handler the
   // worker stalls instead. The task timeout ends it either way.
@@ -105,7 +105,7 @@ Deno.test("WorkerPool with resourceLimits: a worker over its heap limit fails it
   assert.equal(await pool.run({ op: "echo", value: "after" }), "after");
 });
 
-Deno.test("WorkerPool with resourceLimits fails tasks when the module cannot load", async () => {
+Deno.test("WorkerPool.run() fails tasks when the module cannot load and resourceLimits are set", async () => {
   await using pool = new WorkerPool<number, number>(BROKEN_WORKER, {
     size: 1,
     maxQueue: 4,
@@ -120,7 +120,7 @@ Deno.test("WorkerPool with resourceLimits fails tasks when the module cannot loa
   assert.equal(pool.workers, 0);
 });
 
-Deno.test("WorkerPool with resourceLimits times out and aborts tasks by terminating the worker", async () => {
+Deno.test("WorkerPool.run() times out and aborts tasks by terminating the worker when resourceLimits are set", async () => {
   const clock = new FakeClock();
   await using pool = limitedPool({ maxQueue: 4, taskTimeoutMs: 1000, clock });
   const slow = assert.rejects(pool.run({ op: "spin" }), WorkerTaskTimeoutError);
@@ -139,7 +139,7 @@ Deno.test("WorkerPool with resourceLimits times out and aborts tasks by terminat
   assert.equal(await pool.run({ op: "echo", value: 1 }), 1);
 });
 
-Deno.test("WorkerPool validates resourceLimits", () => {
+Deno.test("WorkerPool() rejects bad resourceLimits", () => {
   const make = (options: Record<string, unknown>) => () =>
     new WorkerPool(TEST_WORKER, { size: 1, maxQueue: 1, ...options });
   assert.throws(

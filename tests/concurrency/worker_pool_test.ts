@@ -44,7 +44,7 @@ function track<T>(p: Promise<T>): { settled: () => boolean; p: Promise<T> } {
   return { settled: () => settled, p };
 }
 
-Deno.test("WorkerPool runs a task and keeps its lazily started worker", async () => {
+Deno.test("WorkerPool.run() runs a task and keeps its lazily started worker", async () => {
   await using pool = testPool({ size: 2 });
   assert.equal(pool.size, 2);
   assert.equal(pool.workers, 0);
@@ -65,7 +65,7 @@ Deno.test("WorkerPool runs a task and keeps its lazily started worker", async ()
   assert.equal(pool.running, 0);
 });
 
-Deno.test("WorkerPool transfers buffers instead of copying them", async () => {
+Deno.test("WorkerPool.run() transfers buffers instead of copying them", async () => {
   await using pool = new WorkerPool<ArrayBuffer, ArrayBuffer>(
     ECHO_BUFFER_WORKER,
     { size: 1, maxQueue: 1 },
@@ -81,7 +81,7 @@ Deno.test("WorkerPool transfers buffers instead of copying them", async () => {
   assert.equal(kept.byteLength, 16);
 });
 
-Deno.test("WorkerPool rejects with WorkerTaskError carrying the worker's error", async () => {
+Deno.test("WorkerPool.run() rejects with a WorkerTaskError carrying the worker's error", async () => {
   await using pool = testPool();
   const err = await pool.run({ op: "throw" }).then(
     () => assert.fail("should reject"),
@@ -122,7 +122,7 @@ Deno.test("WorkerPool rejects with WorkerTaskError carrying the worker's error",
   );
 });
 
-Deno.test("WorkerPool rejects an input that cannot be cloned and goes on", async () => {
+Deno.test("WorkerPool.run() rejects an input that cannot be cloned and goes on", async () => {
   await using pool = testPool();
   await assert.rejects(
     pool.run({ op: "echo", value: () => 1 }),
@@ -152,7 +152,7 @@ for (const op of ["crash", "close"] as const) {
   });
 }
 
-Deno.test("WorkerPool fails tasks one by one when the worker module cannot load", async () => {
+Deno.test("WorkerPool.run() fails tasks one by one when the worker module cannot load", async () => {
   await using pool = new WorkerPool<number, number>(BROKEN_WORKER, {
     size: 1,
     maxQueue: 4,
@@ -167,7 +167,7 @@ Deno.test("WorkerPool fails tasks one by one when the worker module cannot load"
   assert.equal(pool.pending, 0);
 });
 
-Deno.test("WorkerPool times a task out, replaces its worker and goes on", async () => {
+Deno.test("WorkerPool.run() times a task out, replaces its worker and goes on", async () => {
   const clock = new FakeClock();
   await using pool = testPool({
     size: 1,
@@ -194,7 +194,7 @@ Deno.test("WorkerPool times a task out, replaces its worker and goes on", async 
   assert.equal(pool.workers, 1);
 });
 
-Deno.test("WorkerPool aborts queued and running tasks", async () => {
+Deno.test("WorkerPool.run() rejects with signal.reason when a queued or running task is aborted", async () => {
   await using pool = testPool({ size: 1, maxQueue: 4 });
   assert.equal(await pool.run({ op: "echo", value: 0 }), 0);
 
@@ -232,7 +232,7 @@ Deno.test("WorkerPool aborts queued and running tasks", async () => {
   assert.equal(pool.pending, 0);
 });
 
-Deno.test("WorkerPool makes run wait for room in a full queue", async () => {
+Deno.test("WorkerPool.run() waits for room when the queue is full", async () => {
   await using pool = testPool({ size: 1, maxQueue: 1 });
   const first = new AbortController();
   const a = track(pool.run({ op: "hang" }, { signal: first.signal }));
@@ -260,7 +260,7 @@ Deno.test("WorkerPool makes run wait for room in a full queue", async () => {
   assert.equal(pool.pending, 0);
 });
 
-Deno.test("WorkerPool with maxQueue 0 only accepts a task when a worker is free", async () => {
+Deno.test("WorkerPool.run() accepts a task only when a worker is free and maxQueue is 0", async () => {
   await using pool = testPool({ size: 1, maxQueue: 0 });
   const a = pool.run({ op: "echo", value: "a" });
   const b = pool.run({ op: "echo", value: "b" });
@@ -269,7 +269,7 @@ Deno.test("WorkerPool with maxQueue 0 only accepts a task when a worker is free"
   assert.deepEqual(await Promise.all([a, b]), ["a", "b"]);
 });
 
-Deno.test("WorkerPool.close rejects every task and terminates the workers", async () => {
+Deno.test("WorkerPool.close() rejects every task and terminates the workers", async () => {
   const pool = testPool({ size: 2, maxQueue: 1 });
   const tasks = [
     pool.run({ op: "spin" }),
@@ -298,7 +298,7 @@ Deno.test("WorkerPool.close rejects every task and terminates the workers", asyn
   await pool.close(); // twice is harmless
 });
 
-Deno.test("WorkerPool is closed by await using", async () => {
+Deno.test("WorkerPool[Symbol.asyncDispose]() closes the pool at the end of await using", async () => {
   let escaped: WorkerPool<TestTask, unknown>;
   {
     await using pool = testPool();
@@ -312,7 +312,7 @@ Deno.test("WorkerPool is closed by await using", async () => {
   );
 });
 
-Deno.test("WorkerPool carries the context value into the worker", async () => {
+Deno.test("WorkerPool.run() carries the context value into the worker", async () => {
   await using pool = testPool({
     size: 2,
     context: traceVar,
@@ -336,7 +336,7 @@ Deno.test("WorkerPool carries the context value into the worker", async () => {
   assert.equal(await pool.run({ op: "context" }), undefined);
 });
 
-Deno.test("WorkerPool without context does not send one", async () => {
+Deno.test("WorkerPool.run() sends no context value when the pool has no context", async () => {
   await using pool = testPool();
   const seen = await traceVar.run(
     { traceId: "x", spanId: "y", url: "u", depth: 0, attempt: 1 },
@@ -345,7 +345,7 @@ Deno.test("WorkerPool without context does not send one", async () => {
   assert.equal(seen, undefined);
 });
 
-Deno.test("WorkerPool workers inherit permissions by default on Deno 2.9", async () => {
+Deno.test("WorkerPool.run() runs workers that inherit permissions by default on Deno 2.9", async () => {
   assert.equal(workerPermissionsSupported(), false);
   await using pool = testPool();
   // The test run has --allow-read; "auto" falls back to inheriting it.
@@ -354,7 +354,7 @@ Deno.test("WorkerPool workers inherit permissions by default on Deno 2.9", async
   assert.equal(await inherit.run({ op: "permission" }), "granted");
 });
 
-Deno.test("WorkerPool validates its options", () => {
+Deno.test("WorkerPool() rejects bad options", () => {
   const make = (
     options: Record<string, unknown>,
     url: string | URL = TEST_WORKER,
@@ -386,7 +386,7 @@ Deno.test("WorkerPool validates its options", () => {
   assert.equal(pool.workers, 0);
 });
 
-Deno.test("serveWorker refuses to run outside a worker", () => {
+Deno.test("serveWorker() refuses to run outside a worker", () => {
   assert.throws(() => serveWorker((x: number) => x), TypeError);
   assert.throws(
     // deno-lint-ignore no-explicit-any
@@ -411,7 +411,7 @@ async function probe(
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
 }
 
-Deno.test("WorkerPool permissions 'none' sandboxes workers (needs --unstable-worker-options)", async () => {
+Deno.test("WorkerPool.run() runs sandboxed workers when permissions is 'none' (needs --unstable-worker-options)", async () => {
   const sandboxed = await probe(["--unstable-worker-options"], "none");
   assert.equal(sandboxed.code, 0, sandboxed.stderr);
   // The module and its npm import still load; file reads are refused.

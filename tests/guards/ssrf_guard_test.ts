@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
 import {
   defaultResolver,
   isForbiddenAddress,
@@ -10,213 +9,6 @@ import {
 } from "../../src/guards/ssrf_guard.ts";
 import { FetchError } from "../../src/fetch/errors.ts";
 import { FakeClock } from "../../src/testing.ts";
-
-// Addresses are only classified here, never connected to.
-const FORBIDDEN = [
-  // IPv4, each range with its edges.
-  "0.0.0.0",
-  "0.255.255.255",
-  "10.0.0.0",
-  "10.255.255.255",
-  "100.64.0.0",
-  "100.127.255.255",
-  "127.0.0.1",
-  "127.255.255.254",
-  "169.254.0.1",
-  "169.254.169.254",
-  "172.16.0.0",
-  "172.31.255.255",
-  "192.0.0.0",
-  "192.0.0.255",
-  "192.0.2.1",
-  "192.168.0.1",
-  "192.168.255.255",
-  "198.18.0.0",
-  "198.19.255.255",
-  "198.51.100.7",
-  "203.0.113.9",
-  "224.0.0.1",
-  "239.255.255.255",
-  "240.0.0.1",
-  "255.255.255.255",
-  // IPv6.
-  "::",
-  "::1",
-  "0:0:0:0:0:0:0:1",
-  "[::1]",
-  "fc00::1",
-  "fdff:ffff::1",
-  "fe80::1",
-  "fe80::1%eth0",
-  "febf:ffff::1",
-  "fec0::1",
-  "ff02::1",
-  "ff05::2",
-  "2001:db8::1",
-  "2001:DB8:ffff::1",
-  "3fff::1",
-  "100::1",
-  // IPv4 embedded in IPv6.
-  "::ffff:127.0.0.1",
-  "::ffff:7f00:1",
-  "[::ffff:7f00:1]",
-  "::FFFF:A9FE:A9FE",
-  "::ffff:10.0.0.1",
-  "::ffff:0:192.168.1.1",
-  "::127.0.0.1",
-  "::8.8.8.8", // IPv4-compatible is deprecated: always refused
-  "64:ff9b::127.0.0.1",
-  "64:ff9b::a9fe:a9fe",
-  "64:ff9b:1::8.8.8.8", // local-use NAT64
-  "2002:7f00:1::1",
-  "2002:a9fe:a9fe::",
-  "2002:c0a8:101::1",
-  "2001:0:4136:e378:8000:63bf:f5ff:fffe", // Teredo client 10.0.0.1
-  // Unparseable: fail closed.
-  "",
-  "localhost",
-  "example.com",
-  "127.1",
-  "0x7f.0.0.1",
-  "2130706433",
-  "010.0.0.1",
-  "1.2.3.256",
-  "1.2.3.4.5",
-  "1.2.3.4 ",
-  " 1.2.3.4",
-  "1.2.3.4.",
-  "1:2:3:4:5:6:7:8:9",
-  "1::2::3",
-  ":::",
-  "12345::",
-  "::ffff:1.2.3",
-  "::1.2.3.4:5",
-  "g::1",
-  "[2606:4700::1",
-];
-
-const ALLOWED = [
-  "8.8.8.8",
-  "1.1.1.1",
-  "93.184.216.34",
-  "100.63.255.255",
-  "100.128.0.0",
-  "172.15.255.255",
-  "172.32.0.0",
-  "192.0.1.255",
-  "192.0.3.0",
-  "192.167.255.255",
-  "192.169.0.0",
-  "198.17.255.255",
-  "198.20.0.0",
-  "223.255.255.255",
-  "9.255.255.255",
-  "11.0.0.0",
-  "126.255.255.255",
-  "128.0.0.0",
-  "169.253.255.255",
-  "169.255.0.0",
-  "2606:4700::1",
-  "2606:4700:4700::1111",
-  "[2606:4700::1]",
-  "2a00:1450:4001:80b::200e",
-  "::ffff:8.8.8.8",
-  "::ffff:808:808",
-  "::ffff:0:8.8.8.8",
-  "64:ff9b::8.8.8.8",
-  "2002:808:808::1",
-  "2001:0:4136:e378:8000:63bf:f7f7:f7f7", // Teredo client 8.8.8.8
-  "3fff:1000::1",
-];
-
-Deno.test("isForbiddenAddress refuses every forbidden range and unparseable text", () => {
-  for (const ip of FORBIDDEN) {
-    assert.equal(isForbiddenAddress(ip), true, `${ip} must be forbidden`);
-  }
-});
-
-Deno.test("isForbiddenAddress allows public addresses next to the ranges", () => {
-  for (const ip of ALLOWED) {
-    assert.equal(isForbiddenAddress(ip), false, `${ip} must be allowed`);
-  }
-});
-
-Deno.test("isForbiddenAddress refuses non-strings and very long input", () => {
-  for (const v of [undefined, null, 2130706433, {}, ["127.0.0.1"]]) {
-    assert.equal(isForbiddenAddress(v as unknown as string), true);
-  }
-  assert.equal(isForbiddenAddress("1".repeat(10_000)), true);
-  assert.equal(isForbiddenAddress(`2606:4700::1%${"x".repeat(200)}`), true);
-});
-
-Deno.test("odd IPv4 spellings are normalized by URL and then refused", () => {
-  const spellings = [
-    "0x7f.1",
-    "2130706433",
-    "017700000001",
-    "0x7f000001",
-    "127.1",
-    "127.0.1",
-    "0177.0.0.1",
-    "127.0.0.1.",
-    "0",
-    "0xA9.0xFE.0xA9.0xFE",
-    "2852039166", // 169.254.169.254
-    "[::ffff:127.0.0.1]",
-    "[0:0:0:0:0:ffff:7f00:1]",
-    "[::]",
-  ];
-  for (const s of spellings) {
-    const { hostname } = new URL(`http://${s}/`);
-    assert.equal(isForbiddenAddress(hostname), true, `${s} → ${hostname}`);
-  }
-  assert.equal(new URL("http://0x7f.1/").hostname, "127.0.0.1");
-  assert.equal(
-    isForbiddenAddress(new URL("http://134744072/").hostname),
-    false,
-  ); // 8.8.8.8
-});
-
-Deno.test("isForbiddenAddress property: never throws; dotted and IPv4-mapped forms agree", () => {
-  fc.assert(
-    fc.property(fc.string({ unit: "binary", maxLength: 60 }), (s) => {
-      assert.equal(typeof isForbiddenAddress(s), "boolean");
-    }),
-    { numRuns: 10_000 },
-  );
-  fc.assert(
-    fc.property(
-      fc.oneof(
-        fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF:.[]%") }),
-        fc.ipV6(),
-      ),
-      (s) => {
-        assert.equal(typeof isForbiddenAddress(s), "boolean");
-      },
-    ),
-    { numRuns: 10_000 },
-  );
-  fc.assert(
-    fc.property(fc.ipV4(), (ip) => {
-      const n = ip.split(".").map(Number);
-      const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
-      const dotted = isForbiddenAddress(ip);
-      assert.equal(isForbiddenAddress(`::ffff:${ip}`), dotted, ip);
-      assert.equal(
-        isForbiddenAddress(`::ffff:${hex(n[0], n[1])}:${hex(n[2], n[3])}`),
-        dotted,
-        ip,
-      );
-      assert.equal(
-        isForbiddenAddress(new URL(`http://[::ffff:${ip}]/`).hostname),
-        dotted,
-        ip,
-      );
-      assert.equal(isForbiddenAddress(`64:ff9b::${ip}`), dotted, ip);
-    }),
-    { numRuns: 10_000 },
-  );
-});
 
 /** A resolver over a fixed table that counts its calls. */
 function tableResolver(table: Record<string, string[]>): Resolver & {
@@ -255,14 +47,14 @@ function guardWith(
   return { guard: new SsrfGuard({ resolver, ...options }), resolver };
 }
 
-Deno.test("SsrfGuard allows a name whose addresses are all public", async () => {
+Deno.test("SsrfGuard.check() allows a name whose addresses are all public", async () => {
   const { guard } = guardWith();
   await guard.check(new URL("https://public.test/a"));
   await guard.check(new URL("http://dual.test:8080/b?c"));
   assert.equal(guard.stats.refused, 0);
 });
 
-Deno.test("SsrfGuard refuses a name with any forbidden address", async () => {
+Deno.test("SsrfGuard.check() refuses a name with any forbidden address", async () => {
   const { guard } = guardWith();
   for (
     const [host, address] of [
@@ -288,7 +80,7 @@ Deno.test("SsrfGuard refuses a name with any forbidden address", async () => {
   assert.equal(guard.stats.refused, 6);
 });
 
-Deno.test("SsrfGuard classifies IP literals without resolving them", async () => {
+Deno.test("SsrfGuard.check() classifies IP literals without resolving them", async () => {
   const { guard, resolver } = guardWith();
   for (
     const href of [
@@ -315,7 +107,7 @@ Deno.test("SsrfGuard classifies IP literals without resolving them", async () =>
   assert.deepEqual(resolver.calls, []);
 });
 
-Deno.test("SsrfGuard refuses non-http(s) URLs", async () => {
+Deno.test("SsrfGuard.check() refuses non-http(s) URLs", async () => {
   const { guard, resolver } = guardWith();
   for (
     const href of [
@@ -338,7 +130,7 @@ Deno.test("SsrfGuard refuses non-http(s) URLs", async () => {
   );
 });
 
-Deno.test("SsrfGuard skips allowed hosts (seeds) and addAllowedHost", async () => {
+Deno.test("SsrfGuard.check() skips the hosts of allowHosts and addAllowedHost()", async () => {
   const { guard, resolver } = guardWith({
     allowHosts: ["127.0.0.1", "evil.test:8080", "::1", "LOCALHOST"],
   });
@@ -360,7 +152,7 @@ Deno.test("SsrfGuard skips allowed hosts (seeds) and addAllowedHost", async () =
   }
 });
 
-Deno.test("SsrfGuard caches answers per hostname for cacheTtlMs", async () => {
+Deno.test("SsrfGuard.check() caches answers per hostname for cacheTtlMs", async () => {
   const clock = new FakeClock();
   const { guard, resolver } = guardWith({ clock, cacheTtlMs: 1000 });
   await guard.check(new URL("https://public.test/1"));
@@ -377,7 +169,7 @@ Deno.test("SsrfGuard caches answers per hostname for cacheTtlMs", async () => {
   assert.deepEqual(guard.stats, { lookups: 3, hits: 3, joined: 0, refused: 2 });
 });
 
-Deno.test("SsrfGuard re-resolves after the TTL and sees a changed answer", async () => {
+Deno.test("SsrfGuard.check() re-resolves and sees a changed answer when cacheTtlMs has passed", async () => {
   const clock = new FakeClock();
   const table: Record<string, string[]> = { "flip.test": ["93.184.216.34"] };
   const { guard } = guardWith({
@@ -392,14 +184,14 @@ Deno.test("SsrfGuard re-resolves after the TTL and sees a changed answer", async
   await assert.rejects(guard.check(new URL("https://flip.test/")), SsrfError);
 });
 
-Deno.test("SsrfGuard with cacheTtlMs 0 resolves every time", async () => {
+Deno.test("SsrfGuard.check() resolves every time when cacheTtlMs is 0", async () => {
   const { guard, resolver } = guardWith({ cacheTtlMs: 0 });
   await guard.check(new URL("https://public.test/"));
   await guard.check(new URL("https://public.test/"));
   assert.equal(resolver.calls.length, 2);
 });
 
-Deno.test("SsrfGuard cache is a bounded LRU", async () => {
+Deno.test("SsrfGuard.check() evicts the least recently used hostname past maxEntries", async () => {
   const clock = new FakeClock();
   const resolver: Resolver & { calls: string[] } = Object.assign(
     (host: string) => {
@@ -427,7 +219,7 @@ Deno.test("SsrfGuard cache is a bounded LRU", async () => {
   ]);
 });
 
-Deno.test("SsrfGuard shares one lookup between concurrent checks", async () => {
+Deno.test("SsrfGuard.check() resolves once when checks of a hostname race", async () => {
   const clock = new FakeClock();
   const calls: string[] = [];
   const resolver: Resolver = async (host, signal) => {
@@ -460,7 +252,7 @@ Deno.test("SsrfGuard shares one lookup between concurrent checks", async () => {
   assert.equal(clock.pending, 0);
 });
 
-Deno.test("SsrfGuard turns a resolution failure into a FetchError, not cached", async () => {
+Deno.test("SsrfGuard.check() throws an uncached FetchError when resolution fails", async () => {
   const { guard, resolver } = guardWith();
   const url = new URL("https://nxdomain.test/page");
   for (let i = 0; i < 2; i++) {
@@ -491,7 +283,7 @@ Deno.test("SsrfGuard turns a resolution failure into a FetchError, not cached", 
   assert.equal(guard.stats.refused, 0);
 });
 
-Deno.test("SsrfGuard fails closed when isForbidden throws", async () => {
+Deno.test("SsrfGuard.check() refuses when isForbidden throws", async () => {
   const guard = new SsrfGuard({
     resolver: () => Promise.resolve(["8.8.8.8"]),
     isForbidden: () => {
@@ -502,7 +294,7 @@ Deno.test("SsrfGuard fails closed when isForbidden throws", async () => {
   await assert.rejects(guard.check(new URL("http://8.8.8.8/")), SsrfError);
 });
 
-Deno.test("SsrfGuard uses a custom isForbidden", async () => {
+Deno.test("SsrfGuard.check() uses a custom isForbidden", async () => {
   const seen: string[] = [];
   const guard = new SsrfGuard({
     resolver: () => Promise.resolve(["93.184.216.34", "1.1.1.1"]),
@@ -519,7 +311,7 @@ Deno.test("SsrfGuard uses a custom isForbidden", async () => {
   assert.deepEqual(seen, ["93.184.216.34", "1.1.1.1", "127.0.0.1"]);
 });
 
-Deno.test("SsrfGuard rejects with signal.reason when aborted", async () => {
+Deno.test("SsrfGuard.check() rejects with signal.reason when aborted", async () => {
   const clock = new FakeClock();
   const lookupSignals: AbortSignal[] = [];
   const resolver: Resolver = async (_host, signal) => {
@@ -564,13 +356,13 @@ Deno.test("SsrfGuard rejects with signal.reason when aborted", async () => {
   assert.equal(lookupSignals.length, 3);
 });
 
-Deno.test("SsrfGuard validates its options", () => {
+Deno.test("SsrfGuard() rejects bad options", () => {
   assert.throws(
     () => new SsrfGuard({ cacheTtlMs: -1 }),
     {
       name: "RangeError",
       message:
-        "Cannot create SsrfGuard as 'cacheTtlMs' must be a non-negative finite number: current value is -1",
+        "Cannot create SsrfGuard as 'cacheTtlMs' must be a number of at least 0: current value is -1",
     },
   );
   assert.throws(() => new SsrfGuard({ cacheTtlMs: NaN }), RangeError);
@@ -595,7 +387,7 @@ Deno.test("SsrfGuard validates its options", () => {
   assert.throws(() => new SsrfGuard({ allowHosts: ["a/b"] }), TypeError);
 });
 
-Deno.test("defaultResolver resolves IP literals and localhost locally", async () => {
+Deno.test("defaultResolver() resolves IP literals and localhost locally", async () => {
   assert.deepEqual(await defaultResolver("127.0.0.1"), ["127.0.0.1"]);
   assert.deepEqual(await defaultResolver("[::1]"), ["::1"]);
   const local = await defaultResolver("localhost");
@@ -615,7 +407,7 @@ Deno.test("defaultResolver resolves IP literals and localhost locally", async ()
 
 Deno.test({
   name:
-    "defaultResolver without net permission for the name fails as FetchError",
+    "defaultResolver() fails as a FetchError when net permission for the name is missing",
   permissions: { net: ["127.0.0.1"] },
   async fn() {
     await assert.rejects(

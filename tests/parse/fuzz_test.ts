@@ -382,7 +382,7 @@ Deno.test("extractLinks() keeps every distinct valid link when unbounded", () =>
   );
 });
 
-Deno.test("fuzz: createUrlNormalizer agrees with normalizeUrl on every href", () => {
+Deno.test("createUrlNormalizer() agrees with normalizeUrl() on every href", () => {
   // Pieces that hit the fast paths (plain, relative, dot segments,
   // same-origin absolute) and the shapes that must fall back.
   const piece = fc.constantFrom(

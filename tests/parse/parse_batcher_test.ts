@@ -21,7 +21,7 @@ function page(i: number): ParseInput {
   };
 }
 
-Deno.test("ParseBatcher batches pages while the worker is busy and answers each", async () => {
+Deno.test("ParseBatcher.parse() batches pages while the worker is busy and answers each", async () => {
   await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
     size: 1,
     maxQueue: 2,
@@ -49,7 +49,7 @@ Deno.test("ParseBatcher batches pages while the worker is busy and answers each"
   assert.ok(inputs.every((p) => p.body.byteLength === 0), "bodies transferred");
 });
 
-Deno.test("ParseBatcher: a waiting page can be aborted; a page that cannot be sent fails", async () => {
+Deno.test("ParseBatcher.parse() rejects a waiting page when aborted and a page that cannot be sent", async () => {
   await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
     size: 1,
     maxQueue: 2,

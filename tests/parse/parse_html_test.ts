@@ -133,7 +133,7 @@ Deno.test("parseHtml() never throws on binary garbage", () => {
   }
 });
 
-Deno.test("parse_worker.ts runs parseHtml in a WorkerPool", async () => {
+Deno.test("parseHtml() runs in a WorkerPool through parse_worker.ts", async () => {
   await using pool = new WorkerPool<ParseInput, PackedPage>(
     new URL("../../src/parse/parse_worker.ts", import.meta.url),
     { size: 1, maxQueue: 4, context: traceVar },

@@ -125,7 +125,7 @@ function exercise(robots: RobotsTxt, path: string, agent: string): void {
   assert.ok(Array.isArray(robots.sitemaps));
 }
 
-Deno.test("property: parseRobotsTxt never throws on any string", () => {
+Deno.test("parseRobotsTxt() never throws on any string", () => {
   fc.assert(
     fc.property(anyBody, anyAgent, (body, agent) => {
       const robots = parseRobotsTxt(body);
@@ -140,7 +140,7 @@ Deno.test("property: parseRobotsTxt never throws on any string", () => {
   );
 });
 
-Deno.test("property: isAllowed is total for any path and user-agent", () => {
+Deno.test("RobotsTxt.isAllowed() answers for any path and user-agent", () => {
   fc.assert(
     fc.property(lineSoup, anyPath, anyAgent, (body, path, agent) => {
       const robots = parseRobotsTxt(body);
@@ -154,7 +154,7 @@ Deno.test("property: isAllowed is total for any path and user-agent", () => {
   );
 });
 
-Deno.test("property: /robots.txt is always allowed", () => {
+Deno.test("RobotsTxt.isAllowed() always allows /robots.txt", () => {
   const paths = fc.constantFrom(
     "/robots.txt",
     "/robots.txt?x=1",
@@ -279,7 +279,7 @@ function expectedVerdict(groups: LiteralGroup[], path: string): boolean {
   return allowed;
 }
 
-Deno.test("property: the longest literal pattern decides, Allow on ties", () => {
+Deno.test("RobotsTxt.isAllowed() follows the longest literal pattern, Allow on ties", () => {
   const path = fc.string({ unit: literalChar, maxLength: 12 }).map((s) =>
     "/" + s
   );
@@ -312,7 +312,7 @@ Deno.test("property: the longest literal pattern decides, Allow on ties", () => 
   assert.ok(disallowed > 1000, `only ${disallowed} disallowed paths`);
 });
 
-Deno.test("longest-match law: hand-picked ties and prefixes", () => {
+Deno.test("RobotsTxt.isAllowed() follows the longest match on hand-picked ties and prefixes", () => {
   const groups: LiteralGroup[] = [
     { agents: ["*"], rules: [{ allow: false, pattern: "/a" }] },
     { agents: ["googlebot"], rules: [{ allow: true, pattern: "/" }] },
