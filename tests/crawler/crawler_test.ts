@@ -417,3 +417,35 @@ Deno.test("Crawler.run() refuses links and redirects to internal addresses but a
   assert.deepEqual([...new Set(asked)].sort(), ["internal.test", "meta.test"]);
   assert.equal(results.length, 4);
 });
+
+Deno.test("Crawler.run() retries a link whose host cannot be resolved and never requests it", async () => {
+  const asked: string[] = [];
+  const resolver = (host: string) => {
+    asked.push(host);
+    return Promise.reject(new Error(`no such host ${host}`));
+  };
+  const requested: string[] = [];
+  const fetchFn: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    requested.push(url.href);
+    return fetch(input, init);
+  };
+  await using srv = serve(() => html(`<a href="http://dead.test:1/x">x</a>`));
+  const results = await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      scope: "any",
+      respectRobots: false,
+      retries: 2,
+      resolver,
+      fetch: fetchFn,
+    }),
+  );
+  const dead = results.find((r) => r.url === "http://dead.test:1/x")!;
+  assert.equal(dead.error?.name, "FetchError", JSON.stringify(dead));
+  assert.match(dead.error!.message, /no such host dead\.test/);
+  assert.equal(dead.attempts, 3);
+  assert.deepEqual(requested, [srv.origin + "/"], "dead.test never requested");
+  // Once when taken from the frontier, then before each of the 3 attempts.
+  assert.equal(asked.filter((h) => h === "dead.test").length, 4);
+});
