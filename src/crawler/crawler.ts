@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { FrontierBatch } from "../frontier/store.ts";
-import type { CrawlFrontier } from "../frontier/store.ts";
+import type { CrawlFrontier, FrontierBatch } from "../frontier/store.ts";
 import { ScopeFilter } from "../guards/scope.ts";
 import { newId } from "../telemetry/trace.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
@@ -68,6 +67,7 @@ export class Crawler {
   readonly #filters: { include: string[]; exclude: string[] };
   readonly #log: CrawlLog;
   #started = false;
+  #finished = false;
   #frontier?: CrawlFrontier;
   #iterator?: AsyncGenerator<CrawlResult, void, undefined>;
 
@@ -114,8 +114,6 @@ export class Crawler {
     }
     return s;
   }
-
-  #finished = false;
 
   /** The seeds, in normal form and without repeats. */
   get seeds(): readonly string[] {
@@ -166,6 +164,13 @@ export class Crawler {
     await this.#iterator?.return();
   }
 
+  /**
+   * The crawl. Each resource is registered for teardown where it is made;
+   * at the end (or on a failure half-way) they are released in reverse:
+   * the tasks stop, then what they used (robots cache, frontier), then the
+   * parser workers and the stall monitor. A task's failure is thrown once
+   * everything is released.
+   */
   async *#run(): AsyncGenerator<CrawlResult, void, undefined> {
     const o = this.#opts;
     const log = this.#log;
