@@ -8,9 +8,9 @@
  */
 import { systemClock } from "../concurrency/clock.ts";
 import type { CrawlOptions } from "./options.ts";
-import type { FrontierStore, StateMode } from "../frontier/store.ts";
+import type { StateMode } from "../frontier/store.ts";
 import { MemoryStore } from "../frontier/memory_store.ts";
-import { SqliteStore } from "../frontier/sqlite/sqlite_store.ts";
+import { StateFile, type StoreSource } from "./state_file.ts";
 import { LOG_LEVELS, type LogLevel } from "../telemetry/log.ts";
 import { TrapGuard } from "../guards/trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
@@ -57,7 +57,8 @@ export type Resolved =
     stallThresholdMs?: number;
     resolver?: CrawlOptions["resolver"];
     traps: TrapGuard;
-    store: FrontierStore;
+    /** The store, or the state file opened when the crawl starts. */
+    store: StoreSource;
     stateMode: StateMode;
     perHost: { concurrency: number; rate: number };
     backoff: { baseMs: number; maxMs: number };
@@ -120,80 +121,8 @@ export function resolveOptions(options: CrawlOptions): Resolved {
     check("crawl", "fetch", options.fetch, FUNCTION);
   }
   return {
-    concurrency: opt(
-      "concurrency",
-      options.concurrency,
-      POSITIVE_INT,
-      d.concurrency,
-    ),
-    perHost: {
-      concurrency: opt(
-        "perHost.concurrency",
-        options.perHost?.concurrency,
-        POSITIVE_INT,
-        d.perHost.concurrency,
-      ),
-      rate: opt(
-        "perHost.rate",
-        options.perHost?.rate,
-        POSITIVE_NUMBER,
-        d.perHost.rate,
-      ),
-    },
-    maxPages: opt("maxPages", options.maxPages, LIMIT, d.maxPages),
-    maxDepth: opt("maxDepth", options.maxDepth, NON_NEGATIVE_LIMIT, d.maxDepth),
-    scope: opt("scope", options.scope, SCOPE, d.scope),
-    respectRobots: opt(
-      "respectRobots",
-      options.respectRobots,
-      BOOLEAN,
-      d.respectRobots,
-    ),
-    userAgent: opt(
-      "userAgent",
-      options.userAgent,
-      NON_EMPTY_STRING,
-      d.userAgent,
-    ),
-    timeoutMs: opt(
-      "timeoutMs",
-      options.timeoutMs,
-      POSITIVE_NUMBER,
-      d.timeoutMs,
-    ),
-    idleTimeoutMs: opt(
-      "idleTimeoutMs",
-      options.idleTimeoutMs,
-      POSITIVE_NUMBER,
-      d.idleTimeoutMs,
-    ),
-    retries: opt("retries", options.retries, NON_NEGATIVE_INT, d.retries),
-    backoff: {
-      baseMs: opt(
-        "backoff.baseMs",
-        options.backoff?.baseMs,
-        POSITIVE_NUMBER,
-        d.backoff.baseMs,
-      ),
-      maxMs: opt(
-        "backoff.maxMs",
-        options.backoff?.maxMs,
-        POSITIVE_NUMBER,
-        d.backoff.maxMs,
-      ),
-    },
-    maxRedirects: opt(
-      "maxRedirects",
-      options.maxRedirects,
-      NON_NEGATIVE_INT,
-      d.maxRedirects,
-    ),
-    maxBodyBytes: opt(
-      "maxBodyBytes",
-      options.maxBodyBytes,
-      POSITIVE_INT,
-      d.maxBodyBytes,
-    ),
+    ...resolveShape(options),
+    ...resolveRequests(options),
     workers: opt(
       "workers",
       options.workers,
@@ -258,6 +187,94 @@ export function resolveOptions(options: CrawlOptions): Resolved {
   };
 }
 
+/** What is crawled, how fast and as whom. */
+function resolveShape(options: CrawlOptions) {
+  const d = DEFAULTS;
+  return {
+    concurrency: opt(
+      "concurrency",
+      options.concurrency,
+      POSITIVE_INT,
+      d.concurrency,
+    ),
+    perHost: {
+      concurrency: opt(
+        "perHost.concurrency",
+        options.perHost?.concurrency,
+        POSITIVE_INT,
+        d.perHost.concurrency,
+      ),
+      rate: opt(
+        "perHost.rate",
+        options.perHost?.rate,
+        POSITIVE_NUMBER,
+        d.perHost.rate,
+      ),
+    },
+    maxPages: opt("maxPages", options.maxPages, LIMIT, d.maxPages),
+    maxDepth: opt("maxDepth", options.maxDepth, NON_NEGATIVE_LIMIT, d.maxDepth),
+    scope: opt("scope", options.scope, SCOPE, d.scope),
+    respectRobots: opt(
+      "respectRobots",
+      options.respectRobots,
+      BOOLEAN,
+      d.respectRobots,
+    ),
+    userAgent: opt(
+      "userAgent",
+      options.userAgent,
+      NON_EMPTY_STRING,
+      d.userAgent,
+    ),
+  };
+}
+
+/** The limits of one request: time, retries, redirects and bytes. */
+function resolveRequests(options: CrawlOptions) {
+  const d = DEFAULTS;
+  return {
+    timeoutMs: opt(
+      "timeoutMs",
+      options.timeoutMs,
+      POSITIVE_NUMBER,
+      d.timeoutMs,
+    ),
+    idleTimeoutMs: opt(
+      "idleTimeoutMs",
+      options.idleTimeoutMs,
+      POSITIVE_NUMBER,
+      d.idleTimeoutMs,
+    ),
+    retries: opt("retries", options.retries, NON_NEGATIVE_INT, d.retries),
+    backoff: {
+      baseMs: opt(
+        "backoff.baseMs",
+        options.backoff?.baseMs,
+        POSITIVE_NUMBER,
+        d.backoff.baseMs,
+      ),
+      maxMs: opt(
+        "backoff.maxMs",
+        options.backoff?.maxMs,
+        POSITIVE_NUMBER,
+        d.backoff.maxMs,
+      ),
+    },
+    maxRedirects: opt(
+      "maxRedirects",
+      options.maxRedirects,
+      NON_NEGATIVE_INT,
+      d.maxRedirects,
+    ),
+    maxBodyBytes: opt(
+      "maxBodyBytes",
+      options.maxBodyBytes,
+      POSITIVE_INT,
+      d.maxBodyBytes,
+    ),
+  };
+}
+
 function resolveBreaker(
   breaker: CrawlOptions["circuitBreaker"],
 ): Resolved["circuitBreaker"] {
@@ -285,17 +302,14 @@ function resolveBreaker(
   };
 }
 
-function resolveStore(options: CrawlOptions): FrontierStore {
+function resolveStore(options: CrawlOptions): StoreSource {
   if (options.state !== undefined && options.store !== undefined) {
     throw new TypeError(
       "Cannot crawl as 'state' and 'store' both name a store: pass one",
     );
   }
-  if (options.state !== undefined) {
-    return new SqliteStore(
-      check("crawl", "state", options.state, NON_EMPTY_STRING),
-    );
-  }
+  // The state file is opened when the crawl starts (see openStore).
+  if (options.state !== undefined) return new StateFile(options.state);
   if (options.store !== undefined) {
     if (typeof options.store?.createFrontier !== "function") {
       throw new TypeError(

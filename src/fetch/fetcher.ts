@@ -1,37 +1,50 @@
 /**
  * Fetching one URL politely and safely: redirects followed by hand with each
- * hop re-checked, total and idle timeouts, a byte cap on the decoded body,
- * retries with back-off that honour `Retry-After`, and a per-host circuit
- * breaker.
+ * new hop admitted by the caller, total and idle timeouts, a byte cap on the
+ * decoded body, retries with back-off that honour `Retry-After`, and a
+ * per-host circuit breaker. What happens on the way (a host asking to slow
+ * down, a retry) is reported through {@linkcode FetchEvents}; the fetcher
+ * decides nothing about other requests.
  *
  * @module
  */
-import { STOP } from "../concurrency/_stop.ts";
 import type { Clock } from "../concurrency/clock.ts";
 import type { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.ts";
 import { CircuitOpenError } from "../concurrency/circuit_open_error.ts";
 import type { SkipReason } from "../crawler/result.ts";
-import {
-  FetchError,
-  IdleTimeoutError,
-  RedirectError,
-  RequestTimeoutError,
-} from "./errors.ts";
-import { readBody } from "./read_body.ts";
-import { SsrfError, type SsrfGuard } from "../guards/ssrf_guard.ts";
-import { backoffDelay, parseRetryAfter } from "./retry_after.ts";
+import { attemptOnce, type AttemptOutcome, isFailure } from "./attempt.ts";
+import { backoffDelay } from "./retry_after.ts";
 
-/** Declared body sizes read in one call rather than streamed, bytes. */
-const SMALL_BODY = 64 * 1024;
-/** A timer firing later than this (ms) means the event loop was blocked. */
-const LATE_MS = 25;
-/** Headers never sent to an origin other than the seeds'. */
-const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization"];
-/** Media types that are parsed for links. */
-const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
-/** Statuses worth another attempt. */
-function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+/** Circuit-breaker cooldowns waited for one URL before it is given up. */
+const MAX_CIRCUIT_WAITS = 5;
+
+/**
+ * Decides whether a URL may be requested: resolves to why not, or to
+ * `undefined` to request it. Rejecting counts as a failed attempt (retried,
+ * and the URL asked again next time).
+ *
+ * @param url The URL about to be requested.
+ * @param hop Its place in the redirect chain: 0 for the URL asked for.
+ * @param signal Cancels the check.
+ */
+export type Admit = (
+  url: URL,
+  hop: number,
+  signal: AbortSignal,
+) => Promise<SkipReason | undefined>;
+
+/**
+ * What the fetcher reports while it works; its owner decides what to do
+ * about it (pause the host, count the retry, log).
+ */
+export interface FetchEvents {
+  /**
+   * A host asked to be left alone (429/503 with `Retry-After`): the fetcher
+   * waits `ms` before its next attempt.
+   */
+  onThrottle?(host: string, ms: number, status: number): void;
+  /** Attempt `attempt` of `url` failed (`why`); the next starts in `delayMs`. */
+  onRetry?(url: string, attempt: number, delayMs: number, why: string): void;
 }
 
 /** Everything the fetcher needs, resolved from the crawl options. */
@@ -49,22 +62,28 @@ export interface FetcherConfig {
   retries: number;
   backoff: { baseMs: number; maxMs: number };
   breaker?: KeyedCircuitBreaker<string>;
-  /** Refuses connections to internal addresses; checked before every request. */
-  ssrf?: SsrfGuard;
   /**
-   * Checks a redirect hop (scope, robots); returns why it may not be
-   * followed, or `undefined` to follow it.
+   * Admits each URL before its first request: every redirect target, and
+   * the URL asked for unless the caller admitted it (see
+   * {@linkcode FetchOptions.admitted}). Each URL is admitted once per
+   * fetch, retries included.
    */
-  checkHop?: (url: URL, signal: AbortSignal) => Promise<SkipReason | undefined>;
-  /** Told when a host asks to be left alone (429/503 `Retry-After`). */
-  onThrottle?: (host: string, ms: number, status: number) => void;
-  /** Told before each retry. */
-  onRetry?: (
-    url: string,
-    attempt: number,
-    delayMs: number,
-    why: string,
-  ) => void;
+  admit?: Admit;
+  /** Told about throttling and retries. */
+  events?: FetchEvents;
+}
+
+/** Options of one {@linkcode fetchUrl} call. */
+export interface FetchOptions {
+  /** Cancels the fetch. */
+  signal: AbortSignal;
+  /**
+   * Whether the caller already admitted the URL asked for; when `false`,
+   * `config.admit` is asked before each attempt until it passes.
+   *
+   * @default {true}
+   */
+  admitted?: boolean;
 }
 
 /** What fetching one URL produced. */
@@ -106,41 +125,66 @@ class FailedAttempt extends Error {
  * outcome's `error`); rejects only with `signal.reason` when the crawl is
  * cancelled.
  *
+ * @example Fetch a page
+ * ```ts
+ * import { fetchUrl } from "./fetcher.ts";
+ * import { systemClock } from "../concurrency/clock.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const out = await fetchUrl("http://a.test/", {
+ *   fetch: () => Promise.resolve(new Response("<title>a</title>")),
+ *   clock: systemClock,
+ *   userAgent: "example",
+ *   headers: {},
+ *   trustedOrigins: new Set(["http://a.test"]),
+ *   timeoutMs: 1000,
+ *   idleTimeoutMs: 1000,
+ *   maxRedirects: 3,
+ *   maxBodyBytes: 1024,
+ *   retries: 0,
+ *   backoff: { baseMs: 100, maxMs: 1000 },
+ * }, { signal: new AbortController().signal });
+ * assert.equal(out.status, 200);
+ * ```
+ *
  * @param url The URL to fetch, in normal form.
  * @param config The fetcher configuration.
- * @param signal Cancels the fetch.
+ * @param options The signal, and whether `url` is admitted.
  * @returns What happened.
  */
 export async function fetchUrl(
   url: string,
   config: FetcherConfig,
-  signal: AbortSignal,
+  options: FetchOptions,
 ): Promise<FetchOutcome> {
+  const { signal } = options;
   const host = new URL(url).host;
   const started = config.clock.now();
+  const admitted = new Set<string>(options.admitted === false ? [] : [url]);
+  const attempt = () => attemptOnce(url, config, signal, started, admitted);
   let outcome: AttemptOutcome | undefined;
   let circuitWaits = 0;
-  for (let attempt = 1; attempt <= config.retries + 1;) {
+  for (let n = 1; n <= config.retries + 1;) {
     signal.throwIfAborted();
     try {
       outcome = config.breaker
         ? await config.breaker.run(host, async () => {
-          const o = await attemptOnce(url, config, signal, started);
+          const o = await attempt();
           if (isFailure(o)) throw new FailedAttempt(o);
           return o;
         })
-        : await attemptOnce(url, config, signal, started);
+        : await attempt();
     } catch (err) {
       if (err instanceof FailedAttempt) {
         outcome = err.outcome;
       } else if (err instanceof CircuitOpenError) {
         // The host is paused: wait for the breaker's cooldown, not counted as an attempt.
-        if (++circuitWaits > 5) {
+        if (++circuitWaits > MAX_CIRCUIT_WAITS) {
           return {
             status: 0,
             finalUrl: url,
             bytes: 0,
-            attempts: attempt - 1,
+            attempts: n - 1,
             ttfb: 0,
             skipped: "circuit-open",
           };
@@ -152,267 +196,35 @@ export async function fetchUrl(
         throw err; // cancellation
       }
     }
-    outcome.attempts = attempt;
-    if (!isFailure(outcome) || attempt > config.retries) return outcome;
-    let delay = backoffDelay(attempt, config.backoff);
-    const retryAfter = outcome.retryAfterMs;
-    if (retryAfter !== undefined) {
-      delay = Math.min(config.backoff.maxMs, Math.max(delay, retryAfter));
-      config.onThrottle?.(host, delay, outcome.status);
+    outcome.attempts = n;
+    if (!isFailure(outcome) || n > config.retries) return outcome;
+    const delay = retryDelay(n, outcome, config.backoff);
+    if (outcome.retryAfterMs !== undefined) {
+      config.events?.onThrottle?.(host, delay, outcome.status);
     }
-    config.onRetry?.(
+    config.events?.onRetry?.(
       url,
-      attempt,
+      n,
       delay,
       outcome.error?.name ?? `HTTP ${outcome.status}`,
     );
     await config.clock.sleep(delay, signal);
-    attempt++;
+    n++;
   }
   return outcome!;
 }
 
-interface AttemptOutcome extends FetchOutcome {
-  retryAfterMs?: number;
-}
-
-function isFailure(o: AttemptOutcome): boolean {
-  if (o.error) {
-    return o.error instanceof FetchError ||
-      o.error instanceof RequestTimeoutError ||
-      o.error instanceof IdleTimeoutError;
-  }
-  return isRetryableStatus(o.status);
-}
-
-/** One attempt: the whole redirect chain and the body, under one deadline. */
-async function attemptOnce(
-  url: string,
-  config: FetcherConfig,
-  parent: AbortSignal,
-  started: number,
-): Promise<AttemptOutcome> {
-  const { clock } = config;
-  // One controller for the attempt, aborted by the crawl or by the watchdog.
-  const ctl = new AbortController();
-  const signal = ctl.signal;
-  const onParent = () => ctl.abort(parent.reason);
-  parent.addEventListener("abort", onParent, { once: true });
-  const chain: string[] = [url];
-  let current = new URL(url);
-  const watchdog = new Watchdog(
-    clock,
-    config.timeoutMs,
-    config.idleTimeoutMs,
-    (idle) =>
-      ctl.abort(
-        idle
-          ? new IdleTimeoutError(current.href, config.idleTimeoutMs)
-          : new RequestTimeoutError(url, config.timeoutMs),
-      ),
-  );
-  const base: AttemptOutcome = {
-    status: 0,
-    finalUrl: url,
-    bytes: 0,
-    attempts: 1,
-    ttfb: 0,
-  };
-  try {
-    for (let hop = 0;; hop++) {
-      if (config.ssrf) await config.ssrf.check(current, { signal });
-      signal.throwIfAborted();
-      const res = await request(current, config, signal);
-      watchdog.touch();
-      base.ttfb = clock.now() - started;
-      base.status = res.status;
-      base.finalUrl = current.href;
-      if (
-        res.status >= 300 && res.status < 400 && res.headers.has("location")
-      ) {
-        await res.body?.cancel().catch(() => {});
-        const location = res.headers.get("location")!;
-        let next: URL;
-        try {
-          next = new URL(location, current);
-        } catch {
-          return {
-            ...base,
-            error: new RedirectError(url, "bad-location", chain),
-          };
-        }
-        next.hash = "";
-        if (next.protocol !== "http:" && next.protocol !== "https:") {
-          return { ...base, error: new RedirectError(url, "scheme", chain) };
-        }
-        if (chain.includes(next.href)) {
-          return {
-            ...base,
-            error: new RedirectError(url, "loop", [...chain, next.href]),
-          };
-        }
-        if (hop + 1 > config.maxRedirects) {
-          return { ...base, error: new RedirectError(url, "too-many", chain) };
-        }
-        const refusal = await config.checkHop?.(next, signal);
-        if (refusal) return { ...base, finalUrl: next.href, skipped: refusal };
-        chain.push(next.href);
-        current = next;
-        continue;
-      }
-      const typeHeader = res.headers.get("content-type");
-      const contentType = typeHeader?.split(";")[0].trim().toLowerCase() ||
-        undefined;
-      const outcome: AttemptOutcome = {
-        ...base,
-        contentType,
-        contentTypeHeader: typeHeader,
-        robotsTag: res.headers.get("x-robots-tag"),
-      };
-      if (isRetryableStatus(res.status)) {
-        outcome.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
-      }
-      if (res.status < 200 || res.status >= 300) {
-        await res.body?.cancel().catch(() => {});
-        return outcome;
-      }
-      // A missing Content-Type is sniffed as HTML, as browsers mostly would.
-      if (contentType !== undefined && !HTML_TYPES.has(contentType)) {
-        await res.body?.cancel().catch(() => {});
-        return { ...outcome, skipped: "content-type" };
-      }
-      // A declared length past the cap of an unencoded body: refuse before
-      // reading a byte (an encoded body is judged by its decoded bytes).
-      const declared = Number(res.headers.get("content-length") ?? NaN);
-      const encoding = res.headers.get("content-encoding");
-      if (
-        declared > config.maxBodyBytes &&
-        (encoding === null || encoding.trim().toLowerCase() === "identity")
-      ) {
-        await res.body?.cancel().catch(() => {});
-        return { ...outcome, skipped: "too-large" };
-      }
-      // Small declared bodies (most pages) are read in one call, which skips
-      // the stream machinery; the watchdog then sees no progress until the
-      // end, so such a body must arrive within idleTimeoutMs of the headers.
-      if (
-        declared <= SMALL_BODY && declared <= config.maxBodyBytes &&
-        encoding === null
-      ) {
-        const bytes = await res.bytes();
-        watchdog.touch();
-        outcome.bytes = bytes.byteLength;
-        outcome.body = bytes;
-        return outcome;
-      }
-      const { bytes, truncated } = await readBody(res.body, {
-        maxBytes: config.maxBodyBytes,
-        signal,
-        clock,
-        url: current.href,
-        onChunk: watchdog.touch,
-      });
-      outcome.bytes = bytes.byteLength;
-      if (truncated) return { ...outcome, skipped: "too-large" };
-      outcome.body = bytes;
-      return outcome;
-    }
-  } catch (err) {
-    if (parent.aborted) throw parent.reason;
-    if (err instanceof SsrfError) {
-      // A refusal, not a failure: not retried, not counted by the breaker.
-      return { ...base, finalUrl: current.href, skipped: "private-address" };
-    }
-    const reason = ctl.signal.aborted ? ctl.signal.reason : err;
-    if (
-      reason instanceof RequestTimeoutError ||
-      reason instanceof IdleTimeoutError
-    ) {
-      return { ...base, error: reason };
-    }
-    const message = reason instanceof Error ? reason.message : String(reason);
-    return {
-      ...base,
-      error: new FetchError(current.href, message, { cause: reason }),
-    };
-  } finally {
-    watchdog.stop();
-    parent.removeEventListener("abort", onParent);
-  }
-}
-
-/** One HTTP request (the attempt's watchdog covers the wait for headers). */
-function request(
-  url: URL,
-  config: FetcherConfig,
-  signal: AbortSignal,
-): Promise<Response> {
-  const headers = new Headers(config.headers);
-  headers.set("user-agent", config.userAgent);
-  if (!headers.has("accept")) {
-    headers.set("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5");
-  }
-  if (!config.trustedOrigins.has(url.origin)) {
-    for (const h of SENSITIVE_HEADERS) headers.delete(h);
-  }
-  return config.fetch(url, { headers, redirect: "manual", signal });
-}
-
 /**
- * One timer per attempt that enforces both the total deadline and the idle
- * limit (no bytes for `idleMs`): it sleeps until the earlier of the two and
- * re-arms when bytes arrived meanwhile, so a fast request costs one timer.
+ * The wait before attempt `n + 1`: the back-off, or the server's
+ * `Retry-After` when longer, capped at `backoff.maxMs` either way.
  */
-class Watchdog {
-  readonly #clock: Clock;
-  readonly #deadline: number;
-  readonly #idleMs: number;
-  readonly #stop = new AbortController();
-  #last: number;
-
-  constructor(
-    clock: Clock,
-    timeoutMs: number,
-    idleMs: number,
-    fire: (idle: boolean) => void,
-  ) {
-    this.#clock = clock;
-    this.#last = clock.now();
-    this.#deadline = this.#last + timeoutMs;
-    this.#idleMs = idleMs;
-    this.#run(fire).catch(() => {});
-  }
-
-  /** Records progress (bytes or headers arrived). */
-  touch = (): void => {
-    this.#last = this.#clock.now();
-  };
-
-  /** Cancels the timer. */
-  stop(): void {
-    this.#stop.abort(STOP);
-  }
-
-  async #run(fire: (idle: boolean) => void): Promise<void> {
-    const signal = this.#stop.signal;
-    let graced = false;
-    for (;;) {
-      const now = this.#clock.now();
-      if (now >= this.#deadline) return fire(false);
-      const idleAt = this.#last + this.#idleMs;
-      if (now >= idleAt) return fire(true);
-      const wake = Math.min(this.#deadline, idleAt);
-      await this.#clock.sleep(wake - now, signal);
-      // Woken late, the event loop itself was blocked (a long parse, a busy
-      // callback): bytes that arrived meanwhile are not seen yet. Let I/O
-      // run once before judging, so a stall of ours is not blamed on the
-      // server.
-      if (!graced && this.#clock.now() - wake > LATE_MS) {
-        graced = true;
-        await this.#clock.sleep(1, signal);
-      } else {
-        graced = false;
-      }
-    }
-  }
+function retryDelay(
+  n: number,
+  outcome: AttemptOutcome,
+  backoff: { baseMs: number; maxMs: number },
+): number {
+  const delay = backoffDelay(n, backoff);
+  const retryAfter = outcome.retryAfterMs;
+  if (retryAfter === undefined) return delay;
+  return Math.min(backoff.maxMs, Math.max(delay, retryAfter));
 }

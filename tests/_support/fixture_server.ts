@@ -7,6 +7,7 @@
  * @module
  */
 import { delay } from "../../src/concurrency/clock.ts";
+import { serve } from "./serve.ts";
 
 /** The behaviour of one path, as written in `server.json`. */
 export interface RouteSpec {
@@ -270,7 +271,6 @@ export async function serveFixture(
   const routes = spec.routes ?? {};
 
   const hits = new Map<string, number>();
-  const requests: FixtureRequest[] = [];
   const closing = new AbortController();
   let origin = "";
   let altOrigin = "";
@@ -300,15 +300,13 @@ export async function serveFixture(
     );
 
   async function respond(
-    req: Request,
+    url: URL,
     signal: AbortSignal,
     watchClient: () => void,
   ): Promise<Response> {
-    const url = new URL(req.url);
     const key = url.pathname + url.search;
     const hit = (hits.get(key) ?? 0) + 1;
     hits.set(key, hit);
-    requests.push({ path: key, time: performance.now(), headers: req.headers });
 
     let route = routes[key] ?? routes[url.pathname];
     if (route?.sequence && route.sequence.length > 0) {
@@ -397,15 +395,7 @@ export async function serveFixture(
     return new Response(body as BodyInit, { status, headers });
   }
 
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    onListen() {},
-    onError(err) {
-      console.error("fixture server error:", err);
-      return new Response("fixture server error", { status: 500 });
-    },
-  }, async (req) => {
+  const server = serve(async (req, url) => {
     // Client aborts are seen through `req.signal` only until the response
     // is returned (later, through the body stream's `cancel`); the server
     // closing ends everything, including bodies still streaming.
@@ -423,20 +413,25 @@ export async function serveFixture(
       else req.signal.addEventListener("abort", onAbort, { once: true });
     };
     try {
-      return await respond(req, ac.signal, watchClient);
+      return await respond(url, ac.signal, watchClient);
     } finally {
       if (watching) req.signal.removeEventListener("abort", onAbort);
     }
+  }, {
+    onError(err) {
+      console.error("fixture server error:", err);
+      return new Response("fixture server error", { status: 500 });
+    },
   });
-  port = String(server.addr.port);
-  origin = `http://127.0.0.1:${port}`;
-  altOrigin = `http://localhost:${server.addr.port}`;
+  port = String(server.port);
+  origin = server.origin;
+  altOrigin = server.alt;
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing.abort(new Error("fixture server closed"));
-      await server.shutdown();
+      await server[Symbol.asyncDispose]();
     })();
     return closed;
   };
@@ -446,7 +441,7 @@ export async function serveFixture(
     altOrigin,
     url: (path: string) => origin + path,
     hits,
-    requests,
+    requests: server.log,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -185,7 +185,7 @@ Deno.test("serveFixture() plays a sequence and repeats its last step", async () 
   });
 });
 
-Deno.test("serveFixture() header stall ends when the client aborts", async () => {
+Deno.test("serveFixture() ends a header stall when the client aborts", async () => {
   await withFixture(
     {},
     { routes: { "/stall": { stall: "headers" } } },
@@ -201,7 +201,7 @@ Deno.test("serveFixture() header stall ends when the client aborts", async () =>
   );
 });
 
-Deno.test("serveFixture() header stall ends when the server closes", async () => {
+Deno.test("serveFixture() ends a header stall when the server closes", async () => {
   await withFixture(
     {},
     { routes: { "/stall": { stall: "headers" } } },
@@ -214,7 +214,7 @@ Deno.test("serveFixture() header stall ends when the server closes", async () =>
   );
 });
 
-Deno.test("serveFixture() connect stall never answers until abort", async () => {
+Deno.test("serveFixture() never answers a connect stall until the client aborts", async () => {
   await withFixture(
     {},
     { routes: { "/hang": { stall: "connect" } } },
@@ -234,7 +234,7 @@ Deno.test("serveFixture() connect stall never answers until abort", async () => 
   );
 });
 
-Deno.test("serveFixture() delayMs delays headers and is cut by close", async () => {
+Deno.test("serveFixture() delays headers by delayMs and stops waiting when closed", async () => {
   await withFixture({}, {
     routes: {
       "/slow": { delayMs: 10, body: "ok" },
@@ -270,7 +270,7 @@ Deno.test("serveFixture() drips the body in pieces", async () => {
   });
 });
 
-Deno.test("serveFixture() drip stops when the client cancels", async () => {
+Deno.test("serveFixture() stops a drip when the client cancels", async () => {
   await withFixture({}, {
     routes: {
       "/drip": { body: "x".repeat(100), drip: { bytes: 1, intervalMs: 5 } },
@@ -306,7 +306,7 @@ Deno.test("serveFixture() generates `size` bytes of HTML, optionally gzipped", a
   });
 });
 
-Deno.test("serveFixture() size stream stops when the client cancels", async () => {
+Deno.test("serveFixture() stops a generated body when the client cancels", async () => {
   await withFixture({}, { routes: { "/huge": { size: 1e9 } } }, async (s) => {
     const res = await fetch(s.url("/huge"));
     const reader = res.body!.getReader();

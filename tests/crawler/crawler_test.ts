@@ -1,8 +1,16 @@
 // Crawler behaviour that the fixture sites do not show on their own:
-// cancellation, tracing, politeness timing, throttling, the circuit breaker,
-// credentials, stats and option validation. Every server is on 127.0.0.1.
+// cancellation and teardown, tracing, per-host concurrency, credentials,
+// stats, option validation, parser workers, stall reports and the SSRF
+// guard. Every server is on 127.0.0.1. Politeness timing (rates, delays,
+// Retry-After, the circuit breaker) is in politeness_test.ts, on a FakeClock.
 import assert from "node:assert/strict";
-import { crawl, Crawler, type CrawlResult, type LogRecord } from "../../mod.ts";
+import {
+  crawl,
+  Crawler,
+  type CrawlResult,
+  type FrontierStore,
+  type LogRecord,
+} from "../../mod.ts";
 import { html, serve, stall } from "../_support/serve.ts";
 
 async function collect(
@@ -15,7 +23,7 @@ async function collect(
 
 const fast = { workers: 0, backoff: { baseMs: 5, maxMs: 2000 } };
 
-Deno.test("crawler: breaking out of for-await stops every request and task", async () => {
+Deno.test("Crawler.run() stops every request and task when the loop breaks", async () => {
   await using srv = serve((req, url) => {
     if (url.pathname === "/robots.txt") {
       return new Response("", { status: 404 });
@@ -44,7 +52,7 @@ Deno.test("crawler: breaking out of for-await stops every request and task", asy
   // The sanitizers fail this test if a request, timer or task is left over.
 });
 
-Deno.test("crawler: aborting the signal rejects with its reason and leaves nothing running", async () => {
+Deno.test("Crawler.run() rejects with the signal's reason and leaves nothing running when the signal aborts", async () => {
   await using srv = serve((req, url) => {
     if (url.pathname === "/robots.txt") {
       return new Response("", { status: 404 });
@@ -66,7 +74,7 @@ Deno.test("crawler: aborting the signal rejects with its reason and leaves nothi
   assert.equal(results.length, 1);
 });
 
-Deno.test("crawler: disposing a Crawler stops its crawl", async () => {
+Deno.test("Crawler[Symbol.asyncDispose]() stops the crawl when it is running", async () => {
   await using srv = serve((req, url) => {
     if (url.pathname === "/robots.txt") {
       return new Response("", { status: 404 });
@@ -86,7 +94,25 @@ Deno.test("crawler: disposing a Crawler stops its crawl", async () => {
   assert.throws(() => crawler.run(), /twice/);
 });
 
-Deno.test("crawler: traces link parent and child spans, and logs carry them", async () => {
+Deno.test("Crawler.run() releases what it started when the store cannot build a frontier", async () => {
+  // The loop monitor (stallThresholdMs) starts before the frontier is built:
+  // its timer must be stopped, and the store's error must reach the caller.
+  const failure = new Error("no frontier today");
+  const store: FrontierStore = {
+    createFrontier() {
+      throw failure;
+    },
+  };
+  const crawler = new Crawler(["http://127.0.0.1:9/"], {
+    ...fast,
+    stallThresholdMs: 50,
+    store,
+  });
+  await assert.rejects(crawler.run().next(), (err) => err === failure);
+  // The sanitizers fail this test if the monitor's timer is left running.
+});
+
+Deno.test("Crawler.run() links parent and child spans and puts them on log records", async () => {
   await using srv = serve((_req, url) => {
     if (url.pathname === "/robots.txt") {
       return new Response("", { status: 404 });
@@ -120,7 +146,7 @@ Deno.test("crawler: traces link parent and child spans, and logs carry them", as
   assert.equal(retry.url, gone.url);
 });
 
-Deno.test("crawler: per-host concurrency is never exceeded", async () => {
+Deno.test("Crawler.run() never exceeds perHost.concurrency", async () => {
   let inFlight = 0, peak = 0;
   await using srv = serve(async (_req, url) => {
     if (url.pathname === "/robots.txt") {
@@ -148,43 +174,7 @@ Deno.test("crawler: per-host concurrency is never exceeded", async () => {
   assert.equal(peak, 3);
 });
 
-Deno.test("crawler: per-host rate spaces requests at least 1/rate apart", async () => {
-  await using srv = serve((_req, url) => {
-    if (url.pathname === "/robots.txt") {
-      return new Response("", { status: 404 });
-    }
-    if (url.pathname === "/") {
-      return html(
-        Array.from({ length: 6 }, (_, i) => `<a href="/p${i}">p</a>`).join(""),
-      );
-    }
-    return html("<title>p</title>");
-  });
-  await collect(
-    crawl([srv.origin + "/"], {
-      ...fast,
-      perHost: { concurrency: 4, rate: 20 },
-    }),
-  );
-  const times = srv.log.filter((l) => l.path !== "/robots.txt").map((l) =>
-    l.time
-  );
-  assert.equal(times.length, 7);
-  // At 20/s, any k consecutive intervals span at least k * 50 ms. Tokens are
-  // taken on time; the arrival of each request at the server may lag its
-  // token by a few ms of loopback and scheduling jitter, hence 10 ms of slack.
-  for (let i = 0; i < times.length; i++) {
-    for (let j = i + 1; j < times.length; j++) {
-      const span = times[j] - times[i];
-      assert.ok(
-        span >= (j - i) * 50 - 10,
-        `requests ${i}..${j} span ${span} ms`,
-      );
-    }
-  }
-});
-
-Deno.test("crawler: a stalled host does not hold back another host", async () => {
+Deno.test("Crawler.run() keeps crawling other hosts when one host stalls", async () => {
   let released = false;
   await using srv = serve(async (req, url) => {
     if (url.pathname === "/robots.txt") {
@@ -219,84 +209,7 @@ Deno.test("crawler: a stalled host does not hold back another host", async () =>
   assert.equal(order.length, 22);
 });
 
-Deno.test("crawler: Retry-After on a 429 pauses the whole host", async () => {
-  let first429 = 0;
-  await using srv = serve((_req, url) => {
-    if (url.pathname === "/robots.txt") {
-      return new Response("", { status: 404 });
-    }
-    if (url.pathname === "/") {
-      return html(
-        `<a href="/busy">busy</a><a href="/x">x</a><a href="/y">y</a>`,
-      );
-    }
-    if (url.pathname === "/busy" && !first429) {
-      first429 = performance.now();
-      return new Response("slow down", {
-        status: 429,
-        headers: { "retry-after": "1" },
-      });
-    }
-    return html("<title>ok</title>");
-  });
-  const results = await collect(
-    crawl([srv.origin + "/"], { ...fast, perHost: { concurrency: 1 } }),
-  );
-  assert.equal(results.length, 4);
-  assert.ok(results.every((r) => r.status === 200));
-  const after = srv.log.filter((l) => l.time > first429);
-  assert.ok(after.length >= 3);
-  for (const l of after) {
-    assert.ok(
-      l.time - first429 >= 990,
-      `${l.path} requested ${l.time - first429} ms after the 429`,
-    );
-  }
-});
-
-Deno.test("crawler: the circuit breaker pauses a failing host and every URL still gets a result", async () => {
-  await using srv = serve((_req, url) => {
-    if (url.pathname === "/robots.txt") {
-      return new Response("", { status: 404 });
-    }
-    if (url.pathname === "/") {
-      return html(
-        Array.from({ length: 6 }, (_, i) => `<a href="/e${i}">e</a>`).join(""),
-      );
-    }
-    return new Response("down", { status: 503 });
-  });
-  const logs: LogRecord[] = [];
-  const results = await collect(
-    crawl([srv.origin + "/"], {
-      ...fast,
-      retries: 0,
-      perHost: { concurrency: 1 },
-      circuitBreaker: {
-        failureThreshold: 3,
-        windowMs: 10_000,
-        cooldownMs: 150,
-      },
-      onLog: (r) => logs.push(r),
-    }),
-  );
-  assert.equal(results.length, 7);
-  const failing = results.filter((r) => r.url !== srv.origin + "/");
-  assert.ok(
-    failing.every((r) => r.status === 503 || r.skipped === "circuit-open"),
-  );
-  // After 3 failures the host was left alone for the cooldown before the next try.
-  const times = srv.log.filter((l) => l.path.startsWith("/e")).map((l) =>
-    l.time
-  );
-  assert.ok(times.length >= 4);
-  assert.ok(
-    times[3] - times[2] >= 140,
-    `gap after opening: ${times[3] - times[2]} ms`,
-  );
-});
-
-Deno.test("crawler: credentials go to the seed's origin only", async () => {
+Deno.test("Crawler.run() sends credentials to the seeds' origins only", async () => {
   await using srv = serve((_req, url) => {
     if (url.pathname === "/robots.txt") {
       return new Response("", { status: 404 });
@@ -336,7 +249,7 @@ Deno.test("crawler: credentials go to the seed's origin only", async () => {
   assert.equal(robots.headers.get("authorization"), null);
 });
 
-Deno.test("crawler: stats add up to the results and record sitemaps", async () => {
+Deno.test("Crawler.stats adds up to the results and records sitemaps when the crawl ends", async () => {
   await using srv = serve((_req, url) => {
     if (url.pathname === "/robots.txt") {
       return new Response(
@@ -365,27 +278,7 @@ Deno.test("crawler: stats add up to the results and record sitemaps", async () =
   assert.ok(s.bytes > 0);
 });
 
-Deno.test("crawler: a Crawl-delay spaces requests to that host", async () => {
-  await using srv = serve((_req, url) => {
-    if (url.pathname === "/robots.txt") {
-      return new Response("User-agent: *\nCrawl-delay: 0.2\n");
-    }
-    if (url.pathname === "/") {
-      return html(`<a href="/a">a</a><a href="/b">b</a>`);
-    }
-    return html("<title>x</title>");
-  });
-  await collect(
-    crawl([srv.origin + "/"], { ...fast, perHost: { concurrency: 4 } }),
-  );
-  const times = srv.log.filter((l) => l.path !== "/robots.txt").map((l) =>
-    l.time
-  );
-  assert.equal(times.length, 3);
-  assert.ok(times[2] - times[1] >= 195, `gap ${times[2] - times[1]} ms`);
-});
-
-Deno.test("crawler: bad options and seeds throw clear errors", () => {
+Deno.test("new Crawler() throws clear errors when options or seeds are bad", () => {
   assert.throws(
     () => new Crawler(["http://127.0.0.1/"], { concurrency: 0 }),
     {
@@ -414,7 +307,7 @@ Deno.test("crawler: bad options and seeds throw clear errors", () => {
   );
 });
 
-Deno.test("crawler: parsing in the worker pool gives the same results as inline", async () => {
+Deno.test("Crawler.run() gives the same results when parsing in workers as inline", async () => {
   await using srv = serve((_req, url) => {
     if (url.pathname === "/robots.txt") {
       return new Response("", { status: 404 });
@@ -438,7 +331,7 @@ Deno.test("crawler: parsing in the worker pool gives the same results as inline"
   assert.deepEqual(summarize(pooled), summarize(inline));
 });
 
-Deno.test("crawler: an event-loop stall is reported with the trace of the page that caused it", async () => {
+Deno.test("Crawler.run() reports an event-loop stall with the trace of the page that caused it", async () => {
   // About 4 MB of links: parsing it inline blocks the loop for well over 20 ms.
   const big = "<title>big</title>" +
     '<p><a href="/same">x</a> text text text</p>'.repeat(100_000);
@@ -476,7 +369,7 @@ Deno.test("crawler: an event-loop stall is reported with the trace of the page t
   assert.ok((stall.stallMs as number) >= 20);
 });
 
-Deno.test("crawler: links and redirects to internal addresses are refused, seeds' hosts allowed", async () => {
+Deno.test("Crawler.run() refuses links and redirects to internal addresses but allows the seeds' hosts", async () => {
   // "internal.test" and "meta.test" resolve (by the injected resolver) to other
   // loopback addresses, which the guard refuses; nothing is ever sent to them.
   const names = new Map([["internal.test", ["127.0.0.2"]], ["meta.test", [
@@ -523,4 +416,36 @@ Deno.test("crawler: links and redirects to internal addresses are refused, seeds
   );
   assert.deepEqual([...new Set(asked)].sort(), ["internal.test", "meta.test"]);
   assert.equal(results.length, 4);
+});
+
+Deno.test("Crawler.run() retries a link whose host cannot be resolved and never requests it", async () => {
+  const asked: string[] = [];
+  const resolver = (host: string) => {
+    asked.push(host);
+    return Promise.reject(new Error(`no such host ${host}`));
+  };
+  const requested: string[] = [];
+  const fetchFn: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    requested.push(url.href);
+    return fetch(input, init);
+  };
+  await using srv = serve(() => html(`<a href="http://dead.test:1/x">x</a>`));
+  const results = await collect(
+    crawl([srv.origin + "/"], {
+      ...fast,
+      scope: "any",
+      respectRobots: false,
+      retries: 2,
+      resolver,
+      fetch: fetchFn,
+    }),
+  );
+  const dead = results.find((r) => r.url === "http://dead.test:1/x")!;
+  assert.equal(dead.error?.name, "FetchError", JSON.stringify(dead));
+  assert.match(dead.error!.message, /no such host dead\.test/);
+  assert.equal(dead.attempts, 3);
+  assert.deepEqual(requested, [srv.origin + "/"], "dead.test never requested");
+  // Once when taken from the frontier, then before each of the 3 attempts.
+  assert.equal(asked.filter((h) => h === "dead.test").length, 4);
 });

@@ -217,12 +217,17 @@ for (const entry of Deno.readDirSync(FIXTURES_DIR)) {
 names.sort();
 
 for (const name of names) {
-  Deno.test(`fixture ${name}`, () => runFixture(name, 0));
+  Deno.test(
+    `crawl() gives the outcomes of fixtures/${name}/expected.json`,
+    () => runFixture(name, 0),
+  );
 }
-Deno.test(`fixture ${WITH_WORKERS} with a parser worker`, () =>
-  runFixture(WITH_WORKERS, 1));
+Deno.test(
+  `crawl() gives the outcomes of fixtures/${WITH_WORKERS}/expected.json when parsing in a worker`,
+  () => runFixture(WITH_WORKERS, 1),
+);
 
-Deno.test("fixtures: every fixture has a site and a matching expected.json", async () => {
+Deno.test("readExpected() finds seeds, well-formed outcomes and a site for every fixture", async () => {
   assert.ok(names.length >= 14, `only ${names.length} fixtures found`);
   assert.ok(names.includes(WITH_WORKERS));
   for (const name of names) {
@@ -250,7 +255,7 @@ Deno.test("fixtures: every fixture has a site and a matching expected.json", asy
   }
 });
 
-Deno.test("fixtures: the harness reports missing, unexpected and wrong results", async () => {
+Deno.test("diffResults() reports missing, unexpected and wrong results", async () => {
   await using server = await serveFixture("links");
   const result = (path: string, extra: Partial<CrawlResult>): CrawlResult => ({
     url: server.url(path),

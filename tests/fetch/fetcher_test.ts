@@ -62,12 +62,12 @@ const never: FakeFetch = (_url, init) =>
     signal.addEventListener("abort", () => reject(signal.reason));
   });
 
-Deno.test("fetcher: no response headers within idleTimeoutMs is an IdleTimeoutError", async () => {
+Deno.test("fetchUrl() fails with an IdleTimeoutError when no headers arrive within idleTimeoutMs", async () => {
   const clock = new FakeClock();
   const p = fetchUrl(
     "http://seed.test/",
     config(never, clock),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   await clock.tick(299);
   let settled = false;
@@ -81,13 +81,13 @@ Deno.test("fetcher: no response headers within idleTimeoutMs is an IdleTimeoutEr
   assert.equal(clock.pending, 0, "no timer left behind");
 });
 
-Deno.test("fetcher: a body that drips faster than the idle limit hits the total timeout exactly", async () => {
+Deno.test("fetchUrl() fails with a RequestTimeoutError at timeoutMs exactly when a body drips faster than the idle limit", async () => {
   const clock = new FakeClock();
   const s = streaming();
   const p = fetchUrl(
     "http://seed.test/",
     config(s.fetch, clock),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   for (let t = 0; t < 900; t += 100) {
     await clock.tick(100);
@@ -104,13 +104,13 @@ Deno.test("fetcher: a body that drips faster than the idle limit hits the total 
   assert.equal(clock.now(), 1000);
 });
 
-Deno.test("fetcher: a body that stops is cut off idleTimeoutMs after the last byte", async () => {
+Deno.test("fetchUrl() cuts a body off idleTimeoutMs after its last byte when it stops", async () => {
   const clock = new FakeClock();
   const s = streaming();
   const p = fetchUrl(
     "http://seed.test/",
     config(s.fetch, clock),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   await clock.tick(200);
   s.push("<p>some");
@@ -127,13 +127,13 @@ Deno.test("fetcher: a body that stops is cut off idleTimeoutMs after the last by
   assert.equal(clock.now(), 799);
 });
 
-Deno.test("fetcher: a complete body within the limits is returned and no timer remains", async () => {
+Deno.test("fetchUrl() returns a complete body within the limits and leaves no timer", async () => {
   const clock = new FakeClock();
   const s = streaming();
   const p = fetchUrl(
     "http://seed.test/",
     config(s.fetch, clock),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   await clock.tick(10);
   s.push("<title>x</title>");
@@ -165,7 +165,7 @@ function redirects(
   return Object.assign(f, { seen });
 }
 
-Deno.test("fetcher: redirect loops, long chains, bad schemes and bad locations are RedirectErrors", async () => {
+Deno.test("fetchUrl() reports redirect loops, long chains, bad schemes and bad locations as RedirectErrors", async () => {
   const clock = new FakeClock();
   const signal = new AbortController().signal;
   const cases: [Record<string, string>, string][] = [
@@ -184,7 +184,7 @@ Deno.test("fetcher: redirect loops, long chains, bad schemes and bad locations a
     const out = await fetchUrl(
       "http://seed.test/",
       config(redirects(map), clock),
-      signal,
+      { signal },
     );
     assert.equal(out.error?.name, "RedirectError", problem);
     assert.equal(
@@ -203,29 +203,29 @@ Deno.test("fetcher: redirect loops, long chains, bad schemes and bad locations a
       }),
       clock,
     ),
-    signal,
+    { signal },
   );
   assert.equal(ok.status, 200);
   assert.equal(ok.finalUrl, "http://seed.test/3");
 });
 
-Deno.test("fetcher: each hop is checked, and a refused hop is not requested", async () => {
+Deno.test("fetchUrl() does not request a redirect hop that admit() refuses", async () => {
   const clock = new FakeClock();
   const f = redirects({ "http://seed.test/": "http://other.test/x" });
   const out = await fetchUrl(
     "http://seed.test/",
     config(f, clock, {
-      checkHop: (url) =>
+      admit: (url) =>
         Promise.resolve(url.host === "other.test" ? "out-of-scope" : undefined),
     }),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   assert.equal(out.skipped, "out-of-scope");
   assert.equal(out.status, 301);
   assert.deepEqual(f.seen.map((s) => s.url), ["http://seed.test/"]);
 });
 
-Deno.test("fetcher: credentials are not sent after a redirect to another origin", async () => {
+Deno.test("fetchUrl() drops credentials when a redirect leads to another origin", async () => {
   const clock = new FakeClock();
   const f = redirects({ "http://seed.test/": "http://other.test/x" });
   await fetchUrl(
@@ -233,7 +233,7 @@ Deno.test("fetcher: credentials are not sent after a redirect to another origin"
     config(f, clock, {
       headers: { Authorization: "Bearer s", Cookie: "c=1", "X-Keep": "1" },
     }),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   assert.equal(f.seen[0].headers.get("authorization"), "Bearer s");
   assert.equal(f.seen[1].url, "http://other.test/x");
@@ -242,7 +242,7 @@ Deno.test("fetcher: credentials are not sent after a redirect to another origin"
   assert.equal(f.seen[1].headers.get("x-keep"), "1");
 });
 
-Deno.test("fetcher: retries 5xx with back-off and honours Retry-After (capped)", async () => {
+Deno.test("fetchUrl() retries 5xx with back-off and honours Retry-After up to backoff.maxMs", async () => {
   const clock = new FakeClock();
   let calls = 0;
   const throttles: number[] = [];
@@ -269,9 +269,9 @@ Deno.test("fetcher: retries 5xx with back-off and honours Retry-After (capped)",
     "http://seed.test/",
     config(f, clock, {
       retries: 2,
-      onThrottle: (_h, ms) => throttles.push(ms),
+      events: { onThrottle: (_h, ms) => throttles.push(ms) },
     }),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   await clock.tick(1999);
   assert.equal(calls, 1, "waits the full Retry-After");
@@ -285,10 +285,12 @@ Deno.test("fetcher: retries 5xx with back-off and honours Retry-After (capped)",
   assert.deepEqual(throttles, [2000, 5000]);
 });
 
-Deno.test("fetcher: cancellation rejects with the crawl's reason", async () => {
+Deno.test("fetchUrl() rejects with the signal's reason when cancelled", async () => {
   const clock = new FakeClock();
   const ctl = new AbortController();
-  const p = fetchUrl("http://seed.test/", config(never, clock), ctl.signal);
+  const p = fetchUrl("http://seed.test/", config(never, clock), {
+    signal: ctl.signal,
+  });
   const reason = new Error("stop");
   ctl.abort(reason);
   await assert.rejects(p, (e) => e === reason);
@@ -296,7 +298,7 @@ Deno.test("fetcher: cancellation rejects with the crawl's reason", async () => {
   assert.equal(clock.pending, 0);
 });
 
-Deno.test("fetcher: a small declared body is read in one call, and a stall in it is an IdleTimeoutError", async () => {
+Deno.test("fetchUrl() reads a small declared body in one call and fails with an IdleTimeoutError when it stalls", async () => {
   const clock = new FakeClock();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const declared = (_url: URL, init: RequestInit) => {
@@ -318,7 +320,7 @@ Deno.test("fetcher: a small declared body is read in one call, and a stall in it
   const p = fetchUrl(
     "http://seed.test/",
     config(declared, clock),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   await clock.tick(100);
   controller.enqueue(new TextEncoder().encode("<p>")); // 3 of 10 bytes, then nothing
@@ -340,7 +342,7 @@ Deno.test("fetcher: a small declared body is read in one call, and a stall in it
   const ok = await fetchUrl(
     "http://seed.test/",
     config(whole, clock),
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   );
   assert.equal(ok.status, 200);
   assert.equal(new TextDecoder().decode(ok.body), "<p>0123456</p>");
@@ -350,4 +352,83 @@ Deno.test("fetcher: a small declared body is read in one call, and a stall in it
     ok.body!.buffer.byteLength,
     "an exact buffer, transferable as is",
   );
+});
+
+/** A fetch that answers each URL from a list of responses, the last repeating. */
+function scripted(
+  answers: Record<string, (() => Response)[]>,
+): FakeFetch & { seen: string[] } {
+  const seen: string[] = [];
+  const hits = new Map<string, number>();
+  const f = (url: URL) => {
+    seen.push(url.href);
+    const n = hits.get(url.href) ?? 0;
+    hits.set(url.href, n + 1);
+    const list = answers[url.href];
+    return Promise.resolve(list[Math.min(n, list.length - 1)]());
+  };
+  return Object.assign(f, { seen });
+}
+
+const page = () =>
+  new Response("<p>ok</p>", { headers: { "content-type": "text/html" } });
+
+Deno.test("fetchUrl() admits each redirect target once when the chain is retried", async () => {
+  const clock = new FakeClock();
+  const f = scripted({
+    "http://seed.test/": [
+      () => new Response(null, { status: 301, headers: { location: "/a" } }),
+    ],
+    "http://seed.test/a": [() => new Response("busy", { status: 503 }), page],
+  });
+  const admitted: [string, number][] = [];
+  const p = fetchUrl(
+    "http://seed.test/",
+    config(f, clock, {
+      retries: 1,
+      admit: (url, hop) => {
+        admitted.push([url.href, hop]);
+        return Promise.resolve(undefined);
+      },
+    }),
+    { signal: new AbortController().signal },
+  );
+  await clock.tick(5000);
+  const out = await p;
+  assert.equal(out.status, 200);
+  assert.equal(out.attempts, 2);
+  assert.deepEqual(f.seen, [
+    "http://seed.test/",
+    "http://seed.test/a",
+    "http://seed.test/",
+    "http://seed.test/a",
+  ]);
+  // The URL asked for was admitted by the caller; the hop once, not per attempt.
+  assert.deepEqual(admitted, [["http://seed.test/a", 1]]);
+});
+
+Deno.test("fetchUrl() asks admit() before each attempt until it passes when the URL was not admitted", async () => {
+  const clock = new FakeClock();
+  const f = scripted({ "http://seed.test/": [page] });
+  let asked = 0;
+  const p = fetchUrl(
+    "http://seed.test/",
+    config(f, clock, {
+      retries: 2,
+      admit: (_url, hop) => {
+        assert.equal(hop, 0);
+        asked++;
+        return asked === 1
+          ? Promise.reject(new Error("no address for seed.test"))
+          : Promise.resolve(undefined);
+      },
+    }),
+    { signal: new AbortController().signal, admitted: false },
+  );
+  await clock.tick(5000);
+  const out = await p;
+  assert.equal(out.status, 200);
+  assert.equal(out.attempts, 2, "a failed admission is a failed attempt");
+  assert.equal(asked, 2);
+  assert.deepEqual(f.seen, ["http://seed.test/"], "nothing sent unadmitted");
 });

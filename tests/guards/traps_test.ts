@@ -1,44 +1,29 @@
 // Spider traps end in bounded work, and the results say why URLs were skipped.
 import assert from "node:assert/strict";
 import { crawl, type CrawlOptions, type CrawlResult } from "../../mod.ts";
-
-function html(body: string): Response {
-  return new Response(body, { headers: { "content-type": "text/html" } });
-}
+import { html, serve } from "../_support/serve.ts";
 
 async function crawlTrap(
   handler: (url: URL) => Response,
   options: CrawlOptions = {},
 ): Promise<{ results: CrawlResult[]; requests: number }> {
-  let requests = 0;
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req) => {
-      const url = new URL(req.url);
-      if (url.pathname === "/robots.txt") {
-        return new Response("", {
-          status: 404,
-        });
-      }
-      requests++;
-      return handler(url);
-    },
+  await using srv = serve((_req, url) =>
+    url.pathname === "/robots.txt"
+      ? new Response("", { status: 404 })
+      : handler(url)
   );
-  try {
-    const results: CrawlResult[] = [];
-    for await (
-      const r of crawl([`http://127.0.0.1:${server.addr.port}/`], {
-        workers: 0,
-        perHost: { concurrency: 4 },
-        ...options,
-      })
-    ) results.push(r);
-    const urls = results.map((r) => r.url);
-    assert.equal(new Set(urls).size, urls.length, "each URL once");
-    return { results, requests };
-  } finally {
-    await server.shutdown();
-  }
+  const results: CrawlResult[] = [];
+  for await (
+    const r of crawl([`${srv.origin}/`], {
+      workers: 0,
+      perHost: { concurrency: 4 },
+      ...options,
+    })
+  ) results.push(r);
+  const urls = results.map((r) => r.url);
+  assert.equal(new Set(urls).size, urls.length, "each URL once");
+  const requests = srv.log.filter((h) => h.path !== "/robots.txt").length;
+  return { results, requests };
 }
 
 function reasons(results: CrawlResult[]): Record<string, number> {
@@ -50,7 +35,7 @@ function reasons(results: CrawlResult[]): Record<string, number> {
   return out;
 }
 
-Deno.test("traps: an infinite calendar stops after maxQueryVariants per path", async () => {
+Deno.test("crawl() stops an infinite calendar after traps.maxQueryVariants per path", async () => {
   const { results, requests } = await crawlTrap((url) => {
     const month = Number(url.searchParams.get("month") ?? 0);
     return html(
@@ -68,7 +53,7 @@ Deno.test("traps: an infinite calendar stops after maxQueryVariants per path", a
   );
 });
 
-Deno.test("traps: ever-deepening relative paths stop at repeated segments", async () => {
+Deno.test("crawl() stops ever-deepening relative paths at repeated segments", async () => {
   const { results, requests } = await crawlTrap(() =>
     html(`<a href="a/">a</a><a href="b/">b</a>`)
   );
@@ -84,7 +69,7 @@ Deno.test("traps: ever-deepening relative paths stop at repeated segments", asyn
   }
 });
 
-Deno.test("traps: a session id in every URL dedupes to one URL", async () => {
+Deno.test("crawl() dedupes URLs to one when each carries a new session id", async () => {
   let n = 0;
   const { results, requests } = await crawlTrap((url) => {
     n++;
@@ -101,7 +86,7 @@ Deno.test("traps: a session id in every URL dedupes to one URL", async () => {
   assert.equal(requests, 3);
 });
 
-Deno.test("traps: a page with 100,000 links is bounded by maxLinksPerPage", async () => {
+Deno.test("crawl() follows maxLinksPerPage links when a page has 100,000", async () => {
   const links = Array.from(
     { length: 100_000 },
     (_, i) => `<a href="/p${i}">${i}</a>`,
@@ -117,7 +102,7 @@ Deno.test("traps: a page with 100,000 links is bounded by maxLinksPerPage", asyn
   assert.equal(requests, 51);
 });
 
-Deno.test("traps: maxPagesPerHost bounds one host and reports the rest as budget", async () => {
+Deno.test("crawl() stops a host at maxPagesPerHost and reports the rest as budget", async () => {
   const { results, requests } = await crawlTrap(
     (url) => {
       const n = Number(url.pathname.slice(2) || 0);
@@ -131,7 +116,7 @@ Deno.test("traps: maxPagesPerHost bounds one host and reports the rest as budget
   assert.ok(r.budget >= 1 && r.budget <= 2, JSON.stringify(r));
 });
 
-Deno.test("traps: over-long URLs are refused", async () => {
+Deno.test("crawl() refuses over-long URLs", async () => {
   const long = "/x" + "y".repeat(3000);
   const { results, requests } = await crawlTrap(() =>
     html(`<a href="${long}">long</a>`)

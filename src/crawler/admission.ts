@@ -1,0 +1,135 @@
+/**
+ * The one check a URL passes before it is requested: in scope, not an
+ * internal address, allowed by robots.txt. The crawler asks it for each URL
+ * taken from the frontier, and the fetcher for each redirect hop, so every
+ * URL is checked once.
+ *
+ * @module
+ */
+import type { RobotsCache } from "../robots/robots_cache.ts";
+import type { ScopeFilter } from "../guards/scope.ts";
+import { SsrfError, type SsrfGuard } from "../guards/ssrf_guard.ts";
+import type { CrawlLog } from "./crawl_log.ts";
+import type { SkipReason } from "./result.ts";
+import type { RobotsHints } from "./robots_hints.ts";
+
+/** What the admission check says about a URL. */
+export type Verdict =
+  /** It may be requested. */
+  | { admitted: true }
+  /** It may not: this is why. */
+  | { admitted: false; skip: SkipReason }
+  /**
+   * Its host could not be resolved for the SSRF check: neither refused nor
+   * admitted. It must be checked again before it is requested (the fetcher
+   * does so on each attempt, which retries like a failed request).
+   */
+  | { admitted: false; error: unknown };
+
+/** What the admission check consults. */
+export interface AdmissionOptions {
+  /** The crawl's scope and include/exclude filters. */
+  scope: ScopeFilter;
+  /** Refuses internal addresses; absent with `allowPrivateNetworks`. */
+  ssrf?: SsrfGuard;
+  /** The robots.txt policies; absent when robots.txt is not respected. */
+  robots?: RobotsCache;
+  /** Takes sitemaps and `Crawl-delay` from the policy of a page's host. */
+  hints?: RobotsHints;
+  /** The crawl's log (refusals are warnings). */
+  log: CrawlLog;
+}
+
+/**
+ * Admits URLs: scope (for redirect targets: a URL taken from the frontier
+ * was checked when it was found, and seeds define the scope), then the SSRF
+ * guard, then robots.txt.
+ *
+ * @example A redirect out of scope
+ * ```ts
+ * import { Admission } from "./admission.ts";
+ * import { CrawlLog } from "./crawl_log.ts";
+ * import { ScopeFilter } from "../guards/scope.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const admission = new Admission({
+ *   scope: new ScopeFilter(["https://a.test/"]),
+ *   log: new CrawlLog(undefined, "info"),
+ * });
+ * const signal = new AbortController().signal;
+ * const hop = new URL("https://b.test/");
+ * assert.equal(await admission.admit(hop, 1, signal), "out-of-scope");
+ * ```
+ */
+export class Admission {
+  readonly #options: AdmissionOptions;
+
+  /**
+   * Creates the check.
+   *
+   * @param options What it consults.
+   */
+  constructor(options: AdmissionOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Checks `url`. A robots.txt refusal wins over a failed resolution, as
+   * the host's robots.txt is looked at either way.
+   *
+   * @param url The URL about to be requested.
+   * @param hop 0 for a URL taken from the frontier (its host's robots.txt
+   * hints are taken), then its place in the redirect chain.
+   * @param signal Cancels the check.
+   * @returns The verdict.
+   */
+  async check(url: URL, hop: number, signal: AbortSignal): Promise<Verdict> {
+    const { scope, ssrf, robots, hints, log } = this.#options;
+    if (hop > 0 && !scope.allows(url)) {
+      return { admitted: false, skip: "out-of-scope" };
+    }
+    let unresolved: { error: unknown } | undefined;
+    try {
+      await ssrf?.check(url, { signal });
+    } catch (err) {
+      if (err instanceof SsrfError) {
+        if (hop === 0) log.write("warn", err.message, { error: err.name });
+        else {
+          log.write(
+            "warn",
+            `refused a redirect to an internal address: ${url.href}`,
+          );
+        }
+        return { admitted: false, skip: "private-address" };
+      }
+      if (signal.aborted) throw signal.reason;
+      unresolved = { error: err };
+    }
+    if (robots) {
+      const policy = await robots.get(url, { signal });
+      if (hop === 0) hints?.take(policy, url.host);
+      if (!policy.isAllowed(url)) return { admitted: false, skip: "robots" };
+    }
+    return unresolved ? { admitted: false, ...unresolved } : { admitted: true };
+  }
+
+  /**
+   * The fetcher's view of {@linkcode Admission.check}: why `url` may not be
+   * requested, or `undefined`; rejects when its host could not be resolved.
+   *
+   * @param url The URL about to be requested.
+   * @param hop Its place in the redirect chain.
+   * @param signal Cancels the check.
+   * @returns The skip reason, if any.
+   */
+  admit = async (
+    url: URL,
+    hop: number,
+    signal: AbortSignal,
+  ): Promise<SkipReason | undefined> => {
+    const verdict = await this.check(url, hop, signal);
+    if (verdict.admitted) return undefined;
+    if ("skip" in verdict) return verdict.skip;
+    throw verdict.error;
+  };
+}

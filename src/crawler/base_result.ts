@@ -1,0 +1,57 @@
+/**
+ * The one constructor of a {@linkcode CrawlResult}: a URL's result before
+ * anything happened to it (no response, nothing read). Pages fill it in as
+ * they are fetched and parsed; URLs settled without a request add their
+ * `skipped` reason.
+ *
+ * @module
+ */
+import type { FrontierEntry } from "../frontier/store.ts";
+import type { CrawlResult } from "./result.ts";
+
+/**
+ * A result with status 0, no bytes, no attempts, and the entry's place in
+ * the crawl (`referrer` and `trace.parentSpanId` only when it has them).
+ *
+ * @example A seed's result
+ * ```ts
+ * import { baseResult } from "./base_result.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = baseResult(
+ *   { url: "https://a.test/", depth: 0 },
+ *   { traceId: "t", spanId: "s" },
+ *   1_700_000_000_000,
+ * );
+ * assert.equal(r.finalUrl, "https://a.test/");
+ * assert.equal("referrer" in r, false);
+ * ```
+ *
+ * @param entry The URL, its depth, and the page and span that linked to it.
+ * @param span The crawl's trace id and this URL's span id.
+ * @param start When work on the URL started, as epoch ms.
+ * @returns A new result.
+ */
+export function baseResult(
+  entry: Pick<FrontierEntry, "url" | "depth" | "referrer" | "parentSpanId">,
+  span: { traceId: string; spanId: string },
+  start: number = Date.now(),
+): CrawlResult {
+  const { url, depth, referrer, parentSpanId } = entry;
+  return {
+    url,
+    finalUrl: url,
+    status: 0,
+    depth,
+    ...(referrer !== undefined ? { referrer } : {}),
+    links: 0,
+    bytes: 0,
+    attempts: 0,
+    timings: { start, ttfb: 0, total: 0 },
+    trace: {
+      traceId: span.traceId,
+      spanId: span.spanId,
+      ...(parentSpanId !== undefined ? { parentSpanId } : {}),
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The crawl's log: records under the configured level are dropped, records
+ * written during a request carry its trace, and a failing handler never
+ * breaks the crawl.
+ *
+ * @module
+ */
+import {
+  LOG_LEVELS,
+  type LogHandler,
+  type LogLevel,
+  type LogRecord,
+} from "../telemetry/log.ts";
+import { traceVar } from "../telemetry/trace.ts";
+
+/**
+ * Writes a crawl's log records to its `onLog` handler.
+ *
+ * @example Only warnings and worse
+ * ```ts
+ * import { CrawlLog } from "./crawl_log.ts";
+ * import type { LogRecord } from "../telemetry/log.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const records: LogRecord[] = [];
+ * const log = new CrawlLog((r) => records.push(r), "warn");
+ * log.write("info", "dropped");
+ * log.write("warn", "kept", { host: "a.test" });
+ * assert.deepEqual(records.map((r) => [r.message, r.host]), [["kept", "a.test"]]);
+ * ```
+ */
+export class CrawlLog {
+  readonly #handler?: LogHandler;
+  readonly #min: number;
+
+  /**
+   * Creates the log.
+   *
+   * @param handler Receives the records; without one nothing is written.
+   * @param level The least severe level written.
+   */
+  constructor(handler: LogHandler | undefined, level: LogLevel) {
+    this.#handler = handler;
+    this.#min = LOG_LEVELS[level];
+  }
+
+  /**
+   * Writes a record, stamped with the time and the current request's trace.
+   *
+   * @param level The severity.
+   * @param message What happened.
+   * @param fields Extra fields.
+   */
+  write(
+    level: LogLevel,
+    message: string,
+    fields: Record<string, unknown> = {},
+  ): void {
+    if (!this.#handler || LOG_LEVELS[level] < this.#min) return;
+    const trace = traceVar.get();
+    this.emit({
+      level,
+      message,
+      time: Date.now(),
+      ...(trace
+        ? { traceId: trace.traceId, spanId: trace.spanId, url: trace.url }
+        : {}),
+      ...fields,
+    });
+  }
+
+  /**
+   * Passes on a record made elsewhere (by a store, the robots cache, the
+   * loop monitor), adding the current request's trace when it has none.
+   *
+   * @param record The record.
+   */
+  emit(record: LogRecord): void {
+    if (!this.#handler || LOG_LEVELS[record.level] < this.#min) return;
+    if (record.traceId === undefined) {
+      const trace = traceVar.get();
+      if (trace) {
+        record.traceId = trace.traceId;
+        record.spanId = trace.spanId;
+        record.url ??= trace.url;
+      }
+    }
+    try {
+      this.#handler(record);
+    } catch {
+      // A failing log handler must not break the crawl.
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Where pages are parsed: in a pool of parser workers, or on the main
+ * thread when there are none (or they may not load their code), under the
+ * loop monitor so a long parse is reported with its page's trace.
+ *
+ * @module
+ */
+import type { LoopMonitor } from "../concurrency/loop_monitor.ts";
+import { WorkerPool } from "../concurrency/worker_pool.ts";
+import { ParseBatcher } from "../parse/parse_batcher.ts";
+import {
+  type PackedPage,
+  packPage,
+  parseHtml,
+  type ParseInput,
+} from "../parse/parse_html.ts";
+import type { BatchItem, BatchResult } from "../parse/parse_worker.ts";
+import { type Trace, traceVar } from "../telemetry/trace.ts";
+import type { CrawlLog } from "./crawl_log.ts";
+import type { Resolved } from "./resolve_options.ts";
+import { missingWorkerPermission } from "./worker_permission.ts";
+
+/**
+ * The parser workers' heap: V8 would give each busy worker up to a 96 MiB
+ * young generation and let its old generation grow to four times what
+ * survives; a parse keeps little (a page's links), so a small young
+ * generation costs no speed, and an old-generation limit under 2 GiB makes
+ * V8 collect sooner (the live heap is a few MiB; the limit is never near).
+ */
+const PARSER_HEAP = {
+  maxYoungGenerationSizeMb: 8,
+  maxOldGenerationSizeMb: 1536,
+} as const;
+
+/**
+ * Parses pages for the crawl; disposing it terminates its workers.
+ *
+ * @example Parsing on the main thread
+ * ```ts
+ * import { PageParser } from "./page_parser.ts";
+ * import { CrawlLog } from "./crawl_log.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using parser = PageParser.start(
+ *   { workers: 0, workerPermissions: "inherit" },
+ *   new CrawlLog(undefined, "info"),
+ * );
+ * const body = new TextEncoder().encode("<title>Hi</title>").buffer;
+ * const page = await parser.parse(
+ *   { body, url: "https://a.test/", contentType: "text/html", maxLinks: 10 },
+ *   undefined,
+ *   new AbortController().signal,
+ * );
+ * assert.equal(page.title, "Hi");
+ * ```
+ */
+export class PageParser implements AsyncDisposable {
+  readonly #pool?: WorkerPool<BatchItem[], BatchResult[]>;
+  readonly #batcher?: ParseBatcher;
+  readonly #monitor?: LoopMonitor;
+
+  private constructor(
+    monitor: LoopMonitor | undefined,
+    pool?: WorkerPool<BatchItem[], BatchResult[]>,
+    batcher?: ParseBatcher,
+  ) {
+    this.#monitor = monitor;
+    this.#pool = pool;
+    this.#batcher = batcher;
+  }
+
+  /**
+   * Starts `workers` parser workers, or none: with `workers: 0`, or when
+   * they would lack the permission to load their code (a warning says
+   * which).
+   *
+   * @param options The worker count and permissions.
+   * @param log The crawl's log.
+   * @param monitor Times parses on the main thread.
+   * @returns The parser.
+   */
+  static start(
+    options: Pick<Resolved, "workers" | "workerPermissions">,
+    log: CrawlLog,
+    monitor?: LoopMonitor,
+  ): PageParser {
+    const { workers, workerPermissions } = options;
+    if (workers === 0) return new PageParser(monitor);
+    // The worker loads modules from all over src/.
+    const missing = missingWorkerPermission(new URL("../", import.meta.url));
+    if (missing) {
+      log.write(
+        "warn",
+        `parsing on the main thread: parser workers need ${missing} to load their code`,
+      );
+      return new PageParser(monitor);
+    }
+    const pool = new WorkerPool<BatchItem[], BatchResult[]>(
+      new URL("../parse/parse_worker.ts", import.meta.url),
+      {
+        size: workers,
+        maxQueue: workers * 4,
+        pipeline: 2,
+        permissions: workerPermissions,
+        context: traceVar,
+        resourceLimits: workerPermissions === "none" ? undefined : PARSER_HEAP,
+      },
+    );
+    return new PageParser(monitor, pool, new ParseBatcher(pool, workers * 2));
+  }
+
+  /**
+   * Parses one page. Pages come back packed (links in one string, cheap to
+   * clone from a worker); inline parsing packs too, so both look the same.
+   *
+   * @param input The page (its body is transferred to a worker).
+   * @param trace The request's trace, restored in the worker.
+   * @param signal Drops the page while it waits for a worker.
+   * @returns The packed page.
+   */
+  async parse(
+    input: ParseInput,
+    trace: Trace | undefined,
+    signal: AbortSignal,
+  ): Promise<PackedPage> {
+    if (this.#batcher) return await this.#batcher.parse(input, trace, signal);
+    const parse = () => packPage(parseHtml(new Uint8Array(input.body), input));
+    return this.#monitor ? this.#monitor.track(parse) : parse();
+  }
+
+  /** Terminates the workers. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#pool?.close();
+  }
+}
