@@ -6,6 +6,8 @@
  * @module
  */
 import type { FrontierStore } from "../frontier/store.ts";
+import { STATE_PATH } from "../frontier/sqlite/rules.ts";
+import { check } from "../options/validate.ts";
 
 /**
  * The state file a crawl keeps its frontier in, checked up front.
@@ -31,14 +33,7 @@ export class StateFile {
    * @throws {TypeError} When `path` does not name a file.
    */
   constructor(path: unknown) {
-    if (typeof path !== "string" || path === "" || path === ":memory:") {
-      throw new TypeError(
-        `Cannot crawl as 'state' must name a file: current value is ${
-          JSON.stringify(path)
-        }`,
-      );
-    }
-    this.path = path;
+    this.path = check("crawl", "state", path, STATE_PATH);
   }
 }
 

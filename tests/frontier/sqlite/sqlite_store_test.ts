@@ -465,7 +465,7 @@ Deno.test("SqliteStore() rejects an empty path, ':memory:', a window that is not
   assert.throws(
     () => new Crawler(["https://a.example/"], { state: "" }),
     new TypeError(
-      "Cannot crawl as 'state' must be a non-empty string: current value is ",
+      "Cannot crawl as 'state' must be a file path other than ':memory:': current value is ",
     ),
   );
   assert.throws(
