@@ -49,6 +49,7 @@ export * from "./src/telemetry/log.ts";
 export * from "./src/url/normalize_url.ts";
 export * from "./src/parse/charset.ts";
 export * from "./src/parse/extract_links.ts";
+export type { PageReference, ReferenceKind } from "./src/parse/references.ts";
 export * from "./src/parse/parse_html.ts";
 export * from "./src/fetch/read_body.ts";
 export * from "./src/fetch/retry_after.ts";
