@@ -18,6 +18,7 @@ import { STORE_DEFAULTS } from "./defaults.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
 import { HostThrottle } from "./host_throttle.ts";
 import type {
+  Checkpoints,
   CrawlFrontier,
   FrontierBatch,
   FrontierContext,
@@ -142,6 +143,11 @@ export class Frontier implements CrawlFrontier {
   /** The journal's robots.txt records, if it keeps them. */
   get robots(): RobotsStore | undefined {
     return this.#journal?.robots;
+  }
+
+  /** The journal's checkpoints, if it keeps them. */
+  get checkpoints(): Checkpoints | undefined {
+    return this.#journal?.checkpoints;
   }
 
   /**

@@ -5,7 +5,12 @@
  * @module
  */
 import type { CrawlResult } from "../crawler/result.ts";
-import type { FrontierContext, FrontierEntry, RobotsStore } from "./store.ts";
+import type {
+  Checkpoints,
+  FrontierContext,
+  FrontierEntry,
+  RobotsStore,
+} from "./store.ts";
 
 /** A queued URL with its row id in a journal. */
 export interface JournalEntry extends FrontierEntry {
@@ -43,6 +48,8 @@ export interface FrontierJournal {
   flush(): void;
   /** The journal's robots.txt records. */
   readonly robots?: RobotsStore;
+  /** Values committed with the pages. */
+  readonly checkpoints?: Checkpoints;
   /** Flushes and releases the journal. */
   close(): void;
 }

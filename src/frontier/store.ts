@@ -23,6 +23,8 @@ export interface FrontierEntry {
   referrer?: string;
   /** The span of the page that linked here. */
   parentSpanId?: string;
+  /** A page requisite: fetched for the page, not parsed for links. */
+  requisite?: boolean;
 }
 
 /** A URL handed to a fetcher, with its host's concurrency permit. */
@@ -145,6 +147,11 @@ export interface CrawlFrontier {
   /** The store's robots.txt records, when it keeps them. */
   readonly robots?: RobotsStore;
   /**
+   * Small values committed with the crawl's pages (an archive's write
+   * position), when the store keeps them.
+   */
+  readonly checkpoints?: Checkpoints;
+  /**
    * Stops handing out URLs and releases what the store holds (leases go
    * back, files are closed). Called once, after the last commit.
    */
@@ -173,6 +180,31 @@ export interface RobotsStore {
   ): RobotsRecord | undefined | Promise<RobotsRecord | undefined>;
   /** Stores a fresh record. */
   save(record: RobotsRecord): void | Promise<void>;
+}
+
+/**
+ * Small values a durable store commits together with the pages: a value set
+ * now becomes durable with the next flush, in the same transaction as the
+ * pages committed before that flush, and a crash loses both or neither. An
+ * archive keeps its write position there, so what a resumed crawl finds
+ * committed matches what its files hold.
+ *
+ * @example A map as checkpoints (not durable)
+ * ```ts
+ * import type { Checkpoints } from "@trawl/trawl";
+ *
+ * const values = new Map<string, string>();
+ * const checkpoints: Checkpoints = {
+ *   get: (key) => values.get(key),
+ *   set: (key, value) => void values.set(key, value),
+ * };
+ * ```
+ */
+export interface Checkpoints {
+  /** The value of `key` as last committed (or set since), if any. */
+  get(key: string): string | undefined;
+  /** Sets `key`; durable with the next flush. */
+  set(key: string, value: string): void;
 }
 
 /**

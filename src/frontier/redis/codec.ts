@@ -8,24 +8,30 @@
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { FrontierEntry } from "../store.ts";
 
-/** A queued entry as stored: `u` URL, `d` depth, `r` referrer, `p` span. */
+/**
+ * A queued entry as stored: `u` URL, `d` depth, `r` referrer, `p` span,
+ * `q` 1 for a page requisite.
+ */
 interface StoredEntry {
   u: string;
   d: number;
   r?: string;
   p?: string;
+  q?: 1;
 }
 
 /**
  * A queued entry's JSON, without its host (the queue's key).
  *
  * @param e The entry.
- * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN}` (`r`, `p` optional).
+ * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN,"q":1}` (`r`, `p`, `q`
+ * optional).
  */
 export function encodeEntry(e: FrontierEntry): string {
   const o: StoredEntry = { u: e.url, d: e.depth };
   if (e.referrer !== undefined) o.r = e.referrer;
   if (e.parentSpanId !== undefined) o.p = e.parentSpanId;
+  if (e.requisite) o.q = 1;
   return JSON.stringify(o);
 }
 
@@ -41,6 +47,7 @@ export function decodeClaimed(raw: string): FrontierEntry {
   const entry: FrontierEntry = { url: e.u, host: raw.slice(0, nl), depth: e.d };
   if (e.r !== undefined) entry.referrer = e.r;
   if (e.p !== undefined) entry.parentSpanId = e.p;
+  if (e.q === 1) entry.requisite = true;
   return entry;
 }
 

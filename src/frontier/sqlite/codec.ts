@@ -16,6 +16,7 @@ export interface PendingRow {
   depth: number;
   referrer: string | null;
   parent: string | null;
+  requisite: number | null;
 }
 
 /** A `robots` row. */
@@ -62,6 +63,7 @@ export function entryOf(r: PendingRow): JournalEntry {
   };
   if (r.referrer !== null) e.referrer = r.referrer;
   if (r.parent !== null) e.parentSpanId = r.parent;
+  if (r.requisite === 1) e.requisite = true;
   return e;
 }
 

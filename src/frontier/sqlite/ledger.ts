@@ -40,6 +40,7 @@ interface Statements {
   isDone: StatementSync;
   idOf: StatementSync;
   putMeta: StatementSync;
+  getMeta: StatementSync;
   loadRobots: StatementSync;
   saveRobots: StatementSync;
 }
@@ -47,18 +48,19 @@ interface Statements {
 function prepare(db: DatabaseSync): Statements {
   return {
     insertQueued: db.prepare(
-      "INSERT INTO urls (url, host, depth, referrer, parent, queued) VALUES (?, ?, ?, ?, ?, 1)",
+      "INSERT INTO urls (url, host, depth, referrer, parent, queued, requisite) VALUES (?, ?, ?, ?, ?, 1, ?)",
     ),
     insertDone: db.prepare(
       "INSERT INTO urls (url, host, depth, referrer, parent, queued, done, status, skipped, error, bytes, result) VALUES (?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
     ),
     markDone: db.prepare(`UPDATE urls SET ${DONE_SET} WHERE id = ?`),
     pendingAfter: db.prepare(
-      "SELECT id, url, host, depth, referrer, parent FROM urls WHERE done = 0 AND id > ? ORDER BY id LIMIT ?",
+      "SELECT id, url, host, depth, referrer, parent, requisite FROM urls WHERE done = 0 AND id > ? ORDER BY id LIMIT ?",
     ),
     isDone: db.prepare("SELECT done FROM urls WHERE url = ?"),
     idOf: db.prepare("SELECT id FROM urls WHERE url = ?"),
     putMeta: db.prepare(PUT_META),
+    getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
     loadRobots: db.prepare(
       "SELECT origin, outcome, status, text, fetched_at FROM robots WHERE origin = ?",
     ),
@@ -107,6 +109,31 @@ export class Ledger {
   }
 
   /**
+   * A checkpoint's value (a meta value under `checkpoint:`).
+   *
+   * @param key The checkpoint.
+   * @returns Its value, if any.
+   */
+  checkpoint(key: string): string | undefined {
+    const row = this.#s.getMeta.get(`checkpoint:${key}`) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  /**
+   * Sets a checkpoint in the open transaction, so it commits with the
+   * pages.
+   *
+   * @param key The checkpoint.
+   * @param value Its value.
+   */
+  setCheckpoint(key: string, value: string): void {
+    this.#begin();
+    this.#s.putMeta.run(`checkpoint:${key}`, value);
+  }
+
+  /**
    * Records a queued URL.
    *
    * @param entry The entry.
@@ -120,6 +147,7 @@ export class Ledger {
       entry.depth,
       entry.referrer ?? null,
       entry.parentSpanId ?? null,
+      entry.requisite ? 1 : null,
     );
     return Number(lastInsertRowid);
   }

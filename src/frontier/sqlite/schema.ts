@@ -11,9 +11,9 @@ import { StateLockedError } from "../state_errors.ts";
 export const SCHEMA_VERSION = "1";
 
 /**
- * The tables: `meta` (seeds, settings, version, counters), `urls` (every URL
- * accepted or settled: its entry, whether it was queued and is done, and its
- * result) and `robots` (robots.txt answers by origin).
+ * The tables: `meta` (seeds, settings, version, counters, checkpoints),
+ * `urls` (every URL accepted or settled: its entry, whether it was queued
+ * and is done, its result, and whether it is a page requisite) and `robots` (robots.txt answers by origin).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS urls (
   skipped TEXT,
   error TEXT,
   bytes INTEGER,
-  result TEXT
+  result TEXT,
+  requisite INTEGER
 );
 CREATE INDEX IF NOT EXISTS urls_pending ON urls (id) WHERE done = 0;
 CREATE TABLE IF NOT EXISTS robots (
@@ -80,11 +81,22 @@ export function openStateFile(
       `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA busy_timeout = 5000;`,
     );
     db.exec(SCHEMA);
+    addColumns(db);
     return { db, lock };
   } catch (err) {
     db?.close();
     releaseLock(lock);
     throw err;
+  }
+}
+
+/** Adds the columns a state file written by an older trawl lacks. */
+function addColumns(db: DatabaseSync): void {
+  const columns = db.prepare("PRAGMA table_info(urls)").all() as {
+    name: string;
+  }[];
+  if (!columns.some((c) => c.name === "requisite")) {
+    db.exec("ALTER TABLE urls ADD COLUMN requisite INTEGER");
   }
 }
 

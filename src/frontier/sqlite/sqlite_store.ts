@@ -163,6 +163,10 @@ export class SqliteStore implements AsyncDisposable {
         load: (origin) => this.#use().robots.load(origin),
         save: (record) => this.#use().robots.save(record),
       },
+      checkpoints: {
+        get: (key) => this.#use().checkpoint(key),
+        set: (key, value) => this.#use().setCheckpoint(key, value),
+      },
       close: () => this.close(),
     };
     return new Frontier(context, { journal, window: this.#window });
