@@ -1,0 +1,116 @@
+/**
+ * One gzip member (RFC 1952) made of many parts, compressed in bounded
+ * segments: each segment is a raw deflate stream ended by a sync flush, so
+ * the segments join into one deflate stream; a final empty block and the
+ * CRC-32 and length close the member. A 10 MiB body is thus compressed a
+ * segment at a time, never copied whole, with the native zlib of
+ * `node:zlib`.
+ *
+ * @module
+ */
+import zlib from "node:zlib";
+
+/** Uncompressed bytes per deflate segment. */
+export const SEGMENT_BYTES = 1 << 20;
+
+/**
+ * The compression level: 1, the fastest. On crawled HTML it writes files
+ * about 1.6 times the size level 6 writes, at a tenth of the CPU time (the
+ * archive is written on the crawl's main thread).
+ */
+export const GZIP_LEVEL = 1;
+
+/** ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown). */
+const HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+/** A final, empty, fixed-Huffman deflate block. */
+const FINAL_BLOCK = new Uint8Array([0x03, 0x00]);
+const SYNC = { level: GZIP_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+const crc32 = (zlib as unknown as {
+  crc32(data: Uint8Array, value?: number): number;
+}).crc32;
+
+/**
+ * Compresses `parts`, in order, into one gzip member, yielding its bytes in
+ * chunks: the header, one chunk per segment of at most
+ * {@linkcode SEGMENT_BYTES} input bytes (small parts are joined into one
+ * segment, a large part is cut into several without copying), and the
+ * trailer. Concatenated, the chunks are the member.
+ *
+ * @example Round trip
+ * ```ts
+ * import { gzipMember } from "./gzip_member.ts";
+ * import { gunzipSync } from "node:zlib";
+ * import assert from "node:assert/strict";
+ *
+ * const enc = new TextEncoder();
+ * const chunks = [...gzipMember([enc.encode("hello "), enc.encode("world")])];
+ * const member = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+ * let at = 0;
+ * for (const c of chunks) member.set(c, (at += c.length) - c.length);
+ * assert.equal(new TextDecoder().decode(gunzipSync(member)), "hello world");
+ * ```
+ *
+ * @param parts The uncompressed bytes, in parts.
+ * @returns The member's bytes, chunk by chunk.
+ */
+export function* gzipMember(
+  parts: readonly Uint8Array[],
+): Generator<Uint8Array, void, undefined> {
+  let crc = 0;
+  let length = 0;
+  yield HEADER;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = (): Uint8Array => {
+    const input = pending.length === 1 ? pending[0] : join(pending);
+    pending = [];
+    pendingBytes = 0;
+    return zlib.deflateRawSync(input, SYNC);
+  };
+  for (const part of parts) {
+    crc = crc32(part, crc);
+    length += part.byteLength;
+    for (let at = 0; at < part.byteLength;) {
+      const take = Math.min(part.byteLength - at, SEGMENT_BYTES - pendingBytes);
+      pending.push(
+        take === part.byteLength ? part : part.subarray(at, at + take),
+      );
+      pendingBytes += take;
+      at += take;
+      if (pendingBytes === SEGMENT_BYTES) yield flush();
+    }
+  }
+  if (pendingBytes > 0) yield flush();
+  const trailer = new Uint8Array(FINAL_BLOCK.length + 8);
+  trailer.set(FINAL_BLOCK);
+  const view = new DataView(trailer.buffer);
+  view.setUint32(FINAL_BLOCK.length, crc >>> 0, true);
+  view.setUint32(FINAL_BLOCK.length + 4, length >>> 0, true);
+  yield trailer;
+}
+
+/**
+ * Concatenates byte arrays into one.
+ *
+ * @example
+ * ```ts
+ * import { join } from "./gzip_member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(join([new Uint8Array([1]), new Uint8Array([2, 3])]), new Uint8Array([1, 2, 3]));
+ * ```
+ *
+ * @param chunks The arrays, in order.
+ * @returns One array holding them all.
+ */
+export function join(chunks: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const c of chunks) size += c.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

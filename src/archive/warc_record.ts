@@ -1,0 +1,363 @@
+/**
+ * WARC/1.1 records: the named fields and the block of `warcinfo`,
+ * `request`, `response` and `revisit` records, and their serialization
+ * (`WARC/1.1`, fields, CRLF, block, CRLF CRLF).
+ *
+ * A response is stored as Deno's `fetch` hands it over: the body decoded
+ * (`Content-Encoding` undone) and de-chunked, so the headers that described
+ * the wire form are renamed `x-orig-content-encoding` and
+ * `x-orig-transfer-encoding` (and a `content-length` that no longer holds,
+ * `x-orig-content-length`), and `content-length` gives the stored body's
+ * length: the record replays as it is, and its digests match its bytes.
+ * `fetch` hides the HTTP version; the status line says `HTTP/1.1`.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { Sha1 } from "./digest.ts";
+import type { Exchange } from "./exchange.ts";
+
+/** The version line of every record. */
+export const WARC_VERSION = "WARC/1.1";
+/** The profile of a revisit record whose payload equals an earlier one. */
+export const REVISIT_PROFILE =
+  "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
+
+const CRLF = "\r\n";
+const END = new Uint8Array([13, 10, 13, 10]);
+const utf8 = new TextEncoder();
+/** Response headers describing the wire form, renamed `x-orig-…`. */
+const WIRE_HEADERS = new Set(["content-encoding", "transfer-encoding"]);
+
+/** A record before serialization. */
+export interface WarcRecord {
+  /** The named fields, in order; `Content-Length` is added when serialized. */
+  fields: [string, string][];
+  /** The block, in parts. */
+  block: Uint8Array[];
+}
+
+/** An archived payload a later identical one refers to. */
+export interface Original {
+  /** Its record id. */
+  id: string;
+  /** Its target URI. */
+  uri: string;
+  /** Its `WARC-Date`. */
+  date: string;
+}
+
+/**
+ * A `WARC-Date`: UTC, to the second.
+ *
+ * @example
+ * ```ts
+ * import { warcDate } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(warcDate(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), "2026-01-02T03:04:05Z");
+ * ```
+ *
+ * @param ms Epoch milliseconds.
+ * @returns The date.
+ */
+export function warcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + "Z";
+}
+
+/**
+ * A new `WARC-Record-ID`.
+ *
+ * @example
+ * ```ts
+ * import { recordId } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(recordId(), /^<urn:uuid:[0-9a-f-]{36}>$/);
+ * ```
+ *
+ * @returns `<urn:uuid:…>`.
+ */
+export function recordId(): string {
+  return `<urn:uuid:${randomUUID()}>`;
+}
+
+/**
+ * A record's bytes, in parts: the version line and fields (with
+ * `Content-Length`), the block, and the closing CRLF CRLF.
+ *
+ * @example
+ * ```ts
+ * import { serializeRecord } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const parts = serializeRecord({ fields: [["WARC-Type", "resource"]], block: [new Uint8Array([65])] });
+ * const text = parts.map((p) => new TextDecoder().decode(p)).join("");
+ * assert.equal(text, "WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 1\r\n\r\nA\r\n\r\n");
+ * ```
+ *
+ * @param record The record.
+ * @returns Its bytes, in order.
+ */
+export function serializeRecord(record: WarcRecord): Uint8Array[] {
+  let length = 0;
+  for (const part of record.block) length += part.byteLength;
+  let head = WARC_VERSION + CRLF;
+  for (const [name, value] of record.fields) {
+    head += `${name}: ${oneLine(value)}${CRLF}`;
+  }
+  head += `Content-Length: ${length}${CRLF}${CRLF}`;
+  return [utf8.encode(head), ...record.block, END];
+}
+
+/**
+ * The `warcinfo` record that opens a file.
+ *
+ * @example
+ * ```ts
+ * import { warcinfoRecord } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = warcinfoRecord("<urn:uuid:1>", "a-00000.warc.gz", Date.now(), [["software", "trawl"]]);
+ * assert.deepEqual(r.fields[0], ["WARC-Type", "warcinfo"]);
+ * ```
+ *
+ * @param id Its record id.
+ * @param filename The file's name.
+ * @param date When the file was started, epoch ms.
+ * @param info The `application/warc-fields` lines.
+ * @returns The record.
+ */
+export function warcinfoRecord(
+  id: string,
+  filename: string,
+  date: number,
+  info: readonly [string, string][],
+): WarcRecord {
+  const body = utf8.encode(
+    info.map(([k, v]) => `${k}: ${oneLine(v)}${CRLF}`).join(""),
+  );
+  return {
+    fields: [
+      ["WARC-Type", "warcinfo"],
+      ["WARC-Record-ID", id],
+      ["WARC-Date", warcDate(date)],
+      ["WARC-Filename", filename],
+      ["Content-Type", "application/warc-fields"],
+      ["WARC-Block-Digest", new Sha1().update(body).digest()],
+    ],
+    block: [body],
+  };
+}
+
+/** The ids and context a pair of exchange records is written with. */
+export interface PairIds {
+  /** The request record's id. */
+  request: string;
+  /** The response (or revisit) record's id. */
+  response: string;
+  /** The id of the file's `warcinfo` record. */
+  warcinfo: string;
+}
+
+/**
+ * The `request` record of an exchange.
+ *
+ * @example
+ * ```ts
+ * import { requestRecord } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = requestRecord({
+ *   url: "http://a.test/x?y", method: "GET", requestHeaders: [["host", "a.test"]],
+ *   date: 0, status: 200, statusText: "OK", responseHeaders: [], body: new Uint8Array(), truncated: false,
+ * }, { request: "<urn:uuid:1>", response: "<urn:uuid:2>", warcinfo: "<urn:uuid:0>" });
+ * assert.equal(new TextDecoder().decode(r.block[0]), "GET /x?y HTTP/1.1\r\nhost: a.test\r\n\r\n");
+ * ```
+ *
+ * @param ex The exchange.
+ * @param ids The pair's ids.
+ * @returns The record.
+ */
+export function requestRecord(ex: Exchange, ids: PairIds): WarcRecord {
+  const url = new URL(ex.url);
+  let head = `${ex.method} ${url.pathname}${url.search} HTTP/1.1${CRLF}`;
+  for (const [name, value] of ex.requestHeaders) {
+    head += `${name}: ${oneLine(value)}${CRLF}`;
+  }
+  const block = latin1(head + CRLF);
+  const digest = new Sha1().update(block).digest();
+  return {
+    fields: [
+      ...common(ex, "request", ids.request, ids.response, ids.warcinfo),
+      ["WARC-Payload-Digest", new Sha1().digest()],
+      ["WARC-Block-Digest", digest],
+      ["Content-Type", "application/http;msgtype=request"],
+    ],
+    block: [block],
+  };
+}
+
+/**
+ * The HTTP head of a stored response: the status line and headers, the
+ * wire-form headers renamed (see the module notes), then a blank line.
+ *
+ * @example A gzip response, stored decoded
+ * ```ts
+ * import { responseHead } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const head = responseHead({
+ *   url: "http://a.test/", method: "GET", requestHeaders: [], date: 0,
+ *   status: 200, statusText: "OK", truncated: false, body: new Uint8Array(5),
+ *   responseHeaders: [["content-encoding", "gzip"], ["content-length", "25"]],
+ * });
+ * assert.equal(
+ *   new TextDecoder().decode(head),
+ *   "HTTP/1.1 200 OK\r\nx-orig-content-encoding: gzip\r\nx-orig-content-length: 25\r\ncontent-length: 5\r\n\r\n",
+ * );
+ * ```
+ *
+ * @param ex The exchange.
+ * @returns The head's bytes.
+ */
+export function responseHead(ex: Exchange): Uint8Array {
+  const reason = ex.statusText === "" ? "" : ` ${oneLine(ex.statusText)}`;
+  let head = `HTTP/1.1 ${ex.status}${reason}${CRLF}`;
+  let length: string | undefined;
+  for (const [name, value] of ex.responseHeaders) {
+    if (name === "content-length") length = value;
+    else {
+      const stored = WIRE_HEADERS.has(name) ? `x-orig-${name}` : name;
+      head += `${stored}: ${oneLine(value)}${CRLF}`;
+    }
+  }
+  const actual = String(ex.body.byteLength);
+  if (length !== undefined && length !== actual) {
+    head += `x-orig-content-length: ${oneLine(length)}${CRLF}`;
+  }
+  head += `content-length: ${actual}${CRLF}${CRLF}`;
+  return latin1(head);
+}
+
+/**
+ * The `response` record of an exchange, its body in place (not copied).
+ *
+ * @example
+ * ```ts
+ * import { responseRecord } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = responseRecord({
+ *   url: "http://a.test/", method: "GET", requestHeaders: [], date: 0,
+ *   status: 200, statusText: "OK", responseHeaders: [], body: new Uint8Array(3), truncated: true,
+ * }, { request: "<urn:uuid:1>", response: "<urn:uuid:2>", warcinfo: "<urn:uuid:0>" }, "sha1:X");
+ * assert.ok(r.fields.some(([k, v]) => k === "WARC-Truncated" && v === "length"));
+ * ```
+ *
+ * @param ex The exchange.
+ * @param ids The pair's ids.
+ * @param payloadDigest The body's digest.
+ * @returns The record.
+ */
+export function responseRecord(
+  ex: Exchange,
+  ids: PairIds,
+  payloadDigest: string,
+): WarcRecord {
+  const head = responseHead(ex);
+  const digest = new Sha1().update(head).update(ex.body).digest();
+  const fields: [string, string][] = [
+    ...common(ex, "response", ids.response, ids.request, ids.warcinfo),
+    ["WARC-Payload-Digest", payloadDigest],
+    ["WARC-Block-Digest", digest],
+  ];
+  if (ex.truncated) fields.push(["WARC-Truncated", "length"]);
+  fields.push(["Content-Type", "application/http;msgtype=response"]);
+  return { fields, block: [head, ex.body] };
+}
+
+/**
+ * The `revisit` record of an exchange whose payload was archived before:
+ * the HTTP head only, pointing at the original.
+ *
+ * @example
+ * ```ts
+ * import { REVISIT_PROFILE, revisitRecord } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = revisitRecord({
+ *   url: "http://a.test/b", method: "GET", requestHeaders: [], date: 0,
+ *   status: 200, statusText: "OK", responseHeaders: [], body: new Uint8Array(3), truncated: false,
+ * }, { request: "<urn:uuid:1>", response: "<urn:uuid:2>", warcinfo: "<urn:uuid:0>" }, "sha1:X", {
+ *   id: "<urn:uuid:9>", uri: "http://a.test/a", date: "2026-01-01T00:00:00Z",
+ * });
+ * assert.ok(r.fields.some(([k, v]) => k === "WARC-Profile" && v === REVISIT_PROFILE));
+ * ```
+ *
+ * @param ex The exchange.
+ * @param ids The pair's ids.
+ * @param payloadDigest The body's digest (the original's too).
+ * @param original The record holding the payload.
+ * @returns The record.
+ */
+export function revisitRecord(
+  ex: Exchange,
+  ids: PairIds,
+  payloadDigest: string,
+  original: Original,
+): WarcRecord {
+  const head = responseHead(ex);
+  return {
+    fields: [
+      ...common(ex, "revisit", ids.response, ids.request, ids.warcinfo),
+      ["WARC-Profile", REVISIT_PROFILE],
+      ["WARC-Refers-To", original.id],
+      ["WARC-Refers-To-Target-URI", original.uri],
+      ["WARC-Refers-To-Date", original.date],
+      ["WARC-Payload-Digest", payloadDigest],
+      ["WARC-Block-Digest", new Sha1().update(head).digest()],
+      ["Content-Type", "application/http;msgtype=response"],
+    ],
+    block: [head],
+  };
+}
+
+/** The fields every exchange record starts with. */
+function common(
+  ex: Exchange,
+  type: string,
+  id: string,
+  concurrent: string,
+  warcinfo: string,
+): [string, string][] {
+  const fields: [string, string][] = [
+    ["WARC-Type", type],
+    ["WARC-Record-ID", id],
+    ["WARC-Date", warcDate(ex.date)],
+    ["WARC-Target-URI", ex.url],
+    ["WARC-Concurrent-To", concurrent],
+  ];
+  if (ex.ip !== undefined) fields.push(["WARC-IP-Address", ex.ip]);
+  fields.push(["WARC-Warcinfo-ID", warcinfo]);
+  return fields;
+}
+
+/** A value on one line: CR and LF become spaces. */
+function oneLine(value: string): string {
+  return /[\r\n]/.test(value) ? value.replace(/[\r\n]/g, " ") : value;
+}
+
+/**
+ * Text whose characters are bytes (HTTP header values are byte strings) as
+ * those bytes; a character past U+00FF (not from `fetch`) is written as
+ * `?`.
+ */
+function latin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[i] = c <= 0xff ? c : 0x3f;
+  }
+  return out;
+}
