@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type Exchange, exchangeOf } from "../archive/exchange.ts";
 import {
   FetchError,
   IdleTimeoutError,
@@ -22,6 +23,16 @@ const SMALL_BODY = 64 * 1024;
 const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 /** Media types that are parsed for links. */
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
+
+/**
+ * How an attempt reports its exchanges: the headers sent and when, and
+ * where each exchange goes.
+ */
+interface Capture {
+  headers: Headers;
+  sentAt: number;
+  onExchange: (exchange: Exchange) => void;
+}
 
 /** What one attempt produced: a fetch outcome and the server's wish to wait. */
 export interface AttemptOutcome extends FetchOutcome {
@@ -107,6 +118,8 @@ export function isFailure(o: AttemptOutcome): boolean {
  * @param parent Cancels the attempt (its reason is rethrown).
  * @param started Clock time the fetch started (for `ttfb`).
  * @param admitted URLs already admitted for this fetch.
+ * @param onExchange Receives each exchange, its body read whatever its type
+ * or status (up to `maxBodyBytes`); without it only HTML bodies are read.
  * @returns What the attempt produced; rejects only with `parent.reason`.
  */
 export async function attemptOnce(
@@ -115,6 +128,7 @@ export async function attemptOnce(
   parent: AbortSignal,
   started: number,
   admitted: Set<string>,
+  onExchange?: (exchange: Exchange) => void,
 ): Promise<AttemptOutcome> {
   // One controller for the attempt, aborted by the crawl or by the watchdog.
   const ctl = new AbortController();
@@ -151,13 +165,23 @@ export async function attemptOnce(
         admitted.add(current.href);
       }
       signal.throwIfAborted();
-      const res = await request(current, config, signal);
+      const headers = requestHeaders(current, config);
+      const capture = onExchange && { headers, sentAt: Date.now(), onExchange };
+      const res = await config.fetch(current, {
+        headers,
+        redirect: "manual",
+        signal,
+      });
       watchdog.touch();
       base.ttfb = config.clock.now() - started;
       base.status = res.status;
       base.finalUrl = current.href;
       if (!isRedirect(res)) {
-        return await readResponse(res, current, base, config, watchdog, signal);
+        const read = { current, base, config, watchdog, signal, capture };
+        return await readResponse(res, read);
+      }
+      if (capture) {
+        await captured(res, { current, config, watchdog, signal }, capture);
       }
       const next = await nextHop(res, current, chain, config.maxRedirects);
       if (next instanceof RedirectError) return { ...base, error: next };
@@ -208,18 +232,24 @@ async function nextHop(
   return next;
 }
 
+/** What reading a response needs. */
+interface Read {
+  current: URL;
+  config: FetcherConfig;
+  watchdog: Watchdog;
+  signal: AbortSignal;
+}
+
 /**
  * The outcome of a final (non-redirect) response: its headers, and its body
- * when it is 2xx HTML within `maxBodyBytes`.
+ * when it is 2xx HTML within `maxBodyBytes`. With a capture, every body is
+ * read (up to the cap) and reported.
  */
 async function readResponse(
   res: Response,
-  current: URL,
-  base: AttemptOutcome,
-  config: FetcherConfig,
-  watchdog: Watchdog,
-  signal: AbortSignal,
+  read: Read & { base: AttemptOutcome; capture?: Capture },
 ): Promise<AttemptOutcome> {
+  const { current, base, config, watchdog, signal } = read;
   const typeHeader = res.headers.get("content-type");
   const contentType = typeHeader?.split(";")[0].trim().toLowerCase() ||
     undefined;
@@ -231,6 +261,10 @@ async function readResponse(
   };
   if (isRetryableStatus(res.status)) {
     outcome.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+  }
+  if (read.capture) {
+    const { bytes, truncated } = await captured(res, read, read.capture);
+    return judged(outcome, bytes, truncated);
   }
   /** The outcome without the body, which is not read. */
   const unread = async (skipped?: "content-type" | "too-large") => {
@@ -282,6 +316,57 @@ async function readResponse(
   return outcome;
 }
 
+/**
+ * Reads a body up to the cap and reports the exchange.
+ *
+ * @returns The body read, and whether it was cut.
+ */
+async function captured(
+  res: Response,
+  read: Read,
+  capture: Capture,
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  const { current, config, watchdog, signal } = read;
+  const { bytes, truncated } = await readBody(res.body, {
+    maxBytes: config.maxBodyBytes,
+    signal,
+    clock: config.clock,
+    url: current.href,
+    onChunk: watchdog.touch,
+  });
+  capture.onExchange(exchangeOf({
+    url: current,
+    headers: capture.headers,
+    date: capture.sentAt,
+    response: res,
+    body: bytes,
+    truncated,
+  }));
+  return { bytes, truncated };
+}
+
+/**
+ * The outcome of a body read whole (up to the cap): kept when it is 2xx
+ * HTML within the cap, as the uncaptured path would read it.
+ */
+function judged(
+  outcome: AttemptOutcome,
+  bytes: Uint8Array,
+  truncated: boolean,
+): AttemptOutcome {
+  outcome.bytes = bytes.byteLength;
+  if (outcome.status < 200 || outcome.status >= 300) return outcome;
+  const type = outcome.contentType;
+  if (type !== undefined && !HTML_TYPES.has(type)) {
+    outcome.skipped = "content-type";
+  } else if (truncated) {
+    outcome.skipped = "too-large";
+  } else {
+    outcome.body = bytes;
+  }
+  return outcome;
+}
+
 /** What a failed attempt reports: its timeout, or a `FetchError`. */
 function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   const reason = signal.aborted ? signal.reason : err;
@@ -295,12 +380,8 @@ function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   return new FetchError(current.href, message, { cause: reason });
 }
 
-/** One HTTP request (the attempt's watchdog covers the wait for headers). */
-function request(
-  url: URL,
-  config: FetcherConfig,
-  signal: AbortSignal,
-): Promise<Response> {
+/** The headers of a request to `url`. */
+function requestHeaders(url: URL, config: FetcherConfig): Headers {
   const headers = new Headers(config.headers);
   headers.set("user-agent", config.userAgent);
   if (!headers.has("accept")) {
@@ -309,5 +390,5 @@ function request(
   if (!config.trustedOrigins.has(url.origin)) {
     for (const h of SENSITIVE_HEADERS) headers.delete(h);
   }
-  return config.fetch(url, { headers, redirect: "manual", signal });
+  return headers;
 }

@@ -11,6 +11,7 @@
 import type { Clock } from "../concurrency/clock.ts";
 import type { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.ts";
 import { CircuitOpenError } from "../concurrency/circuit_open_error.ts";
+import type { Exchange } from "../archive/exchange.ts";
 import type { SkipReason } from "../crawler/result.ts";
 import { attemptOnce, type AttemptOutcome, isFailure } from "./attempt.ts";
 import { backoffDelay } from "./retry_after.ts";
@@ -84,6 +85,14 @@ export interface FetchOptions {
    * @default {true}
    */
   admitted?: boolean;
+  /**
+   * Receives every exchange of the fetch (each redirect hop and retry), for
+   * an archive: each body is then read up to `maxBodyBytes` whatever its
+   * type or status. Without it, only 2xx HTML bodies are read.
+   *
+   * @default {undefined}
+   */
+  onExchange?: (exchange: Exchange) => void;
 }
 
 /** What fetching one URL produced. */
@@ -161,7 +170,8 @@ export async function fetchUrl(
   const host = new URL(url).host;
   const started = config.clock.now();
   const admitted = new Set<string>(options.admitted === false ? [] : [url]);
-  const attempt = () => attemptOnce(url, config, signal, started, admitted);
+  const attempt = () =>
+    attemptOnce(url, config, signal, started, admitted, options.onExchange);
   let outcome: AttemptOutcome | undefined;
   let circuitWaits = 0;
   for (let n = 1; n <= config.retries + 1;) {
