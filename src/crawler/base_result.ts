@@ -33,7 +33,10 @@ import type { CrawlResult } from "./result.ts";
  * @returns A new result.
  */
 export function baseResult(
-  entry: Pick<FrontierEntry, "url" | "depth" | "referrer" | "parentSpanId">,
+  entry: Pick<
+    FrontierEntry,
+    "url" | "depth" | "referrer" | "parentSpanId" | "requisite"
+  >,
   span: { traceId: string; spanId: string },
   start: number = Date.now(),
 ): CrawlResult {
@@ -53,5 +56,6 @@ export function baseResult(
       spanId: span.spanId,
       ...(parentSpanId !== undefined ? { parentSpanId } : {}),
     },
+    ...(entry.requisite ? { requisite: true } : {}),
   };
 }

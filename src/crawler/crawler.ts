@@ -5,7 +5,13 @@
  *
  * @module
  */
-import type { CrawlFrontier, FrontierBatch } from "../frontier/store.ts";
+import { CrawlArchive } from "../archive/crawl_archive.ts";
+import { MemoryStore } from "../frontier/memory_store.ts";
+import type {
+  CrawlFrontier,
+  FrontierBatch,
+  FrontierStore,
+} from "../frontier/store.ts";
 import { ScopeFilter } from "../guards/scope.ts";
 import { newId } from "../telemetry/trace.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
@@ -32,6 +38,7 @@ import {
   startStallMonitor,
 } from "./resources.ts";
 import type { CrawlResult } from "./result.ts";
+import { DEFAULT_USER_AGENT } from "./defaults.ts";
 import { RobotsHints } from "./robots_hints.ts";
 import { openStore } from "./state_file.ts";
 import { type CrawlStats, emptyStats } from "./stats.ts";
@@ -141,6 +148,7 @@ export class Crawler {
       skipExtensions: [...o.skipExtensions].sort(),
       allowPrivateNetworks: o.allowPrivateNetworks,
       traps: o.traps.limits,
+      ...(o.requisites ? { requisites: true } : {}),
     };
   }
 
@@ -194,8 +202,11 @@ export class Crawler {
         log,
       });
       tasks.defer(() => frontier.close());
+      const archive = tasks.use(this.#archive(store));
       const ssrf = ssrfGuard(o, this.#seeds);
-      const robots = tasks.use(robotsCache(o, ssrf, frontier.robots, log));
+      const robots = tasks.use(
+        robotsCache(o, ssrf, frontier.robots, log, archive),
+      );
       const page = this.#pageTask(
         frontier,
         parser,
@@ -209,9 +220,18 @@ export class Crawler {
       );
       const results = tasks.results;
       tasks.start(o.concurrency, (signal) => {
-        return fetchLoop(frontier, page, results, signal);
+        return fetchLoop(frontier, page, results, signal, archive);
       });
       const settled = await frontier.open(this.#seedBatch(), tasks.signal);
+      await archive?.open({
+        checkpoints: frontier.checkpoints,
+        // Old files are replaced by a crawl that starts over; a store
+        // without checkpoints that outlives the process (a shared crawl)
+        // keeps them.
+        existing: frontier.checkpoints || store instanceof MemoryStore
+          ? "replace"
+          : "continue",
+      });
       log.write("info", `crawl started with ${this.#seeds.length} seed(s)`);
       yield* deliver(frontier, settled, results, (r) => {
         countResult(this.#stats, r);
@@ -222,6 +242,33 @@ export class Crawler {
       this.#stats.queued = 0;
     }
     tasks.throwIfFailed();
+  }
+
+  /** The crawl's archive, when it keeps WARC files or a folder. */
+  #archive(store: FrontierStore): CrawlArchive | undefined {
+    const o = this.#opts;
+    if (o.warc === undefined && o.save === undefined) return undefined;
+    const worker = (store as { worker?: unknown }).worker;
+    return new CrawlArchive({
+      warc: o.warc,
+      warcMaxSize: o.warcMaxSize,
+      save: o.save,
+      info: [
+        ["software", DEFAULT_USER_AGENT],
+        ["format", "WARC File Format 1.1"],
+        [
+          "conformsTo",
+          "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        ],
+        ["robots", o.respectRobots ? "obey" : "ignore"],
+        ["http-header-user-agent", o.userAgent],
+        ["trawl-seeds", JSON.stringify(this.#seeds)],
+        ["trawl-settings", JSON.stringify(this.settings)],
+      ],
+      worker: typeof worker === "string" ? worker : undefined,
+      clock: o.clock,
+      onWarning: (message) => this.#log.write("warn", message),
+    });
   }
 
   /** The rules that settle found URLs without a request. */
@@ -280,6 +327,7 @@ export class Crawler {
       maxLinksPerPage: o.maxLinksPerPage,
       maxDepth: o.maxDepth,
       includeLinks: o.includeLinks,
+      requisites: o.requisites,
       stats: this.#stats,
       log: this.#log,
     });

@@ -281,6 +281,47 @@ export interface CrawlOptions {
    * @default {"auto"}
    */
   stateMode?: StateMode;
+  /**
+   * Archive the crawl in WARC/1.1 files named after this path:
+   * `crawl.warc.gz` writes `crawl-00000.warc.gz`, then `crawl-00001.warc.gz`
+   * past `warcMaxSize`… (in a shared crawl, with the worker id:
+   * `crawl-WORKER-00000.warc.gz`). Every exchange is archived — pages, each
+   * redirect hop, retries, robots.txt, non-HTML responses (whose bodies are
+   * then read up to `maxBodyBytes`) — as a `request` and a `response`
+   * record; a payload archived before as a `revisit` record. Bodies are
+   * stored decoded (see `WarcWriter`). With a durable `state`, each page's
+   * response is archived exactly once however often the crawl stops and
+   * resumes. Existing files of that name are replaced, unless the crawl
+   * resumes.
+   *
+   * @default {undefined}
+   */
+  warc?: string;
+  /**
+   * Bytes after which a new WARC file is started.
+   *
+   * @default {1000000000}
+   */
+  warcMaxSize?: number;
+  /**
+   * Save each body fetched whole with a 2xx status under this folder, as
+   * `DIR/HOST/PATH` (like `wget -x`; see `savePath` for how URLs become
+   * safe file names).
+   *
+   * @default {undefined}
+   */
+  save?: string;
+  /**
+   * Also fetch what crawled pages need to look right (like `wget -p`):
+   * images, stylesheets, scripts, media, icons and preloads, and the
+   * `url()`s and `@import`s of fetched stylesheets. Requisites are in
+   * scope, at their page's depth, fetched with every politeness rule, cap
+   * and check, not parsed for links; each ends as a result with
+   * `requisite: true` and counts against `maxPages`.
+   *
+   * @default {false}
+   */
+  requisites?: boolean;
   /** Cancels the crawl. */
   signal?: AbortSignal;
   /** Receives structured log records. */

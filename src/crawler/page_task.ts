@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { Exchange } from "../archive/exchange.ts";
+import { requisiteUrls, stylesheetUrls } from "../archive/requisites.ts";
 import type { Clock } from "../concurrency/clock.ts";
 import {
   type FetcherConfig,
@@ -48,6 +50,8 @@ export interface PageTaskOptions {
   maxDepth: number;
   /** Keep each page's links in its result. */
   includeLinks: boolean;
+  /** Also fetch each page's requisites (see the `requisites` option). */
+  requisites: boolean;
   /** The crawl's counters (`inFlight`). */
   stats: CrawlStats;
   /** The crawl's log. */
@@ -75,6 +79,8 @@ interface PageLinks {
  */
 export class PageTask {
   readonly #o: PageTaskOptions;
+  /** The triage rules of requisites: no extension is skipped. */
+  readonly #requisiteRules: TriageRules;
 
   /**
    * Creates the task.
@@ -83,6 +89,7 @@ export class PageTask {
    */
   constructor(options: PageTaskOptions) {
     this.#o = options;
+    this.#requisiteRules = { ...options.triage, skipExtensions: new Set() };
   }
 
   /**
@@ -91,12 +98,15 @@ export class PageTask {
    * @param entry The URL taken from the frontier.
    * @param batch Where found links go.
    * @param signal Cancels the work (it then rejects with the reason).
+   * @param exchanges Receives the URL's exchanges (for the archive): every
+   * body is then read, whatever its type.
    * @returns The URL's result.
    */
   run(
     entry: ReadyEntry,
     batch: FrontierBatch,
     signal: AbortSignal,
+    exchanges?: Exchange[],
   ): Promise<CrawlResult> {
     const trace: Trace = {
       traceId: this.#o.triage.traceId,
@@ -106,7 +116,12 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
-    return traceVar.run(trace, () => this.#visit(entry, trace, batch, signal));
+    // A requisite's body is read whatever its type (a stylesheet is scanned).
+    const seen = exchanges ?? (entry.requisite ? [] : undefined);
+    return traceVar.run(
+      trace,
+      () => this.#visit(entry, trace, batch, signal, seen),
+    );
   }
 
   async #visit(
@@ -114,6 +129,7 @@ export class PageTask {
     trace: Trace,
     batch: FrontierBatch,
     signal: AbortSignal,
+    exchanges: Exchange[] | undefined,
   ): Promise<CrawlResult> {
     const { admission, clock, log, maxDepth } = this.#o;
     const result = baseResult(entry, trace, Date.now());
@@ -125,7 +141,12 @@ export class PageTask {
     };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
     if ("skip" in verdict) return done(verdict.skip);
-    const out = await this.#fetch(entry.url, verdict.admitted, signal);
+    const out = await this.#fetch(
+      entry.url,
+      verdict.admitted,
+      signal,
+      exchanges,
+    );
     result.status = out.status;
     result.finalUrl = out.finalUrl;
     if (out.contentType) result.contentType = out.contentType;
@@ -136,51 +157,116 @@ export class PageTask {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });
     }
+    if (entry.requisite) {
+      const skipped = out.skipped === "content-type" ? undefined : out.skipped;
+      if (!out.error && !skipped) {
+        this.#stylesheet(result, entry, trace.spanId, batch, exchanges!);
+      }
+      return done(skipped);
+    }
     if (out.skipped || out.error || !out.body) return done(out.skipped);
-    const page = await this.#parse(out, out.body, trace, signal);
+    const page = await this.#parse(out, out.body, trace, signal, exchanges);
     if (page instanceof Error) {
       result.error = { name: page.name, message: page.message };
       log.write("error", `parse failed: ${page.message}`, { error: page.name });
       return done();
     }
     const links = this.#read(result, page, out.robotsTag);
+    if (this.#o.requisites) {
+      this.#addRequisites(
+        batch,
+        entry,
+        trace.spanId,
+        requisiteUrls(page.references),
+      );
+    }
     if (!links.nofollow && entry.depth < maxDepth) {
       this.#follow(batch, entry, trace.spanId, links);
     }
     return done();
   }
 
+  /**
+   * A requisite is not parsed, but the `url()`s and `@import`s of a
+   * stylesheet are requisites too.
+   */
+  #stylesheet(
+    result: CrawlResult,
+    entry: ReadyEntry,
+    spanId: string,
+    batch: FrontierBatch,
+    exchanges: readonly Exchange[],
+  ): void {
+    const urls = stylesheetUrls(exchanges);
+    if (urls.length === 0) return;
+    result.links = urls.length;
+    this.#addRequisites(batch, entry, spanId, urls);
+  }
+
+  /** Sorts a page's new, in-scope requisites into `batch`, at its depth. */
+  #addRequisites(
+    batch: FrontierBatch,
+    entry: ReadyEntry,
+    spanId: string,
+    urls: readonly string[],
+  ): void {
+    const { frontier, scope } = this.#o;
+    const rules = this.#requisiteRules;
+    for (const href of urls) {
+      const url = rules.traps.stripSessionIds(href);
+      if (frontier.has(url)) continue;
+      const u = new URL(url);
+      if (!scope.allows(u)) continue;
+      const found = {
+        url,
+        host: u.host,
+        depth: entry.depth,
+        referrer: entry.url,
+        parentSpanId: spanId,
+        requisite: true,
+      };
+      triage(batch, found, u, rules);
+    }
+  }
+
   async #fetch(
     url: string,
     admitted: boolean,
     signal: AbortSignal,
+    exchanges: Exchange[] | undefined,
   ): Promise<FetchOutcome> {
     const { stats, fetcher } = this.#o;
     stats.inFlight++;
     try {
-      return await fetchUrl(url, fetcher, { signal, admitted });
+      const onExchange = exchanges && ((e: Exchange) => void exchanges.push(e));
+      return await fetchUrl(url, fetcher, { signal, admitted, onExchange });
     } finally {
       stats.inFlight--;
     }
   }
 
-  /** The parsed page, or what made parsing fail. */
+  /**
+   * The parsed page, or what made parsing fail. The body's buffer is handed
+   * to the parser (a worker takes it over), unless the archive holds it.
+   */
   async #parse(
     out: FetchOutcome,
     body: Uint8Array,
     trace: Trace,
     signal: AbortSignal,
+    exchanges: readonly Exchange[] | undefined,
   ): Promise<PackedPage | Error> {
-    const buffer =
-      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
-        ? body.buffer as ArrayBuffer
-        : body.slice().buffer as ArrayBuffer;
+    const buffer = exchanges === undefined && body.byteOffset === 0 &&
+        body.byteLength === body.buffer.byteLength
+      ? body.buffer as ArrayBuffer
+      : body.slice().buffer as ArrayBuffer;
     const input: ParseInput = {
       body: buffer,
       url: out.finalUrl,
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
     };
+    if (this.#o.requisites) input.references = true;
     try {
       return await this.#o.parser.parse(input, trace, signal);
     } catch (err) {

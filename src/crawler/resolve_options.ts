@@ -47,6 +47,8 @@ export type Resolved =
       | "traps"
       | "state"
       | "store"
+      | "warc"
+      | "save"
     >
   >
   & {
@@ -56,6 +58,8 @@ export type Resolved =
     skipExtensions: ReadonlySet<string>;
     stallThresholdMs?: number;
     resolver?: CrawlOptions["resolver"];
+    warc?: string;
+    save?: string;
     traps: TrapGuard;
     /** The store, or the state file opened when the crawl starts. */
     store: StoreSource;
@@ -177,6 +181,7 @@ export function resolveOptions(options: CrawlOptions): Resolved {
     ),
     traps: new TrapGuard({ ...options.traps, maxPagesPerHost }),
     resolver: options.resolver,
+    ...resolveArchive(options),
     store: resolveStore(options),
     stateMode: opt("stateMode", options.stateMode, STATE_MODE, d.stateMode),
     signal: options.signal,
@@ -298,6 +303,31 @@ function resolveBreaker(
       breaker?.cooldownMs,
       POSITIVE_NUMBER,
       d.cooldownMs,
+    ),
+  };
+}
+
+/** What is kept of the crawl: WARC files, a folder, page requisites. */
+function resolveArchive(options: CrawlOptions) {
+  const d = DEFAULTS;
+  const path = (name: "warc" | "save") =>
+    options[name] === undefined
+      ? undefined
+      : check("crawl", name, options[name], NON_EMPTY_STRING);
+  return {
+    warc: path("warc"),
+    warcMaxSize: opt(
+      "warcMaxSize",
+      options.warcMaxSize,
+      POSITIVE_INT,
+      d.warcMaxSize,
+    ),
+    save: path("save"),
+    requisites: opt(
+      "requisites",
+      options.requisites,
+      BOOLEAN,
+      d.requisites,
     ),
   };
 }

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { ExchangeSink } from "../archive/exchange.ts";
+import { recordingFetch } from "../archive/recording_fetch.ts";
 import { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.ts";
 import { LoopMonitor } from "../concurrency/loop_monitor.ts";
 import type { Admit, FetcherConfig, FetchEvents } from "../fetch/fetcher.ts";
@@ -149,8 +151,9 @@ export function ssrfGuard(
 
 /**
  * The robots.txt cache (its own requests checked by `ssrf`, its records
- * kept in `store`), or none when robots.txt is not respected. Clear it
- * (dispose it) once no task waits on it.
+ * kept in `store`, its exchanges archived in `archive`), or none when
+ * robots.txt is not respected. Clear it (dispose it) once no task waits on
+ * it.
  *
  * @example Usage
  * ```ts ignore
@@ -161,6 +164,7 @@ export function ssrfGuard(
  * @param ssrf The SSRF guard.
  * @param store Where robots.txt records are kept between runs.
  * @param log The crawl's log.
+ * @param archive Where robots.txt exchanges are archived.
  * @returns The cache, if any.
  */
 export function robotsCache(
@@ -168,12 +172,13 @@ export function robotsCache(
   ssrf: SsrfGuard | undefined,
   store: RobotsStore | undefined,
   log: CrawlLog,
+  archive?: ExchangeSink,
 ): RobotsCache | undefined {
   if (!o.respectRobots) return undefined;
   return new RobotsCache({
     checkUrl: ssrf && ((url: URL) => ssrf.check(url)),
     userAgent: o.userAgent,
-    fetch: o.fetch,
+    fetch: archive ? recordingFetch(o.fetch, archive, o.maxBodyBytes) : o.fetch,
     clock: o.clock,
     timeoutMs: o.timeoutMs,
     idleTimeoutMs: o.idleTimeoutMs,

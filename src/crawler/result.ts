@@ -95,4 +95,9 @@ export interface CrawlResult {
   error?: { name: string; message: string };
   /** Set when the URL was deliberately not fetched or not parsed. */
   skipped?: SkipReason;
+  /**
+   * A page requisite (see the `requisites` option): fetched for the page
+   * that referred to it, not parsed for links.
+   */
+  requisite?: true;
 }
