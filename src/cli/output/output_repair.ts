@@ -47,7 +47,7 @@ const NEWLINE = 0x0a;
  *
  * @example Repair before appending
  * ```ts ignore
- * import { SqliteStore } from "@trawl/trawl";
+ * import { SqliteStore } from "@trawl/trawl/sqlite";
  * import { syncOutput } from "./output_repair.ts";
  *
  * using file = await Deno.open("out.jsonl", { read: true, write: true, create: true });
