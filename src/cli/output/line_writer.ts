@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type Clock, systemClock } from "../../concurrency/clock.ts";
 import { type Writable, writeAll } from "./write_all.ts";
 
 const encoder = new TextEncoder();
@@ -23,6 +24,8 @@ export interface LineWriterOptions {
    * @default {65536}
    */
   maxBuffer?: number;
+  /** Times `flushMs`. @default {systemClock} */
+  clock?: Clock;
 }
 
 /**
@@ -44,13 +47,14 @@ export class LineWriter {
   #sink: Writable;
   #chunks: string[] = [];
   #size = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: AbortController | undefined;
   #pending: Promise<void> = Promise.resolve();
   #error: unknown;
   #flushMs: number;
   #maxBuffer: number;
   #keys: string[] = [];
   #onWritten?: (keys: string[]) => void;
+  #clock: Clock;
 
   /**
    * Creates a writer.
@@ -63,6 +67,7 @@ export class LineWriter {
     this.#onWritten = options.onWritten;
     this.#flushMs = options.flushMs ?? 100;
     this.#maxBuffer = options.maxBuffer ?? 64 * 1024;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /**
@@ -78,12 +83,18 @@ export class LineWriter {
     if (key !== undefined && this.#onWritten) this.#keys.push(key);
     this.#size += line.length + 1;
     if (this.#size >= this.#maxBuffer) return this.flush();
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      this.flush().catch(() => {
-        // Kept in #error and thrown by the next write or close.
+    if (this.#timer === undefined) {
+      const timer = this.#timer = new AbortController();
+      this.#clock.sleep(this.#flushMs, timer.signal).then(() => {
+        if (this.#timer !== timer) return;
+        this.#timer = undefined;
+        this.flush().catch(() => {
+          // Kept in #error and thrown by the next write or close.
+        });
+      }, () => {
+        // Flushed before the time was up.
       });
-    }, this.#flushMs);
+    }
     return undefined;
   }
 
@@ -93,7 +104,7 @@ export class LineWriter {
    * @returns A promise that settles when every line so far is written.
    */
   flush(): Promise<void> {
-    clearTimeout(this.#timer);
+    this.#timer?.abort();
     this.#timer = undefined;
     if (this.#chunks.length > 0) {
       const data = encoder.encode(this.#chunks.join(""));
