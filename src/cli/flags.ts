@@ -3,7 +3,8 @@
  * how its text is read (with the library's own rule, so the command accepts
  * exactly what the library accepts), its default and its help text.
  * `parseCliArgs` reads flags with this table and `helpText` prints it;
- * defaults come from {@linkcode DEFAULTS}.
+ * defaults come from {@linkcode DEFAULTS} (and the stores' from
+ * {@linkcode STORE_DEFAULTS}).
  *
  * @module
  */
@@ -11,16 +12,16 @@ import type { CliConfig, StatusConfig } from "./args.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
 import { LOG_LEVEL, SCOPE } from "../crawler/resolve_options.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
+import { STORE_DEFAULTS } from "../frontier/defaults.ts";
 import {
   CRAWL_NAME,
   LEASE_MS,
-  REDIS_DEFAULTS,
-  REDIS_TIMEOUT_MS,
   REDIS_URL,
   WORKER_ID,
 } from "../frontier/redis/rules.ts";
 import {
   NON_NEGATIVE_INT,
+  NON_NEGATIVE_NUMBER,
   POSITIVE_INT,
   POSITIVE_NUMBER,
 } from "../options/validate.ts";
@@ -449,18 +450,18 @@ export const FLAGS: readonly Flag[] = [
     needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
     help: "a dead process's URLs go back to the frontier this long after " +
       "its last heartbeat",
-    default: showDefault(REDIS_DEFAULTS.leaseMs),
+    default: showDefault(STORE_DEFAULTS.leaseMs),
   },
   {
     name: "redis-timeout",
     arg: "MS",
     group: "Output",
     sets: "redisTimeoutMs",
-    parse: decimal(REDIS_TIMEOUT_MS),
+    parse: decimal(NON_NEGATIVE_NUMBER),
     needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
     help: "how long Redis may be unreachable (trawl pauses and retries) " +
       "before the crawl fails",
-    default: showDefault(REDIS_DEFAULTS.redisTimeoutMs),
+    default: showDefault(STORE_DEFAULTS.redisTimeoutMs),
   },
   {
     name: "seeds",

@@ -7,7 +7,7 @@ import {
   showDefault,
 } from "../../src/cli/flags.ts";
 import { DEFAULTS } from "../../src/crawler/defaults.ts";
-import { REDIS_DEFAULTS } from "../../src/frontier/redis/rules.ts";
+import { STORE_DEFAULTS } from "../../src/frontier/defaults.ts";
 
 /** Every flag of the command: a flag dropped from the table fails here. */
 const EVERY_FLAG = [
@@ -79,8 +79,8 @@ function expectedDefault(flag: Flag): string | undefined {
   }
   const cli: Record<string, number | string> = {
     logLevel: CLI_DEFAULTS.logLevel,
-    leaseMs: REDIS_DEFAULTS.leaseMs,
-    redisTimeoutMs: REDIS_DEFAULTS.redisTimeoutMs,
+    leaseMs: STORE_DEFAULTS.leaseMs,
+    redisTimeoutMs: STORE_DEFAULTS.redisTimeoutMs,
   };
   return cli[flag.sets] === undefined ? undefined : showDefault(cli[flag.sets]);
 }
