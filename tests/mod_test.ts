@@ -93,12 +93,7 @@ Deno.test("main() loads the Redis client only for --frontier and status", async 
   assert.deepEqual(graph.filter(redis), []);
 });
 
-Deno.test({
-  // Enabled once resolveOptions imports SqliteStore only for `state`.
-  name: "mod.ts and main() load node:sqlite only for a state",
-  ignore: true,
-  async fn() {
-    assert.ok(!(await staticGraph("mod.ts")).has("node:sqlite"));
-    assert.ok(!(await plainCrawlGraph()).includes("node:sqlite"));
-  },
+Deno.test("mod.ts and main() load node:sqlite only for a state", async () => {
+  assert.ok(!(await staticGraph("mod.ts")).has("node:sqlite"));
+  assert.ok(!(await plainCrawlGraph()).includes("node:sqlite"));
 });
