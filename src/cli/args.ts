@@ -55,7 +55,7 @@ export interface CliConfig {
   /**
    * `--log-level`: the lowest level of log lines written to stderr.
    *
-   * @default {"warn"}
+   * @default {CLI_DEFAULTS.logLevel}
    */
   logLevel: LogLevel;
   /** `--help` was given. */
