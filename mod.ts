@@ -90,6 +90,7 @@ export {
   StateLockedError,
   StateMismatchError,
 } from "./src/frontier/state_errors.ts";
+export { ArchiveError } from "./src/archive/archive_error.ts";
 
 // Building blocks.
 export {

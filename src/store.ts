@@ -23,6 +23,7 @@
  * @module
  */
 export type {
+  Checkpoints,
   CrawlFrontier,
   FrontierBatch,
   FrontierContext,

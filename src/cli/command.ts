@@ -10,7 +10,7 @@ import type { HeapLimits } from "./crawl_command.ts";
 import { helpText } from "./help.ts";
 import { type Interrupts, processInterrupts } from "./interrupts.ts";
 import { writeAll } from "./output/write_all.ts";
-import { checkNetPermission } from "./permissions.ts";
+import { checkArchivePermission, checkNetPermission } from "./permissions.ts";
 import { readSeeds } from "./read_seeds.ts";
 import { errorMessage, printError } from "./terminal.ts";
 import { UsageError } from "./usage_error.ts";
@@ -78,6 +78,7 @@ export async function runCommand(
       throw new UsageError("no seed URLs given (try --help)");
     }
     await checkNetPermission(config.seeds);
+    await checkArchivePermission(config.options);
     const { crawlCommand } = await import("./crawl_command.ts");
     return await crawlCommand(config, interrupts, heap);
   } catch (err) {

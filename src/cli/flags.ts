@@ -239,6 +239,16 @@ export const FLAGS: readonly Flag[] = [
     default: "none",
   },
   {
+    name: "requisites",
+    short: "p",
+    group: "Crawl",
+    sets: "options.requisites",
+    value: true,
+    help: "also fetch what pages need to look right (images, stylesheets " +
+      "and what they load, scripts, media, icons), like wget -p",
+    default: OFF,
+  },
+  {
     name: "no-robots",
     group: "Crawl",
     sets: "options.respectRobots",
@@ -373,6 +383,37 @@ export const FLAGS: readonly Flag[] = [
     help: "write JSONL results to FILE, truncated first; with --state or " +
       "--frontier, appended to and repaired instead",
     default: "stdout",
+  },
+  {
+    name: "warc",
+    arg: "FILE",
+    group: "Output",
+    sets: "options.warc",
+    parse: fileName("a file"),
+    help: "archive every request and response in WARC files: " +
+      "crawl.warc.gz writes crawl-00000.warc.gz, crawl-00001.warc.gz...; " +
+      "replaced unless --state/--frontier continues the crawl (then each " +
+      "page is archived once across all runs)",
+    default: OFF,
+  },
+  {
+    name: "warc-max-size",
+    arg: "BYTES",
+    group: "Output",
+    sets: "options.warcMaxSize",
+    parse: integer(POSITIVE_INT),
+    needs: { oneOf: ["warc"], text: "--warc FILE" },
+    help: "start a new WARC file past this size",
+    default: showDefault(DEFAULTS.warcMaxSize),
+  },
+  {
+    name: "save",
+    arg: "DIR",
+    group: "Output",
+    sets: "options.save",
+    parse: fileName("a folder"),
+    help: "save each body fetched under DIR/HOST/PATH, like wget -x",
+    default: OFF,
   },
   {
     name: "state",

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { seedHosts } from "./seeds.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -27,6 +28,45 @@ export async function granted(
     return (await Deno.permissions.query(descriptor)).state === "granted";
   } catch {
     return false;
+  }
+}
+
+/**
+ * Checks that the archive's folders may be read and written: the folder of
+ * `--warc` (its files are listed, and read back when a crawl resumes) and
+ * the `--save` folder.
+ *
+ * @example Usage
+ * ```ts ignore
+ * await checkArchivePermission({ warc: "out/crawl.warc.gz" });
+ * ```
+ *
+ * @param options The `warc` and `save` options.
+ * @throws {UsageError} Naming the flags to run with.
+ */
+export async function checkArchivePermission(
+  options: { warc?: string; save?: string },
+): Promise<void> {
+  const folders = [
+    ...(options.warc === undefined ? [] : [dirname(options.warc)]),
+    ...(options.save === undefined ? [] : [options.save]),
+  ];
+  const missing: string[] = [];
+  for (const path of folders) {
+    if (
+      !(await granted({ name: "read", path })) ||
+      !(await granted({ name: "write", path }))
+    ) {
+      missing.push(path);
+    }
+  }
+  if (missing.length > 0) {
+    const list = missing.join(",");
+    throw new UsageError(
+      `cannot write the archive in ${
+        missing.join(" and ")
+      }: run with --allow-read=${list} --allow-write=${list}`,
+    );
   }
 }
 
