@@ -3,7 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { crawl } from "../../src/crawler/crawler.ts";
 import type { CrawlOptions } from "../../src/crawler/options.ts";
 import type { CrawlResult } from "../../src/crawler/result.ts";
-import { BIG, serveArchiveSite } from "./_site.ts";
+import { serveArchiveSite } from "./_site.ts";
 import {
   cdxIndex,
   checkRecords,
