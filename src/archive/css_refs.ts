@@ -50,6 +50,9 @@ export function cssReferences(css: string): string[] {
     } else if (isFunction(css, i, "image-set(")) {
       imageSet = 1;
       i += 10;
+    } else if (isFunction(css, i, "-webkit-image-set(")) {
+      imageSet = 1;
+      i += 18;
     } else if (imageSet > 0 && (c === "(" || c === ")")) {
       imageSet += c === "(" ? 1 : -1;
       i++;

@@ -347,7 +347,9 @@ async function captured(
 
 /**
  * The outcome of a body read whole (up to the cap): kept when it is 2xx
- * HTML within the cap, as the uncaptured path would read it.
+ * HTML within the cap. A body past the cap is `too-large` whatever its
+ * type (the uncaptured path, which does not read other types, says
+ * `content-type` for them).
  */
 function judged(
   outcome: AttemptOutcome,
@@ -357,10 +359,10 @@ function judged(
   outcome.bytes = bytes.byteLength;
   if (outcome.status < 200 || outcome.status >= 300) return outcome;
   const type = outcome.contentType;
-  if (type !== undefined && !HTML_TYPES.has(type)) {
-    outcome.skipped = "content-type";
-  } else if (truncated) {
+  if (truncated) {
     outcome.skipped = "too-large";
+  } else if (type !== undefined && !HTML_TYPES.has(type)) {
+    outcome.skipped = "content-type";
   } else {
     outcome.body = bytes;
   }
