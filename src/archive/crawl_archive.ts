@@ -26,8 +26,8 @@ export interface CrawlArchiveOptions {
   worker?: string;
   /** Times the checks that the WARC file is still there. */
   clock: Clock;
-  /** Receives warnings. */
-  onWarning: (message: string) => void;
+  /** Told what was repaired in the files an earlier run left. */
+  onLog: (level: "info" | "warn", message: string) => void;
 }
 
 /** What the crawl's store offers the archive when it opens. */
@@ -97,7 +97,7 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
           checkpoints: start.checkpoints,
           existing: start.existing,
           clock: o.clock,
-          onWarning: o.onWarning,
+          onLog: o.onLog,
         });
       }
       this.#opened.resolve();

@@ -96,8 +96,11 @@ export interface WarcWriterOptions {
   existing?: "replace" | "continue";
   /** Times the checks that the file is still there. @default {systemClock} */
   clock?: Clock;
-  /** Receives warnings (data lost from files an earlier run wrote). */
-  onWarning?: (message: string) => void;
+  /**
+   * Told what was done to the files an earlier run left (`info`: records
+   * not committed cut off; `warn`: committed records found missing).
+   */
+  onLog?: (level: "info" | "warn", message: string) => void;
 }
 
 /** A committed write position. */
@@ -123,7 +126,7 @@ export class WarcWriter implements AsyncDisposable {
   readonly #info: readonly [string, string][];
   readonly #checkpoints?: Checkpoints;
   readonly #clock: Clock;
-  readonly #warn: (message: string) => void;
+  readonly #log: (level: "info" | "warn", message: string) => void;
   readonly #lock = new Lock();
   readonly #seen = new LruMap<string, Original>(DEDUPE_ENTRIES);
   readonly #written: string[] = [];
@@ -150,7 +153,7 @@ export class WarcWriter implements AsyncDisposable {
     this.#info = options.info ?? [];
     this.#checkpoints = options.checkpoints;
     this.#clock = options.clock ?? systemClock;
-    this.#warn = options.onWarning ?? (() => {});
+    this.#log = options.onLog ?? (() => {});
   }
 
   /**
@@ -272,10 +275,20 @@ export class WarcWriter implements AsyncDisposable {
    * committed one is cut at `offset`.
    */
   async #resume(files: number[], index: number, offset: number) {
-    for (const i of files) if (i > index) await rm(this.#files.path(i));
+    const later = files.filter((i) => i > index);
+    for (const i of later) await rm(this.#files.path(i));
+    if (later.length > 0) {
+      this.#log(
+        "info",
+        `removed ${later.length} WARC file(s) of records not committed, from ${
+          this.#files.name(later[0])
+        }`,
+      );
+    }
     const kept = files.filter((i) => i <= index);
     if (!kept.includes(index)) {
-      this.#warn(
+      this.#log(
+        "warn",
         `${this.#files.path(index)} is missing: the records it held are lost`,
       );
     } else {
@@ -292,15 +305,24 @@ export class WarcWriter implements AsyncDisposable {
   async #cut(index: number, offset: number): Promise<void> {
     const path = this.#files.path(index);
     const { size } = await stat(path);
-    if (size > offset) await truncate(path, offset);
+    if (size > offset) {
+      await truncate(path, offset);
+      this.#log(
+        "info",
+        `${path}: cut ${size - offset} bytes of records not committed`,
+      );
+    }
     const { end } = await scanWarc(path, () => {});
     const length = Math.min(size, offset);
     if (end < length) {
       await truncate(path, end);
-      this.#warn(`${path}: cut ${length - end} bytes of a torn record`);
+      this.#log("warn", `${path}: cut ${length - end} bytes of a torn record`);
     }
     if (size < offset && offset !== Infinity) {
-      this.#warn(`${path}: ${offset - size} committed bytes are missing`);
+      this.#log(
+        "warn",
+        `${path}: ${offset - size} committed bytes are missing`,
+      );
     }
   }
 

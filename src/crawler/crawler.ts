@@ -267,7 +267,7 @@ export class Crawler {
       ],
       worker: typeof worker === "string" ? worker : undefined,
       clock: o.clock,
-      onWarning: (message) => this.#log.write("warn", message),
+      onLog: (level, message) => this.#log.write(level, message),
     });
   }
 

@@ -244,7 +244,7 @@ Deno.test("WarcWriter.open() cuts the files back to the committed position and g
   const second = await WarcWriter.open({
     path,
     checkpoints: cp.resumed(),
-    onWarning: (m) => warnings.push(m),
+    onLog: (level, m) => void (level === "warn" && warnings.push(m)),
   });
   await second.write([exchange("http://a.test/again", "kept body")]);
   await second.close();
@@ -291,7 +291,7 @@ Deno.test("WarcWriter.open() cuts a torn record off the last file and goes on in
   await using second = await WarcWriter.open({
     path,
     existing: "continue",
-    onWarning: (m) => warnings.push(m),
+    onLog: (level, m) => void (level === "warn" && warnings.push(m)),
   });
   await second.write([exchange("http://a.test/2", "one")]);
   await second.close();
