@@ -57,6 +57,8 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
   readonly #opened = Promise.withResolvers<void>();
   #warc?: WarcWriter;
   #mirror?: Mirror;
+  /** The first failure to write, reported once. */
+  #failure?: unknown;
 
   /**
    * Describes the archive; nothing is opened yet.
@@ -124,12 +126,16 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
     options: RecordOptions = {},
   ): Promise<T> {
     await this.#ready(options.signal);
-    const mirror = this.#mirror;
-    if (mirror) {
-      await Promise.all(exchanges.map((e) => mirror.record(e, options)));
+    try {
+      const mirror = this.#mirror;
+      if (mirror) {
+        await Promise.all(exchanges.map((e) => mirror.record(e, options)));
+      }
+      if (!this.#warc) return commit();
+      return (await this.#warc.write(exchanges, commit, options))!;
+    } catch (err) {
+      return await this.#failed(err, options.signal);
     }
-    if (!this.#warc) return commit();
-    return (await this.#warc.write(exchanges, commit, options))!;
   }
 
   /**
@@ -141,14 +147,33 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
    */
   async record(exchange: Exchange, options: RecordOptions = {}): Promise<void> {
     await this.#ready(options.signal);
-    await this.#mirror?.record(exchange, options);
-    await this.#warc?.write([exchange], undefined, options);
+    try {
+      await this.#mirror?.record(exchange, options);
+      await this.#warc?.write([exchange], undefined, options);
+    } catch (err) {
+      await this.#failed(err, options.signal);
+    }
   }
 
   /** Closes the WARC file (checking it is still there). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.#opened.reject(new Error("The crawl's archive was closed"));
     await this.#warc?.close();
+  }
+
+  /**
+   * Reports a failure once: the first caller gets it; later callers with a
+   * signal wait to be cancelled with the rest of the crawl (which stops on
+   * the first failure), so the crawl fails with that one error.
+   */
+  async #failed(err: unknown, signal: AbortSignal | undefined): Promise<never> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.#failure === undefined || signal === undefined) {
+      this.#failure ??= err;
+      throw err;
+    }
+    await abortable(new Promise<never>(() => {}), signal);
+    throw err; // not reached: the wait ends by rejecting
   }
 
   /** Waits until the archive is open. */
