@@ -21,6 +21,8 @@
 export class ArchiveError extends Error {
   /** The file or folder concerned. */
   readonly path: string;
+  /** What went wrong. */
+  readonly problem: string;
 
   /**
    * Creates the error.
@@ -33,6 +35,7 @@ export class ArchiveError extends Error {
     super(`Cannot write the archive ${path}: ${problem}`, options);
     this.name = "ArchiveError";
     this.path = path;
+    this.problem = problem;
   }
 
   /**

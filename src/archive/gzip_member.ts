@@ -14,6 +14,13 @@ import zlib from "node:zlib";
 export const SEGMENT_BYTES = 1 << 20;
 
 /**
+ * Members of at most this many bytes are stored, not compressed: a request
+ * record gains little from deflate, and starting one costs more than the
+ * bytes it saves are worth.
+ */
+export const STORED_BYTES = 2048;
+
+/**
  * The compression level: 1, the fastest. On crawled HTML it writes files
  * about 1.6 times the size level 6 writes, at a tenth of the CPU time (the
  * archive is written on the crawl's main thread).
@@ -34,7 +41,8 @@ const crc32 = (zlib as unknown as {
  * chunks: the header, one chunk per segment of at most
  * {@linkcode SEGMENT_BYTES} input bytes (small parts are joined into one
  * segment, a large part is cut into several without copying), and the
- * trailer. Concatenated, the chunks are the member.
+ * trailer. Concatenated, the chunks are the member. A member of at most
+ * {@linkcode STORED_BYTES} is one stored (uncompressed) deflate block.
  *
  * @example Round trip
  * ```ts
@@ -56,6 +64,12 @@ const crc32 = (zlib as unknown as {
 export function* gzipMember(
   parts: readonly Uint8Array[],
 ): Generator<Uint8Array, void, undefined> {
+  let total = 0;
+  for (const part of parts) total += part.byteLength;
+  if (total <= STORED_BYTES) {
+    yield stored(parts, total);
+    return;
+  }
   let crc = 0;
   let length = 0;
   yield HEADER;
@@ -87,6 +101,30 @@ export function* gzipMember(
   view.setUint32(FINAL_BLOCK.length, crc >>> 0, true);
   view.setUint32(FINAL_BLOCK.length + 4, length >>> 0, true);
   yield trailer;
+}
+
+/** A whole member holding `parts` in one stored deflate block. */
+function stored(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(HEADER.length + 5 + total + 8);
+  out.set(HEADER);
+  let at = HEADER.length;
+  // BFINAL=1, BTYPE=00 (stored), then LEN and NLEN, little-endian.
+  out[at] = 1;
+  out[at + 1] = total & 0xff;
+  out[at + 2] = total >>> 8;
+  out[at + 3] = ~total & 0xff;
+  out[at + 4] = (~total >>> 8) & 0xff;
+  at += 5;
+  let crc = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+    crc = crc32(part, crc);
+  }
+  const view = new DataView(out.buffer, at, 8);
+  view.setUint32(0, crc >>> 0, true);
+  view.setUint32(4, total, true);
+  return out;
 }
 
 /**

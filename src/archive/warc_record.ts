@@ -24,6 +24,8 @@ export const REVISIT_PROFILE =
   "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
 
 const CRLF = "\r\n";
+/** The digest of no bytes: a GET request's payload. */
+const EMPTY_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ";
 const END = new Uint8Array([13, 10, 13, 10]);
 const utf8 = new TextEncoder();
 /** Response headers describing the wire form, renamed `x-orig-…`. */
@@ -190,7 +192,7 @@ export function requestRecord(ex: Exchange, ids: PairIds): WarcRecord {
   return {
     fields: [
       ...common(ex, "request", ids.request, ids.response, ids.warcinfo),
-      ["WARC-Payload-Digest", new Sha1().digest()],
+      ["WARC-Payload-Digest", EMPTY_DIGEST],
       ["WARC-Block-Digest", digest],
       ["Content-Type", "application/http;msgtype=request"],
     ],
@@ -354,6 +356,8 @@ function oneLine(value: string): string {
  * `?`.
  */
 function latin1(text: string): Uint8Array {
+  // deno-lint-ignore no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return utf8.encode(text);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

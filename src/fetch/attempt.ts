@@ -249,7 +249,7 @@ async function readResponse(
   res: Response,
   read: Read & { base: AttemptOutcome; capture?: Capture },
 ): Promise<AttemptOutcome> {
-  const { current, base, config, watchdog, signal } = read;
+  const { base, config } = read;
   const typeHeader = res.headers.get("content-type");
   const contentType = typeHeader?.split(";")[0].trim().toLowerCase() ||
     undefined;
@@ -287,26 +287,7 @@ async function readResponse(
   ) {
     return await unread("too-large");
   }
-  // Small declared bodies (most pages) are read in one call, which skips
-  // the stream machinery; the watchdog then sees no progress until the
-  // end, so such a body must arrive within idleTimeoutMs of the headers.
-  if (
-    declared <= SMALL_BODY && declared <= config.maxBodyBytes &&
-    encoding === null
-  ) {
-    const bytes = await res.bytes();
-    watchdog.touch();
-    outcome.bytes = bytes.byteLength;
-    outcome.body = bytes;
-    return outcome;
-  }
-  const { bytes, truncated } = await readBody(res.body, {
-    maxBytes: config.maxBodyBytes,
-    signal,
-    clock: config.clock,
-    url: current.href,
-    onChunk: watchdog.touch,
-  });
+  const { bytes, truncated } = await readCapped(res, read);
   outcome.bytes = bytes.byteLength;
   if (truncated) {
     outcome.skipped = "too-large";
@@ -314,6 +295,40 @@ async function readResponse(
   }
   outcome.body = bytes;
   return outcome;
+}
+
+/**
+ * Reads a body, keeping at most `maxBodyBytes`. A small declared body (most
+ * pages) is read in one call, which skips the stream machinery; the
+ * watchdog then sees no progress until the end, so such a body must arrive
+ * within idleTimeoutMs of the headers.
+ *
+ * @returns The body read, and whether it was cut.
+ */
+async function readCapped(
+  res: Response,
+  read: Read,
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  const { current, config, watchdog, signal } = read;
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  if (
+    declared <= SMALL_BODY && declared <= config.maxBodyBytes &&
+    res.headers.get("content-encoding") === null
+  ) {
+    const bytes = await res.bytes();
+    watchdog.touch();
+    if (bytes.byteLength <= config.maxBodyBytes) {
+      return { bytes, truncated: false };
+    }
+    return { bytes: bytes.subarray(0, config.maxBodyBytes), truncated: true };
+  }
+  return await readBody(res.body, {
+    maxBytes: config.maxBodyBytes,
+    signal,
+    clock: config.clock,
+    url: current.href,
+    onChunk: watchdog.touch,
+  });
 }
 
 /**
@@ -326,14 +341,8 @@ async function captured(
   read: Read,
   capture: Capture,
 ): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  const { current, config, watchdog, signal } = read;
-  const { bytes, truncated } = await readBody(res.body, {
-    maxBytes: config.maxBodyBytes,
-    signal,
-    clock: config.clock,
-    url: current.href,
-    onChunk: watchdog.touch,
-  });
+  const { current } = read;
+  const { bytes, truncated } = await readCapped(res, read);
   capture.onExchange(exchangeOf({
     url: current,
     headers: capture.headers,

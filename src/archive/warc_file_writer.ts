@@ -1,0 +1,300 @@
+/**
+ * The writing of an archive's WARC files: a `warcinfo` record first in
+ * every file, a `request` and a `response` (or `revisit`) record per
+ * exchange, each record its own gzip member, a new file past `maxSize`.
+ * Each write returns the position just past its records. It runs on the
+ * crawl's thread (see `WarcWriter`).
+ *
+ * @module
+ */
+import { writeSync, writevSync } from "node:fs";
+import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
+import { type Clock, systemClock } from "../concurrency/clock.ts";
+import { Lock } from "../concurrency/lock.ts";
+import { LruMap } from "../concurrency/lru_map.ts";
+import { ArchiveError } from "./archive_error.ts";
+import { Sha1 } from "./digest.ts";
+import type { Exchange } from "./exchange.ts";
+import { gzipMember, join } from "./gzip_member.ts";
+import { WarcFiles } from "./warc_files.ts";
+import {
+  type Original,
+  recordId,
+  requestRecord,
+  responseRecord,
+  revisitRecord,
+  serializeRecord,
+  warcDate,
+  warcinfoRecord,
+  type WarcRecord,
+} from "./warc_record.ts";
+import { type Position, prepareFiles } from "./warc_resume.ts";
+
+/** Payload digests remembered for revisit records. */
+const DEDUPE_ENTRIES = 100_000;
+/** Compressed bytes gathered before a write. */
+const FLUSH_BYTES = 1 << 20;
+/** How often the file is checked to still be there, ms. */
+const PRESENCE_CHECK_MS = 1000;
+
+/** What {@linkcode WarcFileWriter.open} needs (all of it cloneable). */
+export interface WarcFileOptions {
+  /** The archive's name (see `WarcFiles`). */
+  path: string;
+  /** Bytes after which a new file is started. */
+  maxSize: number;
+  /** The `warcinfo` lines. */
+  info: readonly [string, string][];
+  /** This process's id in a shared crawl, part of every file name. */
+  worker?: string;
+  /** The committed write position, if any (see `prepareFiles`). */
+  committed?: Position;
+  /** What to do with old files without a committed position. */
+  existing: "replace" | "continue";
+}
+
+/**
+ * Writes records into an archive's files, one write at a time.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const writer = await WarcFileWriter.open(options, console.log);
+ * const position = await writer.write([exchange]);
+ * await writer.close();
+ * ```
+ */
+export class WarcFileWriter {
+  readonly #files: WarcFiles;
+  readonly #options: WarcFileOptions;
+  readonly #clock: Clock;
+  readonly #lock = new Lock();
+  readonly #seen = new LruMap<string, Original>(DEDUPE_ENTRIES);
+  readonly #written: string[] = [];
+  #index = -1;
+  #handle?: FileHandle;
+  #identity?: { dev: number; ino: number };
+  #size = 0;
+  #records = 0;
+  #warcinfoId = "";
+  #checkedAt = -Infinity;
+  #failed?: ArchiveError;
+  #closed = false;
+
+  private constructor(options: WarcFileOptions, clock: Clock) {
+    this.#options = options;
+    this.#files = new WarcFiles(options.path, options.worker);
+    this.#clock = clock;
+  }
+
+  /**
+   * Prepares the folder (see `prepareFiles`) and starts a new file.
+   *
+   * @param options Where and how to write.
+   * @param log Told what was done to the files an earlier run left.
+   * @param clock Times the checks that the file is still there.
+   * @returns The writer.
+   * @throws {ArchiveError} When the files cannot be written.
+   */
+  static async open(
+    options: WarcFileOptions,
+    log: (level: "info" | "warn", message: string) => void,
+    clock: Clock = systemClock,
+  ): Promise<WarcFileWriter> {
+    const writer = new WarcFileWriter(options, clock);
+    try {
+      const next = await prepareFiles({
+        files: writer.#files,
+        committed: options.committed,
+        existing: options.existing,
+        seen: writer.#seen,
+        log,
+      });
+      await writer.#start(next);
+    } catch (err) {
+      await writer.#handle?.close().catch(() => {});
+      throw ArchiveError.from(
+        writer.#files.path(Math.max(0, writer.#index)),
+        err,
+      );
+    }
+    return writer;
+  }
+
+  /** The files written to, in order. */
+  get paths(): string[] {
+    return [...this.#written];
+  }
+
+  /**
+   * Writes the records of `exchanges` after those of earlier writes. A
+   * payload archived before in this crawl is written as a `revisit` record.
+   *
+   * @param exchanges The exchanges, in order.
+   * @returns The position just past their records.
+   * @throws {ArchiveError} When the file cannot be written; every later
+   * write throws it too.
+   */
+  async write(exchanges: readonly Exchange[]): Promise<Position> {
+    return await this.#lock.runExclusive(async () => {
+      if (this.#failed) throw this.#failed;
+      if (this.#closed) {
+        throw new Error("Cannot write to a closed WarcFileWriter");
+      }
+      try {
+        await this.#checkPresence(false);
+        if (this.#size >= this.#options.maxSize && this.#records > 0) {
+          await this.#rotate();
+        }
+        this.#append(exchanges);
+      } catch (err) {
+        throw (this.#failed = ArchiveError.from(this.#path, err));
+      }
+      return { file: this.#files.name(this.#index), offset: this.#size };
+    });
+  }
+
+  /**
+   * Closes the file, checking it is still there.
+   *
+   * @throws {ArchiveError} When it was removed meanwhile.
+   */
+  async close(): Promise<void> {
+    await this.#lock.runExclusive(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      const handle = this.#handle;
+      if (!handle) return;
+      try {
+        if (!this.#failed) await this.#checkPresence(true);
+      } finally {
+        this.#handle = undefined;
+        await handle.close().catch(() => {});
+      }
+    });
+  }
+
+  get #path(): string {
+    return this.#files.path(this.#index);
+  }
+
+  /** Opens file `index` (replacing it) and writes its `warcinfo` record. */
+  async #start(index: number): Promise<void> {
+    this.#index = index;
+    const path = this.#path;
+    await mkdir(this.#files.dir, { recursive: true });
+    const handle = this.#handle = await open(path, "w");
+    const { dev, ino } = await handle.stat();
+    this.#identity = { dev, ino };
+    this.#written.push(path);
+    this.#size = 0;
+    this.#records = 0;
+    this.#warcinfoId = recordId();
+    const info = warcinfoRecord(
+      this.#warcinfoId,
+      this.#files.name(index),
+      Date.now(),
+      this.#options.info,
+    );
+    this.#writeOut([...gzipMember(serializeRecord(info))]);
+    this.#checkedAt = this.#clock.now();
+  }
+
+  async #rotate(): Promise<void> {
+    await this.#checkPresence(true);
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+    await this.#start(this.#index + 1);
+  }
+
+  /** Writes the records of `exchanges`, a bounded amount at a time. */
+  #append(exchanges: readonly Exchange[]): void {
+    let chunks: Uint8Array[] = [];
+    let pending = 0;
+    for (const exchange of exchanges) {
+      for (const record of this.#recordsOf(exchange)) {
+        for (const chunk of gzipMember(serializeRecord(record))) {
+          chunks.push(chunk);
+          pending += chunk.byteLength;
+          if (pending >= FLUSH_BYTES) {
+            this.#writeOut(chunks);
+            chunks = [];
+            pending = 0;
+          }
+        }
+        this.#records++;
+      }
+    }
+    if (pending > 0) this.#writeOut(chunks);
+  }
+
+  /** The request record and the response (or revisit) record. */
+  #recordsOf(exchange: Exchange): WarcRecord[] {
+    const payload = new Sha1().update(exchange.body).digest();
+    const ids = {
+      request: recordId(),
+      response: recordId(),
+      warcinfo: this.#warcinfoId,
+    };
+    const request = requestRecord(exchange, ids);
+    if (!exchange.truncated && exchange.body.byteLength > 0) {
+      const original = this.#seen.get(payload);
+      if (original) {
+        return [request, revisitRecord(exchange, ids, payload, original)];
+      }
+      this.#seen.set(payload, {
+        id: ids.response,
+        uri: exchange.url,
+        date: warcDate(exchange.date),
+      });
+    }
+    return [request, responseRecord(exchange, ids, payload)];
+  }
+
+  /**
+   * Writes `chunks` at the end of the file, in one system call when it
+   * takes them all. The write is synchronous: a page's records (a few kB,
+   * at most a MiB at once) reach the page cache in microseconds, less than
+   * an asynchronous write's round trip costs.
+   */
+  #writeOut(chunks: readonly Uint8Array[]): void {
+    const fd = this.#handle!.fd;
+    let total = 0;
+    for (const c of chunks) total += c.byteLength;
+    let done = writevSync(fd, chunks as Uint8Array[], this.#size);
+    if (done < total) {
+      const rest = join(chunks);
+      while (done < total) {
+        done += writeSync(fd, rest, done, total - done, this.#size + done);
+      }
+    }
+    this.#size += total;
+  }
+
+  /**
+   * Throws when the file is no longer at its path (removed or replaced):
+   * what is written to it would be lost. Checked at most once a second
+   * unless `now`.
+   */
+  async #checkPresence(now: boolean): Promise<void> {
+    const t = this.#clock.now();
+    if (!now && t - this.#checkedAt < PRESENCE_CHECK_MS) return;
+    this.#checkedAt = t;
+    const path = this.#path;
+    let onDisk: { dev: number; ino: number } | undefined;
+    try {
+      onDisk = await stat(path);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOENT") throw err;
+    }
+    if (
+      onDisk === undefined || onDisk.ino !== this.#identity?.ino ||
+      onDisk.dev !== this.#identity?.dev
+    ) {
+      throw new ArchiveError(
+        path,
+        "the file was removed or replaced while the crawl was writing it",
+      );
+    }
+  }
+}
