@@ -30,6 +30,22 @@ export interface CrawlArchiveOptions {
   onLog: (level: "info" | "warn", message: string) => void;
 }
 
+/**
+ * Frees the bodies' memory now rather than at the next GC (a page's body
+ * is most of what it holds).
+ */
+function release(exchanges: readonly Exchange[]): void {
+  for (const { body } of exchanges) {
+    const buffer = body.buffer as ArrayBuffer;
+    if (
+      body.byteOffset === 0 && body.byteLength === buffer.byteLength &&
+      !buffer.detached
+    ) {
+      buffer.transfer(0);
+    }
+  }
+}
+
 /** What the crawl's store offers the archive when it opens. */
 export interface ArchiveStart {
   /** Where the write position is committed, when the store is durable. */
@@ -111,7 +127,8 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
 
   /**
    * Archives a page's exchanges, then calls `commit` (which commits the
-   * page) before any later page is archived.
+   * page) before any later page is archived. The bodies' memory is released
+   * once they are written: the caller must not read them afterwards.
    *
    * @param exchanges The page's exchanges, in order.
    * @param commit Commits the page.
@@ -132,7 +149,9 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
         await Promise.all(exchanges.map((e) => mirror.record(e, options)));
       }
       if (!this.#warc) return commit();
-      return (await this.#warc.write(exchanges, commit, options))!;
+      const out = await this.#warc.write(exchanges, commit, options);
+      release(exchanges);
+      return out!;
     } catch (err) {
       return await this.#failed(err, options.signal);
     }

@@ -76,10 +76,14 @@ export function* gzipMember(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const flush = (): Uint8Array => {
-    const input = pending.length === 1 ? pending[0] : join(pending);
+    const joined = pending.length > 1;
+    const input = joined ? join(pending) : pending[0];
     pending = [];
     pendingBytes = 0;
-    return zlib.deflateRawSync(input, SYNC);
+    const out = zlib.deflateRawSync(input, SYNC);
+    // The joined copy is ours: free it now rather than at the next GC.
+    if (joined) (input.buffer as ArrayBuffer).transfer(0);
+    return out;
   };
   for (const part of parts) {
     crc = crc32(part, crc);
