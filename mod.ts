@@ -52,6 +52,8 @@ export * from "./src/parse/extract_links.ts";
 export * from "./src/parse/parse_html.ts";
 export * from "./src/fetch/read_body.ts";
 export * from "./src/fetch/retry_after.ts";
+export type { Validators } from "./src/fetch/body_rule.ts";
+export * from "./src/sitemap/parse_sitemap.ts";
 export * from "./src/robots/robots_cache.ts";
 export * from "./src/robots/robots_txt.ts";
 export * from "./src/guards/scope.ts";
