@@ -161,7 +161,7 @@ export interface CrawlOptions {
    * `--sitemap`): sitemap indexes, gzip (recognised by its bytes) and text
    * sitemaps. Like seeds, they define the scope.
    *
-   * @default {[]}
+   * @default {undefined} (none)
    */
   sitemapUrls?: readonly string[];
   /**
