@@ -353,3 +353,47 @@ Deno.test("Crawler.settings names sitemap options only when they are not the def
   assert.equal(set.sitemaps, false);
   assert.deepEqual(set.sitemapUrls, ["https://a.test/s.xml"]);
 });
+
+Deno.test("Crawler.run() reads a gzip bomb sitemap up to the cap, with a warning, and goes on", async () => {
+  // 200 MB of sitemap once inflated, compressed as it is made: only its
+  // ~200 KB of gzip is ever held.
+  const piece = new TextEncoder().encode(" ".repeat(1 << 20));
+  let made = 0;
+  const inflated = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (made === 0) {
+        c.enqueue(
+          new TextEncoder().encode("<urlset><url><loc>/orphan</loc></url>"),
+        );
+      }
+      if (made++ >= 200) c.close();
+      else c.enqueue(piece);
+    },
+  }, { highWaterMark: 0 });
+  const gz = await new Response(
+    inflated.pipeThrough(
+      new CompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>,
+    ),
+  ).arrayBuffer();
+  await using srv = serve((req, url) => {
+    const o = `http://${req.headers.get("host")}`;
+    if (url.pathname === "/robots.txt") {
+      return new Response(`Sitemap: ${o}/bomb.xml.gz\n`);
+    }
+    if (url.pathname === "/bomb.xml.gz") {
+      return new Response(gz, {
+        headers: { "content-type": "application/gzip" },
+      });
+    }
+    return html("<title>t</title>");
+  });
+  const { results, logs } = await crawlSite(srv.origin, [srv.origin + "/"]);
+  const sitemap = results.get("/bomb.xml.gz")!;
+  assert.equal(sitemap.sitemap?.cut, "bytes");
+  assert.equal(sitemap.sitemap?.gzip, true);
+  assert.equal(sitemap.bytes, gz.byteLength);
+  assert.equal(results.get("/orphan")?.status, 200);
+  assert.ok(
+    logs.some((l) => l.level === "warn" && l.message.startsWith("sitemap cut")),
+  );
+});
