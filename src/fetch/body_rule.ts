@@ -32,7 +32,7 @@ export interface BodyRule {
  * The rule for pages: HTML (or no `Content-Type`, sniffed as HTML as
  * browsers mostly do) within `maxBodyBytes`, nothing kept of a larger body.
  *
- * @example
+ * @example Pages are read, PDFs are not
  * ```ts
  * import { HTML_BODY } from "./body_rule.ts";
  * import assert from "node:assert/strict";
@@ -60,7 +60,7 @@ export interface Validators {
 /**
  * Adds the conditional request headers of `validators` to `headers`.
  *
- * @example
+ * @example An ETag becomes If-None-Match
  * ```ts
  * import { setConditional } from "./body_rule.ts";
  * import assert from "node:assert/strict";

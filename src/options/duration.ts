@@ -24,7 +24,7 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
  * `s` (seconds), `m` (minutes), `h` (hours), `d` (days) or `w` (weeks),
  * added up. Spaces and a bare number are not durations.
  *
- * @example
+ * @example Days, hours and minutes
  * ```ts
  * import { parseDuration } from "./duration.ts";
  * import assert from "node:assert/strict";

@@ -22,7 +22,7 @@ export interface ByteReport {
 /**
  * Whether `head` starts with the gzip magic bytes.
  *
- * @example
+ * @example Gzip is recognised by its bytes
  * ```ts
  * import { isGzip } from "./sitemap_bytes.ts";
  * import assert from "node:assert/strict";

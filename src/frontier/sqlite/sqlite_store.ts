@@ -369,7 +369,7 @@ export class SqliteStore implements AsyncDisposable {
       ? `${
         start.generation > 0 ? `recrawl ${start.generation}` : "the crawl"
       } was not finished: continuing it (${n(start.pending)} URL(s) pending)`
-      : "nothing to recrawl: no URL was fetched before the cutoff";
+      : "nothing to recrawl: no URL in the state was fetched before the cutoff";
     context.onLog({ level: "info", message, time: Date.now() });
   }
 }
