@@ -21,6 +21,8 @@ import type { StoreShared } from "./shared.ts";
  * @returns The crawl's dedupe shards.
  * @throws {StateMismatchError} When the crawl was made with other seeds or
  * settings and the mode is `"auto"`.
+ * @throws {CrawlLostError} When the crawl does not exist and `mustExist`
+ * was set.
  */
 export async function initCrawl(
   s: StoreShared,
@@ -29,16 +31,21 @@ export async function initCrawl(
 ): Promise<number> {
   const seeds = [...new Set(ctx.seeds)].sort();
   const settings = canonical(ctx.settings);
-  const [storedSeeds, storedSettings, shards, , created] = await s.conn.run(
-    INIT,
-    [
-      s.prefix,
-      JSON.stringify(seeds),
-      settings,
-      String(s.shards ?? defaultShards(ctx.maxAccepted)),
-    ],
-    signal,
-  ) as [string, string, string, string, number];
+  const mustExist = s.mustExist && ctx.mode !== "fresh";
+  const [storedSeeds, storedSettings, shards, , created, id] = await s.conn
+    .run(
+      INIT,
+      [
+        s.prefix,
+        crypto.randomUUID(),
+        JSON.stringify(seeds),
+        settings,
+        String(s.shards ?? defaultShards(ctx.maxAccepted)),
+        mustExist ? "1" : "0",
+      ],
+      signal,
+    ) as [string, string, string, string, number, string];
+  s.crawlId = id;
   if (ctx.mode === "auto" && created !== 1) {
     const differences = compareIdentity(
       JSON.parse(storedSeeds),

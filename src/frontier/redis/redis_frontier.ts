@@ -20,15 +20,16 @@ import type {
 import { type Claimed, ClaimLoop } from "./claim_loop.ts";
 import { decodeClaimed, limitArg } from "./codec.ts";
 import { Commits } from "./commit.ts";
-import { RedisUnavailableError } from "./connection.ts";
+import { isRedisStoreError } from "./errors.ts";
 import { Heartbeat, registerWorker } from "./heartbeat.ts";
 import { initCrawl } from "./identity.ts";
 import { HeldLeases } from "./leases.ts";
 import { CLAIM, GIVE_BACK, RELEASE } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
-import { dropKeys, type StoreShared } from "./shared.ts";
+import { dropKeys, scriptArgs, type StoreShared } from "./shared.ts";
 import { restoreStats } from "./status.ts";
 import { LIMIT, THROTTLE } from "./throttle_scripts.ts";
+import { Tokens } from "./tokens.ts";
 
 /**
  * A crawl's frontier in Redis, built by `RedisStore`. See `CrawlFrontier`
@@ -41,6 +42,8 @@ export class RedisFrontier implements CrawlFrontier {
   readonly #leases = new HeldLeases();
   readonly #claims: ClaimLoop;
   readonly #commits: Commits;
+  /** The tokens of this worker's commits and claims. */
+  readonly #tokens = new Tokens();
   /**
    * Stopped only when the store closes, so the worker counts as alive while
    * its caller writes and acknowledges its last results.
@@ -70,7 +73,7 @@ export class RedisFrontier implements CrawlFrontier {
       (want, signal) => this.#claim(want, signal),
       shared.clock,
     );
-    this.#commits = new Commits(shared, context);
+    this.#commits = new Commits(shared, context, this.#tokens);
     this.#heartbeat = new Heartbeat(
       shared,
       this.#leases,
@@ -184,12 +187,10 @@ export class RedisFrontier implements CrawlFrontier {
     this.#throttle.limit(host, rate);
     const s = this.#s;
     this.#track(
-      s.conn.run(LIMIT, [
-        s.prefix,
-        host,
-        String(rate),
-        limitArg(this.#ctx.perHostRate),
-      ]),
+      s.conn.run(
+        LIMIT,
+        scriptArgs(s, host, String(rate), limitArg(this.#ctx.perHostRate)),
+      ),
     );
   }
 
@@ -207,13 +208,16 @@ export class RedisFrontier implements CrawlFrontier {
   throttle(host: string, until: number, now: number): number | undefined {
     const s = this.#s;
     this.#track(
-      s.conn.run(THROTTLE, [
-        s.prefix,
-        host,
-        String(Math.max(0, Math.ceil(until - now))),
-        limitArg(this.#ctx.perHostRate),
-        String(this.#ctx.perHostConcurrency),
-      ]),
+      s.conn.run(
+        THROTTLE,
+        scriptArgs(
+          s,
+          host,
+          String(Math.max(0, Math.ceil(until - now))),
+          limitArg(this.#ctx.perHostRate),
+          String(this.#ctx.perHostConcurrency),
+        ),
+      ),
     );
     const decision = this.#throttle.throttle(host, until, now);
     return decision.action === "pause" ? decision.rate : undefined;
@@ -228,7 +232,7 @@ export class RedisFrontier implements CrawlFrontier {
     if (this.#closed) return;
     this.#closed = true;
     await this.#claims.close();
-    const down = this.#claims.failure instanceof RedisUnavailableError;
+    const down = isRedisStoreError(this.#claims.failure);
     // Redis is gone: no heartbeat to keep up until the store closes.
     if (down) await this.#heartbeat.stop();
     await this.flush();
@@ -236,13 +240,16 @@ export class RedisFrontier implements CrawlFrontier {
     const s = this.#s;
     try {
       if (this.#leases.size > 0) {
-        const back = await s.conn.run(GIVE_BACK, [
-          s.prefix,
-          s.worker,
-          String(this.#ctx.perHostConcurrency),
-          String(this.#shards),
-          this.#leases.takeAll(),
-        ]) as number;
+        const back = await s.conn.run(
+          GIVE_BACK,
+          scriptArgs(
+            s,
+            s.worker,
+            String(this.#ctx.perHostConcurrency),
+            String(this.#shards),
+            this.#leases.takeAll(),
+          ),
+        ) as number;
         if (back > 0) {
           this.#log(
             "info",
@@ -268,7 +275,8 @@ export class RedisFrontier implements CrawlFrontier {
 
   #track(p: Promise<unknown>): void {
     const tracked = p.catch((err) => {
-      if (this.#closed && !(err instanceof RedisUnavailableError)) return;
+      // Redis away or the crawl lost: the claims and commits fail with it.
+      if (this.#closed || isRedisStoreError(err)) return;
       this.#log("warn", `Redis update failed: ${(err as Error).message}`);
     }).finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
@@ -295,19 +303,33 @@ export class RedisFrontier implements CrawlFrontier {
   async #claim(want: number, signal: AbortSignal): Promise<Claimed> {
     const s = this.#s;
     const ctx = this.#ctx;
-    const reply = await s.conn.run(
-      CLAIM,
-      [
-        s.prefix,
-        s.worker,
-        String(want),
-        String(ctx.perHostConcurrency),
-        Number.isFinite(ctx.perHostRate) ? String(1000 / ctx.perHostRate) : "0",
-        String(s.leaseMs),
-        String(this.#shards),
-      ],
-      signal,
-    ) as (number | string)[];
+    const tokens = this.#tokens;
+    const token = tokens.next();
+    const received = tokens.take();
+    let reply: (number | string)[];
+    try {
+      reply = await s.conn.run(
+        CLAIM,
+        scriptArgs(
+          s,
+          s.worker,
+          String(want),
+          String(ctx.perHostConcurrency),
+          Number.isFinite(ctx.perHostRate)
+            ? String(1000 / ctx.perHostRate)
+            : "0",
+          String(s.leaseMs),
+          String(this.#shards),
+          token,
+          received.join(","),
+        ),
+        signal,
+      ) as (number | string)[];
+    } catch (err) {
+      tokens.settle(token, received, false);
+      throw err;
+    }
+    tokens.settle(token, received, true);
     const [pending, leased, hint, reclaimed, accepted] = reply.slice(0, 5)
       .map(Number);
     this.#pending = pending;
@@ -338,12 +360,10 @@ export class RedisFrontier implements CrawlFrontier {
       released = true;
       const s = this.#s;
       this.#track(
-        s.conn.run(RELEASE, [
-          s.prefix,
-          s.worker,
-          String(this.#ctx.perHostConcurrency),
-          fp,
-        ]).then(() => this.#claims.kick()),
+        s.conn.run(
+          RELEASE,
+          scriptArgs(s, s.worker, String(this.#ctx.perHostConcurrency), fp),
+        ).then(() => this.#claims.kick()),
       );
     };
     return { ...entry, permit: { release } };
