@@ -240,6 +240,11 @@ export class Crawler {
         const u = URL.parse(url);
         if (u) o.traps.admit(u);
       },
+      // A store shared by several processes counts these for all of them.
+      maxPagesPerHost: o.maxPagesPerHost,
+      maxQueryVariants: o.traps.limits.maxQueryVariants,
+      refuse: (e, reason) =>
+        skippedResult(e.url, e.depth, reason, e.referrer, e.parentSpanId),
     });
     this.#frontier = frontier;
     const ssrf = o.allowPrivateNetworks ? undefined : new SsrfGuard({
@@ -324,6 +329,31 @@ export class Crawler {
       },
     };
 
+    /** The result of a URL settled without a request. */
+    const skippedResult = (
+      url: string,
+      depth: number,
+      skip: SkipReason,
+      referrer?: string,
+      parentSpanId?: string,
+    ): CrawlResult => {
+      const result: CrawlResult = {
+        url,
+        finalUrl: url,
+        status: 0,
+        depth,
+        links: 0,
+        bytes: 0,
+        attempts: 0,
+        timings: { start: Date.now(), ttfb: 0, total: 0 },
+        trace: { traceId: this.#traceId, spanId: newId() },
+        skipped: skip,
+      };
+      if (referrer !== undefined) result.referrer = referrer;
+      if (parentSpanId !== undefined) result.trace.parentSpanId = parentSpanId;
+      return result;
+    };
+
     /**
      * Adds a URL to `batch`: as a URL to queue, or as a finished result when
      * it needs no request (a skipped extension, a spider-trap refusal).
@@ -351,21 +381,9 @@ export class Crawler {
         batch.found.push(entry);
         return;
       }
-      const result: CrawlResult = {
-        url,
-        finalUrl: url,
-        status: 0,
-        depth,
-        links: 0,
-        bytes: 0,
-        attempts: 0,
-        timings: { start: Date.now(), ttfb: 0, total: 0 },
-        trace: { traceId: this.#traceId, spanId: newId() },
-        skipped: skip,
-      };
-      if (referrer !== undefined) result.referrer = referrer;
-      if (parentSpanId !== undefined) result.trace.parentSpanId = parentSpanId;
-      batch.settled.push(result);
+      batch.settled.push(
+        skippedResult(url, depth, skip, referrer, parentSpanId),
+      );
     };
 
     const processEntry = async (
