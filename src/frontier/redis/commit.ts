@@ -39,7 +39,7 @@ export interface CommitOutcome {
 }
 
 /** The reasons a shared limit refuses a found URL, by reply flag. */
-const REFUSALS = { b: "budget", v: "query-variants" } as const;
+const REFUSALS = { b: "budget", q: "query-variants" } as const;
 
 /** Sends one process's commits. */
 export class Commits {

@@ -316,7 +316,7 @@ export class RedisConnection {
   }
 
   #log(level: "info" | "warn", message: string): void {
-    this.onLog?.({ level, message, time: Date.now(), url: this.url });
+    this.onLog?.({ level, message, time: Date.now() });
   }
 
   /**

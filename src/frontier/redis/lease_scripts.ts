@@ -175,16 +175,32 @@ return table.concat(flags)
 `,
 );
 
+/** Gives one lease back: its entry, unless done, to the front of its queue. */
+const GIVE_ONE = `
+local function give_back(fp, rec, conc, shards)
+  redis.call('HDEL', P .. 'lease', fp)
+  redis.call('ZREM', P .. 'leases', fp)
+  local back = 0
+  if not is_done(fp, shards) then
+    redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
+    redis.call('HINCRBY', P .. 'c', 'pending', 1)
+    back = 1
+  end
+  if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
+  fix_host(rec.h, conc)
+  return back
+end
+`;
+
 /**
  * Gives the worker's leases back (on close): each entry not yet done goes
  * back to the front of its host queue.
  *
  * ARGV: prefix, crawl id, worker, per-host concurrency, shards, fingerprints
- * (8 bytes
- * each). Returns how many went back. Idempotent.
+ * (8 bytes each). Returns how many went back. Idempotent.
  */
 export const GIVE_BACK: Script = script(
-  PRELUDE + `
+  PRELUDE + GIVE_ONE + `
 check_crawl()
 local worker, conc, shards, fps = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local back = 0
@@ -193,18 +209,30 @@ for i = 1, #fps / 8 do
   local raw = redis.call('HGET', P .. 'lease', fp)
   if raw then
     local rec = cjson.decode(raw)
-    if rec.o == worker then
-      redis.call('HDEL', P .. 'lease', fp)
-      redis.call('ZREM', P .. 'leases', fp)
-      if not is_done(fp, shards) then
-        redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
-        redis.call('HINCRBY', P .. 'c', 'pending', 1)
-        back = back + 1
-      end
-      if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
-      fix_host(rec.h, conc)
-    end
+    if rec.o == worker then back = back + give_back(fp, rec, conc, shards) end
   end
+end
+return back
+`,
+);
+
+/**
+ * Gives back every lease held by the worker's id (when it starts: leases
+ * its id still holds are its last run's, which stopped without giving them
+ * back, so they need not wait for their expiry). Worker ids are unique.
+ *
+ * ARGV: prefix, crawl id, worker, per-host concurrency, shards. Returns how
+ * many went back. Idempotent.
+ */
+export const TAKE_BACK_OWN: Script = script(
+  PRELUDE + GIVE_ONE + `
+check_crawl()
+local worker, conc, shards = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local all = redis.call('HGETALL', P .. 'lease')
+local back = 0
+for i = 1, #all, 2 do
+  local rec = cjson.decode(all[i + 1])
+  if rec.o == worker then back = back + give_back(all[i], rec, conc, shards) end
 end
 return back
 `,

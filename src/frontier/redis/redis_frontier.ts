@@ -20,11 +20,11 @@ import type {
 import { type Claimed, ClaimLoop } from "./claim_loop.ts";
 import { decodeClaimed, limitArg } from "./codec.ts";
 import { Commits } from "./commit.ts";
-import { isRedisStoreError } from "./errors.ts";
+import { CrawlLostError, isRedisStoreError } from "./errors.ts";
 import { Heartbeat, registerWorker } from "./heartbeat.ts";
 import { initCrawl } from "./identity.ts";
 import { HeldLeases } from "./leases.ts";
-import { CLAIM, GIVE_BACK, RELEASE } from "./lease_scripts.ts";
+import { CLAIM, GIVE_BACK, RELEASE, TAKE_BACK_OWN } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
 import { dropKeys, scriptArgs, type StoreShared } from "./shared.ts";
 import { restoreStats } from "./status.ts";
@@ -77,7 +77,7 @@ export class RedisFrontier implements CrawlFrontier {
     this.#heartbeat = new Heartbeat(
       shared,
       this.#leases,
-      (err) => this.#claims.fail(err),
+      (err) => this.#broken(err),
     );
     this.#throttle = new HostThrottle(context.perHostRate);
     this.#robots = new RedisRobotsStore(shared.conn, shared.prefix);
@@ -119,6 +119,22 @@ export class RedisFrontier implements CrawlFrontier {
     this.#shards = await initCrawl(s, ctx, signal);
     await registerWorker(s, signal);
     await this.#heartbeat.beat(signal);
+    const back = await s.conn.run(
+      TAKE_BACK_OWN,
+      scriptArgs(
+        s,
+        s.worker,
+        String(ctx.perHostConcurrency),
+        String(this.#shards),
+      ),
+      signal,
+    ) as number;
+    if (back > 0) {
+      this.#log(
+        "info",
+        `returned ${back} URL(s) leased by this worker's last run to the frontier`,
+      );
+    }
     const counters = await restoreStats(s, ctx.stats, signal);
     this.#accepted = counters.accepted;
     this.#pending = counters.pending;
@@ -269,6 +285,17 @@ export class RedisFrontier implements CrawlFrontier {
     }
   }
 
+  /**
+   * After Redis went away, or lost the crawl, under a commit or the
+   * heartbeat: nothing more is handed out, and a lost crawl's worker is
+   * not marked stopped (that would write into a crawl that is gone).
+   */
+  #broken(err: unknown): void {
+    if (!isRedisStoreError(err)) return;
+    this.#claims.fail(err);
+    if (err instanceof CrawlLostError) this.#s.registered = false;
+  }
+
   #log(level: "info" | "warn" | "error", message: string): void {
     this.#ctx.onLog({ level, message, time: Date.now() });
   }
@@ -289,7 +316,13 @@ export class RedisFrontier implements CrawlFrontier {
     if (!this.#opened) {
       throw new Error("Cannot commit to a RedisFrontier before open");
     }
-    const outcome = await this.#commits.commit(batch, this.#shards, signal);
+    let outcome;
+    try {
+      outcome = await this.#commits.commit(batch, this.#shards, signal);
+    } catch (err) {
+      this.#broken(err);
+      throw err;
+    }
     this.#accepted = outcome.accepted;
     this.#pending = outcome.pending;
     for (const e of batch.found) this.#seen.add(e.url);
@@ -327,6 +360,7 @@ export class RedisFrontier implements CrawlFrontier {
       ) as (number | string)[];
     } catch (err) {
       tokens.settle(token, received, false);
+      this.#broken(err);
       throw err;
     }
     tokens.settle(token, received, true);

@@ -166,7 +166,7 @@ return {ARGV[2], ARGV[3], ARGV[4], tostring(now), 1, ID}
  * Returns `FLAGS;ACCEPTED;PENDING;REFUSED`: one flag per page and settled
  * result (`1`: this commit won it and it is to be emitted), the URLs
  * accepted so far (queued and settled), the entries pending, and one flag
- * per found URL (`b` refused by the host's budget, `v` by the query
+ * per found URL (`b` refused by the host's budget, `q` by the query
  * variants, `0` otherwise; empty without limits).
  *
  * Idempotent: the reply is stored under the commit's token, and a repeated
