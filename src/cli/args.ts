@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import type { CrawlOptions, Scope, UrlFilter } from "../crawler/options.ts";
 import type { LogLevel } from "../telemetry/log.ts";
+import { REDIS_URL } from "../frontier/redis/rules.ts";
 
 /**
  * Bad command-line input: the CLI prints `trawl: error: <message>` and exits
@@ -55,6 +56,8 @@ export interface CliConfig {
   leaseMs?: number;
   /** `--redis-timeout MS`: how long Redis may be away before giving up. */
   redisTimeoutMs?: number;
+  /** `--redis-ca FILE`: the CA certificate(s) of a `rediss://` server. */
+  redisCa?: string;
   /**
    * `--max-heap MB`: the crawl thread's V8 old-generation limit.
    *
@@ -119,6 +122,7 @@ const FLAGS = {
   worker: { type: "string" },
   lease: { type: "string" },
   "redis-timeout": { type: "string" },
+  "redis-ca": { type: "string" },
   seeds: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "log-level": { type: "string" },
@@ -277,13 +281,19 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
 type StateTarget =
   & Pick<
     CliConfig,
-    "state" | "frontier" | "crawl" | "worker" | "leaseMs" | "redisTimeoutMs"
+    | "state"
+    | "frontier"
+    | "crawl"
+    | "worker"
+    | "leaseMs"
+    | "redisTimeoutMs"
+    | "redisCa"
   >
   & { options: Pick<CrawlOptions, "stateMode"> };
 
 /**
  * Reads `--state`, `--frontier`, `--crawl`, `--worker`, `--lease`,
- * `--redis-timeout`, `--resume` and `--fresh` into `config`.
+ * `--redis-timeout`, `--redis-ca`, `--resume` and `--fresh` into `config`.
  */
 function parseStateFlags(
   v: {
@@ -293,12 +303,13 @@ function parseStateFlags(
     worker?: string;
     lease?: string;
     "redis-timeout"?: string;
+    "redis-ca"?: string;
     resume?: boolean;
     fresh?: boolean;
   },
   config: StateTarget,
 ): void {
-  const shared = ["worker", "lease", "redis-timeout"] as const;
+  const shared = ["worker", "lease", "redis-timeout", "redis-ca"] as const;
   for (const flag of shared) {
     if (v[flag] !== undefined && v.frontier === undefined) {
       throw new UsageError(`--${flag} needs --frontier URL --crawl NAME`);
@@ -323,6 +334,12 @@ function parseStateFlags(
       v["redis-timeout"],
     );
   }
+  if (v["redis-ca"] !== undefined) {
+    if (v["redis-ca"] === "") {
+      throw new UsageError(`--redis-ca must name a file: got ""`);
+    }
+    config.redisCa = v["redis-ca"];
+  }
   if (v.state !== undefined) {
     if (v.state === "") {
       throw new UsageError(`--state must name a file: got ""`);
@@ -330,9 +347,11 @@ function parseStateFlags(
     config.state = v.state;
   }
   if (v.frontier !== undefined) {
-    if (!/^rediss?:\/\//.test(v.frontier)) {
+    if (!REDIS_URL.test(v.frontier)) {
       throw new UsageError(
-        `--frontier must be a redis:// URL: got ${JSON.stringify(v.frontier)}`,
+        `--frontier must be ${REDIS_URL.text}: got ${
+          JSON.stringify(v.frontier)
+        }`,
       );
     }
     config.frontier = v.frontier;
@@ -379,6 +398,8 @@ export interface StatusConfig {
   frontier?: string;
   /** `--crawl NAME`. */
   crawl?: string;
+  /** `--redis-ca FILE`. */
+  redisCa?: string;
   /** `--json`: print the status as JSON. */
   json: boolean;
   /** `--help` was given. */
@@ -409,6 +430,7 @@ export function parseStatusArgs(argv: readonly string[]): StatusConfig {
         state: { type: "string" },
         frontier: { type: "string" },
         crawl: { type: "string" },
+        "redis-ca": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -431,6 +453,7 @@ export function parseStatusArgs(argv: readonly string[]): StatusConfig {
   out.state = config.state;
   out.frontier = config.frontier;
   out.crawl = config.crawl;
+  out.redisCa = config.redisCa;
   return out;
 }
 
@@ -449,7 +472,8 @@ export function parseStatusArgs(argv: readonly string[]): StatusConfig {
 export function statusHelpText(): string {
   return `Usage:
   deno run --allow-read=DIR --allow-write=DIR cli.ts status --state PATH [--json]
-  deno run --allow-net=HOST cli.ts status --frontier redis://HOST:PORT/DB --crawl NAME [--json]
+  deno run --allow-net=HOST cli.ts status --frontier redis://HOST:PORT/DB --crawl NAME
+    [--redis-ca FILE] [--json]
 
 Prints a crawl's progress without crawling: URLs done and pending, failures
 by reason, and per host (and per process for a shared crawl).
@@ -637,8 +661,10 @@ Output:
   --resume               with --state/--frontier: continue a state made with other
                          seeds or options (new seeds are added)
   --fresh                with --state/--frontier: discard the stored crawl, start over
-  --frontier URL         share the crawl with other trawl processes through Redis,
-                         e.g. redis://127.0.0.1:6379/0 (needs --crawl)
+  --frontier URL         share the crawl with other trawl processes through Redis
+                         (needs --crawl): redis://[USER:PASSWORD@]HOST:PORT/DB,
+                         rediss://... over TLS, or a Redis Cluster:
+                         redis+cluster://HOST:PORT,HOST:PORT,... (rediss+cluster://)
   --crawl NAME           the shared crawl's name (with --frontier)
   --worker ID            this process's id in the shared crawl; a restart with the
                          same id writes what the last run committed but had not
@@ -647,7 +673,11 @@ Output:
   --lease MS             a dead process's URLs go back to the frontier this long
                          after its last heartbeat (default: 30000)
   --redis-timeout MS     how long Redis may be unreachable (trawl pauses and
-                         retries) before the crawl fails (default: 60000)
+                         retries; also a server that does not answer) before
+                         the crawl fails with exit code 3 (default: 60000)
+  --redis-ca FILE        the CA certificate(s), PEM, that a rediss:// server's
+                         certificate must chain to (default: the runtime's store;
+                         DENO_TLS_CA_STORE=system uses the system's)
   --seeds FILE           read more seed URLs from FILE, one a line; "#" comments and
                          blank lines are ignored; "-" reads stdin (default: none)
   -q, --quiet            no progress line, no summary (default: off)
@@ -657,11 +687,13 @@ Output:
   -V, --version          show the version and exit
 
 Progress is shown on stderr when it is a terminal; a summary is printed to stderr
-at the end. Colors follow NO_COLOR. Ctrl-C stops gracefully (results so far are
-kept, exit code 130); a second Ctrl-C exits at once.
+at the end. Colors follow NO_COLOR. Ctrl-C or SIGTERM stops gracefully (results
+so far are kept, a shared crawl's leased URLs go back at once, exit code 130); a
+second one exits at once.
 
 Exit codes: 0 done, 1 unexpected error, 2 bad usage or missing permission,
-130 interrupted.
+3 shared crawl: Redis unreachable or silent past --redis-timeout, wrong Redis
+settings, or the crawl lost by Redis, 130 interrupted.
 
 Permissions:
   --allow-net=HOSTS      every host to crawl (the seeds' hosts; more with
@@ -672,7 +704,8 @@ Permissions:
                          with --state DIR/crawl.db: SQLite also writes crawl.db-wal,
                          crawl.db-shm and crawl.db.lock beside it; with --state
                          the --out file needs read access too
-  --allow-net=HOST:PORT  with --frontier redis://HOST:PORT/DB
+  --allow-net=HOST:PORT  with --frontier redis://HOST:PORT/DB (every node of a cluster)
+  --allow-read=FILE      with --redis-ca FILE
 
 Examples:
   deno run --allow-net=example.com cli.ts https://example.com/

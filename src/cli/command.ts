@@ -18,26 +18,34 @@ import type { SyncReport } from "./output/output_repair.ts";
 import { formatLogLine, Progress } from "./progress.ts";
 import { Summary } from "./summary.ts";
 import { LOG_LEVELS, type LogRecord } from "../telemetry/log.ts";
+import { isRedisStoreError } from "../frontier/redis/errors.ts";
+import { STOP_SIGNALS } from "./crawl_thread.ts";
 
 const EXIT_OK = 0;
 const EXIT_CRASH = 1;
 const EXIT_USAGE = 2;
+/** A shared crawl's Redis: away too long, set up wrong, or the crawl lost. */
+const EXIT_REDIS = 3;
 const EXIT_INTERRUPTED = 130;
 
 /**
- * Where Ctrl-C comes from: `listen` registers a handler called once per
- * interrupt and returns what unregisters it.
+ * Where Ctrl-C (or SIGTERM) comes from: `listen` registers a handler called
+ * once per interrupt and returns what unregisters it.
  */
 export interface Interrupts {
   /** Calls `onInterrupt` on each interrupt until the returned function runs. */
   listen(onInterrupt: () => void): () => void;
 }
 
-/** SIGINT sent to this process. */
+/** SIGINT or SIGTERM sent to this process. */
 export const processInterrupts: Interrupts = {
   listen(onInterrupt) {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-    return () => Deno.removeSignalListener("SIGINT", onInterrupt);
+    for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, onInterrupt);
+    return () => {
+      for (const sig of STOP_SIGNALS) {
+        Deno.removeSignalListener(sig, onInterrupt);
+      }
+    };
   },
 };
 
@@ -66,7 +74,8 @@ export interface RunCommandOptions {
  * @param argv The arguments without the program name, e.g. `Deno.args`.
  * @param version The version `--version` prints.
  * @param options Where Ctrl-C comes from, and the thread's heap limits.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 3 shared crawl's Redis
+ * (away, set up wrong, or the crawl lost), 130 interrupted.
  */
 export async function runCommand(
   argv: readonly string[],
@@ -103,14 +112,47 @@ export async function runCommand(
   }
   try {
     return await crawl(config, interrupts, heap);
-  } catch (err) {
+  } catch (caught) {
+    const err = rootCause(caught);
     if (err instanceof UsageError) {
       printError(err.message);
       return EXIT_USAGE;
     }
-    printError(describe(err), config.logLevel === "debug" ? err : undefined);
+    const debug = config.logLevel === "debug" ? err : undefined;
+    if (isRedisStoreError(err)) {
+      printError(describeRedisError(err), debug);
+      return EXIT_REDIS;
+    }
+    printError(describe(err), debug);
     return EXIT_CRASH;
   }
+}
+
+/**
+ * The error to report for a crawl that failed: the crawl's tasks fail
+ * together when Redis goes away (an `AggregateError` of the same error, or
+ * of a Redis error and what it caused), so the Redis error, or the one
+ * error they share, stands for them.
+ */
+function rootCause(err: unknown): unknown {
+  if (!(err instanceof AggregateError) || err.errors.length === 0) return err;
+  const errors = err.errors.map(rootCause);
+  const redis = errors.find(isRedisStoreError);
+  if (redis) return redis;
+  const first = errors[0];
+  const same = errors.every((e) =>
+    e instanceof Error && first instanceof Error && e.name === first.name &&
+    e.message === first.message
+  );
+  return same ? first : err;
+}
+
+/** A Redis error, with what to do next. */
+function describeRedisError(err: Error): string {
+  if (err.name === "RedisUnavailableError") {
+    return `${err.message}: stopped; every committed result is kept, and running the same command again resumes the crawl`;
+  }
+  return err.message;
 }
 
 async function crawl(
@@ -241,6 +283,9 @@ async function crawl(
       ((urls) => {
         acks.push(
           outbox.acknowledge(urls).catch((err) => {
+            // Redis is away or lost the crawl: the crawl's error says so, and
+            // a restart writes nothing twice (the outbox is checked then).
+            if (isRedisStoreError(err)) return;
             say(
               `trawl: could not acknowledge written results: ${describe(err)}`,
             );
@@ -311,7 +356,11 @@ async function crawl(
   if (!config.quiet) {
     const elapsed = performance.now() - started;
     writeStderr(
-      summary.format(elapsed, { color, interrupted: interrupts > 0 }),
+      summary.format(elapsed, {
+        color,
+        interrupted: interrupts > 0,
+        failed: crashed !== undefined,
+      }),
     );
   }
   if (crashed !== undefined) throw crashed;
@@ -404,10 +453,17 @@ async function openShared(config: CliConfig): Promise<Shared> {
       ? config.out
       : resolve(Deno.cwd(), config.out);
   }
+  const tls = await redisTls(config.redisCa);
+  // A worker whose output holds results continues a crawl: if Redis no
+  // longer has it, starting it over would write pages twice.
+  const mustExist = config.options.stateMode !== "fresh" &&
+    config.out !== undefined && await hasContent(config.out);
   try {
     const store = new RedisStore({
       url: config.frontier!,
       crawl: config.crawl!,
+      tls,
+      mustExist,
       worker: config.worker ??
         (output === undefined ? undefined : `${hostname}:${output}`),
       output,
@@ -421,6 +477,38 @@ async function openShared(config: CliConfig): Promise<Shared> {
       throw new UsageError(describe(err), { cause: err });
     }
     throw err;
+  }
+}
+
+/** The TLS settings of `--redis-ca FILE`. */
+async function redisTls(
+  path: string | undefined,
+): Promise<{ ca?: string }> {
+  if (path === undefined) return {};
+  try {
+    return { ca: await Deno.readTextFile(path) };
+  } catch (err) {
+    if (
+      err instanceof Deno.errors.NotCapable ||
+      err instanceof Deno.errors.PermissionDenied
+    ) {
+      throw new UsageError(
+        `cannot read ${path}: run with --allow-read=${path}`,
+        { cause: err },
+      );
+    }
+    throw new UsageError(`cannot read --redis-ca ${path}: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Whether a file exists and is not empty. */
+async function hasContent(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).size > 0;
+  } catch {
+    return false;
   }
 }
 
@@ -488,6 +576,7 @@ async function status(argv: readonly string[]): Promise<number> {
       await using store = new RedisStore({
         url: config.frontier!,
         crawl: config.crawl!,
+        tls: await redisTls(config.redisCa),
         redisTimeoutMs: 5_000,
       });
       report = await store.status();
@@ -503,7 +592,7 @@ async function status(argv: readonly string[]): Promise<number> {
       return EXIT_USAGE;
     }
     printError(describe(err));
-    return EXIT_CRASH;
+    return isRedisStoreError(err) ? EXIT_REDIS : EXIT_CRASH;
   }
 }
 

@@ -33,8 +33,14 @@ export interface CrawlThreadData {
   version: string;
 }
 
-/** The message that passes a Ctrl-C to the crawl thread. */
+/** The message that passes a Ctrl-C (or SIGTERM) to the crawl thread. */
 export const INTERRUPT = "SIGINT";
+
+/**
+ * The signals that stop a crawl gracefully, as Ctrl-C does: SIGINT and
+ * SIGTERM (a shared crawl then gives its leased URLs back at once).
+ */
+export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /** The crawl thread's V8 heap limits, in MiB. */
 export interface CrawlThreadLimits {
@@ -122,7 +128,8 @@ function bounded(config: CliConfig): boolean {
  *
  * @param argv The command's arguments.
  * @param version The version `--version` prints.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 3 shared crawl's Redis,
+ * 130 interrupted.
  */
 export async function runCli(
   argv: readonly string[],
@@ -157,14 +164,14 @@ async function runInThread(
     // which needs --allow-env (and Deno asks for it on a terminal).
     { workerData: data, resourceLimits: limits, env: SHARE_ENV },
   );
-  // The first Ctrl-C stops the crawl gracefully (in the thread); a second
-  // ends the process here, even when the thread is busy.
+  // The first Ctrl-C (or SIGTERM) stops the crawl gracefully (in the
+  // thread); a second ends the process here, even when the thread is busy.
   let interrupts = 0;
   const onSigint = () => {
     if (++interrupts >= 2) Deno.exit(EXIT_INTERRUPTED);
     thread.postMessage(INTERRUPT);
   };
-  Deno.addSignalListener("SIGINT", onSigint);
+  for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, onSigint);
   try {
     return await new Promise<number>((resolve) => {
       let failure: (Error & { code?: string }) | undefined;
@@ -179,7 +186,7 @@ async function runInThread(
       });
     });
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    for (const sig of STOP_SIGNALS) Deno.removeSignalListener(sig, onSigint);
   }
 }
 
