@@ -26,7 +26,7 @@ import { initCrawl } from "./identity.ts";
 import { HeldLeases } from "./leases.ts";
 import { CLAIM, GIVE_BACK, RELEASE, TAKE_BACK_OWN } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
-import { dropKeys, scriptArgs, type StoreShared } from "./shared.ts";
+import { scriptArgs, type StoreShared } from "./shared.ts";
 import { restoreStats } from "./status.ts";
 import { LIMIT, THROTTLE } from "./throttle_scripts.ts";
 import { Tokens } from "./tokens.ts";
@@ -115,7 +115,6 @@ export class RedisFrontier implements CrawlFrontier {
     const s = this.#s;
     const ctx = this.#ctx;
     s.conn.onLog = (r: LogRecord) => ctx.onLog(r);
-    if (ctx.mode === "fresh") await dropKeys(s, signal);
     this.#shards = await initCrawl(s, ctx, signal);
     await registerWorker(s, signal);
     await this.#heartbeat.beat(signal);

@@ -95,7 +95,7 @@ local function fix_host(host, conc)
     if (tonumber(h[1]) or 0) <= 0 and not h[4] then
       local t = math.max(tonumber(h[2]) or 0, tonumber(h[3]) or 0)
       if t > now_ms() then
-        redis.call('PEXPIREAT', hk, t)
+        redis.call('PEXPIREAT', hk, math.ceil(t))
       else
         redis.call('DEL', hk)
       end
@@ -119,14 +119,24 @@ end
 /**
  * Creates the crawl's metadata unless it exists; returns it either way.
  *
- * ARGV: prefix, a new id (the crawl's if it is created), seeds JSON,
- * settings JSON, shards, must exist (`1`: fail with the crawl-lost error
- * instead of creating it). Returns `[seeds, settings, shards, created,
+ * ARGV: prefix, an id (the crawl's if it is created), seeds JSON, settings
+ * JSON, shards, how: `create` (create the crawl if it does not exist),
+ * `must` (fail with the crawl-lost error instead of creating it) or `await`
+ * (join the crawl with this id, which another process is starting over:
+ * `WAIT` while it is not there yet, `RETRY` when that process's claim
+ * expired without it). Returns `[seeds, settings, shards, created,
  * createdNow, id]`. Re-running is harmless.
  */
 export const INIT: Script = script(
   PRELUDE + `
+local how = ARGV[5]
 local m = redis.call('HMGET', P .. 'meta', 'seeds', 'settings', 'shards', 'created', 'id')
+if how == 'await' and (not m[3] or m[5] ~= ID) then
+  if redis.call('EXISTS', string.sub(P, 1, -2) .. '!fresh') == 1 then
+    return 'WAIT'
+  end
+  return 'RETRY'
+end
 if m[3] then
   if not m[5] then
     redis.call('HSET', P .. 'meta', 'id', ID)
@@ -134,11 +144,32 @@ if m[3] then
   end
   return {m[1], m[2], m[3], m[4], 0, m[5]}
 end
-if ARGV[5] == '1' then error({err = '${CRAWL_LOST} missing'}) end
+if how == 'must' then error({err = '${CRAWL_LOST} missing'}) end
 local now = now_ms()
 redis.call('HSET', P .. 'meta', 'seeds', ARGV[2], 'settings', ARGV[3],
   'shards', ARGV[4], 'created', now, 'version', 1, 'id', ID)
 return {ARGV[2], ARGV[3], ARGV[4], tostring(now), 1, ID}
+`,
+);
+
+/**
+ * Claims the start-over of a crawl (mode `fresh`) for a while: the first
+ * process to ask drops the crawl and creates it again with its id; the
+ * others started within `window` ms join that new crawl instead of dropping
+ * it in turn. The claim is kept in `trawl:{NAME}!fresh`, outside the crawl's
+ * keys.
+ *
+ * ARGV: prefix, this process's id for the new crawl, window (ms). Returns
+ * the id of the process that starts the crawl over (this one's when it is
+ * to).
+ */
+export const FRESH: Script = script(
+  PRELUDE + `
+local mark = string.sub(P, 1, -2) .. '!fresh'
+local owner = redis.call('GET', mark)
+if owner then return owner end
+redis.call('SET', mark, ID, 'PX', ARGV[2])
+return ID
 `,
 );
 
