@@ -118,8 +118,20 @@ export function openLink(
     return {
       link: {
         send: (key, args) => cluster.sendCommand(key, false, args),
-        destroy: () => cluster.destroy(),
-        close: () => cluster.close(),
+        destroy: () => {
+          try {
+            cluster.destroy();
+          } catch {
+            // never connected, or gone already
+          }
+        },
+        close: async () => {
+          try {
+            await cluster.close();
+          } catch {
+            // never connected, or gone already
+          }
+        },
       },
       ready: cluster.connect().then(() => {}),
     };
