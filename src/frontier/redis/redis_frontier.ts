@@ -391,6 +391,9 @@ export class RedisFrontier implements CrawlFrontier {
     const release = () => {
       if (released || this.#closed) return;
       released = true;
+      // Committed already: the commit freed the slot with the lease (the
+      // crawler releases after its commit, so this saves a script a page).
+      if (!this.#leases.holds(fp)) return;
       const s = this.#s;
       this.#track(
         s.conn.run(
