@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { createClient } from "redis";
 import { type RedisServer, startRedisServer } from "./redis_server.ts";
 
 /** A running cluster; disposing of it stops every node. */
@@ -29,6 +30,19 @@ export interface RedisCluster extends AsyncDisposable {
    * @param downMs How long it stays down.
    */
   restart(i: number, downMs: number): Promise<void>;
+  /**
+   * Moves the slot of `key`, with its keys, to node `to`, as a resharding
+   * does: the slot is marked migrating and importing, its keys are moved a
+   * few at a time with MIGRATE (clients meanwhile get ASK redirections, and
+   * TRYAGAIN for commands on keys of both sides), then every node is told
+   * the new owner (clients then get MOVED).
+   *
+   * @param key A key of the slot.
+   * @param to The node to move it to.
+   * @param pauseMs A pause between two batches of keys.
+   * @returns How many keys moved.
+   */
+  moveSlot(key: string, to: number, pauseMs?: number): Promise<number>;
 }
 
 /** Whether `redis-cli` is on `PATH`. */
@@ -131,23 +145,73 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     await stop();
     throw err;
   }
+  async function nodeOf(key: string): Promise<number> {
+    const slot = Number(
+      (await cli("-p", String(ports[0]), "cluster", "keyslot", key)).trim(),
+    );
+    const shards = await cli("-p", String(ports[0]), "cluster", "slots");
+    // Lines: from, to, host, port, id, … per range.
+    const lines = shards.trim().split("\n");
+    for (let i = 0; i + 3 < lines.length; i++) {
+      const from = Number(lines[i]), to = Number(lines[i + 1]);
+      if (lines[i + 2] === "127.0.0.1" && slot >= from && slot <= to) {
+        return ports.indexOf(Number(lines[i + 3]));
+      }
+    }
+    throw new Error(`no node serves slot ${slot}`);
+  }
   return {
     url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(",")}`,
     ports,
-    async nodeOf(key) {
-      const slot = Number(
-        (await cli("-p", String(ports[0]), "cluster", "keyslot", key)).trim(),
-      );
-      const shards = await cli("-p", String(ports[0]), "cluster", "slots");
-      // Lines: from, to, host, port, id, … per range.
-      const lines = shards.trim().split("\n");
-      for (let i = 0; i + 3 < lines.length; i++) {
-        const from = Number(lines[i]), to = Number(lines[i + 1]);
-        if (lines[i + 2] === "127.0.0.1" && slot >= from && slot <= to) {
-          return ports.indexOf(Number(lines[i + 3]));
+    nodeOf,
+    async moveSlot(key, to, pauseMs = 20) {
+      const clients = await Promise.all(ports.map(async (p) => {
+        const c = createClient({ url: `redis://127.0.0.1:${p}` });
+        c.on("error", () => {});
+        return await c.connect();
+      }));
+      try {
+        const cmd = (i: number, ...args: string[]) =>
+          clients[i].sendCommand(args) as Promise<unknown>;
+        const slot = String(await cmd(0, "CLUSTER", "KEYSLOT", key));
+        const from = await nodeOf(key);
+        if (from === to) return 0;
+        const ids = await Promise.all(
+          ports.map((_, i) => cmd(i, "CLUSTER", "MYID")),
+        ) as string[];
+        await cmd(to, "CLUSTER", "SETSLOT", slot, "IMPORTING", ids[from]);
+        await cmd(from, "CLUSTER", "SETSLOT", slot, "MIGRATING", ids[to]);
+        let moved = 0;
+        for (;;) {
+          const keys = await cmd(
+            from,
+            "CLUSTER",
+            "GETKEYSINSLOT",
+            slot,
+            "4",
+          ) as string[];
+          if (keys.length === 0) break;
+          await cmd(
+            from,
+            "MIGRATE",
+            "127.0.0.1",
+            String(ports[to]),
+            "",
+            "0",
+            "5000",
+            "KEYS",
+            ...keys,
+          );
+          moved += keys.length;
+          await new Promise((r) => setTimeout(r, pauseMs));
         }
+        for (const i of [to, from, ...ports.keys()]) {
+          await cmd(i, "CLUSTER", "SETSLOT", slot, "NODE", ids[to]);
+        }
+        return moved;
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
       }
-      throw new Error(`no node serves slot ${slot}`);
     },
     async restart(i, downMs) {
       await nodes[i]?.stop();

@@ -140,6 +140,14 @@ function configError(
       { cause },
     );
   }
+  if (/non local key/i.test(msg)) {
+    return new RedisConfigError(
+      "slot-moved",
+      address,
+      `the cluster moved the crawl's hash slot while a script ran (${msg}): stop the crawl's processes while its slot is resharded; a script stopped halfway may have left a page marked done without its result`,
+      { cause },
+    );
+  }
   if (/DB index is out of range/i.test(msg)) {
     return new RedisConfigError(
       "database",

@@ -80,13 +80,16 @@ export type RedisConfigProblem =
   | "not-redis"
   | "tls-expected"
   | "plain-expected"
-  | "certificate";
+  | "certificate"
+  | "slot-moved";
 
 /**
  * The Redis settings are wrong: a bad password or user, no password for a
  * server that needs one, a missing permission, a database index out of
  * range, a server that is not Redis, TLS against a plain port (or the
- * reverse), or a certificate that does not verify. Retrying cannot help.
+ * reverse), a certificate that does not verify, or (`slot-moved`) a cluster
+ * that moved the crawl's hash slot while a script ran. Retrying cannot
+ * help.
  *
  * @example Usage
  * ```ts

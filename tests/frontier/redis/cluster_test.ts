@@ -1,7 +1,9 @@
 /**
  * Shared crawls on a Redis Cluster (`redis+cluster://H:P,H:P,H:P`), three
  * masters on loopback ports: a crawl's keys share one hash slot, so every
- * script runs on one node, reached through `MOVED` redirections; the kill
+ * script runs on one node; the slot moved to another node while the
+ * processes were paused (the client follows the `MOVED` redirection); the
+ * kill
  * test (one of three processes SIGKILLed: every page once); and the node
  * holding the crawl restarted midway (its append-only file keeps the data):
  * the processes pause and finish with every page once.
@@ -24,7 +26,7 @@ import {
 } from "./_shared_cli.ts";
 
 redisTest(
-  "RedisStore on a Redis Cluster keeps a crawl's keys on the node of its slot and crawls through MOVED redirections",
+  "RedisStore on a Redis Cluster keeps a crawl's keys on the node of its slot, entered through any node",
   async ({ crawl }) => {
     await using cluster = await startRedisCluster();
     const home = await cluster.nodeOf(`trawl:{${crawl}}:meta`);
@@ -138,6 +140,52 @@ redisTest(
       assert.equal(exit.code, 0, exit.text);
       assert.match(exit.text, /is unreachable .*: pausing and retrying/);
     }
+    const outputs = await Promise.all(clis.map((c) => parseOutput(c.out)));
+    const problems = checkUnion(outputs, site);
+    assert.deepEqual(problems.slice(0, 20), [], problems.join("\n"));
+  },
+  { ownServer: true },
+);
+
+redisTest(
+  "trawl --frontier redis+cluster:// follows the crawl's slot to another node (MOVED) when it moved while the processes were paused, and every page comes out once",
+  async ({ crawl }) => {
+    await using cluster = await startRedisCluster();
+    await using site = serveGeneratedSite({ pages: 500 });
+    await using ws = await workspace();
+    const key = `trawl:{${crawl}}:meta`;
+    const home = await cluster.nodeOf(key);
+    const args = [
+      ...sharedCrawlArgs(cluster.url, crawl),
+      "--redis-timeout",
+      "20000",
+      "--per-host",
+      "8",
+      "--rate",
+      "150",
+      site.seed,
+    ];
+    await using clis = startAll(2, () => args, ws);
+    await until(
+      () =>
+        clis.every((c) => completeLines(c.out) >= 20) ||
+        clis.some((c) => c.exited),
+      "for every process to write results",
+    );
+    // Resharding moves keys one batch at a time, and a script cannot run on
+    // a slot half moved: the processes are paused meanwhile. Resumed, they
+    // send to the old node and are redirected.
+    for (const c of clis) c.child.kill("SIGSTOP");
+    let moved;
+    try {
+      moved = await cluster.moveSlot(key, (home + 1) % 3);
+    } finally {
+      for (const c of clis) c.child.kill("SIGCONT");
+    }
+    assert.ok(moved > 5, `${moved} keys moved`);
+    assert.equal(await cluster.nodeOf(key), (home + 1) % 3);
+    const exits = await Promise.all(clis.map((c) => c.output));
+    for (const exit of exits) assert.equal(exit.code, 0, exit.text);
     const outputs = await Promise.all(clis.map((c) => parseOutput(c.out)));
     const problems = checkUnion(outputs, site);
     assert.deepEqual(problems.slice(0, 20), [], problems.join("\n"));

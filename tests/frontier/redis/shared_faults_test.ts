@@ -159,6 +159,33 @@ redisTest(
 );
 
 redisTest(
+  "trawl --frontier exits with code 3 and one clear error when Redis is gone for good",
+  async ({ crawl }) => {
+    const server = await startRedisServer();
+    await using site = serveGeneratedSite({ pages: PAGES });
+    await using ws = await workspace();
+    const args = pacedArgs(server, crawl, site, "--redis-timeout", "1000")
+      .filter((a) => a !== "-q");
+    await using clis = startAll(1, () => args, ws);
+    await started(clis, 20);
+    await server.stop();
+    const [exit] = await Promise.all(clis.map((c) => c.output));
+    assert.equal(exit.code, 3, exit.text);
+    const last = exit.text.trimEnd().split("\n").at(-1)!;
+    assert.match(
+      last,
+      new RegExp(
+        `^trawl: error: Redis at 127\\.0\\.0\\.1:${server.port} was unreachable for 1 s \\(.+\\): stopped; every committed result is kept, and running the same command again resumes the crawl$`,
+      ),
+    );
+    assert.equal(linesMatching(exit.text, /trawl: error/).length, 1);
+    assert.doesNotMatch(exit.text, /TaskGroup|could not acknowledge/);
+    assert.match(exit.text, /results, stopped by an error after/);
+  },
+  { ownServer: true },
+);
+
+redisTest(
   "trawl --frontier exits with code 3 when Redis loses the crawl midway, refuses to start it over while the outputs hold results, and starts over with --fresh",
   async ({ crawl }) => {
     await using server = await startRedisServer();
@@ -253,6 +280,10 @@ redisTest(
       "8",
       "--max-pages-per-host",
       "60",
+      // Paced, so that the three processes crawl together (each finds
+      // links, and each would admit 60 of them by its own count).
+      "--rate",
+      "30",
       site.seed,
     ];
     await using clis = startAll(3, () => args, ws);
