@@ -10,9 +10,12 @@
  * that decides which process won it.
  *
  * The parts: `shared.ts` (options checked, connection and identity),
- * `identity.ts` (the crawl's seeds and settings), `redis_frontier.ts` with
- * `claim_loop.ts`, `commit.ts`, `leases.ts` and `heartbeat.ts`,
- * `outbox.ts`, `status.ts`, `robots_store.ts`, `codec.ts`, and the Lua in
+ * `identity.ts` (the crawl's seeds, settings and id), `redis_frontier.ts`
+ * with `claim_loop.ts`, `commit.ts`, `tokens.ts`, `leases.ts` and
+ * `heartbeat.ts`, `outbox.ts`, `status.ts`, `robots_store.ts`, `codec.ts`;
+ * the connection: `connection.ts` (deadlines and retries), `link.ts` (one
+ * client, or a cluster client), `endpoint.ts` (the URL), `classify.ts` and
+ * `probe.ts` (what a failure means), `errors.ts`; and the Lua in
  * `scripts.ts`, `lease_scripts.ts` and `throttle_scripts.ts`.
  *
  * @module

@@ -350,12 +350,15 @@ redisTest(
         /its TLS certificate does not verify/,
       ],
     ];
-    for (const [cli, message] of failures) {
-      await using _ = cli;
-      const exit = await cli.output;
-      assert.equal(exit.code, 3, exit.text);
-      assert.match(exit.text, message);
+    try {
+      const exits = await Promise.all(failures.map(([cli]) => cli.output));
+      for (const [i, exit] of exits.entries()) {
+        assert.equal(exit.code, 3, exit.text);
+        assert.match(exit.text, failures[i][1]);
+      }
       assert.equal(site.pageRequests, 0, "nothing crawled");
+    } finally {
+      for (const [cli] of failures) await cli[Symbol.asyncDispose]();
     }
     await using ok = run(
       `rediss://:pw@${at}/0`,
