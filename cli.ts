@@ -10,7 +10,8 @@
  * ```
  *
  * Exit codes: 0 done, 1 unexpected error, 2 bad usage or missing permission,
- * 130 interrupted (Ctrl-C).
+ * 3 a shared crawl's Redis was away past `--redis-timeout`, is set up wrong,
+ * or lost the crawl, 130 interrupted (Ctrl-C or SIGTERM).
  *
  * A crawl runs in a crawl thread whose V8 heap is bounded (see `--max-heap`),
  * when trawl may load its code there: grant `--allow-read` for trawl's
@@ -36,7 +37,8 @@ import { runCli } from "./src/cli/crawl_thread.ts";
  * ```
  *
  * @param argv The arguments without the program name, e.g. `Deno.args`.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 3 shared crawl's Redis,
+ * 130 interrupted.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   return await runCli(argv, denoJson.version);

@@ -40,6 +40,8 @@ export interface CliConfig {
   leaseMs?: number;
   /** `--redis-timeout MS`: how long Redis may be away before giving up. */
   redisTimeoutMs?: number;
+  /** `--redis-ca FILE`: the CA certificate(s) of a `rediss://` server. */
+  redisCa?: string;
   /**
    * `--max-heap MB`: the crawl thread's V8 old-generation limit.
    *
@@ -119,6 +121,8 @@ export interface StatusConfig {
   frontier?: string;
   /** `--crawl NAME`. */
   crawl?: string;
+  /** `--redis-ca FILE`. */
+  redisCa?: string;
   /** `--json`: print the status as JSON. */
   json: boolean;
   /** `--help` was given. */

@@ -12,11 +12,11 @@ import { type Interrupts, processInterrupts } from "./interrupts.ts";
 import { writeAll } from "./output/write_all.ts";
 import { checkNetPermission } from "./permissions.ts";
 import { readSeeds } from "./read_seeds.ts";
-import { errorMessage, printError } from "./terminal.ts";
+import { printError } from "./terminal.ts";
+import { failure } from "./failure.ts";
 import { UsageError } from "./usage_error.ts";
 
 const EXIT_OK = 0;
-const EXIT_CRASH = 1;
 const EXIT_USAGE = 2;
 
 /** Options for {@linkcode runCommand}. */
@@ -51,7 +51,9 @@ export interface RunCommandOptions {
  * @param argv The arguments without the program name, e.g. `Deno.args`.
  * @param version The version `--version` prints.
  * @param options Where Ctrl-C comes from, and the thread's heap limits.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 3 a state or frontier
+ * error (a shared crawl's Redis away, set up wrong, or the crawl lost), 130
+ * interrupted.
  */
 export async function runCommand(
   argv: readonly string[],
@@ -86,10 +88,8 @@ export async function runCommand(
       printError(err.message);
       return EXIT_USAGE;
     }
-    printError(
-      errorMessage(err),
-      config?.logLevel === "debug" ? err : undefined,
-    );
-    return EXIT_CRASH;
+    const { error, message, code } = failure(err);
+    printError(message, config?.logLevel === "debug" ? error : undefined);
+    return code;
   }
 }

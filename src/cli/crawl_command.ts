@@ -54,7 +54,10 @@ export async function crawlCommand(
     reporter,
     summary,
   );
-  reporter.summarize(summary, performance.now() - started, interrupted);
+  reporter.summarize(summary, performance.now() - started, {
+    interrupted,
+    failed: crashed !== undefined,
+  });
   if (crashed !== undefined) throw crashed;
   return interrupted ? EXIT_INTERRUPTED : 0;
 }

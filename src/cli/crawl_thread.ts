@@ -25,6 +25,7 @@ import { SHARE_ENV, Worker } from "node:worker_threads";
 import { missingWorkerPermission } from "../crawler/worker_permission.ts";
 import { type CliConfig, parseCliArgs } from "./args.ts";
 import { BOUNDED_HEAP_MB, CRAWL_THREAD_YOUNG_MB } from "./heap_limits.ts";
+import { STOP_SIGNALS } from "./interrupts.ts";
 
 /** What the crawl thread is started with. */
 export interface CrawlThreadData {
@@ -34,7 +35,7 @@ export interface CrawlThreadData {
   version: string;
 }
 
-/** The message that passes a Ctrl-C to the crawl thread. */
+/** The message that passes a Ctrl-C (or SIGTERM) to the crawl thread. */
 export const INTERRUPT = "SIGINT";
 
 /** The crawl thread's V8 heap limits, in MiB. */
@@ -108,7 +109,8 @@ function bounded(config: CliConfig): boolean {
  *
  * @param argv The command's arguments.
  * @param version The version `--version` prints.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 3 shared crawl's Redis,
+ * 130 interrupted.
  */
 export async function runCli(
   argv: readonly string[],
@@ -143,14 +145,14 @@ async function runInThread(
     // which needs --allow-env (and Deno asks for it on a terminal).
     { workerData: data, resourceLimits: limits, env: SHARE_ENV },
   );
-  // The first Ctrl-C stops the crawl gracefully (in the thread); a second
-  // ends the process here, even when the thread is busy.
+  // The first Ctrl-C (or SIGTERM) stops the crawl gracefully (in the
+  // thread); a second ends the process here, even when the thread is busy.
   let interrupts = 0;
   const onSigint = () => {
     if (++interrupts >= 2) Deno.exit(EXIT_INTERRUPTED);
     thread.postMessage(INTERRUPT);
   };
-  Deno.addSignalListener("SIGINT", onSigint);
+  for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, onSigint);
   try {
     return await new Promise<number>((resolve) => {
       let failure: (Error & { code?: string }) | undefined;
@@ -165,7 +167,7 @@ async function runInThread(
       });
     });
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    for (const sig of STOP_SIGNALS) Deno.removeSignalListener(sig, onSigint);
   }
 }
 

@@ -12,16 +12,8 @@ import type { CliConfig, StatusConfig } from "./args.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
 import { LOG_LEVEL, SCOPE } from "../crawler/resolve_options.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
-import { STORE_DEFAULTS } from "../frontier/defaults.ts";
-import {
-  CRAWL_NAME,
-  LEASE_MS,
-  REDIS_URL,
-  WORKER_ID,
-} from "../frontier/redis/rules.ts";
 import {
   NON_NEGATIVE_INT,
-  NON_NEGATIVE_NUMBER,
   POSITIVE_INT,
   POSITIVE_NUMBER,
 } from "../options/validate.ts";
@@ -39,6 +31,7 @@ import {
   word,
 } from "./flag_parsers.ts";
 import { RECRAWL_FLAGS, SITEMAP_FLAGS } from "./discovery_flags.ts";
+import { SHARED_FLAGS } from "./shared_flags.ts";
 import {
   BOUNDED_HEAP_MB,
   CRAWL_THREAD_YOUNG_MB,
@@ -414,58 +407,7 @@ export const FLAGS: readonly Flag[] = [
     default: OFF,
   },
   ...RECRAWL_FLAGS,
-  {
-    name: "frontier",
-    arg: "URL",
-    group: "Output",
-    sets: "frontier",
-    parse: word(REDIS_URL),
-    needs: { oneOf: ["crawl"], text: "--crawl NAME" },
-    help: "share the crawl with other trawl processes through Redis, e.g. " +
-      "redis://127.0.0.1:6379/0 (needs --crawl)",
-  },
-  {
-    name: "crawl",
-    arg: "NAME",
-    group: "Output",
-    sets: "crawl",
-    parse: word(CRAWL_NAME),
-    needs: { oneOf: ["frontier"], text: "--frontier redis://HOST:PORT/DB" },
-    help: `the shared crawl's name (with --frontier): ${CRAWL_NAME.text}`,
-  },
-  {
-    name: "worker",
-    arg: "ID",
-    group: "Output",
-    sets: "worker",
-    parse: word(WORKER_ID),
-    needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
-    help: "this process's id in the shared crawl; a restart with the same " +
-      "id writes what the last run committed but had not written",
-    default: "HOSTNAME:OUT-PATH with --out, else HOSTNAME/PID",
-  },
-  {
-    name: "lease",
-    arg: "MS",
-    group: "Output",
-    sets: "leaseMs",
-    parse: decimal(LEASE_MS),
-    needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
-    help: "a dead process's URLs go back to the frontier this long after " +
-      "its last heartbeat",
-    default: showDefault(STORE_DEFAULTS.leaseMs),
-  },
-  {
-    name: "redis-timeout",
-    arg: "MS",
-    group: "Output",
-    sets: "redisTimeoutMs",
-    parse: decimal(NON_NEGATIVE_NUMBER),
-    needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
-    help: "how long Redis may be unreachable (trawl pauses and retries) " +
-      "before the crawl fails",
-    default: showDefault(STORE_DEFAULTS.redisTimeoutMs),
-  },
+  ...SHARED_FLAGS,
   {
     name: "seeds",
     arg: "FILE",
@@ -537,7 +479,7 @@ export function flagsNamed(...names: string[]): Flag[] {
 
 /** The flags of `trawl status`: the crawl's store, `--json` and `--help`. */
 export const STATUS_FLAGS: readonly Flag[] = [
-  ...flagsNamed("state", "frontier", "crawl"),
+  ...flagsNamed("state", "frontier", "crawl", "redis-ca"),
   {
     name: "json",
     group: "Output",

@@ -88,10 +88,13 @@ function unbreakable(text: string): string[] {
 
 const FOOTER =
   `Progress is shown on stderr when it is a terminal; a summary is printed to stderr
-at the end. Colors follow NO_COLOR. Ctrl-C stops gracefully (results so far are
-kept, exit code 130); a second Ctrl-C exits at once.
+at the end. Colors follow NO_COLOR. Ctrl-C or SIGTERM stops gracefully (results
+so far are kept, a shared crawl's leased URLs go back at once, exit code 130);
+a second one exits at once.
 
 Exit codes: 0 done, 1 unexpected error, 2 bad usage or missing permission,
+3 a state or frontier error (a shared crawl's Redis unreachable or silent past
+--redis-timeout, wrong Redis settings, or the crawl lost by Redis),
 130 interrupted.
 
 Permissions:
@@ -103,7 +106,9 @@ Permissions:
                          with --state DIR/crawl.db: SQLite also writes crawl.db-wal,
                          crawl.db-shm and crawl.db.lock beside it; with --state
                          the --out file needs read access too
-  --allow-net=HOST:PORT  with --frontier redis://HOST:PORT/DB
+  --allow-net=HOST:PORT  with --frontier redis://HOST:PORT/DB (every node of a
+                         cluster)
+  --allow-read=FILE      with --redis-ca FILE
 
 Examples:
   deno run --allow-net=example.com cli.ts https://example.com/

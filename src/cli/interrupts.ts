@@ -18,11 +18,18 @@ export interface Interrupts {
   listen(onInterrupt: () => void): () => void;
 }
 
-/** SIGINT sent to this process. */
+/** The signals that stop a crawl gracefully: Ctrl-C, and what `docker stop`, systemd and Kubernetes send. */
+export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+/** SIGINT or SIGTERM sent to this process. */
 export const processInterrupts: Interrupts = {
   listen(onInterrupt) {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-    return () => Deno.removeSignalListener("SIGINT", onInterrupt);
+    for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, onInterrupt);
+    return () => {
+      for (const sig of STOP_SIGNALS) {
+        Deno.removeSignalListener(sig, onInterrupt);
+      }
+    };
   },
 };
 

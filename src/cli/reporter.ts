@@ -106,10 +106,14 @@ export class Reporter {
    *
    * @param summary The crawl's counts.
    * @param elapsedMs How long the crawl took.
-   * @param interrupted Whether Ctrl-C stopped it.
+   * @param how Whether Ctrl-C (or SIGTERM) stopped it, or an error.
    */
-  summarize(summary: Summary, elapsedMs: number, interrupted: boolean): void {
+  summarize(
+    summary: Summary,
+    elapsedMs: number,
+    how: { interrupted: boolean; failed: boolean },
+  ): void {
     if (this.quiet) return;
-    writeStderr(summary.format(elapsedMs, { color: this.color, interrupted }));
+    writeStderr(summary.format(elapsedMs, { color: this.color, ...how }));
   }
 }

@@ -19,6 +19,12 @@ export interface SummaryFormatOptions {
    * @default {false}
    */
   interrupted?: boolean;
+  /**
+   * Mark the summary as the summary of a crawl stopped by an error.
+   *
+   * @default {false}
+   */
+  failed?: boolean;
 }
 
 /**
@@ -117,7 +123,11 @@ export class Summary {
     const skipped = sum(this.#skipped);
     const seconds = elapsedMs / 1000;
     const rate = seconds > 0 ? pages / seconds : 0;
-    const head = options.interrupted ? "interrupted after" : "done in";
+    const head = options.failed
+      ? "stopped by an error after"
+      : options.interrupted
+      ? "interrupted after"
+      : "done in";
     const lines = [
       `${bold("trawl")}: ${this.#total} ${
         plural(this.#total, "result")

@@ -200,6 +200,7 @@ export class Crawler {
         spawn: tasks.spawn,
         stats: this.#stats,
         log,
+        traceId: this.#traceId,
       });
       tasks.defer(() => frontier.close());
       const ssrf = ssrfGuard(o, this.#roots);

@@ -17,7 +17,8 @@ import type {
 } from "../frontier/store.ts";
 import { SsrfGuard } from "../guards/ssrf_guard.ts";
 import { RobotsCache } from "../robots/robots_cache.ts";
-import { type Trace, traceVar } from "../telemetry/trace.ts";
+import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
+import { baseResult } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { Resolved } from "./resolve_options.ts";
 import type { CrawlStats } from "./stats.ts";
@@ -77,6 +78,8 @@ export interface FrontierFor {
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** The crawl's trace id (for the results of URLs a shared store refuses). */
+  traceId: string;
 }
 
 /**
@@ -116,6 +119,17 @@ export function buildFrontier(
     restore: (url) => {
       const u = URL.parse(url);
       if (u) o.traps.admit(u);
+    },
+    // A store shared by several processes counts these for all of them.
+    maxPagesPerHost: o.maxPagesPerHost,
+    maxQueryVariants: o.traps.limits.maxQueryVariants,
+    refuse: (entry, reason) => {
+      const result = baseResult(entry, {
+        traceId: crawl.traceId,
+        spanId: newId(),
+      });
+      result.skipped = reason;
+      return result;
     },
   });
 }

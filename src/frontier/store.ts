@@ -119,6 +119,27 @@ export interface FrontierContext {
    * kept in memory (the spider-trap counters) go on from where they were.
    */
   restore?: (url: string) => void;
+  /**
+   * URLs admitted per host at most (`Infinity`: no limit). The crawler's
+   * spider-trap guard counts them in its process; a store shared by several
+   * processes counts them for all of them together and refuses the found
+   * URLs past the limit (reporting each with `refuse`).
+   */
+  maxPagesPerHost?: number;
+  /**
+   * Distinct query strings admitted per host and path at most, shared like
+   * `maxPagesPerHost`.
+   */
+  maxQueryVariants?: number;
+  /**
+   * The result of a found URL that a shared limit refuses: skipped with
+   * `budget` (`maxPagesPerHost`) or `query-variants`. Without it a shared
+   * store leaves the limits to the crawler's own guard.
+   */
+  refuse?: (
+    entry: FrontierEntry,
+    reason: "budget" | "query-variants",
+  ) => CrawlResult;
 }
 
 /** A crawl's frontier, built by a {@linkcode FrontierStore}. */

@@ -15,12 +15,13 @@ import { PRELUDE } from "./scripts.ts";
  * time) and halves its rate, unless it is paused already (then the pause is
  * only extended): the rule of `HostThrottle.throttle`, with its constants.
  *
- * ARGV: prefix, host, pause (ms), default rate (-1: unlimited), per-host
+ * ARGV: prefix, crawl id, host, pause (ms), default rate (-1: unlimited), per-host
  * concurrency. Returns the new rate, or `""` when the host was already
  * paused. A retry may halve twice: harmless (a lower rate is polite).
  */
 export const THROTTLE: Script = script(
   PRELUDE + `
+check_crawl()
 local host, pause, default, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local now = now_ms()
 local hk = P .. 'h:' .. host
@@ -47,11 +48,12 @@ return tostring(rate)
  * Lowers a host's rate for every process (never raises it): the rule of
  * `HostThrottle.limit`.
  *
- * ARGV: prefix, host, rate, default rate (-1: unlimited). Returns 1 when
+ * ARGV: prefix, crawl id, host, rate, default rate (-1: unlimited). Returns 1 when
  * lowered. Idempotent.
  */
 export const LIMIT: Script = script(
   PRELUDE + `
+check_crawl()
 local host, rate, default = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local hk = P .. 'h:' .. host
 local cur = tonumber(redis.call('HGET', hk, 'r')) or default
