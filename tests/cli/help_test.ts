@@ -48,6 +48,7 @@ const EVERY_FLAG = [
   "crawl",
   "worker",
   "lease",
+  "redis-ca",
   "redis-timeout",
   "seeds",
   "quiet",
