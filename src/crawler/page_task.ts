@@ -124,7 +124,10 @@ export class PageTask {
       return result;
     };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
-    if ("skip" in verdict) return done(verdict.skip);
+    if ("skip" in verdict) {
+      if (verdict.why) result.error = verdict.why;
+      return done(verdict.skip);
+    }
     const out = await this.#fetch(entry.url, verdict.admitted, signal);
     result.status = out.status;
     result.finalUrl = out.finalUrl;

@@ -12,6 +12,7 @@ import {
   RequestTimeoutError,
 } from "./errors.ts";
 import type { FetcherConfig, FetchOutcome } from "./fetcher.ts";
+import { failureText, networkCause } from "./network_cause.ts";
 import { readBody } from "./read_body.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -282,7 +283,10 @@ async function readResponse(
   return outcome;
 }
 
-/** What a failed attempt reports: its timeout, or a `FetchError`. */
+/**
+ * What a failed attempt reports: its timeout, or a `FetchError` that names
+ * the network failure (`connection refused`, `DNS name not found`, …).
+ */
 function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   const reason = signal.aborted ? signal.reason : err;
   if (
@@ -291,8 +295,12 @@ function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   ) {
     return reason;
   }
-  const message = reason instanceof Error ? reason.message : String(reason);
-  return new FetchError(current.href, message, { cause: reason });
+  if (reason instanceof FetchError) return reason; // from the admission
+  const named = networkCause(reason);
+  return new FetchError(current.href, named?.message ?? failureText(reason), {
+    cause: reason,
+    kind: named?.kind,
+  });
 }
 
 /** One HTTP request (the attempt's watchdog covers the wait for headers). */
