@@ -283,14 +283,19 @@ export interface CrawlOptions {
   stateMode?: StateMode;
   /** Cancels the crawl. */
   signal?: AbortSignal;
-  /** Receives structured log records. */
+  /**
+   * Receives structured log records. Without it, warnings and errors are
+   * printed with `console.error` (one line each); `logLevel: "silent"`
+   * turns that off.
+   */
   onLog?: LogHandler;
   /**
-   * The lowest level passed to `onLog`.
+   * The lowest level passed to `onLog` (without `onLog`, the lowest printed,
+   * never below `"warn"`); `"silent"` drops every record.
    *
    * @default {"info"}
    */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | "silent";
   /** Time source (tests pass a `FakeClock`). @default {systemClock} */
   clock?: Clock;
   /** The `fetch` to use (tests and proxies). @default {globalThis.fetch} */

@@ -19,7 +19,7 @@ import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
-import { baseResult } from "./base_result.ts";
+import { baseResult, roundMs } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { PageParser } from "./page_parser.ts";
 import type { CrawlResult, SkipReason } from "./result.ts";
@@ -120,7 +120,7 @@ export class PageTask {
     const t0 = clock.now();
     const done = (skipped?: SkipReason) => {
       if (skipped) result.skipped = skipped;
-      result.timings.total = clock.now() - t0;
+      result.timings.total = roundMs(clock.now() - t0);
       return result;
     };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
@@ -134,7 +134,7 @@ export class PageTask {
     if (out.contentType) result.contentType = out.contentType;
     result.bytes = out.bytes;
     result.attempts = out.attempts;
-    result.timings.ttfb = out.ttfb;
+    result.timings.ttfb = roundMs(out.ttfb);
     if (out.error) {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });

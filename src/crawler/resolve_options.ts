@@ -75,9 +75,9 @@ export const SCOPE: Rule<NonNullable<CrawlOptions["scope"]>> = oneOf(
 export const WORKER_PERMISSIONS: Rule<"inherit" | "none"> = oneOf(
   ["inherit", "none"] as const,
 );
-/** The log levels. */
-export const LOG_LEVEL: Rule<LogLevel> = oneOf(
-  Object.keys(LOG_LEVELS) as LogLevel[],
+/** The log levels, and `"silent"`. */
+export const LOG_LEVEL: Rule<LogLevel | "silent"> = oneOf(
+  [...Object.keys(LOG_LEVELS) as LogLevel[], "silent"],
 );
 /** The state modes. */
 export const STATE_MODE: Rule<StateMode> = oneOf(
