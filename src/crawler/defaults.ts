@@ -44,6 +44,12 @@ export const DEFAULTS = {
   circuitBreaker: { failureThreshold: 10, windowMs: 10_000, cooldownMs: 5_000 },
   stateMode: "auto",
   logLevel: "info",
+  autoThrottle: false,
+  autoThrottleTuning: {
+    targetConcurrency: 1,
+    startDelayMs: 1_000,
+    maxDelayMs: 60_000,
+  },
 } as const;
 
 /**

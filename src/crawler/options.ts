@@ -4,10 +4,13 @@
  * @module
  */
 import type { Clock } from "../concurrency/clock.ts";
+import type { AutoThrottleOptions } from "../frontier/auto_throttle.ts";
 import type { FrontierStore, StateMode } from "../frontier/store.ts";
 import type { LogHandler, LogLevel } from "../telemetry/log.ts";
 import type { Resolver } from "../guards/ssrf_guard.ts";
 import type { TrapLimits } from "../guards/trap_guard.ts";
+
+export type { AutoThrottleOptions } from "../frontier/auto_throttle.ts";
 
 /** Which discovered URLs belong to the crawl. */
 export type Scope =
@@ -218,6 +221,16 @@ export interface CrawlOptions {
    * @default {false}
    */
   includeLinks?: boolean;
+  /**
+   * Auto-throttle (Scrapy's AutoThrottle): each host's delay between
+   * requests follows its observed latency, aiming at `targetConcurrency`
+   * requests in flight to it, never faster than `perHost.rate` or a
+   * `Crawl-delay`. `true` for the defaults. Memory and SQLite stores only (a
+   * `RedisStore` keeps the shared AIMD rate).
+   *
+   * @default {false}
+   */
+  autoThrottle?: boolean | AutoThrottleOptions;
   /**
    * Longest wait honoured from `Crawl-delay`, in seconds (longer values are
    * capped and logged).

@@ -7,6 +7,10 @@
  * @module
  */
 import { systemClock } from "../concurrency/clock.ts";
+import {
+  AutoThrottle,
+  type AutoThrottleOptions,
+} from "../frontier/auto_throttle.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { StateMode } from "../frontier/store.ts";
 import { MemoryStore } from "../frontier/memory_store.ts";
@@ -47,6 +51,7 @@ export type Resolved =
       | "traps"
       | "state"
       | "store"
+      | "autoThrottle"
     >
   >
   & {
@@ -65,6 +70,8 @@ export type Resolved =
     circuitBreaker:
       | { failureThreshold: number; windowMs: number; cooldownMs: number }
       | false;
+    /** The auto-throttle's options, or `false` when it is off. */
+    autoThrottle: AutoThrottleOptions | false;
   };
 
 /** The scopes a crawl can have. */
@@ -142,6 +149,7 @@ export function resolveOptions(options: CrawlOptions): Resolved {
       ),
     ),
     circuitBreaker: resolveBreaker(options.circuitBreaker),
+    autoThrottle: resolveAutoThrottle(options.autoThrottle),
     maxCrawlDelay: opt(
       "maxCrawlDelay",
       options.maxCrawlDelay,
@@ -300,6 +308,17 @@ function resolveBreaker(
       d.cooldownMs,
     ),
   };
+}
+
+function resolveAutoThrottle(
+  auto: CrawlOptions["autoThrottle"],
+): AutoThrottleOptions | false {
+  if (auto === undefined) return DEFAULTS.autoThrottle;
+  if (typeof auto !== "object" || auto === null) {
+    return check("crawl", "autoThrottle", auto, BOOLEAN) ? {} : false;
+  }
+  new AutoThrottle(auto, 0); // checks its numbers now, not at the start
+  return { ...auto };
 }
 
 function resolveStore(options: CrawlOptions): StoreSource {

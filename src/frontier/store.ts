@@ -10,6 +10,7 @@ import type { Clock } from "../concurrency/clock.ts";
 import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStats } from "../crawler/stats.ts";
 import type { LogRecord } from "../telemetry/log.ts";
+import type { AutoThrottleOptions } from "./auto_throttle.ts";
 
 /** A URL waiting in the frontier. */
 export interface FrontierEntry {
@@ -51,6 +52,19 @@ export interface FrontierBatch {
   settled: CrawlResult[];
 }
 
+/** How a host answered one request, for the per-host throttle. */
+export interface HostAnswer {
+  /**
+   * It answered well: a response that is not a 429 or a 5xx (a network
+   * error or a timeout is not good).
+   */
+  good: boolean;
+  /** The HTTP status (0 when no response arrived). */
+  status: number;
+  /** Time to the response's headers (or to the failure), ms. */
+  ms: number;
+}
+
 /** How to treat state left by an earlier run. */
 export type StateMode = "auto" | "resume" | "fresh";
 
@@ -80,6 +94,11 @@ export interface FrontierContext {
   readySize: number;
   /** Time source for the rate limits. */
   clock: Clock;
+  /**
+   * Per-host delays from observed latency (see `AutoThrottle`); off when
+   * absent.
+   */
+  autoThrottle?: AutoThrottleOptions;
   /** Runs a task as a child of the crawl's task group. */
   spawn: (fn: (signal: AbortSignal) => Promise<void>) => void;
   /**
@@ -131,6 +150,14 @@ export interface CrawlFrontier {
   flush(): void | Promise<void>;
   /** Lowers a host's request rate (never above the configured rate). */
   limitHost(host: string, rate: number): void;
+  /**
+   * Counts how a host answered one request: a throttled host's rate climbs
+   * back with good answers (and with auto-throttle, latency sets the
+   * host's delay). Optional: a store without it never raises a rate again.
+   *
+   * @returns The host's new rate when it changed.
+   */
+  answered?(host: string, answer: HostAnswer, now: number): number | undefined;
   /**
    * Backs off from a host that asked for it (429/503 with `Retry-After`)
    * until clock time `until`, halving its rate.

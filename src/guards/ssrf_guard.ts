@@ -403,8 +403,9 @@ export class SsrfGuard {
       throw new FetchError(
         href,
         named
-          ? `${named.message}: ${hostname}` +
-            (typeof code === "string" ? ` (${code})` : "")
+          ? `${named.message}: ${hostname} (${
+            typeof code === "string" ? code : message
+          })`
           : `DNS resolution of ${hostname} failed: ${message}`,
         { cause: err, kind: named?.kind },
       );

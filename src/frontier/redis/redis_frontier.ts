@@ -14,6 +14,7 @@ import type {
   FrontierBatch,
   FrontierContext,
   FrontierEntry,
+  HostAnswer,
   ReadyEntry,
   RobotsStore,
 } from "../store.ts";
@@ -28,7 +29,7 @@ import { CLAIM, GIVE_BACK, RELEASE } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
 import { dropKeys, type StoreShared } from "./shared.ts";
 import { restoreStats } from "./status.ts";
-import { LIMIT, THROTTLE } from "./throttle_scripts.ts";
+import { LIMIT, RECOVER, THROTTLE } from "./throttle_scripts.ts";
 
 /**
  * A crawl's frontier in Redis, built by `RedisStore`. See `CrawlFrontier`
@@ -217,6 +218,25 @@ export class RedisFrontier implements CrawlFrontier {
     );
     const decision = this.#throttle.throttle(host, until, now);
     return decision.action === "pause" ? decision.rate : undefined;
+  }
+
+  /**
+   * Counts how a host answered: after a window of good answers the host's
+   * shared rate climbs back one step (the rule of `HostThrottle.answered`,
+   * applied in Redis by `RECOVER`). Auto-throttle is not applied here.
+   *
+   * @param host The host.
+   * @param answer Whether it answered well.
+   * @param now The current clock reading.
+   * @returns The new rate when this process raised it.
+   */
+  answered(host: string, answer: HostAnswer, now: number): number | undefined {
+    const rate = this.#throttle.answered(host, answer.good, now);
+    if (rate === undefined) return undefined;
+    const s = this.#s;
+    const ceiling = limitArg(this.#throttle.ceilingOf(host));
+    this.#track(s.conn.run(RECOVER, [s.prefix, host, ceiling]));
+    return rate;
   }
 
   /**

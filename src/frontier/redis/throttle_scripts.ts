@@ -62,3 +62,36 @@ end
 return 0
 `,
 );
+
+/**
+ * Lets a throttled host's rate climb back for every process after one
+ * window of good answers (counted by the process that saw them): one step
+ * up, to at most `ceiling`; an unlimited host is unlimited again past
+ * `liftRate`. The rule of `HostThrottle.answered` and `raisedRate`. Not
+ * while the host is paused.
+ *
+ * ARGV: prefix, host, ceiling (-1: unlimited). Returns the new rate
+ * (`"inf"`: unlimited), or `""` when nothing changed.
+ */
+export const RECOVER: Script = script(
+  PRELUDE + `
+local host, ceil = ARGV[2], tonumber(ARGV[3])
+local hk = P .. 'h:' .. host
+local h = redis.call('HMGET', hk, 'r', 'pu')
+local r = tonumber(h[1])
+if not r or (tonumber(h[2]) or 0) > now_ms() then return '' end
+local nr
+if ceil < 0 then
+  nr = r + ${HOST_THROTTLE.unlimitedRate}
+  if nr > ${HOST_THROTTLE.liftRate} then
+    redis.call('HDEL', hk, 'r')
+    return 'inf'
+  end
+else
+  nr = math.min(r + math.max(ceil * ${HOST_THROTTLE.recoveryStep}, ${HOST_THROTTLE.minRate}), ceil)
+end
+if nr <= r then return '' end
+redis.call('HSET', hk, 'r', tostring(nr))
+return tostring(nr)
+`,
+);
