@@ -11,6 +11,7 @@ import { DatabaseSync } from "node:sqlite";
 import { existsSync } from "node:fs";
 import type { CrawlResult } from "../../crawler/result.ts";
 import { check, optional, POSITIVE_INT } from "../../options/validate.ts";
+import { asDiskFull } from "../../io/disk_full_error.ts";
 import { STORE_DEFAULTS } from "../defaults.ts";
 import {
   Frontier,
@@ -154,14 +155,14 @@ export class SqliteStore implements AsyncDisposable {
         restoreStats(this.#open().db, this.#path, ctx.stats);
         return state;
       },
-      queued: (entry) => this.#use().queued(entry),
+      queued: (entry) => this.#write(() => this.#use().queued(entry)),
       done: (result, id) =>
-        this.#use().done(result, JSON.stringify(result), id),
+        this.#write(() => this.#use().done(result, JSON.stringify(result), id)),
       pendingAfter: (after, limit) => this.#use().pendingAfter(after, limit),
       flush: () => this.flush(),
       robots: {
         load: (origin) => this.#use().robots.load(origin),
-        save: (record) => this.#use().robots.save(record),
+        save: (record) => this.#write(() => this.#use().robots.save(record)),
       },
       close: () => this.close(),
     };
@@ -228,7 +229,16 @@ export class SqliteStore implements AsyncDisposable {
         this.#counters = counters;
       }
     }
-    ledger.commit();
+    this.#write(() => ledger.commit());
+  }
+
+  /** Runs a write; a full disk is thrown as a `DiskFullError`. */
+  #write<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      throw asDiskFull(err, this.#path);
+    }
   }
 
   /**
