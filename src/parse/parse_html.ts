@@ -112,7 +112,7 @@ export interface ParsedPage {
  *
  * @example Usage
  * ```ts
- * import { parseHtml } from "@trawl/trawl";
+ * import { parseHtml } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode(
@@ -179,7 +179,7 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
  *
  * @example Usage
  * ```ts
- * import { packPage, parseHtml, unpackLinks } from "@trawl/trawl";
+ * import { packPage, parseHtml, unpackLinks } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode('<a href="/a">a</a><a rel=nofollow href="/b">b</a>');

@@ -87,7 +87,7 @@ interface Entry {
  *
  * @example Checking a URL
  * ```ts
- * import { RobotsCache } from "@trawl/trawl";
+ * import { RobotsCache } from "./robots_cache.ts";
  *
  * const robotsTxt = "User-agent: *\nDisallow: /private\n";
  * const cache = new RobotsCache({
@@ -100,7 +100,7 @@ interface Entry {
  *
  * @example Keeping answers between runs
  * ```ts
- * import { RobotsCache, type RobotsCacheOptions } from "@trawl/trawl";
+ * import { RobotsCache, type RobotsCacheOptions } from "./robots_cache.ts";
  *
  * type RobotsRecord = Parameters<
  *   NonNullable<RobotsCacheOptions["store"]>["save"]
@@ -210,7 +210,7 @@ export class RobotsCache {
    *
    * @example Usage
    * ```ts
-   * import { RobotsCache } from "@trawl/trawl";
+   * import { RobotsCache } from "./robots_cache.ts";
    *
    * const cache = new RobotsCache({
    *   userAgent: "trawl/0.1",
