@@ -48,6 +48,7 @@
 // Crawling.
 export { crawl, Crawler, DEFAULT_USER_AGENT } from "./src/crawler/crawler.ts";
 export type {
+  AutoThrottleOptions,
   BackoffOptions,
   CrawlOptions,
   HostCircuitOptions,
@@ -76,10 +77,12 @@ export {
   FetchError,
   HttpError,
   IdleTimeoutError,
+  type NetworkFailure,
   RedirectError,
   type RedirectProblem,
   RequestTimeoutError,
 } from "./src/fetch/errors.ts";
+export { DiskFullError } from "./src/io/disk_full_error.ts";
 export {
   defaultResolver,
   isForbiddenAddress,

@@ -28,6 +28,7 @@ export type {
   FrontierContext,
   FrontierEntry,
   FrontierStore,
+  HostAnswer,
   ReadyEntry,
   RobotsRecord,
   RobotsStore,
@@ -39,3 +40,4 @@ export type {
   ProcessStatus,
 } from "./frontier/status.ts";
 export { MemoryStore } from "./frontier/memory_store.ts";
+export type { AutoThrottleOptions } from "./frontier/auto_throttle.ts";

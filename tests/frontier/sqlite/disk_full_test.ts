@@ -3,7 +3,8 @@
 // transaction is active". Needs a small tmpfs, so root (CI runs as root);
 // skipped where mount is refused.
 import assert from "node:assert/strict";
-import { crawl, SqliteStore } from "../../../mod.ts";
+import { crawl } from "../../../mod.ts";
+import { SqliteStore } from "../../../src/sqlite.ts";
 import { DiskFullError } from "../../../src/io/disk_full_error.ts";
 import { html, serve } from "../../_support/serve.ts";
 
