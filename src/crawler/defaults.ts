@@ -45,11 +45,6 @@ export const DEFAULTS = {
   stateMode: "auto",
   logLevel: "info",
   autoThrottle: false,
-  autoThrottleTuning: {
-    targetConcurrency: 1,
-    startDelayMs: 1_000,
-    maxDelayMs: 60_000,
-  },
 } as const;
 
 /**

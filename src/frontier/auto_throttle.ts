@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { DEFAULTS } from "../crawler/defaults.ts";
 import {
   check,
   NON_NEGATIVE_NUMBER,
@@ -37,6 +36,22 @@ export interface AutoThrottleOptions {
    */
   maxDelayMs?: number;
 }
+
+/**
+ * The defaults of {@linkcode AutoThrottleOptions} (its `@default` tags).
+ *
+ * @example
+ * ```ts
+ * import { AUTO_THROTTLE_DEFAULTS } from "./auto_throttle.ts";
+ *
+ * console.log(AUTO_THROTTLE_DEFAULTS.targetConcurrency); // 1
+ * ```
+ */
+export const AUTO_THROTTLE_DEFAULTS = {
+  targetConcurrency: 1,
+  startDelayMs: 1_000,
+  maxDelayMs: 60_000,
+} as const;
 
 /**
  * Each host's delay, adjusted with every answer: the target delay is the
@@ -71,7 +86,7 @@ export class AutoThrottle {
    * @throws {RangeError} When an option is out of range.
    */
   constructor(options: AutoThrottleOptions, minDelayMs: number) {
-    const d = DEFAULTS.autoThrottleTuning;
+    const d = AUTO_THROTTLE_DEFAULTS;
     const at = (name: string, value: unknown, fallback: number) =>
       optional(
         "crawl",
