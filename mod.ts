@@ -63,6 +63,17 @@ export type {
   TraceInfo,
 } from "./src/crawler/result.ts";
 export type { CrawlStats } from "./src/crawler/stats.ts";
+
+// Link checking.
+export {
+  type BrokenLink,
+  checkLinks,
+  type CheckStats,
+  LinkChecker,
+  type Referrer,
+} from "./src/check/link_checker.ts";
+export type { CheckOptions, StatusRange } from "./src/check/check_options.ts";
+export type { ErrorSummary } from "./src/check/link_book.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";

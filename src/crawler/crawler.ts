@@ -280,6 +280,7 @@ export class Crawler {
       maxLinksPerPage: o.maxLinksPerPage,
       maxDepth: o.maxDepth,
       includeLinks: o.includeLinks,
+      includeReferences: o.includeReferences,
       stats: this.#stats,
       log: this.#log,
     });

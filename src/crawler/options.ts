@@ -222,6 +222,15 @@ export interface CrawlOptions {
    */
   includeLinks?: boolean;
   /**
+   * Put each page's references (links with their text, images, stylesheets,
+   * scripts, frames, media, icons, preloads), its fragment targets and its
+   * count of unchecked references on its result (`references`, `anchors`,
+   * `unchecked`): what a link checker needs.
+   *
+   * @default {false}
+   */
+  includeReferences?: boolean;
+  /**
    * Auto-throttle (Scrapy's AutoThrottle): each host's delay between
    * requests follows its observed latency, aiming at `targetConcurrency`
    * requests in flight to it, never faster than `perHost.rate` or a

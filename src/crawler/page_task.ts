@@ -48,6 +48,8 @@ export interface PageTaskOptions {
   maxDepth: number;
   /** Keep each page's links in its result. */
   includeLinks: boolean;
+  /** Keep each page's references and anchors in its result. */
+  includeReferences?: boolean;
   /** The crawl's counters (`inFlight`). */
   stats: CrawlStats;
   /** The crawl's log. */
@@ -183,6 +185,7 @@ export class PageTask {
       url: out.finalUrl,
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
+      references: this.#o.includeReferences,
     };
     try {
       return await this.#o.parser.parse(input, trace, signal);
@@ -209,6 +212,11 @@ export class PageTask {
     // Links past maxLinksPerPage are counted but not followed.
     result.links = urls.length + page.truncated;
     if (this.#o.includeLinks) result.linkList = urls;
+    if (page.references) {
+      result.references = page.references;
+      result.anchors = page.anchors;
+      result.unchecked = page.unchecked;
+    }
     return { urls, flagged: new Set(page.nofollow), nofollow };
   }
 

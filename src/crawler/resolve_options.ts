@@ -143,6 +143,12 @@ export function resolveOptions(options: CrawlOptions): Resolved {
       BOOLEAN,
       d.includeLinks,
     ),
+    includeReferences: opt(
+      "includeReferences",
+      options.includeReferences,
+      BOOLEAN,
+      d.includeReferences,
+    ),
     skipExtensions: new Set(
       (options.skipExtensions ?? DEFAULT_SKIP_EXTENSIONS).map((e) =>
         e.toLowerCase().replace(/^\./, "")

@@ -317,5 +317,6 @@ function request(
   if (!config.trustedOrigins.has(url.origin)) {
     for (const h of SENSITIVE_HEADERS) headers.delete(h);
   }
-  return config.fetch(url, { headers, redirect: "manual", signal });
+  const method = config.method ?? "GET";
+  return config.fetch(url, { method, headers, redirect: "manual", signal });
 }

@@ -67,6 +67,8 @@ export interface AttemptAnswer {
 /** Everything the fetcher needs, resolved from the crawl options. */
 export interface FetcherConfig {
   fetch: typeof fetch;
+  /** The request method (a link check asks `HEAD` first); `GET` if absent. */
+  method?: "GET" | "HEAD";
   clock: Clock;
   userAgent: string;
   headers: Record<string, string>;

@@ -202,6 +202,65 @@ export function failureText(err: unknown): string {
 }
 
 /**
+ * The failure a reason names, when it is one of {@linkcode networkCause}'s
+ * (`"connection refused"`, `"TLS failure: …"`).
+ *
+ * @example
+ * ```ts
+ * import { failureOf } from "./network_cause.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(failureOf("DNS name not found"), "dns-not-found");
+ * assert.equal(failureOf("HTTP 503"), undefined);
+ * ```
+ *
+ * @param reason A failure's reason (see {@linkcode failureReason}).
+ * @returns Its kind, if it names one.
+ */
+export function failureOf(reason: string): NetworkFailure | undefined {
+  for (const [kind, words] of Object.entries(WORDS)) {
+    if (reason === words || reason.startsWith(`${words}: `)) {
+      return kind as NetworkFailure;
+    }
+  }
+  return undefined;
+}
+
+/** Failures that mean a host cannot be reached at all. */
+const HOST_DOWN: ReadonlySet<NetworkFailure> = new Set<NetworkFailure>([
+  "connection-refused",
+  "dns-not-found",
+  "dns-failed",
+  "unreachable",
+  "timeout",
+  "tls",
+]);
+
+/**
+ * Whether a failure's reason (see {@linkcode failureReason}) says its host
+ * cannot be reached at all: refused, no such name, no route, a timeout, a
+ * TLS failure (not a connection the server dropped after accepting it).
+ *
+ * @example
+ * ```ts
+ * import { isHostUnreachable } from "./network_cause.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isHostUnreachable("connection refused"), true);
+ * assert.equal(isHostUnreachable("timed out after 30000 ms"), true);
+ * assert.equal(isHostUnreachable("HTTP 503"), false);
+ * ```
+ *
+ * @param reason A failure's reason.
+ * @returns `true` when the host is unreachable.
+ */
+export function isHostUnreachable(reason: string): boolean {
+  const kind = failureOf(reason);
+  return (kind !== undefined && HOST_DOWN.has(kind)) ||
+    reason.startsWith("timed out after");
+}
+
+/**
  * A failure in few words, without its URL: a `FetchError`'s reason, `HTTP
  * 503`, `timed out after 30000 ms`, `redirect loop`, or the message.
  *

@@ -251,6 +251,30 @@ export class Frontier implements CrawlFrontier {
   }
 
   /**
+   * Takes a host's permit and rate token, as its pump does for a URL, for
+   * a request the crawl makes besides its pages (a link check).
+   *
+   * @param host The host.
+   * @param signal Aborts the wait.
+   * @returns The permit: release it when the request is over.
+   */
+  async acquireHost(
+    host: string,
+    signal: AbortSignal,
+  ): Promise<{ release(): void }> {
+    const permit = await this.#semaphores.acquire(host, { signal });
+    try {
+      if (Number.isFinite(this.#rateOf(host))) {
+        await this.#buckets.take(host, 1, { signal });
+      }
+    } catch (err) {
+      permit.release();
+      throw err;
+    }
+    return permit;
+  }
+
+  /**
    * Counts how a host answered one request: good answers let a throttled
    * host's rate climb back (see `HostThrottle.answered`), and with
    * auto-throttle its latency sets its delay (see `AutoThrottle`).

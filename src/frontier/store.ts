@@ -151,6 +151,13 @@ export interface CrawlFrontier {
   /** Lowers a host's request rate (never above the configured rate). */
   limitHost(host: string, rate: number): void;
   /**
+   * Takes a host's politeness slot (its concurrency permit and a rate
+   * token), as a page of the host would, for a request the crawl makes
+   * besides its pages (a link check). Release it when the request is over.
+   * Optional: without it such requests keep their own per-host limits.
+   */
+  acquireHost?(host: string, signal: AbortSignal): Promise<{ release(): void }>;
+  /**
    * Counts how a host answered one request: a throttled host's rate climbs
    * back with good answers (and with auto-throttle, latency sets the
    * host's delay). Optional: a store without it never raises a rate again.
