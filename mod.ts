@@ -48,7 +48,6 @@
 // Crawling.
 export { crawl, Crawler, DEFAULT_USER_AGENT } from "./src/crawler/crawler.ts";
 export type {
-  AutoThrottleOptions,
   BackoffOptions,
   CrawlOptions,
   HostCircuitOptions,
@@ -64,16 +63,8 @@ export type {
 } from "./src/crawler/result.ts";
 export type { CrawlStats } from "./src/crawler/stats.ts";
 
-// Link checking.
-export {
-  type BrokenLink,
-  checkLinks,
-  type CheckStats,
-  LinkChecker,
-  type Referrer,
-} from "./src/check/link_checker.ts";
-export type { CheckOptions, StatusRange } from "./src/check/check_options.ts";
-export type { ErrorSummary } from "./src/check/link_book.ts";
+// Link checking (its types: `@trawl/trawl/check`).
+export { checkLinks, LinkChecker } from "./src/check/link_checker.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";

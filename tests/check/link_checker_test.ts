@@ -6,7 +6,7 @@ import {
   type BrokenLink,
   checkLinks,
   LinkChecker,
-} from "../../src/check/link_checker.ts";
+} from "../../src/check.ts";
 import { html, serve } from "../_support/serve.ts";
 
 /** A loopback port nothing listens on. */
