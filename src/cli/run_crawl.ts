@@ -7,6 +7,7 @@
  * @module
  */
 import type { Crawler } from "../crawler/crawler.ts";
+import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStore } from "./crawl_store.ts";
 import type { CrawlStop } from "./interrupts.ts";
 import type { LineWriter } from "./output/line_writer.ts";
@@ -25,6 +26,8 @@ export interface CrawlRun {
   uncommitted: Set<string>;
   /** Counts every result. */
   summary: Summary;
+  /** Aggregates every result for `--report`. */
+  report?: { add(result: CrawlResult): void };
   /** The crawl's stop (Ctrl-C). */
   stop: CrawlStop;
   /** Shows the progress line. */
@@ -51,6 +54,7 @@ export async function runCrawl(run: CrawlRun): Promise<unknown> {
     reporter.startProgress(() => crawler.stats);
     for await (const result of crawler.run()) {
       summary.add(result);
+      run.report?.add(result);
       if (uncommitted.size > 0 && uncommitted.delete(result.url)) continue;
       const pending = writer.write(JSON.stringify(result), result.url);
       if (pending) await pending; // a full buffer: wait for the write

@@ -82,8 +82,12 @@ export const SCOPE: Rule<NonNullable<CrawlOptions["scope"]>> = oneOf(
 export const WORKER_PERMISSIONS: Rule<"inherit" | "none"> = oneOf(
   ["inherit", "none"] as const,
 );
-/** The log levels, and `"silent"`. */
-export const LOG_LEVEL: Rule<LogLevel | "silent"> = oneOf(
+/** The log levels. */
+export const LOG_LEVEL: Rule<LogLevel> = oneOf(
+  Object.keys(LOG_LEVELS) as LogLevel[],
+);
+/** The `logLevel` option: a log level, or `"silent"`. */
+export const LOG_LEVEL_OPTION: Rule<LogLevel | "silent"> = oneOf(
   [...Object.keys(LOG_LEVELS) as LogLevel[], "silent"],
 );
 /** The state modes. */
@@ -195,7 +199,12 @@ export function resolveOptions(options: CrawlOptions): Resolved {
     stateMode: opt("stateMode", options.stateMode, STATE_MODE, d.stateMode),
     signal: options.signal,
     onLog: options.onLog,
-    logLevel: opt("logLevel", options.logLevel, LOG_LEVEL, d.logLevel),
+    logLevel: opt(
+      "logLevel",
+      options.logLevel,
+      LOG_LEVEL_OPTION,
+      d.logLevel,
+    ),
     clock: options.clock ?? systemClock,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
   };

@@ -2,11 +2,7 @@
 // reference, each reported once with every page that has it, and what is
 // not checked (robots.txt, mailto:) counted as such.
 import assert from "node:assert/strict";
-import {
-  type BrokenLink,
-  checkLinks,
-  LinkChecker,
-} from "../../src/check.ts";
+import { type BrokenLink, checkLinks, LinkChecker } from "../../src/check.ts";
 import { html, serve } from "../_support/serve.ts";
 
 /** A loopback port nothing listens on. */

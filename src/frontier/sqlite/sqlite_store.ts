@@ -18,7 +18,7 @@ import {
   type FrontierJournal,
   type JournalState,
 } from "../frontier.ts";
-import { StateMismatchError } from "../state_errors.ts";
+import { StateMismatchError, StateNotFoundError } from "../state_errors.ts";
 import { compareIdentity } from "../state_identity.ts";
 import type { CrawlStatus } from "../status.ts";
 import type { CrawlFrontier, FrontierContext, StateMode } from "../store.ts";
@@ -294,11 +294,11 @@ export class SqliteStore implements AsyncDisposable {
    *
    * @param path The state file.
    * @returns Counts: done, pending, failed by reason, per host.
-   * @throws {Deno.errors.NotFound}-like `Error` when there is no such file.
+   * @throws {StateNotFoundError} When there is no such file.
    */
   static status(path: string): CrawlStatus {
     if (!existsSync(path)) {
-      throw new Error(`No crawl state at ${path}`);
+      throw new StateNotFoundError(path);
     }
     const db = new DatabaseSync(path, { readOnly: true });
     try {
