@@ -7,43 +7,7 @@ import { crawl } from "../../../mod.ts";
 import { SqliteStore } from "../../../src/sqlite.ts";
 import { DiskFullError } from "../../../src/io/disk_full_error.ts";
 import { html, serve } from "../../_support/serve.ts";
-
-/** Mounts a tmpfs of `size` at a new directory; disposing unmounts it. */
-async function tmpfs(size: string) {
-  const dir = await Deno.makeTempDir({ prefix: "trawl-full-" });
-  const run = async (...args: string[]) => {
-    const { success, stderr } = await new Deno.Command(args[0], {
-      args: args.slice(1),
-      stderr: "piped",
-    }).output();
-    if (!success) {
-      throw new Error(`${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
-    }
-  };
-  try {
-    await run("mount", "-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir);
-  } catch (err) {
-    await Deno.remove(dir);
-    throw err;
-  }
-  return {
-    dir,
-    async [Symbol.asyncDispose]() {
-      await run("umount", dir);
-      await Deno.remove(dir);
-    },
-  };
-}
-
-/** Whether this process may mount a tmpfs (root). */
-const canMount = await (async () => {
-  try {
-    await using _ = await tmpfs("64k");
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { canMount, tmpfs } from "../../_support/tmpfs.ts";
 
 Deno.test({
   name:
