@@ -7,6 +7,10 @@
  * by hop, timeouts, byte caps, retries that honour `Retry-After` and a
  * per-host circuit breaker are on by default; HTML is parsed in a worker
  * pool. Breaking out of the loop or aborting the signal stops everything.
+ * {@linkcode checkLinks} checks a site's links. Without `onLog`, warnings
+ * and errors go to `console.error`. The command (`cli.ts`) documents its
+ * exit codes: 0 ran, 1 nothing fetched or broken links, 2 usage, 3 state or
+ * frontier error, 130 interrupted, 143 terminated.
  *
  * @example Crawl a site
  * ```ts ignore

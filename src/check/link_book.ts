@@ -50,7 +50,7 @@ export type LinkVerdict =
 export interface LinkBookStats {
   /** References counted (each page's, excluded ones not). */
   references: number;
-  /** Distinct URLs with a verdict. */
+  /** Distinct URLs checked (fine or broken; skipped ones not). */
   checked: number;
   /** Distinct URLs that were fine. */
   ok: number;
@@ -166,7 +166,7 @@ export class LinkBook {
    */
   settle(url: string, verdict: LinkVerdict): void {
     if (this.isSettled(url)) return;
-    this.#stats.checked++;
+    if (verdict.kind !== "skipped") this.#stats.checked++;
     if (verdict.kind === "ok") {
       this.#stats.ok++;
       this.#ok.add(url);

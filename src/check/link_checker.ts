@@ -40,7 +40,7 @@ export interface CheckStats {
   pages: number;
   /** References counted (excluded ones not). */
   references: number;
-  /** Distinct URLs checked. */
+  /** Distinct URLs checked (fine or broken; skipped ones not). */
   checked: number;
   /** Distinct URLs that were fine. */
   ok: number;
