@@ -61,6 +61,7 @@ export type {
 } from "./src/crawler/options.ts";
 export type {
   CrawlResult,
+  SitemapSummary,
   SkipReason,
   Timings,
   TraceInfo,

@@ -38,6 +38,8 @@ export type {
   CrawlStatus,
   HostStatus,
   ProcessStatus,
+  RecrawlStatus,
 } from "./frontier/status.ts";
+export type { Validators } from "./fetch/body_rule.ts";
 export { MemoryStore } from "./frontier/memory_store.ts";
 export type { AutoThrottleOptions } from "./frontier/auto_throttle.ts";

@@ -82,10 +82,11 @@ export async function runCommand(
     if (config.seedsFile !== undefined) {
       config.seeds.push(...await readSeeds(config.seedsFile));
     }
-    if (config.seeds.length === 0) {
+    const sitemaps = config.options.sitemapUrls ?? [];
+    if (config.seeds.length === 0 && sitemaps.length === 0) {
       throw new UsageError("no seed URLs given (try --help)");
     }
-    await checkNetPermission(config.seeds);
+    await checkNetPermission([...config.seeds, ...sitemaps]);
     if (check) {
       const { checkCommand } = await import("./check_command.ts");
       return await checkCommand(config, interrupts);

@@ -115,7 +115,7 @@ export class Admission {
     }
     if (robots) {
       const policy = await robots.get(url, { signal });
-      if (hop === 0) hints?.take(policy, url.host);
+      if (hop === 0) hints?.take(policy, url.host, url.origin);
       if (!policy.isAllowed(url)) {
         const why = unreachableError(policy);
         return { admitted: false, skip: "robots", ...(why ? { why } : {}) };
