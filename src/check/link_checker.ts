@@ -235,7 +235,8 @@ export class LinkChecker implements AsyncDisposable {
     const frontier = (): CrawlFrontier | undefined => this.#frontier;
     const events = fetchReports({
       frontier: {
-        throttle: (host, until, now) => frontier()?.throttle(host, until, now),
+        throttle: (host, until, now, cause) =>
+          frontier()?.throttle(host, until, now, cause),
         answered: (host, answer, now) =>
           frontier()?.answered?.(host, answer, now),
       },

@@ -72,10 +72,12 @@ export function fetchReports(options: FetchReportsOptions): FetchEvents {
       const now = clock.now();
       const { status, timedOut } = answer;
       if (status === 429 || status === 503 || timedOut) {
-        // Multiplicative decrease: a short pause and half the rate (a
-        // Retry-After already reported by onThrottle only extends it).
-        const until = now + HOST_THROTTLE.timeoutPauseMs;
-        const rate = frontier.throttle(host, until, now);
+        // Multiplicative decrease: half the rate, and after a 429/503 a
+        // short pause (a Retry-After that onThrottle reported outlasts it).
+        // Timeouts halve once from the ceiling, without a pause.
+        const rate = timedOut
+          ? frontier.throttle(host, now, now, "timeout")
+          : frontier.throttle(host, now + HOST_THROTTLE.overloadPauseMs, now);
         if (rate !== undefined) {
           log.write(
             "warn",

@@ -17,7 +17,7 @@ import { optional, POSITIVE_INT } from "../options/validate.ts";
 import { STORE_DEFAULTS } from "./defaults.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
 import { AutoThrottle } from "./auto_throttle.ts";
-import { HostThrottle } from "./host_throttle.ts";
+import { HostThrottle, type ThrottleCause } from "./host_throttle.ts";
 import type {
   CrawlFrontier,
   FrontierBatch,
@@ -314,10 +314,16 @@ export class Frontier implements CrawlFrontier {
    * @param host The host.
    * @param until A clock reading.
    * @param now The current clock reading.
+   * @param cause `"timeout"`: halve no lower than half the ceiling.
    * @returns The host's new rate when this call lowered it, else `undefined`.
    */
-  throttle(host: string, until: number, now: number): number | undefined {
-    const decision = this.#throttle.throttle(host, until, now);
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined {
+    const decision = this.#throttle.throttle(host, until, now, cause);
     if (decision.action === "extend") {
       this.#buckets.pauseUntil(host, until);
     } else if (decision.action === "pause") {

@@ -4,11 +4,14 @@
  *
  * - its ceiling is the configured rate, lowered by `limitHost(host, rate)`
  *   (a robots.txt `Crawl-delay`, which is never undone: a delay floor);
- * - `throttle(host, until, now)` (a 429 or 503, or a timeout) pauses the
- *   host until `until` and halves its rate: an unlimited host drops to
+ * - `throttle(host, until, now)` (a 429 or 503) pauses the host until
+ *   `until` and halves its rate: an unlimited host drops to
  *   {@linkcode HOST_THROTTLE.unlimitedRate} requests per second, and halving
  *   stops at {@linkcode HOST_THROTTLE.minRate}. While the host is paused a
- *   new answer only extends the pause, so a burst of them counts once;
+ *   new answer only extends the pause, so a burst of them counts once. A
+ *   timeout (`cause: "timeout"`) halves the rate too, but never below half
+ *   the ceiling ({@linkcode timeoutFloor}): a few stalled pages slow a host
+ *   once, they do not crawl it to a halt;
  * - `answered(host, good, now)`: each window of
  *   {@linkcode HOST_THROTTLE.recoveryWindow} good answers in a row (not 429,
  *   not 5xx, no timeout) raises a lowered rate by one step (an eighth of the
@@ -55,8 +58,8 @@ export const HOST_THROTTLE = {
   recoveryStep: 0.125,
   /** An unlimited host whose rate climbs past this is unlimited again. */
   liftRate: 64,
-  /** How long a timed-out request pauses its host, ms. */
-  timeoutPauseMs: 1_000,
+  /** How long a 429/503 without `Retry-After` pauses its host, ms. */
+  overloadPauseMs: 1_000,
 } as const;
 
 /**
@@ -81,6 +84,29 @@ export function halvedRate(current: number): number {
   return Number.isFinite(current)
     ? Math.max(current / 2, HOST_THROTTLE.minRate)
     : HOST_THROTTLE.unlimitedRate;
+}
+
+/** Why a host is throttled: it asked to slow down, or a request timed out. */
+export type ThrottleCause = "overload" | "timeout";
+
+/**
+ * The lowest rate timeouts alone bring a host to: half its ceiling (an
+ * unlimited host: {@linkcode HOST_THROTTLE.unlimitedRate}).
+ *
+ * @example
+ * ```ts
+ * import { timeoutFloor } from "./host_throttle.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(timeoutFloor(10), 5);
+ * assert.equal(timeoutFloor(Infinity), 4);
+ * ```
+ *
+ * @param ceiling The host's ceiling, requests/s.
+ * @returns The floor, requests/s.
+ */
+export function timeoutFloor(ceiling: number): number {
+  return halvedRate(ceiling);
 }
 
 /**
@@ -222,9 +248,15 @@ export class HostThrottle {
    * @param host The host.
    * @param until A clock reading.
    * @param now The current clock reading.
+   * @param cause `"timeout"` halves no lower than {@linkcode timeoutFloor}.
    * @returns What to apply.
    */
-  throttle(host: string, until: number, now: number): ThrottleDecision {
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause: ThrottleCause = "overload",
+  ): ThrottleDecision {
     this.#good.delete(host);
     const paused = this.#pausedUntil.get(host) ?? -Infinity;
     if (paused > now) {
@@ -238,8 +270,12 @@ export class HostThrottle {
       }
     }
     this.#pausedUntil.set(host, until);
-    const rate = halvedRate(this.rateOf(host));
-    this.#rates.set(host, rate);
+    const current = this.rateOf(host);
+    const floor = cause === "timeout"
+      ? timeoutFloor(this.ceilingOf(host))
+      : HOST_THROTTLE.minRate;
+    const rate = Math.min(current, Math.max(halvedRate(current), floor));
+    if (rate < this.ceilingOf(host)) this.#rates.set(host, rate);
     return { action: "pause", rate };
   }
 

@@ -12,6 +12,7 @@ import type { CrawlStats } from "../crawler/stats.ts";
 import type { LogRecord } from "../telemetry/log.ts";
 import type { Validators } from "../fetch/body_rule.ts";
 import type { AutoThrottleOptions } from "./auto_throttle.ts";
+import type { ThrottleCause } from "./host_throttle.ts";
 
 /** A URL waiting in the frontier. */
 export interface FrontierEntry {
@@ -196,7 +197,12 @@ export interface CrawlFrontier {
    *
    * @returns The host's new rate when this call lowered it.
    */
-  throttle(host: string, until: number, now: number): number | undefined;
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined;
   /** URLs accepted so far (across runs and processes where known). */
   readonly accepted: number;
   /** Accepted URLs not yet handed to a fetcher. */

@@ -228,3 +228,18 @@ Deno.test("AutoThrottle.observe() moves a host's delay toward latency / target c
     RangeError,
   );
 });
+
+Deno.test("HostThrottle.throttle() halves on timeouts no lower than half the ceiling, while 429s go on halving", () => {
+  const hosts = new HostThrottle(10);
+  for (let t = 0; t < 5; t++) hosts.throttle("slow.test", t, t, "timeout");
+  assert.equal(hosts.rateOf("slow.test"), 5);
+  const unlimited = new HostThrottle(Infinity);
+  for (let t = 0; t < 5; t++) unlimited.throttle("slow.test", t, t, "timeout");
+  assert.equal(unlimited.rateOf("slow.test"), HOST_THROTTLE.unlimitedRate);
+  // An explicit 429 still halves from there.
+  unlimited.throttle("slow.test", 10, 10);
+  assert.equal(unlimited.rateOf("slow.test"), 2);
+  // A timeout never raises a rate a 429 lowered.
+  unlimited.throttle("slow.test", 20, 20, "timeout");
+  assert.equal(unlimited.rateOf("slow.test"), 2);
+});

@@ -8,7 +8,11 @@
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { LogRecord } from "../../telemetry/log.ts";
 import { FingerprintSet } from "../fingerprint_set.ts";
-import { HostThrottle } from "../host_throttle.ts";
+import {
+  HostThrottle,
+  type ThrottleCause,
+  timeoutFloor,
+} from "../host_throttle.ts";
 import type {
   CrawlFrontier,
   FrontierBatch,
@@ -202,11 +206,20 @@ export class RedisFrontier implements CrawlFrontier {
    * @param host The host.
    * @param until A clock reading.
    * @param now The current clock reading.
+   * @param cause `"timeout"`: halve no lower than half the ceiling.
    * @returns The new rate when this call lowered it (as this process sees
    * it).
    */
-  throttle(host: string, until: number, now: number): number | undefined {
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined {
     const s = this.#s;
+    const floor = cause === "timeout"
+      ? timeoutFloor(this.#throttle.ceilingOf(host))
+      : 0;
     this.#track(
       s.conn.run(THROTTLE, [
         s.prefix,
@@ -214,9 +227,10 @@ export class RedisFrontier implements CrawlFrontier {
         String(Math.max(0, Math.ceil(until - now))),
         limitArg(this.#ctx.perHostRate),
         String(this.#ctx.perHostConcurrency),
+        String(floor),
       ]),
     );
-    const decision = this.#throttle.throttle(host, until, now);
+    const decision = this.#throttle.throttle(host, until, now, cause);
     return decision.action === "pause" ? decision.rate : undefined;
   }
 

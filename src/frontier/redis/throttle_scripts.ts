@@ -16,7 +16,8 @@ import { PRELUDE } from "./scripts.ts";
  * only extended): the rule of `HostThrottle.throttle`, with its constants.
  *
  * ARGV: prefix, host, pause (ms), default rate (-1: unlimited), per-host
- * concurrency. Returns the new rate, or `""` when the host was already
+ * concurrency, floor (the rate a timeout halves no lower than; 0 for a
+ * 429/503). Returns the new rate, or `""` when the host was already
  * paused. A retry may halve twice: harmless (a lower rate is polite).
  */
 export const THROTTLE: Script = script(
@@ -35,8 +36,11 @@ if pu > now then
   return ''
 end
 local cur = tonumber(h[2]) or default
+local floor = tonumber(ARGV[6]) or 0
 local rate
 if cur < 0 then rate = ${HOST_THROTTLE.unlimitedRate} else rate = math.max(cur / 2, ${HOST_THROTTLE.minRate}) end
+rate = math.max(rate, floor)
+if cur >= 0 then rate = math.min(rate, cur) end
 redis.call('HSET', hk, 'pu', untilMs, 'r', tostring(rate))
 fix_host(host, conc)
 return tostring(rate)

@@ -38,3 +38,25 @@ redisTest(
     }
   },
 );
+
+redisTest(
+  "RedisFrontier.throttle() halves the shared rate on timeouts no lower than half the ceiling",
+  async ({ url, crawl }) => {
+    const p = await proc(url, crawl, {
+      seeds: ["http://h.test/"],
+      perHostRate: 8,
+    });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const now = systemClock.now();
+        p.frontier.throttle("h.test", now, now, "timeout");
+        await p.frontier.flush();
+        await delay(3);
+      }
+      const st = await p.store.status();
+      assert.equal(st.hosts.find((h) => h.host === "h.test")?.rate, 4);
+    } finally {
+      await p.close();
+    }
+  },
+);
