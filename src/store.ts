@@ -43,3 +43,4 @@ export type {
 export type { Validators } from "./fetch/body_rule.ts";
 export { MemoryStore } from "./frontier/memory_store.ts";
 export type { AutoThrottleOptions } from "./frontier/auto_throttle.ts";
+export type { ThrottleCause } from "./frontier/host_throttle.ts";
