@@ -28,6 +28,7 @@ export type {
   FrontierContext,
   FrontierEntry,
   FrontierStore,
+  HostAnswer,
   ReadyEntry,
   RobotsRecord,
   RobotsStore,
@@ -41,3 +42,5 @@ export type {
 } from "./frontier/status.ts";
 export type { Validators } from "./fetch/body_rule.ts";
 export { MemoryStore } from "./frontier/memory_store.ts";
+export type { AutoThrottleOptions } from "./frontier/auto_throttle.ts";
+export type { ThrottleCause } from "./frontier/host_throttle.ts";

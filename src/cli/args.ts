@@ -28,6 +28,8 @@ export interface CliConfig {
   options: CrawlOptions;
   /** `--out FILE`: the JSONL output file; stdout when absent. */
   out?: string;
+  /** `--report FILE`: an HTML report written at the end. */
+  report?: string;
   /** `--state PATH`: keep the crawl in this SQLite file. */
   state?: string;
   /** `--frontier redis://…`: share the crawl through this Redis. */
@@ -83,11 +85,14 @@ export interface CliConfig {
  * ```
  *
  * @param argv The arguments, e.g. `Deno.args`.
+ * @param flags The flags the command takes (`CHECK_FLAGS` for `check`).
  * @returns The validated configuration.
  * @throws {UsageError} On an unknown flag, a bad value or a bad seed URL.
- */
-export function parseCliArgs(argv: readonly string[]): CliConfig {
-  const { values, positionals } = readArgv(argv, FLAGS, true);
+ */ export function parseCliArgs(
+  argv: readonly string[],
+  flags: readonly Flag[] = FLAGS,
+): CliConfig {
+  const { values, positionals } = readArgv(argv, flags, true);
   const config: CliConfig = {
     seeds: [],
     options: {},
@@ -97,7 +102,7 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
     version: values.version === true,
   };
   if (config.help || config.version) return config;
-  applyFlags(FLAGS, values, config);
+  applyFlags(flags, values, config);
   config.options.logLevel = config.logLevel;
   // At debug level, event-loop stalls are reported with the request behind them.
   if (config.logLevel === "debug") {

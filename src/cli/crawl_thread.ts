@@ -25,7 +25,7 @@ import { SHARE_ENV, Worker } from "node:worker_threads";
 import { missingWorkerPermission } from "../crawler/worker_permission.ts";
 import { type CliConfig, parseCliArgs } from "./args.ts";
 import { BOUNDED_HEAP_MB, CRAWL_THREAD_YOUNG_MB } from "./heap_limits.ts";
-import { STOP_SIGNALS } from "./interrupts.ts";
+import { processInterrupts, STOP_EXIT, type StopSignal } from "./interrupts.ts";
 
 /** What the crawl thread is started with. */
 export interface CrawlThreadData {
@@ -35,7 +35,7 @@ export interface CrawlThreadData {
   version: string;
 }
 
-/** The message that passes a Ctrl-C (or SIGTERM) to the crawl thread. */
+/** The message that passes a Ctrl-C to the crawl thread. */
 export const INTERRUPT = "SIGINT";
 
 /** The crawl thread's V8 heap limits, in MiB. */
@@ -47,7 +47,6 @@ export interface CrawlThreadLimits {
 }
 
 const EXIT_CRASH = 1;
-const EXIT_INTERRUPTED = 130;
 
 /**
  * The heap limits to run `argv` with in a crawl thread, or `undefined` for
@@ -79,7 +78,7 @@ export function crawlThreadLimits(
 function plan(
   argv: readonly string[],
 ): { limits: CrawlThreadLimits; config: CliConfig } | undefined {
-  if (argv[0] === "status") return undefined;
+  if (argv[0] === "status" || argv[0] === "check") return undefined;
   let config: CliConfig;
   try {
     config = parseCliArgs(argv);
@@ -109,8 +108,7 @@ function bounded(config: CliConfig): boolean {
  *
  * @param argv The command's arguments.
  * @param version The version `--version` prints.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 3 shared crawl's Redis,
- * 130 interrupted.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
  */
 export async function runCli(
   argv: readonly string[],
@@ -147,12 +145,12 @@ async function runInThread(
   );
   // The first Ctrl-C (or SIGTERM) stops the crawl gracefully (in the
   // thread); a second ends the process here, even when the thread is busy.
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts >= 2) Deno.exit(EXIT_INTERRUPTED);
-    thread.postMessage(INTERRUPT);
-  };
-  for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, onSigint);
+  let first: StopSignal | undefined;
+  const unlisten = processInterrupts.listen((signal) => {
+    if (first !== undefined) Deno.exit(STOP_EXIT[first]);
+    first = signal;
+    thread.postMessage(signal === "SIGINT" ? INTERRUPT : signal);
+  });
   try {
     return await new Promise<number>((resolve) => {
       let failure: (Error & { code?: string }) | undefined;
@@ -167,7 +165,7 @@ async function runInThread(
       });
     });
   } finally {
-    for (const sig of STOP_SIGNALS) Deno.removeSignalListener(sig, onSigint);
+    unlisten();
   }
 }
 

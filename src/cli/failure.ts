@@ -8,12 +8,8 @@
  * @module
  */
 import { isRedisStoreError } from "../frontier/redis/errors.ts";
+import { exitCodeOf } from "./exit_codes.ts";
 import { errorMessage } from "./terminal.ts";
-
-/** Exit code: a state or frontier error (a shared crawl's Redis included). */
-export const EXIT_STATE = 3;
-/** Exit code: an unexpected error. */
-export const EXIT_CRASH = 1;
 
 /**
  * The error to report for a crawl that failed: an `AggregateError` of the
@@ -63,11 +59,9 @@ export function failure(
   caught: unknown,
 ): { error: unknown; message: string; code: number } {
   const error = rootCause(caught);
-  if (isRedisStoreError(error)) {
-    const message = error.name === "RedisUnavailableError"
-      ? `${error.message}: stopped; every committed result is kept, and running the same command again resumes the crawl`
-      : error.message;
-    return { error, message, code: EXIT_STATE };
-  }
-  return { error, message: errorMessage(error), code: EXIT_CRASH };
+  const message = error instanceof Error &&
+      error.name === "RedisUnavailableError"
+    ? `${error.message}: stopped; every committed result is kept, and running the same command again resumes the crawl`
+    : errorMessage(error);
+  return { error, message, code: exitCodeOf(error) };
 }

@@ -12,6 +12,8 @@ import type { CliConfig, StatusConfig } from "./args.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
 import { LOG_LEVEL, SCOPE } from "../crawler/resolve_options.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
+import { CHECK_DEFAULTS } from "../check/check_options.ts";
+import { STATUS_RANGES } from "../check/status_ranges.ts";
 import {
   NON_NEGATIVE_INT,
   POSITIVE_INT,
@@ -40,7 +42,7 @@ import {
 import { UsageError } from "./usage_error.ts";
 
 /** The sections of `--help`. */
-export type FlagGroup = "Crawl" | "Requests" | "Output";
+export type FlagGroup = "Check" | "Crawl" | "Requests" | "Output";
 
 /**
  * Where a flag's value goes: a crawl option (`options.perHost.rate`) or a
@@ -242,6 +244,15 @@ export const FLAGS: readonly Flag[] = [
     default: OFF,
   },
   {
+    name: "auto-throttle",
+    group: "Crawl",
+    sets: "options.autoThrottle",
+    value: true,
+    help: "set each host's delay from its latency (Scrapy's AutoThrottle: " +
+      "about one request in flight per host), never faster than --rate",
+    default: OFF,
+  },
+  {
     name: "user-agent",
     arg: "S",
     group: "Crawl",
@@ -370,6 +381,17 @@ export const FLAGS: readonly Flag[] = [
     default: "stdout",
   },
   {
+    name: "report",
+    arg: "FILE",
+    group: "Output",
+    sets: "report",
+    parse: fileName("a file"),
+    help: "also write a report people can read: one self-contained HTML " +
+      "page (totals, statuses, errors, timings, hosts, slowest pages, " +
+      "broken links, redirects)",
+    default: "none",
+  },
+  {
     name: "state",
     arg: "PATH",
     group: "Output",
@@ -488,4 +510,59 @@ export const STATUS_FLAGS: readonly Flag[] = [
     help: "print the status as JSON",
   },
   ...flagsNamed("help"),
+];
+
+/** The flags only `trawl check` has. */
+const CHECK_ONLY: readonly Flag[] = [
+  {
+    name: "accept",
+    arg: "RANGES",
+    group: "Check",
+    sets: "options.accept",
+    parse: word(STATUS_RANGES),
+    help: "statuses that count as fine, after redirects",
+    default: CHECK_DEFAULTS.accept,
+  },
+  {
+    name: "no-external",
+    group: "Check",
+    sets: "options.external",
+    value: false,
+    help: "do not check references outside the crawl's scope (counted as " +
+      "skipped)",
+    default: OFF,
+  },
+  {
+    name: "no-fragments",
+    group: "Check",
+    sets: "options.fragments",
+    value: false,
+    help: "do not check #fragments against the target page's ids",
+    default: OFF,
+  },
+];
+
+/** Crawl flags that make no sense for a check (it crawls in memory). */
+const NOT_FOR_CHECK = new Set([
+  "state",
+  "resume",
+  "fresh",
+  "frontier",
+  "crawl",
+  "worker",
+  "lease",
+  "redis-timeout",
+  "links",
+  "max-heap",
+  "recrawl",
+  "recrawl-older-than",
+]);
+
+/**
+ * The flags of `trawl check`: its own, then the crawl's (`--exclude`
+ * leaves references unchecked too), without the stores'.
+ */
+export const CHECK_FLAGS: readonly Flag[] = [
+  ...CHECK_ONLY,
+  ...FLAGS.filter((f) => !NOT_FOR_CHECK.has(f.name)),
 ];

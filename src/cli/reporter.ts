@@ -18,6 +18,12 @@ export interface ReporterOptions {
   quiet: boolean;
   /** The lowest level of log records printed. */
   logLevel: LogLevel;
+  /**
+   * Where results go (`--out`); stdout when absent. Results on stdout, when
+   * stdout is the terminal stderr draws on, leave no room for a progress
+   * line: none is drawn (it would run into them).
+   */
+  out?: string;
 }
 
 /**
@@ -38,6 +44,7 @@ export class Reporter {
   readonly quiet: boolean;
   #minLevel: number;
   #progress: Progress | undefined;
+  readonly #resultsOnTerminal: boolean;
 
   /**
    * Creates a reporter.
@@ -48,6 +55,8 @@ export class Reporter {
     this.quiet = options.quiet;
     this.#minLevel = LOG_LEVELS[options.logLevel];
     this.color = !Deno.noColor && Deno.stderr.isTerminal();
+    this.#resultsOnTerminal = options.out === undefined &&
+      Deno.stdout.isTerminal();
   }
 
   /**
@@ -71,12 +80,15 @@ export class Reporter {
   };
 
   /**
-   * Shows the progress line, when stderr is a terminal and not `--quiet`.
+   * Shows the progress line, when stderr is a terminal, results do not go
+   * to that terminal too, and not `--quiet`.
    *
    * @param stats Reads the crawl's counters.
    */
   startProgress(stats: () => CrawlStats): void {
-    if (this.quiet || !Deno.stderr.isTerminal()) return;
+    if (this.quiet || !Deno.stderr.isTerminal() || this.#resultsOnTerminal) {
+      return;
+    }
     this.#progress = new Progress({
       write: writeStderr,
       stats,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Crawler } from "../crawler/crawler.ts";
+import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStore } from "./crawl_store.ts";
 import { resultKey } from "./output/output_repair.ts";
 import type { CrawlStop } from "./interrupts.ts";
@@ -29,6 +30,8 @@ export interface CrawlRun {
   uncommitted: Set<string>;
   /** Counts every result. */
   summary: Summary;
+  /** Aggregates every result for `--report`. */
+  report?: { add(result: CrawlResult): void };
   /** The crawl's stop (Ctrl-C). */
   stop: CrawlStop;
   /** Shows the progress line. */
@@ -55,6 +58,7 @@ export async function runCrawl(run: CrawlRun): Promise<unknown> {
     reporter.startProgress(() => crawler.stats);
     for await (const result of crawler.run()) {
       summary.add(result);
+      run.report?.add(result);
       if (uncommitted.size > 0 && uncommitted.delete(resultKey(result))) {
         continue;
       }

@@ -56,6 +56,7 @@ export interface SummaryFormatOptions {
  */
 export class Summary {
   #total = 0;
+  #responses = 0;
   #bytes = 0;
   #pages: Record<string, number> = {};
   #errors: Record<string, number> = {};
@@ -68,6 +69,7 @@ export class Summary {
    */
   add(result: CrawlResult): void {
     this.#total++;
+    if (result.status > 0) this.#responses++;
     this.#bytes += Number.isFinite(result.bytes) ? result.bytes : 0;
     if (result.error) {
       const name = result.error.name || "Error";
@@ -83,6 +85,11 @@ export class Summary {
   /** Results counted. */
   get total(): number {
     return this.#total;
+  }
+
+  /** Results with a response (any status). */
+  get responses(): number {
+    return this.#responses;
   }
 
   /** Decoded body bytes of all results. */

@@ -7,6 +7,7 @@
  * @module
  */
 import type { RobotsCache } from "../robots/robots_cache.ts";
+import { unreachableError } from "../robots/robots_policy.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import { SsrfError, type SsrfGuard } from "../guards/ssrf_guard.ts";
 import type { CrawlLog } from "./crawl_log.ts";
@@ -17,8 +18,15 @@ import type { RobotsHints } from "./robots_hints.ts";
 export type Verdict =
   /** It may be requested. */
   | { admitted: true }
-  /** It may not: this is why. */
-  | { admitted: false; skip: SkipReason }
+  /**
+   * It may not: this is why; `why` says what went wrong when it is a
+   * failure (robots.txt unreachable: complete disallow).
+   */
+  | {
+    admitted: false;
+    skip: SkipReason;
+    why?: { name: string; message: string };
+  }
   /**
    * Its host could not be resolved for the SSRF check: neither refused nor
    * admitted. It must be checked again before it is requested (the fetcher
@@ -108,7 +116,10 @@ export class Admission {
     if (robots) {
       const policy = await robots.get(url, { signal });
       if (hop === 0) hints?.take(policy, url.host, url.origin);
-      if (!policy.isAllowed(url)) return { admitted: false, skip: "robots" };
+      if (!policy.isAllowed(url)) {
+        const why = unreachableError(policy);
+        return { admitted: false, skip: "robots", ...(why ? { why } : {}) };
+      }
     }
     return unresolved ? { admitted: false, ...unresolved } : { admitted: true };
   }

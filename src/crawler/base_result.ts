@@ -61,3 +61,22 @@ export function baseResult(
     },
   };
 }
+
+/**
+ * A duration as results carry it: rounded to 0.1 ms (a clock's float noise,
+ * `55.676750999999996`, says nothing).
+ *
+ * @example
+ * ```ts
+ * import { roundMs } from "./base_result.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(roundMs(55.676750999999996), 55.7);
+ * ```
+ *
+ * @param ms Milliseconds.
+ * @returns `ms` rounded to one decimal.
+ */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,7 +1,8 @@
 /**
  * The crawl's log: records under the configured level are dropped, records
  * written during a request carry its trace, and a failing handler never
- * breaks the crawl.
+ * breaks the crawl. Without a handler, warnings and errors go to
+ * `console.error` (see {@linkcode crawlLog}).
  *
  * @module
  */
@@ -91,4 +92,38 @@ export class CrawlLog {
       // A failing log handler must not break the crawl.
     }
   }
+}
+
+/**
+ * The log of a crawl with these options: records at `level` and above go to
+ * `onLog`; without `onLog`, warnings and errors (or only errors, with
+ * `level: "error"`) go to `console.error`, one line each, so a library user
+ * sees them; `"silent"` writes nothing.
+ *
+ * @example Silent
+ * ```ts
+ * import { crawlLog } from "./crawl_log.ts";
+ *
+ * const log = crawlLog(undefined, "silent");
+ * log.write("error", "nobody sees this");
+ * ```
+ *
+ * @param onLog The `onLog` option.
+ * @param level The `logLevel` option.
+ * @returns The log.
+ */
+export function crawlLog(
+  onLog: LogHandler | undefined,
+  level: LogLevel | "silent",
+): CrawlLog {
+  if (level === "silent") return new CrawlLog(undefined, "error");
+  if (onLog) return new CrawlLog(onLog, level);
+  const min = LOG_LEVELS[level] > LOG_LEVELS.warn ? level : "warn";
+  return new CrawlLog(printRecord, min);
+}
+
+/** One record as one `console.error` line: `trawl: warn: message (url)`. */
+function printRecord(record: LogRecord): void {
+  const where = typeof record.url === "string" ? ` (${record.url})` : "";
+  console.error(`trawl: ${record.level}: ${record.message}${where}`);
 }

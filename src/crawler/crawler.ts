@@ -10,7 +10,7 @@ import { ScopeFilter } from "../guards/scope.ts";
 import { newId } from "../telemetry/trace.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Admission } from "./admission.ts";
-import { CrawlLog } from "./crawl_log.ts";
+import { type CrawlLog, crawlLog } from "./crawl_log.ts";
 import { CrawlTasks } from "./crawl_tasks.ts";
 import { countResult } from "./count_result.ts";
 import { deliver } from "./deliver.ts";
@@ -107,7 +107,7 @@ export class Crawler {
       exclude: options.exclude,
     });
     this.#stats = emptyStats();
-    this.#log = new CrawlLog(this.#opts.onLog, this.#opts.logLevel);
+    this.#log = crawlLog(this.#opts.onLog, this.#opts.logLevel);
   }
 
   /** A live snapshot of the crawl's counters. */
@@ -321,6 +321,7 @@ export class Crawler {
       parser,
       maxLinksPerPage: o.maxLinksPerPage,
       includeLinks: o.includeLinks,
+      includeReferences: o.includeReferences,
       sitemaps: new SitemapTask({ ...shared, since: o.since }),
       inbox,
     });

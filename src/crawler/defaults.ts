@@ -41,11 +41,13 @@ export const DEFAULTS = {
   maxBodyBytes: 10 * 1024 * 1024,
   workerPermissions: "inherit",
   includeLinks: false,
+  includeReferences: false,
   maxCrawlDelay: 30,
   allowPrivateNetworks: false,
   circuitBreaker: { failureThreshold: 10, windowMs: 10_000, cooldownMs: 5_000 },
   stateMode: "auto",
   logLevel: "info",
+  autoThrottle: false,
 } as const;
 
 /**

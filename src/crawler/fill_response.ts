@@ -5,6 +5,7 @@
  */
 import type { Validators } from "../fetch/body_rule.ts";
 import type { FetchOutcome } from "../fetch/fetcher.ts";
+import { roundMs } from "./base_result.ts";
 import type { CrawlResult } from "./result.ts";
 
 /**
@@ -42,7 +43,7 @@ export function fillResponse(
   if (out.contentType) result.contentType = out.contentType;
   result.bytes = out.bytes;
   result.attempts = out.attempts;
-  result.timings.ttfb = out.ttfb;
+  result.timings.ttfb = roundMs(out.ttfb);
   const unchanged = out.status === 304;
   const etag = out.etag ?? (unchanged ? sent?.etag : undefined);
   const lastModified = out.lastModified ??

@@ -4,10 +4,13 @@
  * @module
  */
 import type { Clock } from "../concurrency/clock.ts";
+import type { AutoThrottleOptions } from "../frontier/auto_throttle.ts";
 import type { FrontierStore, StateMode } from "../frontier/store.ts";
 import type { LogHandler, LogLevel } from "../telemetry/log.ts";
 import type { Resolver } from "../guards/ssrf_guard.ts";
 import type { TrapLimits } from "../guards/trap_guard.ts";
+
+export type { AutoThrottleOptions } from "../frontier/auto_throttle.ts";
 
 /** Which discovered URLs belong to the crawl. */
 export type Scope =
@@ -243,6 +246,25 @@ export interface CrawlOptions {
    */
   includeLinks?: boolean;
   /**
+   * Put each page's references (links with their text, images, stylesheets,
+   * scripts, frames, media, icons, preloads), its fragment targets and its
+   * count of unchecked references on its result (`references`, `anchors`,
+   * `unchecked`): what a link checker needs.
+   *
+   * @default {false}
+   */
+  includeReferences?: boolean;
+  /**
+   * Auto-throttle (Scrapy's AutoThrottle): each host's delay between
+   * requests follows its observed latency, aiming at `targetConcurrency`
+   * requests in flight to it, never faster than `perHost.rate` or a
+   * `Crawl-delay`. `true` for the defaults. Memory and SQLite stores only (a
+   * `RedisStore` keeps the shared AIMD rate).
+   *
+   * @default {false}
+   */
+  autoThrottle?: boolean | AutoThrottleOptions;
+  /**
    * Longest wait honoured from `Crawl-delay`, in seconds (longer values are
    * capped and logged).
    *
@@ -328,14 +350,19 @@ export interface CrawlOptions {
   stateMode?: StateMode;
   /** Cancels the crawl. */
   signal?: AbortSignal;
-  /** Receives structured log records. */
+  /**
+   * Receives structured log records. Without it, warnings and errors are
+   * printed with `console.error` (one line each); `logLevel: "silent"`
+   * turns that off.
+   */
   onLog?: LogHandler;
   /**
-   * The lowest level passed to `onLog`.
+   * The lowest level passed to `onLog` (without `onLog`, the lowest printed,
+   * never below `"warn"`); `"silent"` drops every record.
    *
    * @default {"info"}
    */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | "silent";
   /** Time source (tests pass a `FakeClock`). @default {systemClock} */
   clock?: Clock;
   /** The `fetch` to use (tests and proxies). @default {globalThis.fetch} */

@@ -19,7 +19,7 @@ import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
-import { baseResult } from "./base_result.ts";
+import { baseResult, roundMs } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import { fillResponse } from "./fill_response.ts";
 import type { PageParser } from "./page_parser.ts";
@@ -51,6 +51,8 @@ export interface PageTaskOptions {
   maxDepth: number;
   /** Keep each page's links in its result. */
   includeLinks: boolean;
+  /** Keep each page's references and anchors in its result. */
+  includeReferences?: boolean;
   /** The crawl's counters (`inFlight`). */
   stats: CrawlStats;
   /** The crawl's log. */
@@ -135,11 +137,14 @@ export class PageTask {
     const t0 = clock.now();
     const done = (skipped?: SkipReason) => {
       if (skipped) result.skipped = skipped;
-      result.timings.total = clock.now() - t0;
+      result.timings.total = roundMs(clock.now() - t0);
       return result;
     };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
-    if ("skip" in verdict) return done(verdict.skip);
+    if ("skip" in verdict) {
+      if (verdict.why) result.error = verdict.why;
+      return done(verdict.skip);
+    }
     const out = await this.#fetch(entry, verdict.admitted, signal);
     fillResponse(result, out, entry.validators);
     if (out.error) {
@@ -194,6 +199,7 @@ export class PageTask {
       url: out.finalUrl,
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
+      references: this.#o.includeReferences,
     };
     try {
       return await this.#o.parser.parse(input, trace, signal);
@@ -220,6 +226,11 @@ export class PageTask {
     // Links past maxLinksPerPage are counted but not followed.
     result.links = urls.length + page.truncated;
     if (this.#o.includeLinks) result.linkList = urls;
+    if (page.references) {
+      result.references = page.references;
+      result.anchors = page.anchors;
+      result.unchecked = page.unchecked;
+    }
     return { urls, flagged: new Set(page.nofollow), nofollow };
   }
 

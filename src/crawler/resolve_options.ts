@@ -7,6 +7,10 @@
  * @module
  */
 import { systemClock } from "../concurrency/clock.ts";
+import {
+  AutoThrottle,
+  type AutoThrottleOptions,
+} from "../frontier/auto_throttle.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { StateMode } from "../frontier/store.ts";
 import { MemoryStore } from "../frontier/memory_store.ts";
@@ -49,6 +53,7 @@ export type Resolved =
       | "traps"
       | "state"
       | "store"
+      | "autoThrottle"
       | "sitemapUrls"
       | "since"
       | "recrawlOlderThanMs"
@@ -70,6 +75,8 @@ export type Resolved =
     circuitBreaker:
       | { failureThreshold: number; windowMs: number; cooldownMs: number }
       | false;
+    /** The auto-throttle's options, or `false` when it is off. */
+    autoThrottle: AutoThrottleOptions | false;
     /** The sitemaps to crawl from, in normal form, without repeats. */
     sitemapUrls: readonly string[];
     /** Sitemap entries older than this (epoch ms) are skipped. */
@@ -89,6 +96,10 @@ export const WORKER_PERMISSIONS: Rule<"inherit" | "none"> = oneOf(
 /** The log levels. */
 export const LOG_LEVEL: Rule<LogLevel> = oneOf(
   Object.keys(LOG_LEVELS) as LogLevel[],
+);
+/** The `logLevel` option: a log level, or `"silent"`. */
+export const LOG_LEVEL_OPTION: Rule<LogLevel | "silent"> = oneOf(
+  [...Object.keys(LOG_LEVELS) as LogLevel[], "silent"],
 );
 /** The state modes. */
 export const STATE_MODE: Rule<StateMode> = oneOf(
@@ -149,12 +160,19 @@ export function resolveOptions(options: CrawlOptions): Resolved {
       BOOLEAN,
       d.includeLinks,
     ),
+    includeReferences: opt(
+      "includeReferences",
+      options.includeReferences,
+      BOOLEAN,
+      d.includeReferences,
+    ),
     skipExtensions: new Set(
       (options.skipExtensions ?? DEFAULT_SKIP_EXTENSIONS).map((e) =>
         e.toLowerCase().replace(/^\./, "")
       ),
     ),
     circuitBreaker: resolveBreaker(options.circuitBreaker),
+    autoThrottle: resolveAutoThrottle(options.autoThrottle),
     maxCrawlDelay: opt(
       "maxCrawlDelay",
       options.maxCrawlDelay,
@@ -194,7 +212,12 @@ export function resolveOptions(options: CrawlOptions): Resolved {
     stateMode: opt("stateMode", options.stateMode, STATE_MODE, d.stateMode),
     signal: options.signal,
     onLog: options.onLog,
-    logLevel: opt("logLevel", options.logLevel, LOG_LEVEL, d.logLevel),
+    logLevel: opt(
+      "logLevel",
+      options.logLevel,
+      LOG_LEVEL_OPTION,
+      d.logLevel,
+    ),
     clock: options.clock ?? systemClock,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
   };
@@ -362,6 +385,17 @@ function resolveBreaker(
       d.cooldownMs,
     ),
   };
+}
+
+function resolveAutoThrottle(
+  auto: CrawlOptions["autoThrottle"],
+): AutoThrottleOptions | false {
+  if (auto === undefined) return DEFAULTS.autoThrottle;
+  if (typeof auto !== "object" || auto === null) {
+    return check("crawl", "autoThrottle", auto, BOOLEAN) ? {} : false;
+  }
+  new AutoThrottle(auto, 0); // checks its numbers now, not at the start
+  return { ...auto };
 }
 
 function resolveStore(options: CrawlOptions): StoreSource {

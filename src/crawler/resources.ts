@@ -107,6 +107,7 @@ export function buildFrontier(
     mode: o.stateMode,
     perHostConcurrency: o.perHost.concurrency,
     perHostRate: o.perHost.rate,
+    ...(o.autoThrottle ? { autoThrottle: o.autoThrottle } : {}),
     maxAccepted: o.maxPages,
     readySize: o.concurrency,
     clock: o.clock,

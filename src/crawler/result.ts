@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { PageReference } from "../parse/references.ts";
 
 /** Why a URL was accepted but not fetched, or fetched but not parsed. */
 export type SkipReason =
@@ -114,6 +115,18 @@ export interface CrawlResult {
   links: number;
   /** The links themselves, with the `includeLinks` option. */
   linkList?: string[];
+  /**
+   * Every reference of the page, in document order, with the
+   * `includeReferences` option.
+   */
+  references?: PageReference[];
+  /** The page's `id`s and `<a name>`s, with `includeReferences`. */
+  anchors?: string[];
+  /**
+   * References not checkable (`mailto:`, `tel:`, `javascript:`, `data:`,
+   * unparsable) or dropped past the cap, with `includeReferences`.
+   */
+  unchecked?: number;
   /** The page's `rel=canonical`, resolved, if any. */
   canonical?: string;
   /** Meta robots (or `X-Robots-Tag`) said `noindex`. */

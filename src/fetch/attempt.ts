@@ -12,6 +12,7 @@ import {
   RequestTimeoutError,
 } from "./errors.ts";
 import type { FetcherConfig, FetchOptions, FetchOutcome } from "./fetcher.ts";
+import { failureText, networkCause } from "./network_cause.ts";
 import {
   type BodyRule,
   HTML_BODY,
@@ -308,7 +309,10 @@ function validatorsOf(headers: Headers): Validators {
   return out;
 }
 
-/** What a failed attempt reports: its timeout, or a `FetchError`. */
+/**
+ * What a failed attempt reports: its timeout, or a `FetchError` that names
+ * the network failure (`connection refused`, `DNS name not found`, …).
+ */
 function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   const reason = signal.aborted ? signal.reason : err;
   if (
@@ -317,8 +321,12 @@ function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   ) {
     return reason;
   }
-  const message = reason instanceof Error ? reason.message : String(reason);
-  return new FetchError(current.href, message, { cause: reason });
+  if (reason instanceof FetchError) return reason; // from the admission
+  const named = networkCause(reason);
+  return new FetchError(current.href, named?.message ?? failureText(reason), {
+    cause: reason,
+    kind: named?.kind,
+  });
 }
 
 /**
@@ -340,5 +348,6 @@ function request(
   if (!config.trustedOrigins.has(url.origin)) {
     for (const h of SENSITIVE_HEADERS) headers.delete(h);
   }
-  return config.fetch(url, { headers, redirect: "manual", signal });
+  const method = config.method ?? "GET";
+  return config.fetch(url, { method, headers, redirect: "manual", signal });
 }

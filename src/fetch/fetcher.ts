@@ -13,6 +13,7 @@ import type { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.t
 import { CircuitOpenError } from "../concurrency/circuit_open_error.ts";
 import type { SkipReason } from "../crawler/result.ts";
 import { attemptOnce, type AttemptOutcome, isFailure } from "./attempt.ts";
+import { IdleTimeoutError, RequestTimeoutError } from "./errors.ts";
 import type { BodyRule, Validators } from "./body_rule.ts";
 import { backoffDelay } from "./retry_after.ts";
 
@@ -46,11 +47,29 @@ export interface FetchEvents {
   onThrottle?(host: string, ms: number, status: number): void;
   /** Attempt `attempt` of `url` failed (`why`); the next starts in `delayMs`. */
   onRetry?(url: string, attempt: number, delayMs: number, why: string): void;
+  /**
+   * An attempt on `host` is over: its final status (0 when no response
+   * arrived), the time to its headers (or to the failure) in ms, and
+   * whether it timed out. Reported after `onThrottle`.
+   */
+  onAnswer?(host: string, answer: AttemptAnswer): void;
+}
+
+/** How one attempt went, as {@linkcode FetchEvents.onAnswer} reports it. */
+export interface AttemptAnswer {
+  /** The final status, or 0. */
+  status: number;
+  /** Time to the response's headers, or to the failure, ms. */
+  ms: number;
+  /** The attempt ran out of time (total or idle). */
+  timedOut: boolean;
 }
 
 /** Everything the fetcher needs, resolved from the crawl options. */
 export interface FetcherConfig {
   fetch: typeof fetch;
+  /** The request method (a link check asks `HEAD` first); `GET` if absent. */
+  method?: "GET" | "HEAD";
   clock: Clock;
   userAgent: string;
   headers: Record<string, string>;
@@ -187,6 +206,7 @@ export async function fetchUrl(
   let circuitWaits = 0;
   for (let n = 1; n <= config.retries + 1;) {
     signal.throwIfAborted();
+    const t = config.clock.now();
     try {
       outcome = config.breaker
         ? await config.breaker.run(host, async () => {
@@ -218,11 +238,15 @@ export async function fetchUrl(
       }
     }
     outcome.attempts = n;
-    if (!isFailure(outcome) || n > config.retries) return outcome;
+    if (!isFailure(outcome) || n > config.retries) {
+      answered(config, host, outcome, t, started);
+      return outcome;
+    }
     const delay = retryDelay(n, outcome, config.backoff);
     if (outcome.retryAfterMs !== undefined) {
       config.events?.onThrottle?.(host, delay, outcome.status);
     }
+    answered(config, host, outcome, t, started);
     config.events?.onRetry?.(
       url,
       n,
@@ -233,6 +257,25 @@ export async function fetchUrl(
     n++;
   }
   return outcome!;
+}
+
+/** Tells `events.onAnswer` how an attempt started at `t` went. */
+function answered(
+  config: FetcherConfig,
+  host: string,
+  outcome: AttemptOutcome,
+  t: number,
+  started: number,
+): void {
+  if (!config.events?.onAnswer || outcome.skipped) return;
+  const error = outcome.error;
+  const timedOut = error instanceof RequestTimeoutError ||
+    error instanceof IdleTimeoutError;
+  // ttfb counts from the first attempt; this attempt began at t.
+  const ms = outcome.ttfb > 0 && !error
+    ? outcome.ttfb - (t - started)
+    : config.clock.now() - t;
+  config.events.onAnswer(host, { status: outcome.status, ms, timedOut });
 }
 
 /**

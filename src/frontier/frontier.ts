@@ -16,12 +16,14 @@ import type { FrontierJournal, JournalEntry } from "./journal.ts";
 import { optional, POSITIVE_INT } from "../options/validate.ts";
 import { STORE_DEFAULTS } from "./defaults.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
-import { HostThrottle } from "./host_throttle.ts";
+import { AutoThrottle } from "./auto_throttle.ts";
+import { HostThrottle, type ThrottleCause } from "./host_throttle.ts";
 import type {
   CrawlFrontier,
   FrontierBatch,
   FrontierContext,
   FrontierEntry,
+  HostAnswer,
   ReadyEntry,
   RobotsStore,
 } from "./store.ts";
@@ -89,6 +91,8 @@ export class Frontier implements CrawlFrontier {
   readonly #buckets: KeyedTokenBucket<string>;
   /** Hosts whose rate was lowered (Crawl-delay, Retry-After) or paused. */
   readonly #throttle: HostThrottle;
+  /** Per-host delays from latency, with `autoThrottle`. */
+  readonly #auto?: AutoThrottle;
   readonly #context: FrontierContext;
   readonly #journal?: FrontierJournal;
   readonly #window: number;
@@ -136,6 +140,13 @@ export class Frontier implements CrawlFrontier {
       clock: context.clock,
     });
     this.#throttle = new HostThrottle(context.perHostRate);
+    if (context.autoThrottle) {
+      // Never faster than the configured rate.
+      this.#auto = new AutoThrottle(
+        context.autoThrottle,
+        Number.isFinite(context.perHostRate) ? 1000 / context.perHostRate : 0,
+      );
+    }
   }
 
   /** URLs accepted so far (against the budget, across runs). */
@@ -248,7 +259,49 @@ export class Frontier implements CrawlFrontier {
    * @param rate Requests per second.
    */
   limitHost(host: string, rate: number): void {
-    if (this.#throttle.limit(host, rate)) this.#buckets.setRate(host, rate);
+    if (this.#throttle.limit(host, rate)) this.#applyRate(host);
+  }
+
+  /**
+   * Takes a host's permit and rate token, as its pump does for a URL, for
+   * a request the crawl makes besides its pages (a link check).
+   *
+   * @param host The host.
+   * @param signal Aborts the wait.
+   * @returns The permit: release it when the request is over.
+   */
+  async acquireHost(
+    host: string,
+    signal: AbortSignal,
+  ): Promise<{ release(): void }> {
+    const permit = await this.#semaphores.acquire(host, { signal });
+    try {
+      if (Number.isFinite(this.#rateOf(host))) {
+        await this.#buckets.take(host, 1, { signal });
+      }
+    } catch (err) {
+      permit.release();
+      throw err;
+    }
+    return permit;
+  }
+
+  /**
+   * Counts how a host answered one request: good answers let a throttled
+   * host's rate climb back (see `HostThrottle.answered`), and with
+   * auto-throttle its latency sets its delay (see `AutoThrottle`).
+   *
+   * @param host The host.
+   * @param answer Whether it answered well, its status and latency (ms).
+   * @param now The current clock reading.
+   * @returns The host's new rate when it changed, else `undefined`.
+   */
+  answered(host: string, answer: HostAnswer, now: number): number | undefined {
+    const raised = this.#throttle.answered(host, answer.good, now) !==
+      undefined;
+    const adjusted = this.#auto?.observe(host, answer.ms, answer.status) ??
+      false;
+    return raised || adjusted ? this.#applyRate(host) : undefined;
   }
 
   /**
@@ -261,18 +314,37 @@ export class Frontier implements CrawlFrontier {
    * @param host The host.
    * @param until A clock reading.
    * @param now The current clock reading.
+   * @param cause `"timeout"`: halve no lower than half the ceiling.
    * @returns The host's new rate when this call lowered it, else `undefined`.
    */
-  throttle(host: string, until: number, now: number): number | undefined {
-    const decision = this.#throttle.throttle(host, until, now);
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined {
+    const decision = this.#throttle.throttle(host, until, now, cause);
     if (decision.action === "extend") {
       this.#buckets.pauseUntil(host, until);
     } else if (decision.action === "pause") {
-      this.#buckets.setRate(host, decision.rate);
+      this.#applyRate(host);
       this.#buckets.pauseUntil(host, until);
       return decision.rate;
     }
     return undefined;
+  }
+
+  /** The rate a host's pump takes tokens at: the throttle's, or lower. */
+  #rateOf(host: string): number {
+    const rate = this.#throttle.rateOf(host);
+    return this.#auto ? Math.min(rate, this.#auto.rateOf(host)) : rate;
+  }
+
+  /** Sets a host's bucket to its rate; returns the rate. */
+  #applyRate(host: string): number {
+    const rate = this.#rateOf(host);
+    if (Number.isFinite(rate)) this.#buckets.setRate(host, rate);
+    return rate;
   }
 
   /** Stops handing out URLs, then flushes and closes the journal. */
@@ -350,10 +422,7 @@ export class Frontier implements CrawlFrontier {
         signal.throwIfAborted();
         const permit = await this.#semaphores.acquire(host, { signal });
         try {
-          if (
-            this.#throttle.isLimited(host) ||
-            Number.isFinite(this.#context.perHostRate)
-          ) {
+          if (Number.isFinite(this.#rateOf(host))) {
             await this.#buckets.take(host, 1, { signal });
           }
           const entry = q.entries[q.head];

@@ -11,6 +11,8 @@ import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStats } from "../crawler/stats.ts";
 import type { LogRecord } from "../telemetry/log.ts";
 import type { Validators } from "../fetch/body_rule.ts";
+import type { AutoThrottleOptions } from "./auto_throttle.ts";
+import type { ThrottleCause } from "./host_throttle.ts";
 
 /** A URL waiting in the frontier. */
 export interface FrontierEntry {
@@ -70,6 +72,19 @@ export interface FrontierBatch {
   settled: CrawlResult[];
 }
 
+/** How a host answered one request, for the per-host throttle. */
+export interface HostAnswer {
+  /**
+   * It answered well: a response that is not a 429 or a 5xx (a network
+   * error or a timeout is not good).
+   */
+  good: boolean;
+  /** The HTTP status (0 when no response arrived). */
+  status: number;
+  /** Time to the response's headers (or to the failure), ms. */
+  ms: number;
+}
+
 /** How to treat state left by an earlier run. */
 export type StateMode = "auto" | "resume" | "fresh";
 
@@ -99,6 +114,11 @@ export interface FrontierContext {
   readySize: number;
   /** Time source for the rate limits. */
   clock: Clock;
+  /**
+   * Per-host delays from observed latency (see `AutoThrottle`); off when
+   * absent.
+   */
+  autoThrottle?: AutoThrottleOptions;
   /** Runs a task as a child of the crawl's task group. */
   spawn: (fn: (signal: AbortSignal) => Promise<void>) => void;
   /**
@@ -178,12 +198,32 @@ export interface CrawlFrontier {
   /** Lowers a host's request rate (never above the configured rate). */
   limitHost(host: string, rate: number): void;
   /**
+   * Takes a host's politeness slot (its concurrency permit and a rate
+   * token), as a page of the host would, for a request the crawl makes
+   * besides its pages (a link check). Release it when the request is over.
+   * Optional: without it such requests keep their own per-host limits.
+   */
+  acquireHost?(host: string, signal: AbortSignal): Promise<{ release(): void }>;
+  /**
+   * Counts how a host answered one request: a throttled host's rate climbs
+   * back with good answers (and with auto-throttle, latency sets the
+   * host's delay). Optional: a store without it never raises a rate again.
+   *
+   * @returns The host's new rate when it changed.
+   */
+  answered?(host: string, answer: HostAnswer, now: number): number | undefined;
+  /**
    * Backs off from a host that asked for it (429/503 with `Retry-After`)
    * until clock time `until`, halving its rate.
    *
    * @returns The host's new rate when this call lowered it.
    */
-  throttle(host: string, until: number, now: number): number | undefined;
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined;
   /** URLs accepted so far (across runs and processes where known). */
   readonly accepted: number;
   /** Accepted URLs not yet handed to a fetcher. */

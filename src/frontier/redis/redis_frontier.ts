@@ -8,12 +8,17 @@
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { LogRecord } from "../../telemetry/log.ts";
 import { FingerprintSet } from "../fingerprint_set.ts";
-import { HostThrottle } from "../host_throttle.ts";
+import {
+  HostThrottle,
+  type ThrottleCause,
+  timeoutFloor,
+} from "../host_throttle.ts";
 import type {
   CrawlFrontier,
   FrontierBatch,
   FrontierContext,
   FrontierEntry,
+  HostAnswer,
   ReadyEntry,
   RobotsStore,
 } from "../store.ts";
@@ -28,7 +33,7 @@ import { CLAIM, GIVE_BACK, RELEASE, TAKE_BACK_OWN } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
 import { scriptArgs, type StoreShared } from "./shared.ts";
 import { restoreStats } from "./status.ts";
-import { LIMIT, THROTTLE } from "./throttle_scripts.ts";
+import { LIMIT, RECOVER, THROTTLE } from "./throttle_scripts.ts";
 import { Tokens } from "./tokens.ts";
 
 /**
@@ -217,11 +222,20 @@ export class RedisFrontier implements CrawlFrontier {
    * @param host The host.
    * @param until A clock reading.
    * @param now The current clock reading.
+   * @param cause `"timeout"`: halve no lower than half the ceiling.
    * @returns The new rate when this call lowered it (as this process sees
    * it).
    */
-  throttle(host: string, until: number, now: number): number | undefined {
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined {
     const s = this.#s;
+    const floor = cause === "timeout"
+      ? timeoutFloor(this.#throttle.ceilingOf(host))
+      : 0;
     this.#track(
       s.conn.run(
         THROTTLE,
@@ -231,11 +245,31 @@ export class RedisFrontier implements CrawlFrontier {
           String(Math.max(0, Math.ceil(until - now))),
           limitArg(this.#ctx.perHostRate),
           String(this.#ctx.perHostConcurrency),
+          String(floor),
         ),
       ),
     );
-    const decision = this.#throttle.throttle(host, until, now);
+    const decision = this.#throttle.throttle(host, until, now, cause);
     return decision.action === "pause" ? decision.rate : undefined;
+  }
+
+  /**
+   * Counts how a host answered: after a window of good answers the host's
+   * shared rate climbs back one step (the rule of `HostThrottle.answered`,
+   * applied in Redis by `RECOVER`). Auto-throttle is not applied here.
+   *
+   * @param host The host.
+   * @param answer Whether it answered well.
+   * @param now The current clock reading.
+   * @returns The new rate when this process raised it.
+   */
+  answered(host: string, answer: HostAnswer, now: number): number | undefined {
+    const rate = this.#throttle.answered(host, answer.good, now);
+    if (rate === undefined) return undefined;
+    const s = this.#s;
+    const ceiling = limitArg(this.#throttle.ceilingOf(host));
+    this.#track(s.conn.run(RECOVER, scriptArgs(s, host, ceiling)));
+    return rate;
   }
 
   /**

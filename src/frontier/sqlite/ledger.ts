@@ -97,9 +97,17 @@ export class Ledger {
 
   /** Commits the open transaction, if any. */
   commit(): void {
-    if (!this.#inTx) return;
-    this.#db.exec("COMMIT");
-    this.#inTx = false;
+    // A failed write (a full disk) may have rolled the transaction back:
+    // then there is nothing to commit, and the next write begins anew.
+    if (!this.#db.isTransaction) {
+      this.#inTx = false;
+      return;
+    }
+    try {
+      this.#db.exec("COMMIT");
+    } finally {
+      this.#inTx = this.#db.isTransaction;
+    }
   }
 
   /**
@@ -268,7 +276,7 @@ export class Ledger {
   }
 
   #begin(): void {
-    if (this.#inTx) return;
+    if (this.#inTx && this.#db.isTransaction) return;
     this.#db.exec("BEGIN");
     this.#inTx = true;
   }

@@ -11,13 +11,14 @@ import { DatabaseSync } from "node:sqlite";
 import { existsSync } from "node:fs";
 import type { CrawlResult } from "../../crawler/result.ts";
 import { check, optional, POSITIVE_INT } from "../../options/validate.ts";
+import { asDiskFull } from "../../io/disk_full_error.ts";
 import { STORE_DEFAULTS } from "../defaults.ts";
 import {
   Frontier,
   type FrontierJournal,
   type JournalState,
 } from "../frontier.ts";
-import { StateMismatchError } from "../state_errors.ts";
+import { StateMismatchError, StateNotFoundError } from "../state_errors.ts";
 import { compareIdentity } from "../state_identity.ts";
 import type { CrawlStatus } from "../status.ts";
 import type { CrawlFrontier, FrontierContext, StateMode } from "../store.ts";
@@ -160,14 +161,14 @@ export class SqliteStore implements AsyncDisposable {
         restoreStats(this.#open().db, this.#path, ctx.stats);
         return this.#state(this.#use());
       },
-      queued: (entry) => this.#use().queued(entry),
+      queued: (entry) => this.#write(() => this.#use().queued(entry)),
       done: (result, id) =>
-        this.#use().done(result, JSON.stringify(result), id),
+        this.#write(() => this.#use().done(result, JSON.stringify(result), id)),
       pendingAfter: (after, limit) => this.#use().pendingAfter(after, limit),
       flush: () => this.flush(),
       robots: {
         load: (origin) => this.#use().robots.load(origin),
-        save: (record) => this.#use().robots.save(record),
+        save: (record) => this.#write(() => this.#use().robots.save(record)),
       },
       close: () => this.close(),
     };
@@ -236,7 +237,16 @@ export class SqliteStore implements AsyncDisposable {
         this.#counters = counters;
       }
     }
-    ledger.commit();
+    this.#write(() => ledger.commit());
+  }
+
+  /** Runs a write; a full disk is thrown as a `DiskFullError`. */
+  #write<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      throw asDiskFull(err, this.#path);
+    }
   }
 
   /**
@@ -295,11 +305,11 @@ export class SqliteStore implements AsyncDisposable {
    *
    * @param path The state file.
    * @returns Counts: done, pending, failed by reason, per host.
-   * @throws {Deno.errors.NotFound}-like `Error` when there is no such file.
+   * @throws {StateNotFoundError} When there is no such file.
    */
   static status(path: string): CrawlStatus {
     if (!existsSync(path)) {
-      throw new Error(`No crawl state at ${path}`);
+      throw new StateNotFoundError(path);
     }
     const db = new DatabaseSync(path, { readOnly: true });
     try {
