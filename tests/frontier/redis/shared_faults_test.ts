@@ -252,7 +252,7 @@ redisTest(
     stopped.child.kill("SIGTERM");
     const t0 = performance.now();
     const gone = await stopped.output;
-    assert.equal(gone.code, 130, gone.text);
+    assert.equal(gone.code, 143, gone.text); // SIGTERM: exit code 143
     const exit = await survivor.output;
     const took = performance.now() - t0;
     assert.equal(exit.code, 0, exit.text);
