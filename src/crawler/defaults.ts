@@ -39,6 +39,7 @@ export const DEFAULTS = {
   maxBodyBytes: 10 * 1024 * 1024,
   workerPermissions: "inherit",
   includeLinks: false,
+  propagateTrace: false,
   maxCrawlDelay: 30,
   allowPrivateNetworks: false,
   circuitBreaker: { failureThreshold: 10, windowMs: 10_000, cooldownMs: 5_000 },
