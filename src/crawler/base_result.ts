@@ -11,7 +11,8 @@ import type { CrawlResult } from "./result.ts";
 
 /**
  * A result with status 0, no bytes, no attempts, and the entry's place in
- * the crawl (`referrer` and `trace.parentSpanId` only when it has them).
+ * the crawl (`referrer`, `trace.parentSpanId` and `trace.parentTraceId`
+ * only when it has them).
  *
  * @example A seed's result
  * ```ts
@@ -33,12 +34,15 @@ import type { CrawlResult } from "./result.ts";
  * @returns A new result.
  */
 export function baseResult(
-  entry: Pick<FrontierEntry, "url" | "depth" | "referrer" | "parentSpanId">,
+  entry: Pick<
+    FrontierEntry,
+    "url" | "depth" | "referrer" | "parentSpanId" | "parentTraceId"
+  >,
   span: { traceId: string; spanId: string },
   start: number = Date.now(),
 ): CrawlResult {
-  const { url, depth, referrer, parentSpanId } = entry;
-  return {
+  const { url, depth, referrer, parentSpanId, parentTraceId } = entry;
+  const result: CrawlResult = {
     url,
     finalUrl: url,
     status: 0,
@@ -54,4 +58,6 @@ export function baseResult(
       ...(parentSpanId !== undefined ? { parentSpanId } : {}),
     },
   };
+  if (parentTraceId !== undefined) result.trace.parentTraceId = parentTraceId;
+  return result;
 }

@@ -7,6 +7,7 @@
  */
 import type { CrawlFrontier, FrontierBatch } from "../frontier/store.ts";
 import { ScopeFilter } from "../guards/scope.ts";
+import { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { newId } from "../telemetry/trace.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Admission } from "./admission.ts";
@@ -69,6 +70,7 @@ export class Crawler {
   #started = false;
   #finished = false;
   #frontier?: CrawlFrontier;
+  #telemetry?: CrawlTelemetry;
   #iterator?: AsyncGenerator<CrawlResult, void, undefined>;
 
   /**
@@ -179,6 +181,13 @@ export class Crawler {
     try {
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
+      const telemetry = this.#telemetry = stack.use(
+        CrawlTelemetry.start({
+          crawlId: this.#traceId,
+          clock: o.clock,
+          stats: () => this.stats,
+        }),
+      );
       const parser = stack.use(PageParser.start(o, log, monitor));
       const store = await openStore(o.store);
       // Everything the tasks use is registered with them: it is released
@@ -205,6 +214,7 @@ export class Crawler {
           robots,
           hints: this.#robotsHints(frontier),
           log,
+          telemetry,
         }),
       );
       const results = tasks.results;
@@ -215,6 +225,7 @@ export class Crawler {
       log.write("info", `crawl started with ${this.#seeds.length} seed(s)`);
       yield* deliver(frontier, settled, results, (r) => {
         countResult(this.#stats, r);
+        telemetry?.result(r);
       });
     } finally {
       this.#finished = true;
@@ -227,10 +238,12 @@ export class Crawler {
   /** The rules that settle found URLs without a request. */
   get #triageRules(): TriageRules {
     const o = this.#opts;
+    const telemetry = this.#telemetry;
     return {
       traps: o.traps,
       skipExtensions: o.skipExtensions,
       traceId: this.#traceId,
+      onSettled: telemetry && ((r) => telemetry.settled(r)),
     };
   }
 
@@ -260,17 +273,21 @@ export class Crawler {
     admission: Admission,
   ): PageTask {
     const o = this.#opts;
+    const telemetry = this.#telemetry;
     const events = fetchReports({
       frontier,
       clock: o.clock,
       stats: this.#stats,
       log: this.#log,
+      telemetry,
     });
     return new PageTask({
       admission,
       fetcher: fetcherConfig(o, this.#seeds, {
         admit: admission.admit,
         events,
+        aroundAttempt: telemetry &&
+          ((url, n, run) => telemetry.attempt(url, n, run)),
       }),
       parser,
       frontier,
@@ -282,6 +299,7 @@ export class Crawler {
       includeLinks: o.includeLinks,
       stats: this.#stats,
       log: this.#log,
+      telemetry,
     });
   }
 }

@@ -13,10 +13,12 @@ import {
 import type {
   CrawlFrontier,
   FrontierBatch,
+  FrontierEntry,
   ReadyEntry,
 } from "../frontier/store.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
+import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
 import { baseResult } from "./base_result.ts";
@@ -52,6 +54,8 @@ export interface PageTaskOptions {
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** The crawl's OpenTelemetry hooks; absent when OpenTelemetry is off. */
+  telemetry?: CrawlTelemetry;
 }
 
 /** What a parsed page says about following its links. */
@@ -106,7 +110,10 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
-    return traceVar.run(trace, () => this.#visit(entry, trace, batch, signal));
+    const visit = () =>
+      traceVar.run(trace, () => this.#visit(entry, trace, batch, signal));
+    const telemetry = this.#o.telemetry;
+    return telemetry ? telemetry.page(entry, trace, visit) : visit();
   }
 
   async #visit(
@@ -145,7 +152,7 @@ export class PageTask {
     }
     const links = this.#read(result, page, out.robotsTag);
     if (!links.nofollow && entry.depth < maxDepth) {
-      this.#follow(batch, entry, trace.spanId, links);
+      this.#follow(batch, entry, trace, links);
     }
     return done();
   }
@@ -213,7 +220,7 @@ export class PageTask {
   #follow(
     batch: FrontierBatch,
     entry: ReadyEntry,
-    spanId: string,
+    trace: Trace,
     links: PageLinks,
   ): void {
     const { frontier, scope, triage: rules } = this.#o;
@@ -226,13 +233,14 @@ export class PageTask {
       taken.add(url);
       const u = new URL(url);
       if (!scope.allows(u)) continue;
-      const found = {
+      const found: FrontierEntry = {
         url,
         host: u.host,
         depth: entry.depth + 1,
         referrer: entry.url,
-        parentSpanId: spanId,
+        parentSpanId: trace.spanId,
       };
+      if (trace.sampled) found.parentTraceId = trace.traceId;
       triage(batch, found, u, rules);
     }
   }

@@ -23,6 +23,25 @@ export interface FrontierEntry {
   referrer?: string;
   /** The span of the page that linked here. */
   parentSpanId?: string;
+  /**
+   * The trace of the page that linked here, when it is not the crawl's own
+   * (with OpenTelemetry on, each page has its own trace).
+   */
+  parentTraceId?: string;
+}
+
+/**
+ * When a URL waited for its host to be ready, as clock readings: its host's
+ * queue began to wait for a slot (`since`), got the slot (`permit`), then a
+ * token of the host's rate limit (`token`).
+ */
+export interface PoliteWait {
+  /** The wait began. */
+  since: number;
+  /** The host's concurrency slot was granted. */
+  permit: number;
+  /** The host's rate-limit token was granted (equals `permit` with no limit). */
+  token: number;
 }
 
 /** A URL handed to a fetcher, with its host's concurrency permit. */
@@ -32,6 +51,8 @@ export interface ReadyEntry extends FrontierEntry {
    * (and its retries) is over, whether or not its result was committed.
    */
   permit: { release(): void };
+  /** Its politeness wait, when the store waits in this process. */
+  wait?: PoliteWait;
 }
 
 /**

@@ -14,18 +14,21 @@ interface StoredEntry {
   d: number;
   r?: string;
   p?: string;
+  t?: string;
 }
 
 /**
  * A queued entry's JSON, without its host (the queue's key).
  *
  * @param e The entry.
- * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN}` (`r`, `p` optional).
+ * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN,"t":TRACE}` (`r`, `p`,
+ * `t` optional).
  */
 export function encodeEntry(e: FrontierEntry): string {
   const o: StoredEntry = { u: e.url, d: e.depth };
   if (e.referrer !== undefined) o.r = e.referrer;
   if (e.parentSpanId !== undefined) o.p = e.parentSpanId;
+  if (e.parentTraceId !== undefined) o.t = e.parentTraceId;
   return JSON.stringify(o);
 }
 
@@ -41,6 +44,7 @@ export function decodeClaimed(raw: string): FrontierEntry {
   const entry: FrontierEntry = { url: e.u, host: raw.slice(0, nl), depth: e.d };
   if (e.r !== undefined) entry.referrer = e.r;
   if (e.p !== undefined) entry.parentSpanId = e.p;
+  if (e.t !== undefined) entry.parentTraceId = e.t;
   return entry;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { JournalEntry } from "../journal.ts";
-import type { RobotsRecord } from "../store.ts";
+import type { FrontierEntry, RobotsRecord } from "../store.ts";
 
 /** A pending `urls` row. */
 export interface PendingRow {
@@ -61,8 +61,30 @@ export function entryOf(r: PendingRow): JournalEntry {
     depth: r.depth,
   };
   if (r.referrer !== null) e.referrer = r.referrer;
-  if (r.parent !== null) e.parentSpanId = r.parent;
+  if (r.parent !== null) {
+    // `SPAN`, or `TRACE:SPAN` when the referring page had its own trace.
+    const colon = r.parent.indexOf(":");
+    if (colon < 0) e.parentSpanId = r.parent;
+    else {
+      e.parentTraceId = r.parent.slice(0, colon);
+      e.parentSpanId = r.parent.slice(colon + 1);
+    }
+  }
   return e;
+}
+
+/**
+ * The `parent` column of a queued entry: the referring span, prefixed with
+ * its trace (`TRACE:SPAN`) when the page had its own (OpenTelemetry on).
+ *
+ * @param e The entry.
+ * @returns The column's value.
+ */
+export function parentColumn(e: FrontierEntry): string | null {
+  if (e.parentSpanId === undefined) return null;
+  return e.parentTraceId === undefined
+    ? e.parentSpanId
+    : `${e.parentTraceId}:${e.parentSpanId}`;
 }
 
 /**

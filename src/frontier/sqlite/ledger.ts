@@ -13,6 +13,7 @@ import type { FrontierEntry, RobotsStore } from "../store.ts";
 import {
   doneColumns,
   entryOf,
+  parentColumn,
   type PendingRow,
   robotsColumns,
   robotsRecordOf,
@@ -119,7 +120,7 @@ export class Ledger {
       entry.host,
       entry.depth,
       entry.referrer ?? null,
-      entry.parentSpanId ?? null,
+      parentColumn(entry),
     );
     return Number(lastInsertRowid);
   }
