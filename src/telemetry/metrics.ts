@@ -52,7 +52,7 @@ const DURATION_BUCKETS = [
 /**
  * `2xx`, `4xx`… for a status; `none` when no response came.
  *
- * @example
+ * @example Status classes
  * ```ts
  * import { statusClass } from "./metrics.ts";
  * import assert from "node:assert/strict";

@@ -21,7 +21,7 @@ import {
 } from "@opentelemetry/api";
 
 /** The instrumentation scope of trawl's spans and metrics. */
-export const SCOPE = "trawl";
+const SCOPE = "trawl";
 
 /** The class of the API's no-op meter (what `getMeter` gives when off). */
 const NoopMeter = createNoopMeter().constructor;

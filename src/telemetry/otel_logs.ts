@@ -83,7 +83,7 @@ export function consoleLogHandler(
  * A record as one line: its message, its URL and its other fields as
  * `key=value` (the ids travel as the log's own trace and span ids).
  *
- * @example
+ * @example A record as a line
  * ```ts
  * import { formatRecord } from "./otel_logs.ts";
  * import assert from "node:assert/strict";
