@@ -6,6 +6,11 @@
  */
 import { Parser } from "htmlparser2";
 import { createUrlNormalizer, normalizeUrl } from "../url/normalize_url.ts";
+import {
+  type PageReference,
+  ReferenceScan,
+  resolveReferences,
+} from "./references.ts";
 
 /** One link found on a page. */
 export interface ExtractedLink {
@@ -46,6 +51,19 @@ export interface ExtractedPage {
   invalid: number;
   /** How many distinct valid links were dropped past `maxLinks`. */
   truncated: number;
+  /**
+   * With `references: true`: every reference on the page (links with their
+   * text, images, stylesheets, scripts, frames, media, icons, preloads), in
+   * document order, not deduplicated, with fragments kept.
+   */
+  references?: PageReference[];
+  /** With `references: true`: the page's `id`s and `<a name>`s. */
+  anchors?: string[];
+  /**
+   * With `references: true`: references not checkable (`mailto:`, `tel:`,
+   * `javascript:`, `data:`, unparsable URLs) or dropped past the cap.
+   */
+  unchecked?: number;
 }
 
 /** Options for {@linkcode extractLinks}. */
@@ -65,6 +83,13 @@ export interface ExtractLinksOptions {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Also collect every reference and fragment target (see
+   * `ExtractedPage.references`): for link checking and archiving.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 /**
@@ -161,9 +186,12 @@ class PageScan {
   #foreignDepth = 0;
   /** The crawler's own robots name, lowercased (`""`: none). */
   readonly #botName: string;
+  /** Collects references, when asked for. */
+  readonly refs: ReferenceScan | undefined;
 
-  constructor(botName: string) {
+  constructor(botName: string, references: boolean) {
     this.#botName = botName;
+    this.refs = references ? new ReferenceScan() : undefined;
   }
 
   onopentag(name: string, attribs: Record<string, string>): void {
@@ -172,6 +200,7 @@ class PageScan {
       return;
     }
     if (this.#templateDepth > 0) return;
+    this.refs?.open(name, attribs);
     switch (name) {
       case "a":
       case "area": {
@@ -214,6 +243,9 @@ class PageScan {
   }
 
   ontext(text: string): void {
+    if (this.refs !== undefined && this.#templateDepth === 0) {
+      this.refs.text(text);
+    }
     if (this.#inTitle && this.#titleChars <= MAX_TITLE_LENGTH * 4) {
       this.titleParts!.push(text);
       this.#titleChars += text.length;
@@ -225,7 +257,9 @@ class PageScan {
       if (this.#templateDepth > 0) this.#templateDepth--;
     } else if (this.#templateDepth > 0) {
       return;
-    } else if (name === "title") {
+    }
+    this.refs?.close(name);
+    if (name === "title") {
       if (this.#inTitle) {
         this.#inTitle = false;
         this.#titleDone = true;
@@ -322,7 +356,7 @@ export function extractLinks(
   const botName = typeof options.botName === "string"
     ? options.botName.trim().toLowerCase()
     : "";
-  const scan = new PageScan(botName);
+  const scan = new PageScan(botName, options.references === true);
   try {
     new Parser(scan, PARSER_OPTIONS).end(html);
   } catch {
@@ -340,6 +374,13 @@ export function extractLinks(
   }
   const base = resolveHeadLinks(scan, baseUrl, page);
   addLinks(scan, createUrlNormalizer(base), maxLinks, page);
+  if (scan.refs !== undefined) {
+    scan.refs.finish();
+    const { references, unchecked } = resolveReferences(scan.refs.raw, base);
+    page.references = references;
+    page.anchors = [...scan.refs.anchors];
+    page.unchecked = unchecked + scan.refs.dropped;
+  }
   return page;
 }
 

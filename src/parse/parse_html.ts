@@ -10,6 +10,7 @@ import {
   extractLinks,
   type RobotsDirectives,
 } from "./extract_links.ts";
+import type { PageReference } from "./references.ts";
 
 /** The message a parse worker receives: a page body and how to read it. */
 export interface ParseInput {
@@ -31,6 +32,13 @@ export interface ParseInput {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Also collect every reference and fragment target (link checking,
+   * archiving): see `ExtractedPage.references`.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -56,6 +64,13 @@ export interface ParseHtmlOptions {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Also collect every reference and fragment target (link checking,
+   * archiving): see `ExtractedPage.references`.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 /**
@@ -82,6 +97,12 @@ export interface ParsedPage {
   invalid: number;
   /** How many distinct links were dropped past `maxLinks`. */
   truncated: number;
+  /** With `references`: every reference, in document order. */
+  references?: PageReference[];
+  /** With `references`: the page's `id`s and `<a name>`s. */
+  anchors?: string[];
+  /** With `references`: references not checkable, or dropped past the cap. */
+  unchecked?: number;
 }
 
 /**
@@ -91,7 +112,7 @@ export interface ParsedPage {
  *
  * @example Usage
  * ```ts
- * import { parseHtml } from "@trawl/trawl";
+ * import { parseHtml } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode(
@@ -119,6 +140,7 @@ export function parseHtml(
   const page = extractLinks(text, options.url, {
     maxLinks: options.maxLinks,
     botName: options.botName,
+    references: options.references,
   });
   const parsed: ParsedPage = {
     charset,
@@ -131,6 +153,11 @@ export function parseHtml(
   if (page.base !== undefined) parsed.base = page.base;
   if (page.canonical !== undefined) parsed.canonical = page.canonical;
   if (page.refresh !== undefined) parsed.refresh = page.refresh;
+  if (page.references !== undefined) {
+    parsed.references = page.references;
+    parsed.anchors = page.anchors;
+    parsed.unchecked = page.unchecked;
+  }
   return parsed;
 }
 
@@ -152,7 +179,7 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
  *
  * @example Usage
  * ```ts
- * import { packPage, parseHtml, unpackLinks } from "@trawl/trawl";
+ * import { packPage, parseHtml, unpackLinks } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode('<a href="/a">a</a><a rel=nofollow href="/b">b</a>');

@@ -36,7 +36,7 @@ export interface Trace {
  *
  * @example Reading the trace inside a request
  * ```ts
- * import { traceVar } from "@trawl/trawl";
+ * import { traceVar } from "./trace.ts";
  *
  * console.log(traceVar.get()?.traceId ?? "outside any request");
  * ```
@@ -48,7 +48,7 @@ export const traceVar: ContextVar<Trace> = new ContextVar<Trace>("trawl.trace");
  *
  * @example Usage
  * ```ts
- * import { newId } from "@trawl/trawl";
+ * import { newId } from "./trace.ts";
  *
  * console.log(newId().length); // 16
  * ```
