@@ -34,6 +34,7 @@ const EVERY_FLAG = [
   "max-heap",
   "sandbox-workers",
   "skip-extensions",
+  "propagate-trace",
   "links",
   "out",
   "state",
