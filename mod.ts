@@ -65,6 +65,7 @@ export type { CrawlStats } from "./src/crawler/stats.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";
+export { consoleLogHandler } from "./src/telemetry/otel_logs.ts";
 export {
   DEFAULT_SESSION_PARAMS,
   type TrapLimits,

@@ -28,6 +28,7 @@ export type {
   FrontierContext,
   FrontierEntry,
   FrontierStore,
+  PoliteWait,
   ReadyEntry,
   RobotsRecord,
   RobotsStore,

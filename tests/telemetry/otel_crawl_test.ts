@@ -81,7 +81,8 @@ function childrenOf(spans: ReceivedSpan[], parent: ReceivedSpan) {
 }
 
 Deno.test("Crawler.run() exports spans, metrics and logs over OTLP when OpenTelemetry is on", async (t) => {
-  await using otlp = startReceiver();
+  // Metrics every 100 ms, so the gauges are read while the crawl runs.
+  await using otlp = startReceiver({ metricIntervalMs: 100 });
   await using srv = site();
   const { results } = await runCrawl(`${srv.origin}/`, {
     workers: 1,
