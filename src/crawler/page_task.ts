@@ -240,7 +240,8 @@ export class PageTask {
         referrer: entry.url,
         parentSpanId: trace.spanId,
       };
-      if (trace.sampled) found.parentTraceId = trace.traceId;
+      // With OpenTelemetry on, each page has its own trace, not the crawl's.
+      if (trace.traceId !== rules.traceId) found.parentTraceId = trace.traceId;
       triage(batch, found, u, rules);
     }
   }

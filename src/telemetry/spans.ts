@@ -34,6 +34,7 @@ import {
   type SpanAttributes,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Tracer,
 } from "@opentelemetry/api";
 import type { Clock } from "../concurrency/clock.ts";
@@ -88,7 +89,8 @@ export class CrawlSpans {
   /**
    * Runs the work on one URL in its `trawl.page` span, the root of a new
    * trace: `trace` takes the span's ids (so results and logs carry the
-   * exported ids) and is marked sampled (so the parse worker adds its span).
+   * exported ids) and is marked sampled when the span is recorded (so the
+   * parse worker adds its span).
    * The span ends with what the result says.
    *
    * @param entry The URL, its depth, referring span and politeness wait.
@@ -113,7 +115,7 @@ export class CrawlSpans {
     const ids = span.spanContext();
     trace.traceId = ids.traceId;
     trace.spanId = ids.spanId;
-    trace.sampled = true;
+    trace.sampled = (ids.traceFlags & TraceFlags.SAMPLED) !== 0;
     const ctx = setSpan(span);
     if (wait) this.#wait(ctx, wait, now, offset);
     return context.with(ctx, run).then(
