@@ -112,7 +112,7 @@ export class Admission {
       const policy = telemetry
         ? await telemetry.robots(url, () => robots.get(url, { signal }))
         : await robots.get(url, { signal });
-      if (hop === 0) hints?.take(policy, url.host);
+      if (hop === 0) hints?.take(policy, url.host, url.origin);
       if (!policy.isAllowed(url)) return { admitted: false, skip: "robots" };
     }
     return unresolved ? { admitted: false, ...unresolved } : { admitted: true };

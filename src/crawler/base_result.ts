@@ -11,8 +11,8 @@ import type { CrawlResult } from "./result.ts";
 
 /**
  * A result with status 0, no bytes, no attempts, and the entry's place in
- * the crawl (`referrer`, `trace.parentSpanId` and `trace.parentTraceId`
- * only when it has them).
+ * the crawl (`referrer`, `via`, `lastmod`, `trace.parentSpanId` and
+ * `trace.parentTraceId` only when it has them).
  *
  * @example A seed's result
  * ```ts
@@ -36,18 +36,27 @@ import type { CrawlResult } from "./result.ts";
 export function baseResult(
   entry: Pick<
     FrontierEntry,
-    "url" | "depth" | "referrer" | "parentSpanId" | "parentTraceId"
+    | "url"
+    | "depth"
+    | "referrer"
+    | "parentSpanId"
+    | "parentTraceId"
+    | "via"
+    | "lastmod"
   >,
   span: { traceId: string; spanId: string },
   start: number = Date.now(),
 ): CrawlResult {
-  const { url, depth, referrer, parentSpanId, parentTraceId } = entry;
+  const { url, depth, referrer, parentSpanId, parentTraceId, via, lastmod } =
+    entry;
   const result: CrawlResult = {
     url,
     finalUrl: url,
     status: 0,
     depth,
     ...(referrer !== undefined ? { referrer } : {}),
+    ...(via !== undefined ? { via } : {}),
+    ...(lastmod !== undefined ? { lastmod } : {}),
     links: 0,
     bytes: 0,
     attempts: 0,

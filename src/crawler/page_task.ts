@@ -23,8 +23,11 @@ import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
 import { baseResult } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
+import { fillResponse } from "./fill_response.ts";
 import type { PageParser } from "./page_parser.ts";
 import type { CrawlResult, SkipReason } from "./result.ts";
+import type { SitemapInbox } from "../sitemap/sitemap_inbox.ts";
+import type { SitemapTask } from "../sitemap/sitemap_task.ts";
 import type { CrawlStats } from "./stats.ts";
 import { triage, type TriageRules } from "./triage.ts";
 
@@ -56,6 +59,10 @@ export interface PageTaskOptions {
   log: CrawlLog;
   /** The crawl's OpenTelemetry hooks; absent when OpenTelemetry is off. */
   telemetry?: CrawlTelemetry;
+  /** Fetches and reads the entries that are sitemaps. */
+  sitemaps?: SitemapTask;
+  /** The sitemaps robots.txt files named, committed with the next batch. */
+  inbox?: SitemapInbox;
 }
 
 /** What a parsed page says about following its links. */
@@ -70,7 +77,8 @@ interface PageLinks {
 
 /**
  * Fetches, parses and follows one URL at a time, each in its own trace
- * span.
+ * span; a sitemap goes to the sitemap task. A URL with stored validators
+ * (a recrawl) is requested conditionally: a `304` ends it unread.
  *
  * @example Usage
  * ```ts ignore
@@ -111,7 +119,14 @@ export class PageTask {
       attempt: 1,
     };
     const visit = () =>
-      traceVar.run(trace, () => this.#visit(entry, trace, batch, signal));
+      traceVar.run(trace, async () => {
+        const { sitemaps, inbox, frontier } = this.#o;
+        const result = entry.sitemap !== undefined && sitemaps
+          ? await sitemaps.run(entry, trace, batch, signal)
+          : await this.#visit(entry, trace, batch, signal);
+        inbox?.drainInto(batch, frontier);
+        return result;
+      });
     const telemetry = this.#o.telemetry;
     return telemetry ? telemetry.page(entry, trace, visit) : visit();
   }
@@ -132,13 +147,8 @@ export class PageTask {
     };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
     if ("skip" in verdict) return done(verdict.skip);
-    const out = await this.#fetch(entry.url, verdict.admitted, signal);
-    result.status = out.status;
-    result.finalUrl = out.finalUrl;
-    if (out.contentType) result.contentType = out.contentType;
-    result.bytes = out.bytes;
-    result.attempts = out.attempts;
-    result.timings.ttfb = out.ttfb;
+    const out = await this.#fetch(entry, verdict.admitted, signal);
+    fillResponse(result, out, entry.validators);
     if (out.error) {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });
@@ -158,14 +168,18 @@ export class PageTask {
   }
 
   async #fetch(
-    url: string,
+    entry: ReadyEntry,
     admitted: boolean,
     signal: AbortSignal,
   ): Promise<FetchOutcome> {
     const { stats, fetcher } = this.#o;
     stats.inFlight++;
     try {
-      return await fetchUrl(url, fetcher, { signal, admitted });
+      return await fetchUrl(entry.url, fetcher, {
+        signal,
+        admitted,
+        conditional: entry.validators,
+      });
     } finally {
       stats.inFlight--;
     }

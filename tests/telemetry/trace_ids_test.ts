@@ -27,6 +27,11 @@ Deno.test("parentColumn() stores the referring trace and span, and entryOf() rea
     depth: FOUND.depth,
     referrer: FOUND.referrer!,
     parent,
+    sitemap: null,
+    via: null,
+    lastmod: null,
+    etag: null,
+    last_modified: null,
   });
   assert.deepEqual(entryOf(row(parentColumn(FOUND))), { id: 7, ...FOUND });
   assert.deepEqual(entryOf(row(SPAN)), { id: 7, ...untraced });
