@@ -73,6 +73,7 @@ export { checkLinks, LinkChecker } from "./src/check/link_checker.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";
+export { consoleLogHandler } from "./src/telemetry/otel_logs.ts";
 export {
   DEFAULT_SESSION_PARAMS,
   type TrapLimits,

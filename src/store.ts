@@ -29,6 +29,7 @@ export type {
   FrontierEntry,
   FrontierStore,
   HostAnswer,
+  PoliteWait,
   ReadyEntry,
   RobotsRecord,
   RobotsStore,

@@ -362,6 +362,16 @@ export const FLAGS: readonly Flag[] = [
       "images, audio, video, archives and other binaries",
   },
   {
+    name: "propagate-trace",
+    group: "Requests",
+    sets: "options.propagateTrace",
+    value: true,
+    help: "with OpenTelemetry on (OTEL_DENO=true), send each request's trace " +
+      "context (traceparent, tracestate), so sites that trace can join the " +
+      "crawl's traces; without it no site is told the crawl's trace ids",
+    default: OFF,
+  },
+  {
     name: "links",
     group: "Output",
     sets: "options.includeLinks",

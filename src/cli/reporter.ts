@@ -3,10 +3,18 @@
  * there is one; log records filtered by `--log-level`; the summary at the
  * end. `--quiet` drops the progress line and the summary.
  *
+ * With OpenTelemetry on (`OTEL_DENO=true`), warnings and errors are written
+ * with `console.warn` and `console.error` instead: Deno prints them to
+ * stderr as before and exports them as log records, with the trace and span
+ * ids of their request (the crawl runs its log handler in the record's span
+ * context). Info and debug lines stay plain stderr lines: Deno's
+ * `console.info` and `console.debug` print to stdout, where results go.
+ *
  * @module
  */
 import type { CrawlStats } from "../crawler/stats.ts";
 import { LOG_LEVELS, type LogLevel, type LogRecord } from "../telemetry/log.ts";
+import { otelTracer } from "../telemetry/otel.ts";
 import { formatLogLine } from "./log_line.ts";
 import { Progress } from "./progress.ts";
 import type { Summary } from "./summary.ts";
@@ -45,6 +53,8 @@ export class Reporter {
   #minLevel: number;
   #progress: Progress | undefined;
   readonly #resultsOnTerminal: boolean;
+  /** OpenTelemetry is on: warnings and errors go through `console`. */
+  readonly #otel = otelTracer() !== undefined;
 
   /**
    * Creates a reporter.
@@ -76,6 +86,12 @@ export class Reporter {
    */
   readonly log = (record: LogRecord): void => {
     if ((LOG_LEVELS[record.level] ?? 0) < this.#minLevel) return;
+    if (this.#otel && (record.level === "warn" || record.level === "error")) {
+      // Exported by Deno as a log record; the progress line redraws itself.
+      this.#progress?.clear();
+      console[record.level](formatLogLine(record));
+      return;
+    }
     this.say(formatLogLine(record, { color: this.color }));
   };
 

@@ -10,6 +10,7 @@ import type { RobotsCache } from "../robots/robots_cache.ts";
 import { unreachableError } from "../robots/robots_policy.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import { SsrfError, type SsrfGuard } from "../guards/ssrf_guard.ts";
+import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { SkipReason } from "./result.ts";
 import type { RobotsHints } from "./robots_hints.ts";
@@ -46,6 +47,8 @@ export interface AdmissionOptions {
   hints?: RobotsHints;
   /** The crawl's log (refusals are warnings). */
   log: CrawlLog;
+  /** Puts each robots.txt lookup in a span; absent when OpenTelemetry is off. */
+  telemetry?: CrawlTelemetry;
 }
 
 /**
@@ -92,7 +95,7 @@ export class Admission {
    * @returns The verdict.
    */
   async check(url: URL, hop: number, signal: AbortSignal): Promise<Verdict> {
-    const { scope, ssrf, robots, hints, log } = this.#options;
+    const { scope, ssrf, robots, hints, log, telemetry } = this.#options;
     if (hop > 0 && !scope.allows(url)) {
       return { admitted: false, skip: "out-of-scope" };
     }
@@ -114,7 +117,9 @@ export class Admission {
       unresolved = { error: err };
     }
     if (robots) {
-      const policy = await robots.get(url, { signal });
+      const policy = telemetry
+        ? await telemetry.robots(url, () => robots.get(url, { signal }))
+        : await robots.get(url, { signal });
       if (hop === 0) hints?.take(policy, url.host, url.origin);
       if (!policy.isAllowed(url)) {
         const why = unreachableError(policy);

@@ -11,8 +11,8 @@ import type { CrawlResult } from "./result.ts";
 
 /**
  * A result with status 0, no bytes, no attempts, and the entry's place in
- * the crawl (`referrer`, `via`, `lastmod` and `trace.parentSpanId` only when
- * it has them).
+ * the crawl (`referrer`, `via`, `lastmod`, `trace.parentSpanId` and
+ * `trace.parentTraceId` only when it has them).
  *
  * @example A seed's result
  * ```ts
@@ -36,13 +36,20 @@ import type { CrawlResult } from "./result.ts";
 export function baseResult(
   entry: Pick<
     FrontierEntry,
-    "url" | "depth" | "referrer" | "parentSpanId" | "via" | "lastmod"
+    | "url"
+    | "depth"
+    | "referrer"
+    | "parentSpanId"
+    | "parentTraceId"
+    | "via"
+    | "lastmod"
   >,
   span: { traceId: string; spanId: string },
   start: number = Date.now(),
 ): CrawlResult {
-  const { url, depth, referrer, parentSpanId, via, lastmod } = entry;
-  return {
+  const { url, depth, referrer, parentSpanId, parentTraceId, via, lastmod } =
+    entry;
+  const result: CrawlResult = {
     url,
     finalUrl: url,
     status: 0,
@@ -60,6 +67,8 @@ export function baseResult(
       ...(parentSpanId !== undefined ? { parentSpanId } : {}),
     },
   };
+  if (parentTraceId !== undefined) result.trace.parentTraceId = parentTraceId;
+  return result;
 }
 
 /**

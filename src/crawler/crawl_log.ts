@@ -2,7 +2,9 @@
  * The crawl's log: records under the configured level are dropped, records
  * written during a request carry its trace, and a failing handler never
  * breaks the crawl. Without a handler, warnings and errors go to
- * `console.error` (see {@linkcode crawlLog}).
+ * `console.error` (see {@linkcode crawlLog}). With OpenTelemetry on, the
+ * handler runs in the context of the record's span, so what it writes to
+ * `console` is exported as a log carrying the record's trace and span ids.
  *
  * @module
  */
@@ -12,6 +14,8 @@ import {
   type LogLevel,
   type LogRecord,
 } from "../telemetry/log.ts";
+import { otelTracer } from "../telemetry/otel.ts";
+import { inRecordContext } from "../telemetry/otel_logs.ts";
 import { traceVar } from "../telemetry/trace.ts";
 
 /**
@@ -33,6 +37,8 @@ import { traceVar } from "../telemetry/trace.ts";
 export class CrawlLog {
   readonly #handler?: LogHandler;
   readonly #min: number;
+  /** OpenTelemetry is on: the handler runs in the record's span context. */
+  readonly #otel: boolean;
 
   /**
    * Creates the log.
@@ -43,6 +49,7 @@ export class CrawlLog {
   constructor(handler: LogHandler | undefined, level: LogLevel) {
     this.#handler = handler;
     this.#min = LOG_LEVELS[level];
+    this.#otel = handler !== undefined && otelTracer() !== undefined;
   }
 
   /**
@@ -87,7 +94,8 @@ export class CrawlLog {
       }
     }
     try {
-      this.#handler(record);
+      if (this.#otel) inRecordContext(record, () => this.#handler!(record));
+      else this.#handler(record);
     } catch {
       // A failing log handler must not break the crawl.
     }

@@ -7,6 +7,7 @@
  */
 import type { CrawlFrontier, FrontierBatch } from "../frontier/store.ts";
 import { ScopeFilter } from "../guards/scope.ts";
+import { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { newId } from "../telemetry/trace.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Admission } from "./admission.ts";
@@ -73,6 +74,7 @@ export class Crawler {
   #started = false;
   #finished = false;
   #frontier?: CrawlFrontier;
+  #telemetry?: CrawlTelemetry;
   #iterator?: AsyncGenerator<CrawlResult, void, undefined>;
 
   /**
@@ -187,6 +189,13 @@ export class Crawler {
     try {
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
+      const telemetry = this.#telemetry = stack.use(
+        CrawlTelemetry.start({
+          crawlId: this.#traceId,
+          clock: o.clock,
+          stats: () => this.stats,
+        }),
+      );
       const parser = stack.use(PageParser.start(o, log, monitor));
       const store = await openStore(o.store);
       // Everything the tasks use is registered with them: it is released
@@ -215,6 +224,7 @@ export class Crawler {
           robots,
           hints: this.#robotsHints(frontier, inbox),
           log,
+          telemetry,
         }),
         inbox,
       );
@@ -232,6 +242,7 @@ export class Crawler {
       );
       yield* deliver(frontier, settled, results, (r) => {
         countResult(this.#stats, r);
+        telemetry?.result(r);
       });
     } finally {
       this.#finished = true;
@@ -244,10 +255,12 @@ export class Crawler {
   /** The rules that settle found URLs without a request. */
   get #triageRules(): TriageRules {
     const o = this.#opts;
+    const telemetry = this.#telemetry;
     return {
       traps: o.traps,
       skipExtensions: o.skipExtensions,
       traceId: this.#traceId,
+      onSettled: telemetry && ((r) => telemetry.settled(r)),
     };
   }
 
@@ -295,15 +308,19 @@ export class Crawler {
     inbox: SitemapInbox | undefined,
   ): PageTask {
     const o = this.#opts;
+    const telemetry = this.#telemetry;
     const events = fetchReports({
       frontier,
       clock: o.clock,
       stats: this.#stats,
       log: this.#log,
+      telemetry,
     });
     const fetcher = fetcherConfig(o, this.#roots, {
       admit: admission.admit,
       events,
+      aroundAttempt: telemetry &&
+        ((url, n, run) => telemetry.attempt(url, n, run)),
     });
     const shared = {
       admission,
@@ -324,6 +341,7 @@ export class Crawler {
       includeReferences: o.includeReferences,
       sitemaps: new SitemapTask({ ...shared, since: o.since }),
       inbox,
+      telemetry,
     });
   }
 }

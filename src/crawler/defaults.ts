@@ -42,6 +42,7 @@ export const DEFAULTS = {
   workerPermissions: "inherit",
   includeLinks: false,
   includeReferences: false,
+  propagateTrace: false,
   maxCrawlDelay: 30,
   allowPrivateNetworks: false,
   circuitBreaker: { failureThreshold: 10, windowMs: 10_000, cooldownMs: 5_000 },

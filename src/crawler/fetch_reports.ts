@@ -8,6 +8,7 @@ import type { Clock } from "../concurrency/clock.ts";
 import type { FetchEvents } from "../fetch/fetcher.ts";
 import { HOST_THROTTLE } from "../frontier/host_throttle.ts";
 import type { CrawlFrontier } from "../frontier/store.ts";
+import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { traceVar } from "../telemetry/trace.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { CrawlStats } from "./stats.ts";
@@ -22,6 +23,8 @@ export interface FetchReportsOptions {
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** Counts throttles and retries; absent when OpenTelemetry is off. */
+  telemetry?: CrawlTelemetry;
 }
 
 /**
@@ -55,9 +58,10 @@ export interface FetchReportsOptions {
  * @returns The events to give the fetcher.
  */
 export function fetchReports(options: FetchReportsOptions): FetchEvents {
-  const { frontier, clock, stats, log } = options;
+  const { frontier, clock, stats, log, telemetry } = options;
   return {
     onThrottle(host, ms, status) {
+      telemetry?.throttled(host);
       const now = clock.now();
       const rate = frontier.throttle(host, now + ms, now);
       if (rate !== undefined) {
@@ -101,6 +105,7 @@ export function fetchReports(options: FetchReportsOptions): FetchEvents {
     },
     onRetry(url, attempt, delayMs, why) {
       stats.retries++;
+      telemetry?.retried(why);
       const trace = traceVar.get();
       if (trace) trace.attempt = attempt + 1;
       log.write("info", `retrying after ${why}`, {

@@ -265,6 +265,16 @@ export interface CrawlOptions {
    */
   autoThrottle?: boolean | AutoThrottleOptions;
   /**
+   * Send the trace context (`traceparent`, `tracestate`) with every request
+   * when OpenTelemetry is on, so crawled sites that trace can join their
+   * spans to the crawl's. Off by default: with OpenTelemetry on, Deno's
+   * `fetch` would tell every site crawled its trace ids; trawl stops that
+   * unless this is set (its own spans are exported either way).
+   *
+   * @default {false}
+   */
+  propagateTrace?: boolean;
+  /**
    * Longest wait honoured from `Crawl-delay`, in seconds (longer values are
    * capped and logged).
    *

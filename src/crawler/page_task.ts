@@ -13,10 +13,12 @@ import {
 import type {
   CrawlFrontier,
   FrontierBatch,
+  FrontierEntry,
   ReadyEntry,
 } from "../frontier/store.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
+import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
 import { baseResult, roundMs } from "./base_result.ts";
@@ -57,6 +59,8 @@ export interface PageTaskOptions {
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** The crawl's OpenTelemetry hooks; absent when OpenTelemetry is off. */
+  telemetry?: CrawlTelemetry;
   /** Fetches and reads the entries that are sitemaps. */
   sitemaps?: SitemapTask;
   /** The sitemaps robots.txt files named, committed with the next batch. */
@@ -116,14 +120,17 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
-    return traceVar.run(trace, async () => {
-      const { sitemaps, inbox, frontier } = this.#o;
-      const result = entry.sitemap !== undefined && sitemaps
-        ? await sitemaps.run(entry, trace, batch, signal)
-        : await this.#visit(entry, trace, batch, signal);
-      inbox?.drainInto(batch, frontier);
-      return result;
-    });
+    const visit = () =>
+      traceVar.run(trace, async () => {
+        const { sitemaps, inbox, frontier } = this.#o;
+        const result = entry.sitemap !== undefined && sitemaps
+          ? await sitemaps.run(entry, trace, batch, signal)
+          : await this.#visit(entry, trace, batch, signal);
+        inbox?.drainInto(batch, frontier);
+        return result;
+      });
+    const telemetry = this.#o.telemetry;
+    return telemetry ? telemetry.page(entry, trace, visit) : visit();
   }
 
   async #visit(
@@ -160,7 +167,7 @@ export class PageTask {
     }
     const links = this.#read(result, page, out.robotsTag);
     if (!links.nofollow && entry.depth < maxDepth) {
-      this.#follow(batch, entry, trace.spanId, links);
+      this.#follow(batch, entry, trace, links);
     }
     return done();
   }
@@ -238,7 +245,7 @@ export class PageTask {
   #follow(
     batch: FrontierBatch,
     entry: ReadyEntry,
-    spanId: string,
+    trace: Trace,
     links: PageLinks,
   ): void {
     const { frontier, scope, triage: rules } = this.#o;
@@ -251,13 +258,15 @@ export class PageTask {
       taken.add(url);
       const u = new URL(url);
       if (!scope.allows(u)) continue;
-      const found = {
+      const found: FrontierEntry = {
         url,
         host: u.host,
         depth: entry.depth + 1,
         referrer: entry.url,
-        parentSpanId: spanId,
+        parentSpanId: trace.spanId,
       };
+      // With OpenTelemetry on, each page has its own trace, not the crawl's.
+      if (trace.traceId !== rules.traceId) found.parentTraceId = trace.traceId;
       triage(batch, found, u, rules);
     }
   }

@@ -16,6 +16,7 @@ import type { StateMode } from "../frontier/store.ts";
 import { MemoryStore } from "../frontier/memory_store.ts";
 import { StateFile, type StoreSource } from "./state_file.ts";
 import { LOG_LEVELS, type LogLevel } from "../telemetry/log.ts";
+import { privateFetch } from "../telemetry/private_fetch.ts";
 import { TrapGuard } from "../guards/trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { DEFAULTS, defaultWorkers } from "./defaults.ts";
@@ -142,6 +143,12 @@ export function resolveOptions(options: CrawlOptions): Resolved {
   if (options.fetch !== undefined) {
     check("crawl", "fetch", options.fetch, FUNCTION);
   }
+  const propagateTrace = opt(
+    "propagateTrace",
+    options.propagateTrace,
+    BOOLEAN,
+    d.propagateTrace,
+  );
   const store = resolveStore(options);
   return {
     ...resolveShape(options),
@@ -219,7 +226,11 @@ export function resolveOptions(options: CrawlOptions): Resolved {
       d.logLevel,
     ),
     clock: options.clock ?? systemClock,
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    propagateTrace,
+    fetch: privateFetch(
+      options.fetch ?? ((input, init) => fetch(input, init)),
+      propagateTrace,
+    ),
   };
 }
 

@@ -8,7 +8,12 @@
  */
 import { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.ts";
 import { LoopMonitor } from "../concurrency/loop_monitor.ts";
-import type { Admit, FetcherConfig, FetchEvents } from "../fetch/fetcher.ts";
+import type {
+  Admit,
+  AroundAttempt,
+  FetcherConfig,
+  FetchEvents,
+} from "../fetch/fetcher.ts";
 import type {
   CrawlFrontier,
   FrontierContext,
@@ -220,13 +225,14 @@ export function robotsCache(
  *
  * @param o The resolved options.
  * @param seeds The seeds (their origins may receive credentials).
- * @param hooks The admission of hops and the crawler's answers to reports.
+ * @param hooks The admission of hops, the crawler's answers to reports and
+ * what runs around each attempt (telemetry).
  * @returns The configuration.
  */
 export function fetcherConfig(
   o: Resolved,
   seeds: readonly string[],
-  hooks: { admit: Admit; events: FetchEvents },
+  hooks: { admit: Admit; events: FetchEvents; aroundAttempt?: AroundAttempt },
 ): FetcherConfig {
   return {
     fetch: o.fetch,
@@ -245,5 +251,6 @@ export function fetcherConfig(
       : undefined,
     admit: hooks.admit,
     events: hooks.events,
+    aroundAttempt: hooks.aroundAttempt,
   };
 }

@@ -61,14 +61,24 @@ export interface SitemapSummary {
   damaged?: string;
 }
 
-/** Where a result sits in the crawl's trace tree. */
+/**
+ * Where a result sits in the crawl's traces. Without OpenTelemetry, one
+ * trace id for the whole crawl and a span id per URL; with it, the ids of
+ * the URL's exported `trawl.page` span (a trace per URL), and the referring
+ * page's trace and span, which that span links to.
+ */
 export interface TraceInfo {
-  /** One id for the whole crawl. */
+  /** The crawl's trace id; with OpenTelemetry on, the URL's own trace. */
   traceId: string;
   /** This request's span. */
   spanId: string;
   /** The span of the page that linked here (absent for seeds). */
   parentSpanId?: string;
+  /**
+   * The trace of the page that linked here, with OpenTelemetry on (absent
+   * for seeds and without OpenTelemetry).
+   */
+  parentTraceId?: string;
 }
 
 /** Milliseconds measured for one request. */

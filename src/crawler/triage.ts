@@ -9,7 +9,7 @@ import { urlExtension } from "../guards/skip_extensions.ts";
 import type { TrapGuard, TrapReason } from "../guards/trap_guard.ts";
 import { newId } from "../telemetry/trace.ts";
 import { baseResult } from "./base_result.ts";
-import type { SkipReason } from "./result.ts";
+import type { CrawlResult, SkipReason } from "./result.ts";
 
 /** What decides that a found URL needs no request. */
 export interface TriageRules {
@@ -19,6 +19,11 @@ export interface TriageRules {
   skipExtensions: ReadonlySet<string>;
   /** The crawl's trace id, for settled results. */
   traceId: string;
+  /**
+   * Called with each settled result before it is batched (with
+   * OpenTelemetry on, it gives the result its span and the span's ids).
+   */
+  onSettled?: (result: CrawlResult) => void;
 }
 
 /** The skip reason each spider-trap defence reports. */
@@ -80,5 +85,6 @@ export function triage(
   }
   const result = baseResult(entry, { traceId: rules.traceId, spanId: newId() });
   result.skipped = skip;
+  rules.onSettled?.(result);
   batch.settled.push(result);
 }

@@ -91,7 +91,26 @@ export interface FetcherConfig {
   admit?: Admit;
   /** Told about throttling and retries. */
   events?: FetchEvents;
+  /**
+   * Runs each attempt (a span and a timer around it, with OpenTelemetry on);
+   * absent, attempts run as they are.
+   */
+  aroundAttempt?: AroundAttempt;
 }
+
+/**
+ * Wraps one attempt: must call `run` once and resolve to what it resolves
+ * to.
+ *
+ * @param url The URL asked for.
+ * @param attempt The attempt's number, from 1.
+ * @param run The attempt.
+ */
+export type AroundAttempt = (
+  url: string,
+  attempt: number,
+  run: () => Promise<AttemptOutcome>,
+) => Promise<AttemptOutcome>;
 
 /** Options of one {@linkcode fetchUrl} call. */
 export interface FetchOptions {
@@ -200,13 +219,15 @@ export async function fetchUrl(
   const host = new URL(url).host;
   const started = config.clock.now();
   const admitted = new Set<string>(options.admitted === false ? [] : [url]);
-  const attempt = () =>
+  const once = () =>
     attemptOnce(url, config, signal, started, admitted, options);
+  const around = config.aroundAttempt;
   let outcome: AttemptOutcome | undefined;
   let circuitWaits = 0;
   for (let n = 1; n <= config.retries + 1;) {
     signal.throwIfAborted();
     const t = config.clock.now();
+    const attempt = around ? () => around(url, n, once) : once;
     try {
       outcome = config.breaker
         ? await config.breaker.run(host, async () => {

@@ -417,14 +417,19 @@ export class Frontier implements CrawlFrontier {
   }
 
   async #pump(host: string, q: HostQueue, signal: AbortSignal): Promise<void> {
+    const clock = this.#context.clock;
     try {
       while (q.head < q.entries.length) {
         signal.throwIfAborted();
+        const since = clock.now();
         const permit = await this.#semaphores.acquire(host, { signal });
         try {
+          const granted = clock.now();
           if (Number.isFinite(this.#rateOf(host))) {
             await this.#buckets.take(host, 1, { signal });
           }
+          // The politeness wait, for the page's trace.
+          const wait = { since, permit: granted, token: clock.now() };
           const entry = q.entries[q.head];
           q.entries[q.head++] = undefined!;
           if (q.head > 1024 && q.head * 2 > q.entries.length) {
@@ -433,7 +438,7 @@ export class Frontier implements CrawlFrontier {
           }
           this.#waiting--;
           this.#refill();
-          await this.#ready.put({ ...entry, permit }, { signal });
+          await this.#ready.put({ ...entry, permit, wait }, { signal });
         } catch (err) {
           permit.release();
           throw err;

@@ -27,6 +27,11 @@ export interface FrontierEntry {
   /** The span of the page that linked here. */
   parentSpanId?: string;
   /**
+   * The trace of the page that linked here, when it is not the crawl's own
+   * (with OpenTelemetry on, each page has its own trace).
+   */
+  parentTraceId?: string;
+  /**
    * Set when the URL is a sitemap: how deep it sits below a root sitemap
    * (0 for one named in robots.txt or given to the crawl, 1 for a sitemap
    * an index lists).
@@ -46,6 +51,20 @@ export interface FrontierEntry {
   validators?: Validators;
 }
 
+/**
+ * When a URL waited for its host to be ready, as clock readings: its host's
+ * queue began to wait for a slot (`since`), got the slot (`permit`), then a
+ * token of the host's rate limit (`token`).
+ */
+export interface PoliteWait {
+  /** The wait began. */
+  since: number;
+  /** The host's concurrency slot was granted. */
+  permit: number;
+  /** The host's rate-limit token was granted (equals `permit` with no limit). */
+  token: number;
+}
+
 /** A URL handed to a fetcher, with its host's concurrency permit. */
 export interface ReadyEntry extends FrontierEntry {
   /**
@@ -53,6 +72,8 @@ export interface ReadyEntry extends FrontierEntry {
    * (and its retries) is over, whether or not its result was committed.
    */
   permit: { release(): void };
+  /** Its politeness wait, when the store waits in this process. */
+  wait?: PoliteWait;
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 import { serveWorker } from "../concurrency/serve_worker.ts";
+import { parseInSpan } from "../telemetry/parse_span.ts";
 import { type Trace, traceVar } from "../telemetry/trace.ts";
 import {
   type PackedPage,
@@ -40,8 +41,12 @@ function parseOne(input: ParseInput): PackedPage {
 function parseBatch(batch: BatchItem[]): BatchResult[] {
   return batch.map((item) => {
     try {
-      return item.trace
-        ? traceVar.run(item.trace, () => parseOne(item))
+      const trace = item.trace;
+      return trace
+        ? traceVar.run(
+          trace,
+          () => parseInSpan(trace, item, "worker", () => parseOne(item)),
+        )
         : parseOne(item);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));

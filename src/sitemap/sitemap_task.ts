@@ -237,6 +237,9 @@ export class SitemapTask {
     if (sitemap.parentSpanId !== undefined) {
       found.parentSpanId = sitemap.parentSpanId;
     }
+    if (sitemap.parentTraceId !== undefined) {
+      found.parentTraceId = sitemap.parentTraceId;
+    }
     if (e.lastmod !== undefined) found.lastmod = e.lastmod;
     if (e.kind === "sitemap") found.sitemap = nesting;
     triage(batch, found, u, rules);

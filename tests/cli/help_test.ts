@@ -38,6 +38,7 @@ const EVERY_FLAG = [
   "max-heap",
   "sandbox-workers",
   "skip-extensions",
+  "propagate-trace",
   "links",
   "out",
   "report",

@@ -98,7 +98,15 @@ export function entryOf(r: PendingRow): JournalEntry {
     depth: r.depth,
   };
   if (r.referrer !== null) e.referrer = r.referrer;
-  if (r.parent !== null) e.parentSpanId = r.parent;
+  if (r.parent !== null) {
+    // `SPAN`, or `TRACE:SPAN` when the referring page had its own trace.
+    const colon = r.parent.indexOf(":");
+    if (colon < 0) e.parentSpanId = r.parent;
+    else {
+      e.parentTraceId = r.parent.slice(0, colon);
+      e.parentSpanId = r.parent.slice(colon + 1);
+    }
+  }
   if (r.sitemap !== null) e.sitemap = r.sitemap;
   if (r.via !== null) e.via = r.via;
   if (r.lastmod !== null) e.lastmod = r.lastmod;
@@ -110,6 +118,20 @@ export function entryOf(r: PendingRow): JournalEntry {
     }
   }
   return e;
+}
+
+/**
+ * The `parent` column of a queued entry: the referring span, prefixed with
+ * its trace (`TRACE:SPAN`) when the page had its own (OpenTelemetry on).
+ *
+ * @param e The entry.
+ * @returns The column's value.
+ */
+export function parentColumn(e: FrontierEntry): string | null {
+  if (e.parentSpanId === undefined) return null;
+  return e.parentTraceId === undefined
+    ? e.parentSpanId
+    : `${e.parentTraceId}:${e.parentSpanId}`;
 }
 
 /**

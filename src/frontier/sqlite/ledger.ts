@@ -14,6 +14,7 @@ import {
   doneColumns,
   entryColumns,
   entryOf,
+  parentColumn,
   PENDING_COLUMNS,
   type PendingRow,
   robotsColumns,
@@ -133,7 +134,7 @@ export class Ledger {
       entry.host,
       entry.depth,
       entry.referrer ?? null,
-      entry.parentSpanId ?? null,
+      parentColumn(entry),
       ...entryColumns(entry),
       this.generation,
     );
