@@ -22,7 +22,7 @@ import type { Admission } from "./admission.ts";
 import { baseResult } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { PageParser } from "./page_parser.ts";
-import type { CrawlResult, SkipReason } from "./result.ts";
+import type { CrawlResult } from "./result.ts";
 import type { CrawlStats } from "./stats.ts";
 import { triage, type TriageRules } from "./triage.ts";
 
@@ -65,12 +65,33 @@ interface PageLinks {
 }
 
 /**
+ * A URL whose request is over: its result so far and, when it has a body to
+ * parse, the response. It waits for the parser holding no slot.
+ */
+export interface FetchedPage {
+  /** The URL taken from the frontier (its permit already released). */
+  entry: ReadyEntry;
+  /** The request's trace. */
+  trace: Trace;
+  /** The result, filled in up to the response. */
+  result: CrawlResult;
+  /** When work on the URL began (clock time). */
+  t0: number;
+  /** The response, when there is a body to parse. */
+  out?: FetchOutcome & { body: Uint8Array };
+}
+
+/**
  * Fetches, parses and follows one URL at a time, each in its own trace
- * span.
+ * span, in two steps: {@linkcode PageTask.fetch} (the request, while the
+ * fetcher holds its slot and the host's permit) and
+ * {@linkcode PageTask.finish} (the parse and the links).
  *
  * @example Usage
  * ```ts ignore
- * const result = await page.run(entry, batch, signal);
+ * const fetched = await page.fetch(entry, signal);
+ * entry.permit.release();
+ * const result = await page.finish(fetched, batch, signal);
  * ```
  */
 export class PageTask {
@@ -86,18 +107,31 @@ export class PageTask {
   }
 
   /**
-   * Works on `entry`: its result, with the links it found added to `batch`.
+   * Works on `entry` in one go: {@linkcode PageTask.fetch}, then
+   * {@linkcode PageTask.finish}.
    *
    * @param entry The URL taken from the frontier.
    * @param batch Where found links go.
    * @param signal Cancels the work (it then rejects with the reason).
    * @returns The URL's result.
    */
-  run(
+  async run(
     entry: ReadyEntry,
     batch: FrontierBatch,
     signal: AbortSignal,
   ): Promise<CrawlResult> {
+    return await this.finish(await this.fetch(entry, signal), batch, signal);
+  }
+
+  /**
+   * Admits and requests `entry` (with its retries and redirects): the part
+   * of the work that needs the host's permit.
+   *
+   * @param entry The URL taken from the frontier.
+   * @param signal Cancels the request (it then rejects with the reason).
+   * @returns The page, ready for {@linkcode PageTask.finish}.
+   */
+  fetch(entry: ReadyEntry, signal: AbortSignal): Promise<FetchedPage> {
     const trace: Trace = {
       traceId: this.#o.triage.traceId,
       spanId: newId(),
@@ -106,25 +140,38 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
-    return traceVar.run(trace, () => this.#visit(entry, trace, batch, signal));
+    return traceVar.run(trace, () => this.#request(entry, trace, signal));
   }
 
-  async #visit(
-    entry: ReadyEntry,
-    trace: Trace,
+  /**
+   * Parses a fetched page and sorts its links into `batch`.
+   *
+   * @param page The page from {@linkcode PageTask.fetch}.
+   * @param batch Where found links go.
+   * @param signal Cancels the parse (it then rejects with the reason).
+   * @returns The URL's result.
+   */
+  finish(
+    page: FetchedPage,
     batch: FrontierBatch,
     signal: AbortSignal,
   ): Promise<CrawlResult> {
-    const { admission, clock, log, maxDepth } = this.#o;
+    return traceVar.run(page.trace, () => this.#finish(page, batch, signal));
+  }
+
+  async #request(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const { admission, clock, log } = this.#o;
     const result = baseResult(entry, trace, Date.now());
-    const t0 = clock.now();
-    const done = (skipped?: SkipReason) => {
-      if (skipped) result.skipped = skipped;
-      result.timings.total = clock.now() - t0;
-      return result;
-    };
+    const page: FetchedPage = { entry, trace, result, t0: clock.now() };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
-    if ("skip" in verdict) return done(verdict.skip);
+    if ("skip" in verdict) {
+      result.skipped = verdict.skip;
+      return page;
+    }
     const out = await this.#fetch(entry.url, verdict.admitted, signal);
     result.status = out.status;
     result.finalUrl = out.finalUrl;
@@ -136,18 +183,35 @@ export class PageTask {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });
     }
-    if (out.skipped || out.error || !out.body) return done(out.skipped);
-    const page = await this.#parse(out, out.body, trace, signal);
-    if (page instanceof Error) {
-      result.error = { name: page.name, message: page.message };
-      log.write("error", `parse failed: ${page.message}`, { error: page.name });
-      return done();
+    if (out.skipped) result.skipped = out.skipped;
+    else if (!out.error && out.body) page.out = { ...out, body: out.body };
+    return page;
+  }
+
+  async #finish(
+    fetched: FetchedPage,
+    batch: FrontierBatch,
+    signal: AbortSignal,
+  ): Promise<CrawlResult> {
+    const { clock, log, maxDepth } = this.#o;
+    const { entry, trace, result, out } = fetched;
+    fetched.out = undefined; // the body is the parser's now
+    if (out) {
+      const page = await this.#parse(out, out.body, trace, signal);
+      if (page instanceof Error) {
+        result.error = { name: page.name, message: page.message };
+        log.write("error", `parse failed: ${page.message}`, {
+          error: page.name,
+        });
+      } else {
+        const links = this.#read(result, page, out.robotsTag);
+        if (!links.nofollow && entry.depth < maxDepth) {
+          this.#follow(batch, entry, trace.spanId, links);
+        }
+      }
     }
-    const links = this.#read(result, page, out.robotsTag);
-    if (!links.nofollow && entry.depth < maxDepth) {
-      this.#follow(batch, entry, trace.spanId, links);
-    }
-    return done();
+    result.timings.total = clock.now() - fetched.t0;
+    return result;
   }
 
   async #fetch(
