@@ -8,8 +8,10 @@ import { decodeHtml } from "./charset.ts";
 import {
   type ExtractedLink,
   extractLinks,
+  type ExtractLinksOptions,
   type RobotsDirectives,
 } from "./extract_links.ts";
+import { scanLinks } from "./link_scanner.ts";
 
 /** The message a parse worker receives: a page body and how to read it. */
 export interface ParseInput {
@@ -56,6 +58,35 @@ export interface ParseHtmlOptions {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Parse with htmlparser2's full tokenizer even though only links and
+   * metadata are wanted (the link scanner finds the same, faster).
+   *
+   * @default {false}
+   */
+  fullParse?: boolean;
+}
+
+/**
+ * Whether a page needs htmlparser2's full parse: the one place that picks
+ * the path. The link scanner (`scanLinks`) finds links and metadata only;
+ * an option that wants more of the page (content, references…) must make
+ * this return `true`.
+ *
+ * @example Usage
+ * ```ts
+ * import { needsFullParse } from "./parse_html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(needsFullParse({ url: "https://a.test/" }), false);
+ * assert.equal(needsFullParse({ url: "https://a.test/", fullParse: true }), true);
+ * ```
+ *
+ * @param options The parse options.
+ * @returns `true` for the htmlparser2 path.
+ */
+export function needsFullParse(options: ParseHtmlOptions): boolean {
+  return options.fullParse === true;
 }
 
 /**
@@ -86,7 +117,8 @@ export interface ParsedPage {
 
 /**
  * Decodes an HTML body (see `decodeHtml`) and extracts its links and
- * metadata (see `extractLinks`). Never throws on any bytes; the same
+ * metadata: with the link scanner (`scanLinks`), or htmlparser2
+ * (`extractLinks`) when {@linkcode needsFullParse} says so. Never throws on any bytes; the same
  * function runs inline and in the parse worker pool.
  *
  * @example Usage
@@ -116,10 +148,12 @@ export function parseHtml(
   options: ParseHtmlOptions,
 ): ParsedPage {
   const { text, charset } = decodeHtml(bytes, options.contentType);
-  const page = extractLinks(text, options.url, {
+  const extract = needsFullParse(options) ? extractLinks : scanLinks;
+  const wanted: ExtractLinksOptions = {
     maxLinks: options.maxLinks,
     botName: options.botName,
-  });
+  };
+  const page = extract(text, options.url, wanted);
   const parsed: ParsedPage = {
     charset,
     links: page.links,
