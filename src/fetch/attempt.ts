@@ -14,12 +14,11 @@ import {
 import type { FetcherConfig, FetchOutcome } from "./fetcher.ts";
 import { readBody } from "./read_body.ts";
 import { parseRetryAfter } from "./retry_after.ts";
-import { Watchdog } from "./watchdog.ts";
+import { requestHeaders } from "./request_headers.ts";
+import { type Watch, Watchdogs } from "./watchdog.ts";
 
 /** Declared body sizes read in one call rather than streamed, bytes. */
 const SMALL_BODY = 64 * 1024;
-/** Headers never sent to an origin other than the seeds'. */
-const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 /** Media types that are parsed for links. */
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 
@@ -123,8 +122,7 @@ export async function attemptOnce(
   parent.addEventListener("abort", onParent, { once: true });
   const chain: string[] = [url];
   let current = new URL(url);
-  const watchdog = new Watchdog(
-    config.clock,
+  const watchdog = Watchdogs.for(config.clock).watch(
     config.timeoutMs,
     config.idleTimeoutMs,
     (idle) =>
@@ -217,7 +215,7 @@ async function readResponse(
   current: URL,
   base: AttemptOutcome,
   config: FetcherConfig,
-  watchdog: Watchdog,
+  watchdog: Watch,
   signal: AbortSignal,
 ): Promise<AttemptOutcome> {
   const typeHeader = res.headers.get("content-type");
@@ -301,13 +299,6 @@ function request(
   config: FetcherConfig,
   signal: AbortSignal,
 ): Promise<Response> {
-  const headers = new Headers(config.headers);
-  headers.set("user-agent", config.userAgent);
-  if (!headers.has("accept")) {
-    headers.set("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5");
-  }
-  if (!config.trustedOrigins.has(url.origin)) {
-    for (const h of SENSITIVE_HEADERS) headers.delete(h);
-  }
+  const headers = requestHeaders(config, config.trustedOrigins.has(url.origin));
   return config.fetch(url, { headers, redirect: "manual", signal });
 }
