@@ -39,6 +39,13 @@ export interface ExtractLinksOptions {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Also collect every reference and fragment target (see
+   * `ExtractedPage.references`): for link checking and archiving.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 const PARSER_OPTIONS = {
@@ -149,7 +156,7 @@ export function extractLinks(
   options: ExtractLinksOptions = {},
 ): ExtractedPage {
   const maxLinks = linkCap(options);
-  const scan = new PageScan(botNameOf(options));
+  const scan = new PageScan(botNameOf(options), options.references === true);
   try {
     new Parser(scan, PARSER_OPTIONS).end(html);
   } catch {

@@ -267,7 +267,8 @@ class Scanner {
  *
  * @param html The page's text.
  * @param baseUrl The page's URL (after redirects).
- * @param options The link cap and the crawler's robots name.
+ * @param options The link cap and the crawler's robots name (references
+ * need the full parse: see `needsFullParse`).
  * @returns The links and metadata.
  * @throws {RangeError} If `maxLinks` is not a non-negative integer or
  *   `Infinity`.
@@ -275,7 +276,7 @@ class Scanner {
 export function scanLinks(
   html: string,
   baseUrl: string,
-  options: ExtractLinksOptions = {},
+  options: Omit<ExtractLinksOptions, "references"> = {},
 ): ExtractedPage {
   const maxLinks = linkCap(options);
   const scan = new PageScan(botNameOf(options));

@@ -10,6 +10,11 @@
  * @module
  */
 import { createUrlNormalizer, normalizeUrl } from "../url/normalize_url.ts";
+import {
+  type PageReference,
+  ReferenceScan,
+  resolveReferences,
+} from "./references.ts";
 
 /** One link found on a page. */
 export interface ExtractedLink {
@@ -50,6 +55,19 @@ export interface ExtractedPage {
   invalid: number;
   /** How many distinct valid links were dropped past `maxLinks`. */
   truncated: number;
+  /**
+   * With `references: true`: every reference on the page (links with their
+   * text, images, stylesheets, scripts, frames, media, icons, preloads), in
+   * document order, not deduplicated, with fragments kept.
+   */
+  references?: PageReference[];
+  /** With `references: true`: the page's `id`s and `<a name>`s. */
+  anchors?: string[];
+  /**
+   * With `references: true`: references not checkable (`mailto:`, `tel:`,
+   * `javascript:`, `data:`, unparsable URLs) or dropped past the cap.
+   */
+  unchecked?: number;
 }
 
 /**
@@ -153,9 +171,18 @@ export class PageScan {
   #foreignDepth = 0;
   /** The crawler's own robots name, lowercased (`""`: none). */
   readonly #botName: string;
+  /** Collects references, when asked for. */
+  readonly refs: ReferenceScan | undefined;
 
-  constructor(botName: string) {
+  /**
+   * Creates the handler of one page.
+   *
+   * @param botName The crawler's robots name, lowercased (`""`: none).
+   * @param references Also collect every reference (the full parse only).
+   */
+  constructor(botName: string, references = false) {
     this.#botName = botName;
+    this.refs = references ? new ReferenceScan() : undefined;
   }
 
   onopentag(name: string, attribs: Record<string, string>): void {
@@ -164,6 +191,7 @@ export class PageScan {
       return;
     }
     if (this.#templateDepth > 0) return;
+    this.refs?.open(name, attribs);
     switch (name) {
       case "a":
       case "area": {
@@ -206,6 +234,9 @@ export class PageScan {
   }
 
   ontext(text: string): void {
+    if (this.refs !== undefined && this.#templateDepth === 0) {
+      this.refs.text(text);
+    }
     if (this.#inTitle && this.#titleChars <= MAX_TITLE_LENGTH * 4) {
       this.titleParts!.push(text);
       this.#titleChars += text.length;
@@ -217,7 +248,9 @@ export class PageScan {
       if (this.#templateDepth > 0) this.#templateDepth--;
     } else if (this.#templateDepth > 0) {
       return;
-    } else if (name === "title") {
+    }
+    this.refs?.close(name);
+    if (name === "title") {
       if (this.#inTitle) {
         this.#inTitle = false;
         this.#titleDone = true;
@@ -288,6 +321,13 @@ export function finishPage(
   }
   const base = resolveHeadLinks(scan, baseUrl, page);
   addLinks(scan, createUrlNormalizer(base), maxLinks, page);
+  if (scan.refs !== undefined) {
+    scan.refs.finish();
+    const { references, unchecked } = resolveReferences(scan.refs.raw, base);
+    page.references = references;
+    page.anchors = [...scan.refs.anchors];
+    page.unchecked = unchecked + scan.refs.dropped;
+  }
   return page;
 }
 

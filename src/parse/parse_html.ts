@@ -12,6 +12,7 @@ import {
   type RobotsDirectives,
 } from "./extract_links.ts";
 import { scanLinks } from "./link_scanner.ts";
+import type { PageReference } from "./references.ts";
 
 /** The message a parse worker receives: a page body and how to read it. */
 export interface ParseInput {
@@ -33,6 +34,13 @@ export interface ParseInput {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Also collect every reference and fragment target (link checking,
+   * archiving): see `ExtractedPage.references`.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -59,6 +67,13 @@ export interface ParseHtmlOptions {
    */
   botName?: string;
   /**
+   * Also collect every reference and fragment target (link checking,
+   * archiving): see `ExtractedPage.references`.
+   *
+   * @default {false}
+   */
+  references?: boolean;
+  /**
    * Parse with htmlparser2's full tokenizer even though only links and
    * metadata are wanted (the link scanner finds the same, faster).
    *
@@ -80,13 +95,14 @@ export interface ParseHtmlOptions {
  *
  * assert.equal(needsFullParse({ url: "https://a.test/" }), false);
  * assert.equal(needsFullParse({ url: "https://a.test/", fullParse: true }), true);
+ * assert.equal(needsFullParse({ url: "https://a.test/", references: true }), true);
  * ```
  *
  * @param options The parse options.
  * @returns `true` for the htmlparser2 path.
  */
 export function needsFullParse(options: ParseHtmlOptions): boolean {
-  return options.fullParse === true;
+  return options.fullParse === true || options.references === true;
 }
 
 /**
@@ -113,6 +129,12 @@ export interface ParsedPage {
   invalid: number;
   /** How many distinct links were dropped past `maxLinks`. */
   truncated: number;
+  /** With `references`: every reference, in document order. */
+  references?: PageReference[];
+  /** With `references`: the page's `id`s and `<a name>`s. */
+  anchors?: string[];
+  /** With `references`: references not checkable, or dropped past the cap. */
+  unchecked?: number;
 }
 
 /**
@@ -123,7 +145,7 @@ export interface ParsedPage {
  *
  * @example Usage
  * ```ts
- * import { parseHtml } from "@trawl/trawl";
+ * import { parseHtml } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode(
@@ -152,6 +174,7 @@ export function parseHtml(
   const wanted: ExtractLinksOptions = {
     maxLinks: options.maxLinks,
     botName: options.botName,
+    references: options.references,
   };
   const page = extract(text, options.url, wanted);
   const parsed: ParsedPage = {
@@ -165,6 +188,11 @@ export function parseHtml(
   if (page.base !== undefined) parsed.base = page.base;
   if (page.canonical !== undefined) parsed.canonical = page.canonical;
   if (page.refresh !== undefined) parsed.refresh = page.refresh;
+  if (page.references !== undefined) {
+    parsed.references = page.references;
+    parsed.anchors = page.anchors;
+    parsed.unchecked = page.unchecked;
+  }
   return parsed;
 }
 
@@ -186,7 +214,7 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
  *
  * @example Usage
  * ```ts
- * import { packPage, parseHtml, unpackLinks } from "@trawl/trawl";
+ * import { packPage, parseHtml, unpackLinks } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode('<a href="/a">a</a><a rel=nofollow href="/b">b</a>');
