@@ -361,7 +361,10 @@ export class Frontier implements CrawlFrontier {
           const entry = q.shift()!;
           this.#waiting--;
           this.#refill();
-          await this.#ready.put({ ...entry, permit }, { signal });
+          // The entry is the frontier's own (a run's, or one it took in).
+          const ready = entry as ReadyEntry;
+          ready.permit = permit;
+          await this.#ready.put(ready, { signal });
         } catch (err) {
           permit.release();
           throw err;
