@@ -124,7 +124,11 @@ export class PageParser implements AsyncDisposable {
     signal: AbortSignal,
   ): Promise<PackedPage> {
     if (this.#batcher) return await this.#batcher.parse(input, trace, signal);
-    const parse = () => packPage(parseHtml(new Uint8Array(input.body), input));
+    const parse = () =>
+      packPage(
+        parseHtml(new Uint8Array(input.body), input),
+        input.sessionParams,
+      );
     return this.#monitor ? this.#monitor.track(parse) : parse();
   }
 

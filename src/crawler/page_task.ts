@@ -21,6 +21,7 @@ import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
 import { baseResult } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
+import { newLinks, type PageLinkList } from "./new_links.ts";
 import type { PageParser } from "./page_parser.ts";
 import type { CrawlResult } from "./result.ts";
 import type { CrawlStats } from "./stats.ts";
@@ -35,7 +36,7 @@ export interface PageTaskOptions {
   /** Parses pages. */
   parser: PageParser;
   /** Knows the URLs already accepted. */
-  frontier: Pick<CrawlFrontier, "has">;
+  frontier: Pick<CrawlFrontier, "has" | "hasFingerprint">;
   /** Decides which links belong to the crawl. */
   scope: ScopeFilter;
   /** Sorts links into queued and settled (and strips session ids). */
@@ -55,11 +56,7 @@ export interface PageTaskOptions {
 }
 
 /** What a parsed page says about following its links. */
-interface PageLinks {
-  /** The links, resolved, in document order. */
-  urls: string[];
-  /** Indexes of links marked `rel=nofollow`. */
-  flagged: Set<number>;
+interface PageLinks extends PageLinkList {
   /** The page (or its `X-Robots-Tag`) said `nofollow`. */
   nofollow: boolean;
 }
@@ -244,6 +241,8 @@ export class PageTask {
       url: out.finalUrl,
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
+      // The worker strips session ids and fingerprints the links.
+      sessionParams: this.#o.triage.traps.limits.sessionParams,
     };
     try {
       return await this.#o.parser.parse(input, trace, signal);
@@ -270,7 +269,7 @@ export class PageTask {
     // Links past maxLinksPerPage are counted but not followed.
     result.links = urls.length + page.truncated;
     if (this.#o.includeLinks) result.linkList = urls;
-    return { urls, flagged: new Set(page.nofollow), nofollow };
+    return { urls, flagged: new Set(page.nofollow), keys: page.keys, nofollow };
   }
 
   /** Sorts the page's new, in-scope links into `batch`. */
@@ -281,13 +280,8 @@ export class PageTask {
     links: PageLinks,
   ): void {
     const { frontier, scope, triage: rules } = this.#o;
-    const { urls, flagged } = links;
-    const taken = new Set<string>();
-    for (let i = 0; i < urls.length; i++) {
-      if (flagged.has(i)) continue;
-      const url = rules.traps.stripSessionIds(urls[i]);
-      if (frontier.has(url) || taken.has(url)) continue;
-      taken.add(url);
+    const strip = (url: string) => rules.traps.stripSessionIds(url);
+    for (const url of newLinks(links, frontier, strip)) {
       const u = new URL(url);
       if (!scope.allows(u)) continue;
       const found = {

@@ -194,6 +194,17 @@ export class Frontier implements CrawlFrontier {
   }
 
   /**
+   * Whether the URL with this fingerprint was seen (see `has`).
+   *
+   * @param hi The fingerprint's high word (`fingerprint64`).
+   * @param lo Its low word.
+   * @returns `true` when seen.
+   */
+  hasFingerprint(hi: number, lo: number): boolean {
+    return this.#seen.hasFingerprint(hi, lo);
+  }
+
+  /**
    * Records a finished page with what it found; the crawl ends when the last
    * accepted URL is committed.
    *

@@ -11,6 +11,7 @@ import {
   type ExtractLinksOptions,
   type RobotsDirectives,
 } from "./extract_links.ts";
+import { type LinkKeys, linkKeys } from "./link_keys.ts";
 import { scanLinks } from "./link_scanner.ts";
 import type { PageReference } from "./references.ts";
 
@@ -41,6 +42,13 @@ export interface ParseInput {
    * @default {false}
    */
   references?: boolean;
+  /**
+   * Session parameter names to strip from the links before they are
+   * fingerprinted for the frontier (see `LinkKeys`); none when absent.
+   *
+   * @default {undefined}
+   */
+  sessionParams?: readonly string[];
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -206,6 +214,8 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
   links: string;
   /** Indexes (into the links) of the `rel=nofollow` links. */
   nofollow: number[];
+  /** The links' frontier keys, when the parse was given `sessionParams`. */
+  keys?: LinkKeys;
 }
 
 /**
@@ -227,16 +237,26 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
  * ```
  *
  * @param page A page from {@linkcode parseHtml}.
+ * @param sessionParams With it, the links' frontier keys are made too
+ * (`keys`: session ids stripped, fingerprints), here rather than on the
+ * crawler's thread.
  * @returns The packed page.
  */
-export function packPage(page: ParsedPage): PackedPage {
+export function packPage(
+  page: ParsedPage,
+  sessionParams?: readonly string[],
+): PackedPage {
   const nofollow: number[] = [];
   const urls = new Array<string>(page.links.length);
   for (let i = 0; i < page.links.length; i++) {
     urls[i] = page.links[i].url;
     if (page.links[i].nofollow) nofollow.push(i);
   }
-  return { ...page, links: urls.join("\n"), nofollow };
+  const packed: PackedPage = { ...page, links: urls.join("\n"), nofollow };
+  if (sessionParams !== undefined) {
+    packed.keys = linkKeys(urls, nofollow, sessionParams);
+  }
+  return packed;
 }
 
 /**
