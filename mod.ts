@@ -57,6 +57,7 @@ export type {
 } from "./src/crawler/options.ts";
 export type {
   CrawlResult,
+  SitemapSummary,
   SkipReason,
   Timings,
   TraceInfo,

@@ -37,5 +37,7 @@ export type {
   CrawlStatus,
   HostStatus,
   ProcessStatus,
+  RecrawlStatus,
 } from "./frontier/status.ts";
+export type { Validators } from "./fetch/body_rule.ts";
 export { MemoryStore } from "./frontier/memory_store.ts";

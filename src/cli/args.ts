@@ -102,7 +102,10 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
     config.options.stallThresholdMs = DEBUG_STALL_MS;
   }
   config.seeds = positionals.map((s) => checkSeed(s));
-  if (config.seeds.length === 0 && config.seedsFile === undefined) {
+  if (
+    config.seeds.length === 0 && config.seedsFile === undefined &&
+    config.options.sitemapUrls === undefined
+  ) {
     throw new UsageError("no seed URLs given (try --help)");
   }
   return config;

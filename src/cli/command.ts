@@ -74,10 +74,11 @@ export async function runCommand(
     if (config.seedsFile !== undefined) {
       config.seeds.push(...await readSeeds(config.seedsFile));
     }
-    if (config.seeds.length === 0) {
+    const sitemaps = config.options.sitemapUrls ?? [];
+    if (config.seeds.length === 0 && sitemaps.length === 0) {
       throw new UsageError("no seed URLs given (try --help)");
     }
-    await checkNetPermission(config.seeds);
+    await checkNetPermission([...config.seeds, ...sitemaps]);
     const { crawlCommand } = await import("./crawl_command.ts");
     return await crawlCommand(config, interrupts, heap);
   } catch (err) {

@@ -38,6 +38,7 @@ import {
   parseUrlFilter,
   word,
 } from "./flag_parsers.ts";
+import { RECRAWL_FLAGS, SITEMAP_FLAGS } from "./discovery_flags.ts";
 import {
   BOUNDED_HEAP_MB,
   CRAWL_THREAD_YOUNG_MB,
@@ -238,6 +239,7 @@ export const FLAGS: readonly Flag[] = [
     help: "skip URLs matching any of these (repeatable; same syntax)",
     default: "none",
   },
+  ...SITEMAP_FLAGS,
   {
     name: "no-robots",
     group: "Crawl",
@@ -411,6 +413,7 @@ export const FLAGS: readonly Flag[] = [
     help: "with --state/--frontier: discard the stored crawl, start over",
     default: OFF,
   },
+  ...RECRAWL_FLAGS,
   {
     name: "frontier",
     arg: "URL",

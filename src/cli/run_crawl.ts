@@ -8,6 +8,7 @@
  */
 import type { Crawler } from "../crawler/crawler.ts";
 import type { CrawlStore } from "./crawl_store.ts";
+import { resultKey } from "./output/output_repair.ts";
 import type { CrawlStop } from "./interrupts.ts";
 import type { LineWriter } from "./output/line_writer.ts";
 import type { Reporter } from "./reporter.ts";
@@ -21,7 +22,10 @@ export interface CrawlRun {
   store: CrawlStore;
   /** Where result lines go; closed at the end. */
   writer: LineWriter;
-  /** URLs the output holds already: counted, not written again. */
+  /**
+   * Results the output holds already (by `resultKey`): counted, not
+   * written again.
+   */
   uncommitted: Set<string>;
   /** Counts every result. */
   summary: Summary;
@@ -51,7 +55,9 @@ export async function runCrawl(run: CrawlRun): Promise<unknown> {
     reporter.startProgress(() => crawler.stats);
     for await (const result of crawler.run()) {
       summary.add(result);
-      if (uncommitted.size > 0 && uncommitted.delete(result.url)) continue;
+      if (uncommitted.size > 0 && uncommitted.delete(resultKey(result))) {
+        continue;
+      }
       const pending = writer.write(JSON.stringify(result), result.url);
       if (pending) await pending; // a full buffer: wait for the write
     }

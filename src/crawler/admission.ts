@@ -118,7 +118,7 @@ export class Admission {
     }
     if (robots) {
       const policy = await robots.get(url, { signal });
-      if (hop === 0) hints?.take(policy, url.host);
+      if (hop === 0) hints?.take(policy, url.host, url.origin);
       if (!policy.isAllowed(url)) return SKIP.robots;
     }
     return unresolved ? { admitted: false, ...unresolved } : ADMITTED;

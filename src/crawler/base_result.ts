@@ -11,7 +11,8 @@ import type { CrawlResult } from "./result.ts";
 
 /**
  * A result with status 0, no bytes, no attempts, and the entry's place in
- * the crawl (`referrer` and `trace.parentSpanId` only when it has them).
+ * the crawl (`referrer`, `via`, `lastmod` and `trace.parentSpanId` only when
+ * it has them).
  *
  * @example A seed's result
  * ```ts
@@ -33,17 +34,22 @@ import type { CrawlResult } from "./result.ts";
  * @returns A new result.
  */
 export function baseResult(
-  entry: Pick<FrontierEntry, "url" | "depth" | "referrer" | "parentSpanId">,
+  entry: Pick<
+    FrontierEntry,
+    "url" | "depth" | "referrer" | "parentSpanId" | "via" | "lastmod"
+  >,
   span: { traceId: string; spanId: string },
   start: number = Date.now(),
 ): CrawlResult {
-  const { url, depth, referrer, parentSpanId } = entry;
+  const { url, depth, referrer, parentSpanId, via, lastmod } = entry;
   return {
     url,
     finalUrl: url,
     status: 0,
     depth,
     ...(referrer !== undefined ? { referrer } : {}),
+    ...(via !== undefined ? { via } : {}),
+    ...(lastmod !== undefined ? { lastmod } : {}),
     links: 0,
     bytes: 0,
     attempts: 0,

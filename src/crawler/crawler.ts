@@ -33,6 +33,8 @@ import {
 } from "./resources.ts";
 import type { CrawlResult } from "./result.ts";
 import { RobotsHints } from "./robots_hints.ts";
+import { SitemapInbox } from "../sitemap/sitemap_inbox.ts";
+import { SitemapTask } from "../sitemap/sitemap_task.ts";
 import { openStore } from "./state_file.ts";
 import { type CrawlStats, emptyStats } from "./stats.ts";
 import { triage, type TriageRules } from "./triage.ts";
@@ -60,6 +62,8 @@ export { DEFAULT_USER_AGENT } from "./defaults.ts";
  */
 export class Crawler {
   readonly #seeds: string[];
+  /** The seeds and the sitemaps given: they define the scope. */
+  readonly #roots: readonly string[];
   readonly #opts: Resolved;
   readonly #scope: ScopeFilter;
   readonly #stats: CrawlStats;
@@ -96,7 +100,8 @@ export class Crawler {
       include: (options.include ?? []).map(describeFilter),
       exclude: (options.exclude ?? []).map(describeFilter),
     };
-    this.#scope = new ScopeFilter(this.#seeds, {
+    this.#roots = [...this.#seeds, ...this.#opts.sitemapUrls];
+    this.#scope = new ScopeFilter(this.#roots, {
       scope: this.#opts.scope,
       include: options.include,
       exclude: options.exclude,
@@ -141,6 +146,9 @@ export class Crawler {
       skipExtensions: [...o.skipExtensions].sort(),
       allowPrivateNetworks: o.allowPrivateNetworks,
       traps: o.traps.limits,
+      // Only when not the default, so states made before these existed match.
+      ...(o.sitemaps ? {} : { sitemaps: false }),
+      ...(o.sitemapUrls.length > 0 ? { sitemapUrls: o.sitemapUrls } : {}),
     };
   }
 
@@ -194,8 +202,9 @@ export class Crawler {
         log,
       });
       tasks.defer(() => frontier.close());
-      const ssrf = ssrfGuard(o, this.#seeds);
+      const ssrf = ssrfGuard(o, this.#roots);
       const robots = tasks.use(robotsCache(o, ssrf, frontier.robots, log));
+      const inbox = this.#sitemapInbox();
       const page = this.#pageTask(
         frontier,
         parser,
@@ -203,14 +212,21 @@ export class Crawler {
           scope: this.#scope,
           ssrf,
           robots,
-          hints: this.#robotsHints(frontier),
+          hints: this.#robotsHints(frontier, inbox),
           log,
         }),
+        inbox,
       );
       const results = tasks.results;
       startPipeline(tasks, frontier, page, pipelineSizes(o.concurrency));
       const settled = await frontier.open(this.#seedBatch(), tasks.signal);
-      log.write("info", `crawl started with ${this.#seeds.length} seed(s)`);
+      log.write(
+        "info",
+        `crawl started with ${this.#seeds.length} seed(s)` +
+          (o.sitemapUrls.length > 0
+            ? ` and ${o.sitemapUrls.length} sitemap(s)`
+            : ""),
+      );
       yield* deliver(frontier, settled, results, (r) => {
         countResult(this.#stats, r);
       });
@@ -232,7 +248,7 @@ export class Crawler {
     };
   }
 
-  /** The seeds, sorted into queued and settled. */
+  /** The seeds and the sitemaps given, sorted into queued and settled. */
   #seedBatch(): FrontierBatch {
     const batch: FrontierBatch = { found: [], settled: [] };
     const rules = this.#triageRules;
@@ -240,14 +256,31 @@ export class Crawler {
       const u = new URL(seed);
       triage(batch, { url: seed, host: u.host, depth: 0 }, u, rules);
     }
+    for (const url of this.#opts.sitemapUrls) {
+      if (this.#seeds.includes(url)) continue;
+      const u = new URL(url);
+      triage(batch, { url, host: u.host, depth: 0, sitemap: 0 }, u, rules);
+    }
     return batch;
   }
 
-  #robotsHints(frontier: CrawlFrontier): RobotsHints {
+  /**
+   * Where robots.txt sitemaps wait to join the crawl, unless they are not
+   * followed (`sitemaps: false`, robots.txt not read, or `maxDepth` 0: no
+   * page they list would be crawled).
+   */
+  #sitemapInbox(): SitemapInbox | undefined {
+    const o = this.#opts;
+    if (!o.sitemaps || !o.respectRobots || o.maxDepth === 0) return undefined;
+    return new SitemapInbox(this.#scope, this.#triageRules);
+  }
+
+  #robotsHints(frontier: CrawlFrontier, inbox?: SitemapInbox): RobotsHints {
     return new RobotsHints({
       sitemaps: this.#stats.sitemaps,
       maxCrawlDelay: this.#opts.maxCrawlDelay,
       limitHost: (host, rate) => frontier.limitHost(host, rate),
+      onSitemaps: inbox?.offer,
       log: this.#log,
     });
   }
@@ -256,6 +289,7 @@ export class Crawler {
     frontier: CrawlFrontier,
     parser: PageParser,
     admission: Admission,
+    inbox: SitemapInbox | undefined,
   ): PageTask {
     const o = this.#opts;
     const events = fetchReports({
@@ -264,22 +298,28 @@ export class Crawler {
       stats: this.#stats,
       log: this.#log,
     });
-    return new PageTask({
+    const fetcher = fetcherConfig(o, this.#roots, {
+      admit: admission.admit,
+      events,
+    });
+    const shared = {
       admission,
-      fetcher: fetcherConfig(o, this.#seeds, {
-        admit: admission.admit,
-        events,
-      }),
-      parser,
+      fetcher,
       frontier,
       scope: this.#scope,
       triage: this.#triageRules,
       clock: o.clock,
-      maxLinksPerPage: o.maxLinksPerPage,
       maxDepth: o.maxDepth,
-      includeLinks: o.includeLinks,
       stats: this.#stats,
       log: this.#log,
+    };
+    return new PageTask({
+      ...shared,
+      parser,
+      maxLinksPerPage: o.maxLinksPerPage,
+      includeLinks: o.includeLinks,
+      sitemaps: new SitemapTask({ ...shared, since: o.since }),
+      inbox,
     });
   }
 }

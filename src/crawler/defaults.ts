@@ -30,6 +30,8 @@ export const DEFAULTS = {
   maxDepth: Infinity,
   scope: "host",
   respectRobots: true,
+  sitemaps: true,
+  recrawl: false,
   userAgent: DEFAULT_USER_AGENT,
   timeoutMs: 30_000,
   idleTimeoutMs: 10_000,

@@ -148,6 +148,30 @@ export interface CrawlOptions {
    */
   respectRobots?: boolean;
   /**
+   * Follow the `Sitemap:` lines of each crawled host's robots.txt (with
+   * `respectRobots`): the sitemaps in the crawl's scope are fetched, with
+   * the host's politeness, and the pages they list are crawled like links
+   * (their results say `via: "sitemap"`).
+   *
+   * @default {true}
+   */
+  sitemaps?: boolean;
+  /**
+   * Sitemaps to crawl from, with or instead of seeds (the CLI's
+   * `--sitemap`): sitemap indexes, gzip (recognised by its bytes) and text
+   * sitemaps. Like seeds, they define the scope.
+   *
+   * @default {undefined} (none)
+   */
+  sitemapUrls?: readonly string[];
+  /**
+   * Skip sitemap entries whose `<lastmod>` is older than this (entries
+   * without one are kept).
+   *
+   * @default {undefined}
+   */
+  since?: Date;
+  /**
    * The User-Agent header; its product token (before the first `/`) is
    * matched against robots.txt groups.
    *
@@ -272,6 +296,27 @@ export interface CrawlOptions {
    * @default {new MemoryStore()}
    */
   store?: FrontierStore;
+  /**
+   * Revisit what an earlier run of the crawl did (needs `state` or a store
+   * that keeps every URL, as `SqliteStore` does; the memory and Redis
+   * stores cannot). When the state has nothing pending, a new recrawl
+   * starts: every URL requested before is queued again and requested with
+   * `If-None-Match`/`If-Modified-Since` from its last response; `304` ends
+   * as `notModified` (its links were followed when it was last fetched), a
+   * changed page is read and its new links crawled, and each URL yields one
+   * result per recrawl (`recrawl` says which). A recrawl that stopped half
+   * way is continued, not restarted, by the next run.
+   *
+   * @default {false}
+   */
+  recrawl?: boolean;
+  /**
+   * Recrawl only URLs last fetched longer ago than this many ms (implies
+   * `recrawl`).
+   *
+   * @default {undefined}
+   */
+  recrawlOlderThanMs?: number;
   /**
    * What to do with state an earlier run left in `state`/`store`: `"auto"`
    * continues it when the seeds and crawl-shaping options match and throws a

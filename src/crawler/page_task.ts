@@ -21,9 +21,12 @@ import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
 import { baseResult } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
+import { fillResponse } from "./fill_response.ts";
 import { newLinks, type PageLinkList } from "./new_links.ts";
 import type { PageParser } from "./page_parser.ts";
 import type { CrawlResult } from "./result.ts";
+import type { SitemapInbox } from "../sitemap/sitemap_inbox.ts";
+import type { SitemapTask } from "../sitemap/sitemap_task.ts";
 import type { CrawlStats } from "./stats.ts";
 import { triage, type TriageRules } from "./triage.ts";
 
@@ -53,6 +56,10 @@ export interface PageTaskOptions {
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** Fetches and reads the entries that are sitemaps. */
+  sitemaps?: SitemapTask;
+  /** The sitemaps robots.txt files named, committed with the next batch. */
+  inbox?: SitemapInbox;
 }
 
 /** What a parsed page says about following its links. */
@@ -76,11 +83,18 @@ export interface FetchedPage {
   t0: number;
   /** The response, when there is a body to parse. */
   out?: FetchOutcome & { body: Uint8Array };
+  /**
+   * What a sitemap entry found: it is read whole while its request is in
+   * flight (by the sitemap task), and its result is final.
+   */
+  found?: FrontierBatch;
 }
 
 /**
  * Fetches, parses and follows one URL at a time, each in its own trace
- * span, in two steps: {@linkcode PageTask.fetch} (the request, while the
+ * span (a sitemap goes to the sitemap task; a URL with stored validators, a
+ * recrawl, is requested conditionally: a `304` ends it unread), in two
+ * steps: {@linkcode PageTask.fetch} (the request, while the
  * fetcher holds its slot and the host's permit) and
  * {@linkcode PageTask.finish} (the parse and the links).
  *
@@ -137,6 +151,10 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
+    const { sitemaps } = this.#o;
+    if (entry.sitemap !== undefined && sitemaps) {
+      return traceVar.run(trace, () => this.#sitemap(entry, trace, signal));
+    }
     return traceVar.run(trace, () => this.#request(entry, trace, signal));
   }
 
@@ -153,7 +171,24 @@ export class PageTask {
     batch: FrontierBatch,
     signal: AbortSignal,
   ): Promise<CrawlResult> {
-    return traceVar.run(page.trace, () => this.#finish(page, batch, signal));
+    return traceVar.run(page.trace, async () => {
+      const result = await this.#finish(page, batch, signal);
+      const { inbox, frontier } = this.#o;
+      inbox?.drainInto(batch, frontier);
+      return result;
+    });
+  }
+
+  /** A sitemap: read whole by the sitemap task, its links kept for later. */
+  async #sitemap(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const found: FrontierBatch = { found: [], settled: [] };
+    const t0 = this.#o.clock.now();
+    const result = await this.#o.sitemaps!.run(entry, trace, found, signal);
+    return { entry, trace, result, t0, found };
   }
 
   async #request(
@@ -169,13 +204,8 @@ export class PageTask {
       result.skipped = verdict.skip;
       return page;
     }
-    const out = await this.#fetch(entry.url, verdict.admitted, signal);
-    result.status = out.status;
-    result.finalUrl = out.finalUrl;
-    if (out.contentType) result.contentType = out.contentType;
-    result.bytes = out.bytes;
-    result.attempts = out.attempts;
-    result.timings.ttfb = out.ttfb;
+    const out = await this.#fetch(entry, verdict.admitted, signal);
+    fillResponse(result, out, entry.validators);
     if (out.error) {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });
@@ -191,7 +221,12 @@ export class PageTask {
     signal: AbortSignal,
   ): Promise<CrawlResult> {
     const { clock, log, maxDepth } = this.#o;
-    const { entry, trace, result, out } = fetched;
+    const { entry, trace, result, out, found } = fetched;
+    if (found) {
+      batch.found.push(...found.found);
+      batch.settled.push(...found.settled);
+      return result;
+    }
     fetched.out = undefined; // the body is the parser's now
     if (out) {
       const page = await this.#parse(out, out.body, trace, signal);
@@ -212,14 +247,18 @@ export class PageTask {
   }
 
   async #fetch(
-    url: string,
+    entry: ReadyEntry,
     admitted: boolean,
     signal: AbortSignal,
   ): Promise<FetchOutcome> {
     const { stats, fetcher } = this.#o;
     stats.inFlight++;
     try {
-      return await fetchUrl(url, fetcher, { signal, admitted });
+      return await fetchUrl(entry.url, fetcher, {
+        signal,
+        admitted,
+        conditional: entry.validators,
+      });
     } finally {
       stats.inFlight--;
     }

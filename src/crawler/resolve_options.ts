@@ -15,6 +15,7 @@ import { LOG_LEVELS, type LogLevel } from "../telemetry/log.ts";
 import { TrapGuard } from "../guards/trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { DEFAULTS, defaultWorkers } from "./defaults.ts";
+import { normalizeUrl } from "../url/normalize_url.ts";
 import {
   BOOLEAN,
   check,
@@ -28,6 +29,7 @@ import {
   POSITIVE_INT,
   POSITIVE_NUMBER,
   type Rule,
+  VALID_DATE,
 } from "../options/validate.ts";
 
 /** The crawl options with every default filled in. */
@@ -47,6 +49,9 @@ export type Resolved =
       | "traps"
       | "state"
       | "store"
+      | "sitemapUrls"
+      | "since"
+      | "recrawlOlderThanMs"
     >
   >
   & {
@@ -65,6 +70,12 @@ export type Resolved =
     circuitBreaker:
       | { failureThreshold: number; windowMs: number; cooldownMs: number }
       | false;
+    /** The sitemaps to crawl from, in normal form, without repeats. */
+    sitemapUrls: readonly string[];
+    /** Sitemap entries older than this (epoch ms) are skipped. */
+    since?: number;
+    /** Recrawl URLs fetched longer ago than this (0: all of them). */
+    recrawlOlderThanMs: number;
   };
 
 /** The scopes a crawl can have. */
@@ -120,9 +131,11 @@ export function resolveOptions(options: CrawlOptions): Resolved {
   if (options.fetch !== undefined) {
     check("crawl", "fetch", options.fetch, FUNCTION);
   }
+  const store = resolveStore(options);
   return {
     ...resolveShape(options),
     ...resolveRequests(options),
+    ...resolveDiscovery(options, store),
     workers: opt(
       "workers",
       options.workers,
@@ -177,7 +190,7 @@ export function resolveOptions(options: CrawlOptions): Resolved {
     ),
     traps: new TrapGuard({ ...options.traps, maxPagesPerHost }),
     resolver: options.resolver,
-    store: resolveStore(options),
+    store,
     stateMode: opt("stateMode", options.stateMode, STATE_MODE, d.stateMode),
     signal: options.signal,
     onLog: options.onLog,
@@ -272,6 +285,55 @@ function resolveRequests(options: CrawlOptions) {
       POSITIVE_INT,
       d.maxBodyBytes,
     ),
+  };
+}
+
+/** Sitemaps and recrawls: what else is crawled, and what again. */
+function resolveDiscovery(options: CrawlOptions, store: StoreSource) {
+  const sitemapUrls: string[] = [];
+  for (const raw of options.sitemapUrls ?? []) {
+    const url = normalizeUrl(String(raw));
+    if (url === undefined) {
+      throw new TypeError(
+        `Cannot crawl as sitemap '${raw}' is not an absolute http(s) URL`,
+      );
+    }
+    if (!sitemapUrls.includes(url)) sitemapUrls.push(url);
+  }
+  const olderThan = options.recrawlOlderThanMs === undefined
+    ? undefined
+    : check(
+      "crawl",
+      "recrawlOlderThanMs",
+      options.recrawlOlderThanMs,
+      POSITIVE_NUMBER,
+    );
+  const recrawl = opt(
+    "recrawl",
+    options.recrawl,
+    BOOLEAN,
+    olderThan !== undefined || DEFAULTS.recrawl,
+  );
+  if (olderThan !== undefined && !recrawl) {
+    throw new TypeError(
+      "Cannot crawl as 'recrawlOlderThanMs' needs 'recrawl': leave 'recrawl' unset or true",
+    );
+  }
+  if (
+    recrawl && !(store instanceof StateFile) && store.supportsRecrawl !== true
+  ) {
+    throw new TypeError(
+      "Cannot crawl as 'recrawl' needs a store that keeps every URL: pass 'state' (a SQLite file) or a SqliteStore",
+    );
+  }
+  return {
+    sitemaps: opt("sitemaps", options.sitemaps, BOOLEAN, DEFAULTS.sitemaps),
+    sitemapUrls,
+    since: options.since === undefined
+      ? undefined
+      : check("crawl", "since", options.since, VALID_DATE).getTime(),
+    recrawl,
+    recrawlOlderThanMs: olderThan ?? 0,
   };
 }
 

@@ -110,6 +110,9 @@ export function buildFrontier(
     spawn: crawl.spawn,
     stats: crawl.stats,
     onLog: (r) => crawl.log.emit(r),
+    recrawl: o.recrawl
+      ? { before: Date.now() - o.recrawlOlderThanMs }
+      : undefined,
     restore: (url) => {
       const u = URL.parse(url);
       if (u) o.traps.admit(u);

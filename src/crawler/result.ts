@@ -34,6 +34,32 @@ export type SkipReason =
   /** The host's circuit breaker was open for longer than the crawl could wait. */
   | "circuit-open";
 
+/** What a sitemap listed, on the sitemap's result. */
+export interface SitemapSummary {
+  /** `"xml"` or `"text"`, when the file was read. */
+  format?: "xml" | "text";
+  /** The file was gzip (recognised by its bytes). */
+  gzip?: boolean;
+  /** Pages listed (`<url>` entries, or lines of a text sitemap). */
+  pages: number;
+  /** Sitemaps listed (the `<sitemap>` entries of an index). */
+  sitemaps: number;
+  /**
+   * Entries added to the crawl: new, in scope, not older than `since`, and
+   * (for sitemaps) within the nesting limit.
+   */
+  followed: number;
+  /** Entries whose `<lastmod>` is older than `since`. */
+  older?: number;
+  /**
+   * What cut the file short: more than 50 MB decompressed (`"bytes"`) or
+   * more than 50,000 entries (`"urls"`); the rest was not read.
+   */
+  cut?: "bytes" | "urls";
+  /** Why reading ended early (bad gzip data, absurd nesting). */
+  damaged?: string;
+}
+
 /** Where a result sits in the crawl's trace tree. */
 export interface TraceInfo {
   /** One id for the whole crawl. */
@@ -69,8 +95,19 @@ export interface CrawlResult {
   contentType?: string;
   /** Link distance from the seeds (seeds are 0). */
   depth: number;
-  /** The page that linked here (absent for seeds). */
+  /**
+   * The page that linked here (absent for seeds); the sitemap that listed
+   * it when `via` is `"sitemap"`.
+   */
   referrer?: string;
+  /**
+   * How the URL was first found when not through a page's link:
+   * `"sitemap"` (listed in the sitemap that is `referrer`) or `"robots"` (a
+   * sitemap named in the robots.txt that is `referrer`).
+   */
+  via?: "sitemap" | "robots";
+  /** The `<lastmod>` its sitemap gave it. */
+  lastmod?: string;
   /** The page's `<title>`, trimmed, if it had one. */
   title?: string;
   /** How many links the page had (before scope filtering). */
@@ -95,4 +132,21 @@ export interface CrawlResult {
   error?: { name: string; message: string };
   /** Set when the URL was deliberately not fetched or not parsed. */
   skipped?: SkipReason;
+  /** The response's `ETag`, kept for the next recrawl. */
+  etag?: string;
+  /** The response's `Last-Modified`, kept for the next recrawl. */
+  lastModified?: string;
+  /**
+   * A recrawl's conditional request was answered `304 Not Modified`: the
+   * page is unchanged since it was last fetched, so it was not read again;
+   * its links were followed when it was last fetched.
+   */
+  notModified?: boolean;
+  /**
+   * Which recrawl of a durable crawl this result belongs to (1 for the
+   * first recrawl); absent in the first crawl.
+   */
+  recrawl?: number;
+  /** Set on a sitemap's result: what it listed. */
+  sitemap?: SitemapSummary;
 }

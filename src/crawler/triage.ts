@@ -33,7 +33,7 @@ const TRAP_SKIPS: Readonly<Record<TrapReason, SkipReason>> = {
 /**
  * Adds a found URL to `batch`: as an entry to queue, or as a finished
  * result when it needs no request (a spider-trap refusal, a skipped
- * extension).
+ * extension; a sitemap's extension is not looked at).
  *
  * @example A PDF link is settled without a request
  * ```ts
@@ -65,7 +65,8 @@ export function triage(
   rules: TriageRules,
 ): void {
   const trap = rules.traps.admit(url);
-  const ext = rules.skipExtensions.size > 0
+  // A sitemap is read whatever its extension (`.xml.gz`).
+  const ext = rules.skipExtensions.size > 0 && entry.sitemap === undefined
     ? urlExtension(entry.url)
     : undefined;
   const skip: SkipReason | undefined = trap

@@ -13,6 +13,7 @@ import type { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.t
 import { CircuitOpenError } from "../concurrency/circuit_open_error.ts";
 import type { SkipReason } from "../crawler/result.ts";
 import { attemptOnce, type AttemptOutcome, isFailure } from "./attempt.ts";
+import type { BodyRule, Validators } from "./body_rule.ts";
 import { backoffDelay } from "./retry_after.ts";
 
 /** Circuit-breaker cooldowns waited for one URL before it is given up. */
@@ -84,6 +85,19 @@ export interface FetchOptions {
    * @default {true}
    */
   admitted?: boolean;
+  /**
+   * Which responses have their body read, and how much of it.
+   *
+   * @default {HTML_BODY} (HTML within `maxBodyBytes`)
+   */
+  body?: BodyRule;
+  /**
+   * The validators of the copy the caller has: sent with the URL asked for
+   * (not with redirect hops), so an unchanged resource answers `304`.
+   *
+   * @default {undefined}
+   */
+  conditional?: Validators;
 }
 
 /** What fetching one URL produced. */
@@ -98,8 +112,14 @@ export interface FetchOutcome {
   contentTypeHeader?: string | null;
   /** The `X-Robots-Tag` header. */
   robotsTag?: string | null;
-  /** The body, for a 2xx HTML response within the cap. */
+  /** The body, for a 2xx response the body rule accepts, within the cap. */
   body?: Uint8Array;
+  /** The body is only the first bytes of a longer one (`keepTruncated`). */
+  truncated?: boolean;
+  /** The final response's `ETag`. */
+  etag?: string;
+  /** The final response's `Last-Modified`. */
+  lastModified?: string;
   /** Decoded bytes read. */
   bytes: number;
   /** Attempts made. */
@@ -161,7 +181,8 @@ export async function fetchUrl(
   const host = new URL(url).host;
   const started = config.clock.now();
   const admitted = new Set<string>(options.admitted === false ? [] : [url]);
-  const attempt = () => attemptOnce(url, config, signal, started, admitted);
+  const attempt = () =>
+    attemptOnce(url, config, signal, started, admitted, options);
   let outcome: AttemptOutcome | undefined;
   let circuitWaits = 0;
   for (let n = 1; n <= config.retries + 1;) {

@@ -96,6 +96,8 @@ export class Frontier implements CrawlFrontier {
   /** Queued URLs only on disk (ids above `#loadedThrough`). */
   #spilled = 0;
   #loadedThrough = 0;
+  /** The recrawl results are marked with (0: the first crawl). */
+  #generation = 0;
   #opened = false;
   #closed = false;
 
@@ -106,6 +108,11 @@ export class Frontier implements CrawlFrontier {
    * @param options A journal to make it durable, and its memory window.
    */
   constructor(context: FrontierContext, options: FrontierOptions = {}) {
+    if (context.recrawl && !options.journal) {
+      throw new TypeError(
+        "Cannot recrawl in memory: a recrawl needs a durable store (a SqliteStore)",
+      );
+    }
     this.#context = context;
     this.#journal = options.journal;
     this.#window = options.journal
@@ -159,6 +166,7 @@ export class Frontier implements CrawlFrontier {
         restore?.(url);
       }
       this.#accepted = state.accepted;
+      this.#generation = state.generation ?? 0;
       this.#outstanding = state.pending;
       this.#spilled = state.pending;
       this.#refill();
@@ -206,7 +214,8 @@ export class Frontier implements CrawlFrontier {
 
   /**
    * Records a finished page with what it found; the crawl ends when the last
-   * accepted URL is committed.
+   * accepted URL is committed. In a recrawl, each result is marked with it
+   * (`recrawl`) before it is recorded.
    *
    * @param batch The page's result, the URLs it found, and URLs settled
    * without a request.
@@ -215,14 +224,17 @@ export class Frontier implements CrawlFrontier {
   commit(batch: FrontierBatch): CrawlResult[] {
     const out: CrawlResult[] = [];
     this.#acceptAll(batch.found);
+    const generation = this.#generation;
     for (const result of batch.settled) {
       if (!this.#seen.add(result.url)) continue;
       this.#context.stats.accepted++;
+      if (generation > 0) result.recrawl = generation;
       this.#journal?.done(result);
       out.push(result);
     }
     if (batch.page) {
       const { entry, result } = batch.page;
+      if (generation > 0) result.recrawl = generation;
       this.#journal?.done(result, (entry as Partial<JournalEntry>).id);
       out.push(result);
       if (--this.#outstanding === 0) this.#ready.close();

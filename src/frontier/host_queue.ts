@@ -41,7 +41,8 @@ const COMPACT_AFTER = 1024;
 
 /**
  * Whether two entries can share a run: the same host, depth, referrer and
- * parent span, and no journal id (a journaled entry keeps its own object).
+ * parent span, and nothing else (a journaled entry's id, a sitemap's marks,
+ * a recrawl's validators): such an entry keeps its own object.
  *
  * @example Usage
  * ```ts
@@ -51,6 +52,7 @@ const COMPACT_AFTER = 1024;
  * const a = { url: "https://a.test/1", host: "a.test", depth: 1, referrer: "https://a.test/" };
  * assert.equal(sameRun(a, { ...a, url: "https://a.test/2" }), true);
  * assert.equal(sameRun(a, { ...a, depth: 2 }), false);
+ * assert.equal(sameRun(a, { ...a, sitemap: 0 }), false);
  * ```
  *
  * @param a An entry.
@@ -60,7 +62,22 @@ const COMPACT_AFTER = 1024;
 export function sameRun(a: FrontierEntry, b: FrontierEntry): boolean {
   return a.host === b.host && a.depth === b.depth &&
     a.referrer === b.referrer && a.parentSpanId === b.parentSpanId &&
-    !("id" in a) && !("id" in b);
+    plain(a) && plain(b);
+}
+
+/** The fields a run keeps; an entry with any other keeps its own object. */
+const RUN_FIELDS = new Set([
+  "url",
+  "host",
+  "depth",
+  "referrer",
+  "parentSpanId",
+]);
+
+/** Whether `entry` has only {@linkcode RUN_FIELDS} (no id, sitemap…). */
+function plain(entry: FrontierEntry): boolean {
+  for (const key in entry) if (!RUN_FIELDS.has(key)) return false;
+  return true;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Clock } from "../concurrency/clock.ts";
 import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStats } from "../crawler/stats.ts";
 import type { LogRecord } from "../telemetry/log.ts";
+import type { Validators } from "../fetch/body_rule.ts";
 
 /** A URL waiting in the frontier. */
 export interface FrontierEntry {
@@ -23,6 +24,24 @@ export interface FrontierEntry {
   referrer?: string;
   /** The span of the page that linked here. */
   parentSpanId?: string;
+  /**
+   * Set when the URL is a sitemap: how deep it sits below a root sitemap
+   * (0 for one named in robots.txt or given to the crawl, 1 for a sitemap
+   * an index lists).
+   */
+  sitemap?: number;
+  /**
+   * How the URL was found when not through a page's link: listed in a
+   * sitemap (the `referrer`), or (a sitemap) named in robots.txt.
+   */
+  via?: "sitemap" | "robots";
+  /** The `<lastmod>` its sitemap gave it. */
+  lastmod?: string;
+  /**
+   * The validators of the URL's last response, sent back by a recrawl so
+   * that an unchanged resource answers `304`.
+   */
+  validators?: Validators;
 }
 
 /** A URL handed to a fetcher, with its host's concurrency permit. */
@@ -89,6 +108,12 @@ export interface FrontierContext {
   stats: CrawlStats;
   /** Receives the store's log records. */
   onLog: (record: LogRecord) => void;
+  /**
+   * Start a recrawl when the stored crawl has nothing pending: every URL
+   * fetched before `before` (epoch ms) is queued again, with its
+   * validators. Only a store with `supportsRecrawl` takes it.
+   */
+  recrawl?: { before: number };
   /**
    * Called at open for each URL an earlier run accepted, so per-URL limits
    * kept in memory (the spider-trap counters) go on from where they were.
@@ -197,4 +222,9 @@ export interface RobotsStore {
 export interface FrontierStore {
   /** Builds the frontier of one crawl. */
   createFrontier(context: FrontierContext): CrawlFrontier;
+  /**
+   * Whether the store keeps what a recrawl needs (every URL done, with its
+   * validators): `SqliteStore` does; the memory and Redis stores do not.
+   */
+  readonly supportsRecrawl?: boolean;
 }

@@ -125,6 +125,11 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
    * @returns The frontier.
    */
   createFrontier(context: FrontierContext): RedisFrontier {
+    if (context.recrawl) {
+      throw new TypeError(
+        "Cannot recrawl a shared crawl: the Redis store keeps no per-URL validators; recrawl with a state file",
+      );
+    }
     return new RedisFrontier(this.#shared, context);
   }
 

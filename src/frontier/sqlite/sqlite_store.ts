@@ -30,6 +30,7 @@ import {
   SCHEMA_VERSION,
   type StateFile,
 } from "./schema.ts";
+import { readRecrawl, type RecrawlStart, startRecrawl } from "./recrawl.ts";
 import { readStatus, restoreStats } from "./status.ts";
 
 export type { StoredResult };
@@ -105,6 +106,9 @@ export class SqliteStore implements AsyncDisposable {
   /** The counters as last written. */
   #counters?: string;
 
+  /** A state file keeps every URL with its validators: it can be recrawled. */
+  readonly supportsRecrawl = true;
+
   /**
    * Names the state file; nothing is opened until it is used.
    *
@@ -147,13 +151,14 @@ export class SqliteStore implements AsyncDisposable {
     const journal: FrontierJournal = {
       open: (ctx) => {
         this.#context = ctx;
-        const state = this.prepare({
+        this.prepare({
           seeds: ctx.seeds,
           settings: ctx.settings,
           mode: ctx.mode,
         });
+        this.#openGeneration(ctx);
         restoreStats(this.#open().db, this.#path, ctx.stats);
-        return state;
+        return this.#state(this.#use());
       },
       queued: (entry) => this.#use().queued(entry),
       done: (result, id) =>
@@ -223,6 +228,8 @@ export class SqliteStore implements AsyncDisposable {
       const counters = JSON.stringify({
         retries: stats.retries,
         sitemaps: stats.sitemaps,
+        sitemapsFetched: stats.sitemapsFetched,
+        sitemapEntries: stats.sitemapEntries,
       });
       if (counters !== this.#counters) {
         ledger.putMeta("counters", counters);
@@ -233,17 +240,21 @@ export class SqliteStore implements AsyncDisposable {
   }
 
   /**
-   * Whether `url` has a committed result.
+   * Whether `url` has a committed result: now, or (with `generation`) in
+   * that recrawl (0: the first crawl), which a later recrawl queueing the
+   * URL again does not undo.
    *
    * @param url A URL in normal form.
+   * @param generation The recrawl asked about (a result's `recrawl`, or 0).
    * @returns `true` when done.
    */
-  isDone(url: string): boolean {
-    return this.#use().isDone(url);
+  isDone(url: string, generation?: number): boolean {
+    return this.#use().isDone(url, generation);
   }
 
   /**
-   * Every committed result, in the order the URLs were first recorded.
+   * Every committed result (each URL's latest, with the recrawl it belongs
+   * to), in the order the URLs were first recorded.
    *
    * @returns An iterator of results as JSON lines.
    */
@@ -270,7 +281,7 @@ export class SqliteStore implements AsyncDisposable {
     }
     if (
       typeof result?.url !== "string" || typeof result.status !== "number" ||
-      this.isDone(result.url)
+      this.#use().isDone(result.url)
     ) {
       return false;
     }
@@ -329,6 +340,36 @@ export class SqliteStore implements AsyncDisposable {
   }
 
   #state(ledger: Ledger): JournalState {
-    return { seen: ledger.urls(), ...ledger.counts() };
+    return {
+      seen: ledger.urls(),
+      ...ledger.counts(),
+      generation: ledger.generation,
+    };
+  }
+
+  /**
+   * Sets the generation the crawl works in: the last recrawl's, or with
+   * `context.recrawl` a new one when nothing is pending (logged either way).
+   */
+  #openGeneration(context: FrontierContext): void {
+    const ledger = this.#use();
+    const db = this.#open().db;
+    ledger.commit();
+    const start: RecrawlStart | undefined = context.recrawl &&
+      startRecrawl(db, context.recrawl.before, Date.now());
+    ledger.generation = start?.generation ??
+      readRecrawl(readMeta(db))?.generation ?? 0;
+    if (start === undefined) return;
+    const n = (v: number) => v.toLocaleString("en-US");
+    const message = start.action === "started"
+      ? `recrawl ${start.generation} started: ${
+        n(start.requeued)
+      } URL(s) to revisit`
+      : start.action === "continued"
+      ? `${
+        start.generation > 0 ? `recrawl ${start.generation}` : "the crawl"
+      } was not finished: continuing it (${n(start.pending)} URL(s) pending)`
+      : "nothing to recrawl: no URL in the state was fetched before the cutoff";
+    context.onLog({ level: "info", message, time: Date.now() });
   }
 }
