@@ -23,6 +23,9 @@ export interface LinkKeys {
   repeats: number[];
 }
 
+/** Scratch space for one fingerprint. */
+const FP = new Uint32Array(2);
+
 /** Session-id strippers by their names (a worker sees few name lists). */
 const strippers = new Map<string, (url: string) => string>();
 
@@ -82,7 +85,9 @@ export function linkKeys(
   for (let i = 0; i < urls.length; i++) {
     const url = keys[i] = strip(urls[i]);
     if (url !== urls[i]) stripped.push([i, url]);
-    fingerprint64(url, fingerprints.subarray(2 * i, 2 * i + 2));
+    fingerprint64(url, FP);
+    fingerprints[2 * i] = FP[0];
+    fingerprints[2 * i + 1] = FP[1];
   }
   // The links are distinct: only stripping can make two of them one.
   const repeats: number[] = [];
