@@ -35,6 +35,17 @@ export type Verdict =
    */
   | { admitted: false; error: unknown };
 
+/** The verdicts without data, made once (a crawl checks every URL). */
+const ADMITTED: Verdict = Object.freeze({ admitted: true });
+const SKIP = Object.freeze({
+  "out-of-scope": Object.freeze({ admitted: false, skip: "out-of-scope" }),
+  "private-address": Object.freeze({
+    admitted: false,
+    skip: "private-address",
+  }),
+  robots: Object.freeze({ admitted: false, skip: "robots" }),
+}) satisfies Readonly<Record<string, Verdict>>;
+
 /** What the admission check consults. */
 export interface AdmissionOptions {
   /** The crawl's scope and include/exclude filters. */
@@ -97,7 +108,7 @@ export class Admission {
   async check(url: URL, hop: number, signal: AbortSignal): Promise<Verdict> {
     const { scope, ssrf, robots, hints, log, telemetry } = this.#options;
     if (hop > 0 && !scope.allows(url)) {
-      return { admitted: false, skip: "out-of-scope" };
+      return SKIP["out-of-scope"];
     }
     let unresolved: { error: unknown } | undefined;
     try {
@@ -111,7 +122,7 @@ export class Admission {
             `refused a redirect to an internal address: ${url.href}`,
           );
         }
-        return { admitted: false, skip: "private-address" };
+        return SKIP["private-address"];
       }
       if (signal.aborted) throw signal.reason;
       unresolved = { error: err };
@@ -123,10 +134,10 @@ export class Admission {
       if (hop === 0) hints?.take(policy, url.host, url.origin);
       if (!policy.isAllowed(url)) {
         const why = unreachableError(policy);
-        return { admitted: false, skip: "robots", ...(why ? { why } : {}) };
+        return why ? { admitted: false, skip: "robots", why } : SKIP.robots;
       }
     }
-    return unresolved ? { admitted: false, ...unresolved } : { admitted: true };
+    return unresolved ? { admitted: false, ...unresolved } : ADMITTED;
   }
 
   /**

@@ -15,10 +15,10 @@ import { type CrawlLog, crawlLog } from "./crawl_log.ts";
 import { CrawlTasks } from "./crawl_tasks.ts";
 import { countResult } from "./count_result.ts";
 import { deliver } from "./deliver.ts";
-import { fetchLoop } from "./fetch_loop.ts";
 import { fetchReports } from "./fetch_reports.ts";
 import type { CrawlOptions } from "./options.ts";
 import { PageParser } from "./page_parser.ts";
+import { pipelineSizes, startPipeline } from "./pipeline.ts";
 import { PageTask } from "./page_task.ts";
 import {
   describePattern,
@@ -229,9 +229,7 @@ export class Crawler {
         inbox,
       );
       const results = tasks.results;
-      tasks.start(o.concurrency, (signal) => {
-        return fetchLoop(frontier, page, results, signal);
-      });
+      startPipeline(tasks, frontier, page, pipelineSizes(o.concurrency));
       const settled = await frontier.open(this.#seedBatch(), tasks.signal);
       log.write(
         "info",

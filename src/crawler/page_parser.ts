@@ -130,7 +130,11 @@ export class PageParser implements AsyncDisposable {
         trace,
         input,
         "main",
-        () => packPage(parseHtml(new Uint8Array(input.body), input)),
+        () =>
+          packPage(
+            parseHtml(new Uint8Array(input.body), input),
+            input.sessionParams,
+          ),
       );
     return this.#monitor ? this.#monitor.track(parse) : parse();
   }

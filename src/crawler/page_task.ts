@@ -19,13 +19,15 @@ import type {
 import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
 import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
+import type { PageSpan } from "../telemetry/spans.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
 import { baseResult, roundMs } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import { fillResponse } from "./fill_response.ts";
+import { newLinks, type PageLinkList } from "./new_links.ts";
 import type { PageParser } from "./page_parser.ts";
-import type { CrawlResult, SkipReason } from "./result.ts";
+import type { CrawlResult } from "./result.ts";
 import type { SitemapInbox } from "../sitemap/sitemap_inbox.ts";
 import type { SitemapTask } from "../sitemap/sitemap_task.ts";
 import type { CrawlStats } from "./stats.ts";
@@ -40,7 +42,7 @@ export interface PageTaskOptions {
   /** Parses pages. */
   parser: PageParser;
   /** Knows the URLs already accepted. */
-  frontier: Pick<CrawlFrontier, "has">;
+  frontier: Pick<CrawlFrontier, "has" | "hasFingerprint">;
   /** Decides which links belong to the crawl. */
   scope: ScopeFilter;
   /** Sorts links into queued and settled (and strips session ids). */
@@ -68,23 +70,48 @@ export interface PageTaskOptions {
 }
 
 /** What a parsed page says about following its links. */
-interface PageLinks {
-  /** The links, resolved, in document order. */
-  urls: string[];
-  /** Indexes of links marked `rel=nofollow`. */
-  flagged: Set<number>;
+interface PageLinks extends PageLinkList {
   /** The page (or its `X-Robots-Tag`) said `nofollow`. */
   nofollow: boolean;
 }
 
 /**
+ * A URL whose request is over: its result so far and, when it has a body to
+ * parse, the response. It waits for the parser holding no slot.
+ */
+export interface FetchedPage {
+  /** The URL taken from the frontier (its permit already released). */
+  entry: ReadyEntry;
+  /** The request's trace. */
+  trace: Trace;
+  /** The result, filled in up to the response. */
+  result: CrawlResult;
+  /** When work on the URL began (clock time). */
+  t0: number;
+  /** The page's span, when tracing is on: `finish` ends it. */
+  span?: PageSpan;
+  /** The response, when there is a body to parse. */
+  out?: FetchOutcome & { body: Uint8Array };
+  /**
+   * What a sitemap entry found: it is read whole while its request is in
+   * flight (by the sitemap task), and its result is final.
+   */
+  found?: FrontierBatch;
+}
+
+/**
  * Fetches, parses and follows one URL at a time, each in its own trace
- * span; a sitemap goes to the sitemap task. A URL with stored validators
- * (a recrawl) is requested conditionally: a `304` ends it unread.
+ * span (a sitemap goes to the sitemap task; a URL with stored validators, a
+ * recrawl, is requested conditionally: a `304` ends it unread), in two
+ * steps: {@linkcode PageTask.fetch} (the request, while the
+ * fetcher holds its slot and the host's permit) and
+ * {@linkcode PageTask.finish} (the parse and the links).
  *
  * @example Usage
  * ```ts ignore
- * const result = await page.run(entry, batch, signal);
+ * const fetched = await page.fetch(entry, signal);
+ * entry.permit.release();
+ * const result = await page.finish(fetched, batch, signal);
  * ```
  */
 export class PageTask {
@@ -100,18 +127,31 @@ export class PageTask {
   }
 
   /**
-   * Works on `entry`: its result, with the links it found added to `batch`.
+   * Works on `entry` in one go: {@linkcode PageTask.fetch}, then
+   * {@linkcode PageTask.finish}.
    *
    * @param entry The URL taken from the frontier.
    * @param batch Where found links go.
    * @param signal Cancels the work (it then rejects with the reason).
    * @returns The URL's result.
    */
-  run(
+  async run(
     entry: ReadyEntry,
     batch: FrontierBatch,
     signal: AbortSignal,
   ): Promise<CrawlResult> {
+    return await this.finish(await this.fetch(entry, signal), batch, signal);
+  }
+
+  /**
+   * Admits and requests `entry` (with its retries and redirects): the part
+   * of the work that needs the host's permit.
+   *
+   * @param entry The URL taken from the frontier.
+   * @param signal Cancels the request (it then rejects with the reason).
+   * @returns The page, ready for {@linkcode PageTask.finish}.
+   */
+  fetch(entry: ReadyEntry, signal: AbortSignal): Promise<FetchedPage> {
     const trace: Trace = {
       traceId: this.#o.triage.traceId,
       spanId: newId(),
@@ -120,37 +160,88 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
-    const visit = () =>
-      traceVar.run(trace, async () => {
-        const { sitemaps, inbox, frontier } = this.#o;
-        const result = entry.sitemap !== undefined && sitemaps
-          ? await sitemaps.run(entry, trace, batch, signal)
-          : await this.#visit(entry, trace, batch, signal);
-        inbox?.drainInto(batch, frontier);
-        return result;
-      });
-    const telemetry = this.#o.telemetry;
-    return telemetry ? telemetry.page(entry, trace, visit) : visit();
+    const { sitemaps, telemetry } = this.#o;
+    const span = telemetry?.openPage(entry, trace);
+    const step = () =>
+      traceVar.run(
+        trace,
+        () =>
+          entry.sitemap !== undefined && sitemaps
+            ? this.#sitemap(entry, trace, signal)
+            : this.#request(entry, trace, signal),
+      );
+    if (span === undefined) return step();
+    return span.run(step).then(
+      (page) => {
+        page.span = span;
+        return page;
+      },
+      (err) => {
+        span.fail(err);
+        throw err;
+      },
+    );
   }
 
-  async #visit(
-    entry: ReadyEntry,
-    trace: Trace,
+  /**
+   * Parses a fetched page and sorts its links into `batch`.
+   *
+   * @param page The page from {@linkcode PageTask.fetch}.
+   * @param batch Where found links go.
+   * @param signal Cancels the parse (it then rejects with the reason).
+   * @returns The URL's result.
+   */
+  finish(
+    page: FetchedPage,
     batch: FrontierBatch,
     signal: AbortSignal,
   ): Promise<CrawlResult> {
-    const { admission, clock, log, maxDepth } = this.#o;
+    const step = () =>
+      traceVar.run(page.trace, async () => {
+        const result = await this.#finish(page, batch, signal);
+        const { inbox, frontier } = this.#o;
+        inbox?.drainInto(batch, frontier);
+        return result;
+      });
+    const span = page.span;
+    if (span === undefined) return step();
+    return span.run(step).then(
+      (result) => {
+        span.end(result);
+        return result;
+      },
+      (err) => {
+        span.fail(err);
+        throw err;
+      },
+    );
+  }
+
+  /** A sitemap: read whole by the sitemap task, its links kept for later. */
+  async #sitemap(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const found: FrontierBatch = { found: [], settled: [] };
+    const t0 = this.#o.clock.now();
+    const result = await this.#o.sitemaps!.run(entry, trace, found, signal);
+    return { entry, trace, result, t0, found };
+  }
+
+  async #request(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const { admission, clock, log } = this.#o;
     const result = baseResult(entry, trace, Date.now());
-    const t0 = clock.now();
-    const done = (skipped?: SkipReason) => {
-      if (skipped) result.skipped = skipped;
-      result.timings.total = roundMs(clock.now() - t0);
-      return result;
-    };
+    const page: FetchedPage = { entry, trace, result, t0: clock.now() };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
     if ("skip" in verdict) {
+      result.skipped = verdict.skip;
       if (verdict.why) result.error = verdict.why;
-      return done(verdict.skip);
+      return page;
     }
     const out = await this.#fetch(entry, verdict.admitted, signal);
     fillResponse(result, out, entry.validators);
@@ -158,18 +249,40 @@ export class PageTask {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });
     }
-    if (out.skipped || out.error || !out.body) return done(out.skipped);
-    const page = await this.#parse(out, out.body, trace, signal);
-    if (page instanceof Error) {
-      result.error = { name: page.name, message: page.message };
-      log.write("error", `parse failed: ${page.message}`, { error: page.name });
-      return done();
+    if (out.skipped) result.skipped = out.skipped;
+    else if (!out.error && out.body) page.out = { ...out, body: out.body };
+    return page;
+  }
+
+  async #finish(
+    fetched: FetchedPage,
+    batch: FrontierBatch,
+    signal: AbortSignal,
+  ): Promise<CrawlResult> {
+    const { clock, log, maxDepth } = this.#o;
+    const { entry, trace, result, out, found } = fetched;
+    if (found) {
+      batch.found.push(...found.found);
+      batch.settled.push(...found.settled);
+      return result;
     }
-    const links = this.#read(result, page, out.robotsTag);
-    if (!links.nofollow && entry.depth < maxDepth) {
-      this.#follow(batch, entry, trace, links);
+    fetched.out = undefined; // the body is the parser's now
+    if (out) {
+      const page = await this.#parse(out, out.body, trace, signal);
+      if (page instanceof Error) {
+        result.error = { name: page.name, message: page.message };
+        log.write("error", `parse failed: ${page.message}`, {
+          error: page.name,
+        });
+      } else {
+        const links = this.#read(result, page, out.robotsTag);
+        if (!links.nofollow && entry.depth < maxDepth) {
+          this.#follow(batch, entry, trace, links);
+        }
+      }
     }
-    return done();
+    result.timings.total = roundMs(clock.now() - fetched.t0);
+    return result;
   }
 
   async #fetch(
@@ -207,6 +320,8 @@ export class PageTask {
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
       references: this.#o.includeReferences,
+      // The worker strips session ids and fingerprints the links.
+      sessionParams: this.#o.triage.traps.limits.sessionParams,
     };
     try {
       return await this.#o.parser.parse(input, trace, signal);
@@ -238,7 +353,7 @@ export class PageTask {
       result.anchors = page.anchors;
       result.unchecked = page.unchecked;
     }
-    return { urls, flagged: new Set(page.nofollow), nofollow };
+    return { urls, flagged: new Set(page.nofollow), keys: page.keys, nofollow };
   }
 
   /** Sorts the page's new, in-scope links into `batch`. */
@@ -249,13 +364,8 @@ export class PageTask {
     links: PageLinks,
   ): void {
     const { frontier, scope, triage: rules } = this.#o;
-    const { urls, flagged } = links;
-    const taken = new Set<string>();
-    for (let i = 0; i < urls.length; i++) {
-      if (flagged.has(i)) continue;
-      const url = rules.traps.stripSessionIds(urls[i]);
-      if (frontier.has(url) || taken.has(url)) continue;
-      taken.add(url);
+    const strip = (url: string) => rules.traps.stripSessionIds(url);
+    for (const url of newLinks(links, frontier, strip)) {
       const u = new URL(url);
       if (!scope.allows(u)) continue;
       const found: FrontierEntry = {

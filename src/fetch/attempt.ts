@@ -21,12 +21,11 @@ import {
 } from "./body_rule.ts";
 import { readBody } from "./read_body.ts";
 import { parseRetryAfter } from "./retry_after.ts";
-import { Watchdog } from "./watchdog.ts";
+import { requestHeaders } from "./request_headers.ts";
+import { type Watch, Watchdogs } from "./watchdog.ts";
 
 /** Declared body sizes read in one call rather than streamed, bytes. */
 const SMALL_BODY = 64 * 1024;
-/** Headers never sent to an origin other than the seeds'. */
-const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
 /** What one attempt produced: a fetch outcome and the server's wish to wait. */
 export interface AttemptOutcome extends FetchOutcome {
@@ -130,8 +129,7 @@ export async function attemptOnce(
   parent.addEventListener("abort", onParent, { once: true });
   const chain: string[] = [url];
   let current = new URL(url);
-  const watchdog = new Watchdog(
-    config.clock,
+  const watchdog = Watchdogs.for(config.clock).watch(
     config.timeoutMs,
     config.idleTimeoutMs,
     (idle) =>
@@ -224,7 +222,7 @@ async function nextHop(
 /** How a final response is read. */
 interface Reading {
   config: FetcherConfig;
-  watchdog: Watchdog;
+  watchdog: Watch;
   signal: AbortSignal;
   rule: BodyRule;
 }
@@ -339,15 +337,10 @@ function request(
   signal: AbortSignal,
   conditional: Validators | undefined,
 ): Promise<Response> {
-  const headers = new Headers(config.headers);
+  const shared = requestHeaders(config, config.trustedOrigins.has(url.origin));
+  // A conditional request (a recrawl) adds its validators to a copy.
+  const headers = conditional ? new Headers(shared) : shared;
   if (conditional) setConditional(headers, conditional);
-  headers.set("user-agent", config.userAgent);
-  if (!headers.has("accept")) {
-    headers.set("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5");
-  }
-  if (!config.trustedOrigins.has(url.origin)) {
-    for (const h of SENSITIVE_HEADERS) headers.delete(h);
-  }
   const method = config.method ?? "GET";
   return config.fetch(url, { method, headers, redirect: "manual", signal });
 }

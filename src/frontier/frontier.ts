@@ -17,6 +17,7 @@ import { optional, POSITIVE_INT } from "../options/validate.ts";
 import { STORE_DEFAULTS } from "./defaults.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
 import { AutoThrottle } from "./auto_throttle.ts";
+import { HostQueue, sameRun } from "./host_queue.ts";
 import { HostThrottle, type ThrottleCause } from "./host_throttle.ts";
 import type {
   CrawlFrontier,
@@ -42,12 +43,6 @@ export interface FrontierOptions {
    * @default {10000}
    */
   window?: number;
-}
-
-interface HostQueue {
-  entries: FrontierEntry[];
-  head: number;
-  pumping: boolean;
 }
 
 /**
@@ -218,6 +213,17 @@ export class Frontier implements CrawlFrontier {
   }
 
   /**
+   * Whether the URL with this fingerprint was seen (see `has`).
+   *
+   * @param hi The fingerprint's high word (`fingerprint64`).
+   * @param lo Its low word.
+   * @returns `true` when seen.
+   */
+  hasFingerprint(hi: number, lo: number): boolean {
+    return this.#seen.hasFingerprint(hi, lo);
+  }
+
+  /**
    * Records a finished page with what it found; the crawl ends when the last
    * accepted URL is committed. In a recrawl, each result is marked with it
    * (`recrawl`) before it is recorded.
@@ -228,7 +234,7 @@ export class Frontier implements CrawlFrontier {
    */
   commit(batch: FrontierBatch): CrawlResult[] {
     const out: CrawlResult[] = [];
-    for (const entry of batch.found) this.#accept(entry);
+    this.#acceptAll(batch.found);
     const generation = this.#generation;
     for (const result of batch.settled) {
       if (!this.#seen.add(result.url)) continue;
@@ -357,6 +363,25 @@ export class Frontier implements CrawlFrontier {
     return Promise.resolve();
   }
 
+  /**
+   * Accepts what is new of `found`; the URLs that wait in memory go to
+   * their hosts' queues in runs (consecutive entries of one host, depth,
+   * referrer and span), which are kept compact.
+   */
+  #acceptAll(found: readonly FrontierEntry[]): void {
+    let run: FrontierEntry[] = [];
+    for (const entry of found) {
+      if (!this.#accept(entry)) continue;
+      if (run.length > 0 && !sameRun(run[0], entry)) {
+        this.#enqueue(run);
+        run = [];
+      }
+      run.push(entry);
+    }
+    if (run.length > 0) this.#enqueue(run);
+  }
+
+  /** Accepts `entry` if new; `true` when it is to wait in memory. */
   #accept(entry: FrontierEntry): boolean {
     if (this.#seen.has(entry.url)) return false;
     if (this.#accepted >= this.#context.maxAccepted) return false;
@@ -368,26 +393,26 @@ export class Frontier implements CrawlFrontier {
       const id = this.#journal.queued(entry);
       if (this.#spilled > 0 || this.#waiting >= this.#window) {
         this.#spilled++; // on disk only, loaded in id order later
-        return true;
+        return false;
       }
       this.#loadedThrough = id;
       (entry as JournalEntry).id = id;
     }
-    this.#enqueue(entry);
     return true;
   }
 
-  #enqueue(entry: FrontierEntry): void {
-    let q = this.#hosts.get(entry.host);
+  /** Queues entries of one host (see `sameRun`) and starts its pump. */
+  #enqueue(run: FrontierEntry[]): void {
+    const host = run[0].host;
+    let q = this.#hosts.get(host);
     if (!q) {
-      q = { entries: [], head: 0, pumping: false };
-      this.#hosts.set(entry.host, q);
+      q = new HostQueue();
+      this.#hosts.set(host, q);
     }
-    q.entries.push(entry);
-    this.#waiting++;
+    q.pushRun(run);
+    this.#waiting += run.length;
     if (!q.pumping) {
       q.pumping = true;
-      const host = entry.host;
       const queue = q;
       this.#context.spawn((signal) => this.#pump(host, queue, signal));
     }
@@ -412,14 +437,14 @@ export class Frontier implements CrawlFrontier {
     for (const row of rows) {
       this.#loadedThrough = row.id;
       this.#spilled--;
-      this.#enqueue(row);
+      this.#enqueue([row]);
     }
   }
 
   async #pump(host: string, q: HostQueue, signal: AbortSignal): Promise<void> {
     const clock = this.#context.clock;
     try {
-      while (q.head < q.entries.length) {
+      while (q.length > 0) {
         signal.throwIfAborted();
         const since = clock.now();
         const permit = await this.#semaphores.acquire(host, { signal });
@@ -430,15 +455,14 @@ export class Frontier implements CrawlFrontier {
           }
           // The politeness wait, for the page's trace.
           const wait = { since, permit: granted, token: clock.now() };
-          const entry = q.entries[q.head];
-          q.entries[q.head++] = undefined!;
-          if (q.head > 1024 && q.head * 2 > q.entries.length) {
-            q.entries = q.entries.slice(q.head);
-            q.head = 0;
-          }
+          const entry = q.shift()!;
           this.#waiting--;
           this.#refill();
-          await this.#ready.put({ ...entry, permit, wait }, { signal });
+          // The entry is the frontier's own (a run's, or one it took in).
+          const ready = entry as ReadyEntry;
+          ready.permit = permit;
+          ready.wait = wait;
+          await this.#ready.put(ready, { signal });
         } catch (err) {
           permit.release();
           throw err;
@@ -448,7 +472,7 @@ export class Frontier implements CrawlFrontier {
       if (!(err instanceof QueueClosedError)) throw err;
     } finally {
       q.pumping = false;
-      if (q.head >= q.entries.length) this.#hosts.delete(host);
+      if (q.length === 0) this.#hosts.delete(host);
     }
   }
 }

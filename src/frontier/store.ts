@@ -204,6 +204,12 @@ export interface CrawlFrontier {
    */
   has(url: string): boolean;
   /**
+   * {@linkcode CrawlFrontier.has} for a URL already fingerprinted (by
+   * `fingerprint64`, as a parse worker does for the links it finds);
+   * optional: without it the crawler calls `has`.
+   */
+  hasFingerprint?(hi: number, lo: number): boolean;
+  /**
    * Records a finished page with what it found. The page's result and its
    * done mark are committed together.
    *

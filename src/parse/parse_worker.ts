@@ -30,7 +30,10 @@ export type BatchResult = PackedPage | {
 
 function parseOne(input: ParseInput): PackedPage {
   try {
-    return packPage(parseHtml(new Uint8Array(input.body), input));
+    return packPage(
+      parseHtml(new Uint8Array(input.body), input),
+      input.sessionParams,
+    );
   } finally {
     // Free the body now rather than at the next GC: bodies are most of the
     // memory a crawl holds, and an ArrayBuffer's bytes live outside the heap.

@@ -11,7 +11,7 @@ import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStats } from "../crawler/stats.ts";
 import type { FetchOutcome } from "../fetch/fetcher.ts";
 import { CrawlMetrics } from "./metrics.ts";
-import { CrawlSpans, type PageEntry } from "./spans.ts";
+import { CrawlSpans, type PageEntry, type PageSpan } from "./spans.ts";
 import type { Trace } from "./trace.ts";
 
 /** What the crawl's telemetry reads. */
@@ -85,6 +85,18 @@ export class CrawlTelemetry implements Disposable {
     run: () => Promise<CrawlResult>,
   ): Promise<CrawlResult> {
     return this.#spans ? this.#spans.page(entry, trace, run) : run();
+  }
+
+  /**
+   * Opens the span of one URL whose work runs in steps (see
+   * {@linkcode CrawlSpans.open}); `undefined` when tracing is off.
+   *
+   * @param entry The URL taken from the frontier.
+   * @param trace The request's trace (it takes the span's ids).
+   * @returns The open span, if tracing is on.
+   */
+  openPage(entry: PageEntry, trace: Trace): PageSpan | undefined {
+    return this.#spans?.open(entry, trace);
   }
 
   /**

@@ -49,6 +49,16 @@ export type PageEntry =
   & Pick<FrontierEntry, "url" | "depth" | "parentSpanId" | "parentTraceId">
   & { wait?: PoliteWait };
 
+/** A `trawl.page` span opened by {@linkcode CrawlSpans.open}. */
+export interface PageSpan {
+  /** Runs one step of the page's work in the span's context. */
+  run<T>(step: () => Promise<T>): Promise<T>;
+  /** Ends the span with what the result says. */
+  end(result: CrawlResult): void;
+  /** Ends the span as failed (the work threw). */
+  fail(err: unknown): void;
+}
+
 /**
  * Makes the crawl's spans. Exists only while tracing is on (see
  * {@linkcode CrawlSpans.start}): the crawler then calls its hooks, and never
@@ -103,6 +113,29 @@ export class CrawlSpans {
     trace: Trace,
     run: () => Promise<CrawlResult>,
   ): Promise<CrawlResult> {
+    const span = this.open(entry, trace);
+    return span.run(run).then(
+      (result) => {
+        span.end(result);
+        return result;
+      },
+      (err) => {
+        span.fail(err);
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Opens the `trawl.page` span of one URL whose work runs in steps (the
+   * request, then the parse): each step runs in it with `run`, and `end`
+   * (or `fail`) closes it. `trace` takes the span's ids, as with `page`.
+   *
+   * @param entry The URL, its depth, referring span and politeness wait.
+   * @param trace The request's trace; its ids are replaced.
+   * @returns The open span.
+   */
+  open(entry: PageEntry, trace: Trace): PageSpan {
     const now = this.#clock.now();
     const offset = Date.now() - now;
     const wait = entry.wait;
@@ -118,17 +151,14 @@ export class CrawlSpans {
     trace.sampled = (ids.traceFlags & TraceFlags.SAMPLED) !== 0;
     const ctx = setSpan(span);
     if (wait) this.#wait(ctx, wait, now, offset);
-    return context.with(ctx, run).then(
-      (result) => {
+    return {
+      run: (step) => context.with(ctx, step),
+      end: (result) => {
         describeResult(span, result);
         span.end();
-        return result;
       },
-      (err) => {
-        endFailed(span, err);
-        throw err;
-      },
-    );
+      fail: (err) => endFailed(span, err),
+    };
   }
 
   /**

@@ -174,6 +174,17 @@ export class RedisFrontier implements CrawlFrontier {
   }
 
   /**
+   * Whether the URL with this fingerprint was seen (see `has`).
+   *
+   * @param hi The fingerprint's high word (`fingerprint64`).
+   * @param lo Its low word.
+   * @returns `true` when seen.
+   */
+  hasFingerprint(hi: number, lo: number): boolean {
+    return this.#seen.hasFingerprint(hi, lo);
+  }
+
+  /**
    * Commits a finished page with what it found, in one script: the page is
    * marked done (unless another process did it first), its lease dropped,
    * the found URLs deduped and queued within the budget, the settled ones
