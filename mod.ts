@@ -7,6 +7,10 @@
  * by hop, timeouts, byte caps, retries that honour `Retry-After` and a
  * per-host circuit breaker are on by default; HTML is parsed in a worker
  * pool. Breaking out of the loop or aborting the signal stops everything.
+ * {@linkcode checkLinks} checks a site's links. Without `onLog`, warnings
+ * and errors go to `console.error`. The command (`cli.ts`) documents its
+ * exit codes: 0 ran, 1 nothing fetched or broken links, 2 usage, 3 state or
+ * frontier error, 130 interrupted, 143 terminated.
  *
  * @example Crawl a site
  * ```ts ignore
@@ -57,14 +61,19 @@ export type {
 } from "./src/crawler/options.ts";
 export type {
   CrawlResult,
+  SitemapSummary,
   SkipReason,
   Timings,
   TraceInfo,
 } from "./src/crawler/result.ts";
 export type { CrawlStats } from "./src/crawler/stats.ts";
+
+// Link checking (its types: `@trawl/trawl/check`).
+export { checkLinks } from "./src/check/link_checker.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";
+export { consoleLogHandler } from "./src/telemetry/otel_logs.ts";
 export {
   DEFAULT_SESSION_PARAMS,
   type TrapLimits,
@@ -76,13 +85,14 @@ export {
   FetchError,
   HttpError,
   IdleTimeoutError,
+  type NetworkFailure,
   RedirectError,
   type RedirectProblem,
   RequestTimeoutError,
 } from "./src/fetch/errors.ts";
+export { DiskFullError } from "./src/io/disk_full_error.ts";
 export {
   defaultResolver,
-  isForbiddenAddress,
   type Resolver,
   SsrfError,
 } from "./src/guards/ssrf_guard.ts";
@@ -93,27 +103,14 @@ export {
 export { ArchiveError } from "./src/archive/archive_error.ts";
 
 // Building blocks.
-export {
-  createUrlNormalizer,
-  MAX_URL_LENGTH,
-  normalizeUrl,
-} from "./src/url/normalize_url.ts";
+export { normalizeUrl } from "./src/url/normalize_url.ts";
 export { parseRobotsTxt, type RobotsTxt } from "./src/robots/robots_txt.ts";
 export {
-  DEFAULT_MAX_LINKS,
   type ExtractedLink,
   type ExtractedPage,
   extractLinks,
   type ExtractLinksOptions,
-  MAX_TITLE_LENGTH,
   type RobotsDirectives,
 } from "./src/parse/extract_links.ts";
 export type { PageReference, ReferenceKind } from "./src/parse/references.ts";
-export {
-  type CharsetDetection,
-  type CharsetSource,
-  type DecodedHtml,
-  decodeHtml,
-  detectCharset,
-} from "./src/parse/charset.ts";
 export { parseRetryAfter } from "./src/fetch/retry_after.ts";

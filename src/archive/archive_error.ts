@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DiskFullError, isDiskFull } from "../io/disk_full_error.ts";
 
 /**
  * An archive file or folder could not be written (a path that cannot be
@@ -40,6 +41,7 @@ export class ArchiveError extends Error {
 
   /**
    * The error for a failed file operation, its message taken from `cause`.
+   * A full disk is caused by a `DiskFullError` (the command's exit code 3).
    *
    * @example
    * ```ts
@@ -57,6 +59,9 @@ export class ArchiveError extends Error {
   static from(path: string, cause: unknown): ArchiveError {
     if (cause instanceof ArchiveError) return cause;
     const problem = cause instanceof Error ? cause.message : String(cause);
-    return new ArchiveError(path, problem, { cause });
+    const full = isDiskFull(cause) && !(cause instanceof DiskFullError);
+    return new ArchiveError(path, problem, {
+      cause: full ? new DiskFullError(path, { cause }) : cause,
+    });
   }
 }

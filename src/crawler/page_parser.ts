@@ -15,6 +15,7 @@ import {
   type ParseInput,
 } from "../parse/parse_html.ts";
 import type { BatchItem, BatchResult } from "../parse/parse_worker.ts";
+import { parseInSpan } from "../telemetry/parse_span.ts";
 import { type Trace, traceVar } from "../telemetry/trace.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { Resolved } from "./resolve_options.ts";
@@ -124,7 +125,17 @@ export class PageParser implements AsyncDisposable {
     signal: AbortSignal,
   ): Promise<PackedPage> {
     if (this.#batcher) return await this.#batcher.parse(input, trace, signal);
-    const parse = () => packPage(parseHtml(new Uint8Array(input.body), input));
+    const parse = () =>
+      parseInSpan(
+        trace,
+        input,
+        "main",
+        () =>
+          packPage(
+            parseHtml(new Uint8Array(input.body), input),
+            input.sessionParams,
+          ),
+      );
     return this.#monitor ? this.#monitor.track(parse) : parse();
   }
 

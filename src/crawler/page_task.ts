@@ -15,16 +15,23 @@ import {
 import type {
   CrawlFrontier,
   FrontierBatch,
+  FrontierEntry,
   ReadyEntry,
 } from "../frontier/store.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
+import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
+import type { PageSpan } from "../telemetry/spans.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
-import { baseResult } from "./base_result.ts";
+import { baseResult, roundMs } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
+import { fillResponse } from "./fill_response.ts";
+import { newLinks, type PageLinkList } from "./new_links.ts";
 import type { PageParser } from "./page_parser.ts";
-import type { CrawlResult, SkipReason } from "./result.ts";
+import type { CrawlResult } from "./result.ts";
+import type { SitemapInbox } from "../sitemap/sitemap_inbox.ts";
+import type { SitemapTask } from "../sitemap/sitemap_task.ts";
 import type { CrawlStats } from "./stats.ts";
 import { triage, type TriageRules } from "./triage.ts";
 
@@ -37,7 +44,7 @@ export interface PageTaskOptions {
   /** Parses pages. */
   parser: PageParser;
   /** Knows the URLs already accepted. */
-  frontier: Pick<CrawlFrontier, "has">;
+  frontier: Pick<CrawlFrontier, "has" | "hasFingerprint">;
   /** Decides which links belong to the crawl. */
   scope: ScopeFilter;
   /** Sorts links into queued and settled (and strips session ids). */
@@ -50,31 +57,76 @@ export interface PageTaskOptions {
   maxDepth: number;
   /** Keep each page's links in its result. */
   includeLinks: boolean;
+  /** Keep each page's references and anchors in its result. */
+  includeReferences?: boolean;
   /** Also fetch each page's requisites (see the `requisites` option). */
-  requisites: boolean;
+  requisites?: boolean;
+  /**
+   * Collect every exchange of a request for the archive (every body is
+   * then read, whatever its type): `FetchedPage.exchanges`.
+   */
+  archiving?: boolean;
   /** The crawl's counters (`inFlight`). */
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** The crawl's OpenTelemetry hooks; absent when OpenTelemetry is off. */
+  telemetry?: CrawlTelemetry;
+  /** Fetches and reads the entries that are sitemaps. */
+  sitemaps?: SitemapTask;
+  /** The sitemaps robots.txt files named, committed with the next batch. */
+  inbox?: SitemapInbox;
 }
 
 /** What a parsed page says about following its links. */
-interface PageLinks {
-  /** The links, resolved, in document order. */
-  urls: string[];
-  /** Indexes of links marked `rel=nofollow`. */
-  flagged: Set<number>;
+interface PageLinks extends PageLinkList {
   /** The page (or its `X-Robots-Tag`) said `nofollow`. */
   nofollow: boolean;
 }
 
 /**
+ * A URL whose request is over: its result so far and, when it has a body to
+ * parse, the response. It waits for the parser holding no slot.
+ */
+export interface FetchedPage {
+  /** The URL taken from the frontier (its permit already released). */
+  entry: ReadyEntry;
+  /** The request's trace. */
+  trace: Trace;
+  /** The result, filled in up to the response. */
+  result: CrawlResult;
+  /** When work on the URL began (clock time). */
+  t0: number;
+  /** The page's span, when tracing is on: `finish` ends it. */
+  span?: PageSpan;
+  /** The response, when there is a body to parse. */
+  out?: FetchOutcome & { body: Uint8Array };
+  /**
+   * What a sitemap entry found: it is read whole while its request is in
+   * flight (by the sitemap task), and its result is final.
+   */
+  found?: FrontierBatch;
+  /**
+   * The request's exchanges (each hop and retry), when the crawl is
+   * archived, or the URL is a requisite (a stylesheet is read for what it
+   * loads).
+   */
+  exchanges?: Exchange[];
+}
+
+/**
  * Fetches, parses and follows one URL at a time, each in its own trace
- * span.
+ * span (a sitemap goes to the sitemap task; a URL with stored validators, a
+ * recrawl, is requested conditionally: a `304` ends it unread), in two
+ * steps: {@linkcode PageTask.fetch} (the request, while the
+ * fetcher holds its slot and the host's permit) and
+ * {@linkcode PageTask.finish} (the parse and the links).
  *
  * @example Usage
  * ```ts ignore
- * const result = await page.run(entry, batch, signal);
+ * const fetched = await page.fetch(entry, signal);
+ * entry.permit.release();
+ * const result = await page.finish(fetched, batch, signal);
  * ```
  */
 export class PageTask {
@@ -93,21 +145,31 @@ export class PageTask {
   }
 
   /**
-   * Works on `entry`: its result, with the links it found added to `batch`.
+   * Works on `entry` in one go: {@linkcode PageTask.fetch}, then
+   * {@linkcode PageTask.finish}.
    *
    * @param entry The URL taken from the frontier.
    * @param batch Where found links go.
    * @param signal Cancels the work (it then rejects with the reason).
-   * @param exchanges Receives the URL's exchanges (for the archive): every
-   * body is then read, whatever its type.
    * @returns The URL's result.
    */
-  run(
+  async run(
     entry: ReadyEntry,
     batch: FrontierBatch,
     signal: AbortSignal,
-    exchanges?: Exchange[],
   ): Promise<CrawlResult> {
+    return await this.finish(await this.fetch(entry, signal), batch, signal);
+  }
+
+  /**
+   * Admits and requests `entry` (with its retries and redirects): the part
+   * of the work that needs the host's permit.
+   *
+   * @param entry The URL taken from the frontier.
+   * @param signal Cancels the request (it then rejects with the reason).
+   * @returns The page, ready for {@linkcode PageTask.finish}.
+   */
+  fetch(entry: ReadyEntry, signal: AbortSignal): Promise<FetchedPage> {
     const trace: Trace = {
       traceId: this.#o.triage.traceId,
       spanId: newId(),
@@ -116,130 +178,169 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
-    // A requisite's body is read whatever its type (a stylesheet is scanned).
-    const seen = exchanges ?? (entry.requisite ? [] : undefined);
-    return traceVar.run(
-      trace,
-      () => this.#visit(entry, trace, batch, signal, seen),
+    const { sitemaps, telemetry } = this.#o;
+    const span = telemetry?.openPage(entry, trace);
+    const step = () =>
+      traceVar.run(
+        trace,
+        () =>
+          entry.sitemap !== undefined && sitemaps
+            ? this.#sitemap(entry, trace, signal)
+            : this.#request(entry, trace, signal),
+      );
+    if (span === undefined) return step();
+    return span.run(step).then(
+      (page) => {
+        page.span = span;
+        return page;
+      },
+      (err) => {
+        span.fail(err);
+        throw err;
+      },
     );
   }
 
-  async #visit(
-    entry: ReadyEntry,
-    trace: Trace,
+  /**
+   * Parses a fetched page and sorts its links into `batch`.
+   *
+   * @param page The page from {@linkcode PageTask.fetch}.
+   * @param batch Where found links go.
+   * @param signal Cancels the parse (it then rejects with the reason).
+   * @returns The URL's result.
+   */
+  finish(
+    page: FetchedPage,
     batch: FrontierBatch,
     signal: AbortSignal,
-    exchanges: Exchange[] | undefined,
   ): Promise<CrawlResult> {
-    const { admission, clock, log, maxDepth } = this.#o;
-    const result = baseResult(entry, trace, Date.now());
-    const t0 = clock.now();
-    const done = (skipped?: SkipReason) => {
-      if (skipped) result.skipped = skipped;
-      result.timings.total = clock.now() - t0;
-      return result;
-    };
-    const verdict = await admission.check(new URL(entry.url), 0, signal);
-    if ("skip" in verdict) return done(verdict.skip);
-    const out = await this.#fetch(
-      entry.url,
-      verdict.admitted,
+    const step = () =>
+      traceVar.run(page.trace, async () => {
+        const result = await this.#finish(page, batch, signal);
+        const { inbox, frontier } = this.#o;
+        inbox?.drainInto(batch, frontier);
+        return result;
+      });
+    const span = page.span;
+    if (span === undefined) return step();
+    return span.run(step).then(
+      (result) => {
+        span.end(result);
+        return result;
+      },
+      (err) => {
+        span.fail(err);
+        throw err;
+      },
+    );
+  }
+
+  /** A sitemap: read whole by the sitemap task, its links kept for later. */
+  async #sitemap(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const found: FrontierBatch = { found: [], settled: [] };
+    const t0 = this.#o.clock.now();
+    const exchanges = this.#o.archiving ? [] : undefined;
+    const result = await this.#o.sitemaps!.run(
+      entry,
+      trace,
+      found,
       signal,
       exchanges,
     );
-    result.status = out.status;
-    result.finalUrl = out.finalUrl;
-    if (out.contentType) result.contentType = out.contentType;
-    result.bytes = out.bytes;
-    result.attempts = out.attempts;
-    result.timings.ttfb = out.ttfb;
+    return { entry, trace, result, t0, found, exchanges };
+  }
+
+  async #request(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const { admission, clock, log } = this.#o;
+    const result = baseResult(entry, trace, Date.now());
+    const page: FetchedPage = { entry, trace, result, t0: clock.now() };
+    const verdict = await admission.check(new URL(entry.url), 0, signal);
+    if ("skip" in verdict) {
+      result.skipped = verdict.skip;
+      if (verdict.why) result.error = verdict.why;
+      return page;
+    }
+    // A requisite's body is read whatever its type (a stylesheet is scanned).
+    if (this.#o.archiving || entry.requisite) page.exchanges = [];
+    const out = await this.#fetch(entry, verdict.admitted, signal, page);
+    fillResponse(result, out, entry.validators);
     if (out.error) {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });
     }
     if (entry.requisite) {
-      const skipped = out.skipped === "content-type" ? undefined : out.skipped;
-      if (!out.error && !skipped) {
-        this.#stylesheet(result, entry, trace.spanId, batch, exchanges!);
+      // Not parsed: its type is no reason to skip it.
+      if (out.skipped && out.skipped !== "content-type") {
+        result.skipped = out.skipped;
       }
-      return done(skipped);
-    }
-    if (out.skipped || out.error || !out.body) return done(out.skipped);
-    const page = await this.#parse(out, out.body, trace, signal, exchanges);
-    if (page instanceof Error) {
-      result.error = { name: page.name, message: page.message };
-      log.write("error", `parse failed: ${page.message}`, { error: page.name });
-      return done();
-    }
-    const links = this.#read(result, page, out.robotsTag);
-    if (this.#o.requisites) {
-      this.#addRequisites(
-        batch,
-        entry,
-        trace.spanId,
-        requisiteUrls(page.references),
-      );
-    }
-    if (!links.nofollow && entry.depth < maxDepth) {
-      this.#follow(batch, entry, trace.spanId, links);
-    }
-    return done();
+    } else if (out.skipped) result.skipped = out.skipped;
+    else if (!out.error && out.body) page.out = { ...out, body: out.body };
+    return page;
   }
 
-  /**
-   * A requisite is not parsed, but the `url()`s and `@import`s of a
-   * stylesheet are requisites too.
-   */
-  #stylesheet(
-    result: CrawlResult,
-    entry: ReadyEntry,
-    spanId: string,
+  async #finish(
+    fetched: FetchedPage,
     batch: FrontierBatch,
-    exchanges: readonly Exchange[],
-  ): void {
-    const urls = stylesheetUrls(exchanges);
-    if (urls.length === 0) return;
-    result.links = urls.length;
-    this.#addRequisites(batch, entry, spanId, urls);
-  }
-
-  /** Sorts a page's new, in-scope requisites into `batch`, at its depth. */
-  #addRequisites(
-    batch: FrontierBatch,
-    entry: ReadyEntry,
-    spanId: string,
-    urls: readonly string[],
-  ): void {
-    const { frontier, scope } = this.#o;
-    const rules = this.#requisiteRules;
-    for (const href of urls) {
-      const url = rules.traps.stripSessionIds(href);
-      if (frontier.has(url)) continue;
-      const u = new URL(url);
-      if (!scope.allows(u)) continue;
-      const found = {
-        url,
-        host: u.host,
-        depth: entry.depth,
-        referrer: entry.url,
-        parentSpanId: spanId,
-        requisite: true,
-      };
-      triage(batch, found, u, rules);
+    signal: AbortSignal,
+  ): Promise<CrawlResult> {
+    const { clock, log, maxDepth } = this.#o;
+    const { entry, trace, result, out, found } = fetched;
+    if (found) {
+      batch.found.push(...found.found);
+      batch.settled.push(...found.settled);
+      return result;
     }
+    fetched.out = undefined; // the body is the parser's now
+    if (entry.requisite && !result.error && !result.skipped) {
+      this.#stylesheet(result, entry, trace, batch, fetched.exchanges ?? []);
+    }
+    if (out) {
+      const held = fetched.exchanges !== undefined; // the archive's
+      const page = await this.#parse(out, out.body, trace, signal, held);
+      if (page instanceof Error) {
+        result.error = { name: page.name, message: page.message };
+        log.write("error", `parse failed: ${page.message}`, {
+          error: page.name,
+        });
+      } else {
+        const links = this.#read(result, page, out.robotsTag);
+        if (this.#o.requisites) {
+          const urls = requisiteUrls(page.references);
+          this.#addRequisites(batch, entry, trace, urls);
+        }
+        if (!links.nofollow && entry.depth < maxDepth) {
+          this.#follow(batch, entry, trace, links);
+        }
+      }
+    }
+    result.timings.total = roundMs(clock.now() - fetched.t0);
+    return result;
   }
 
   async #fetch(
-    url: string,
+    entry: ReadyEntry,
     admitted: boolean,
     signal: AbortSignal,
-    exchanges: Exchange[] | undefined,
+    page: FetchedPage,
   ): Promise<FetchOutcome> {
     const { stats, fetcher } = this.#o;
+    const exchanges = page.exchanges;
     stats.inFlight++;
     try {
-      const onExchange = exchanges && ((e: Exchange) => void exchanges.push(e));
-      return await fetchUrl(url, fetcher, { signal, admitted, onExchange });
+      return await fetchUrl(entry.url, fetcher, {
+        signal,
+        admitted,
+        conditional: entry.validators,
+        onExchange: exchanges && ((e) => void exchanges.push(e)),
+      });
     } finally {
       stats.inFlight--;
     }
@@ -254,9 +355,9 @@ export class PageTask {
     body: Uint8Array,
     trace: Trace,
     signal: AbortSignal,
-    exchanges: readonly Exchange[] | undefined,
+    held: boolean,
   ): Promise<PackedPage | Error> {
-    const buffer = exchanges === undefined && body.byteOffset === 0 &&
+    const buffer = !held && body.byteOffset === 0 &&
         body.byteLength === body.buffer.byteLength
       ? body.buffer as ArrayBuffer
       : body.slice().buffer as ArrayBuffer;
@@ -265,8 +366,10 @@ export class PageTask {
       url: out.finalUrl,
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
+      references: this.#o.includeReferences || this.#o.requisites,
+      // The worker strips session ids and fingerprints the links.
+      sessionParams: this.#o.triage.traps.limits.sessionParams,
     };
-    if (this.#o.requisites) input.references = true;
     try {
       return await this.#o.parser.parse(input, trace, signal);
     } catch (err) {
@@ -292,33 +395,79 @@ export class PageTask {
     // Links past maxLinksPerPage are counted but not followed.
     result.links = urls.length + page.truncated;
     if (this.#o.includeLinks) result.linkList = urls;
-    return { urls, flagged: new Set(page.nofollow), nofollow };
+    if (page.references && this.#o.includeReferences) {
+      result.references = page.references;
+      result.anchors = page.anchors;
+      result.unchecked = page.unchecked;
+    }
+    return { urls, flagged: new Set(page.nofollow), keys: page.keys, nofollow };
+  }
+
+  /**
+   * A requisite is not parsed, but the `url()`s and `@import`s of a
+   * stylesheet are requisites too.
+   */
+  #stylesheet(
+    result: CrawlResult,
+    entry: ReadyEntry,
+    trace: Trace,
+    batch: FrontierBatch,
+    exchanges: readonly Exchange[],
+  ): void {
+    const urls = stylesheetUrls(exchanges);
+    if (urls.length === 0) return;
+    result.links = urls.length;
+    this.#addRequisites(batch, entry, trace, urls);
+  }
+
+  /** Sorts a page's new, in-scope requisites into `batch`, at its depth. */
+  #addRequisites(
+    batch: FrontierBatch,
+    entry: ReadyEntry,
+    trace: Trace,
+    urls: readonly string[],
+  ): void {
+    const { frontier, scope } = this.#o;
+    const rules = this.#requisiteRules;
+    for (const href of urls) {
+      const url = rules.traps.stripSessionIds(href);
+      if (frontier.has(url)) continue;
+      const u = new URL(url);
+      if (!scope.allows(u)) continue;
+      const found: FrontierEntry = {
+        url,
+        host: u.host,
+        depth: entry.depth,
+        referrer: entry.url,
+        parentSpanId: trace.spanId,
+        requisite: true,
+      };
+      if (trace.traceId !== rules.traceId) found.parentTraceId = trace.traceId;
+      triage(batch, found, u, rules);
+    }
   }
 
   /** Sorts the page's new, in-scope links into `batch`. */
   #follow(
     batch: FrontierBatch,
     entry: ReadyEntry,
-    spanId: string,
+    trace: Trace,
     links: PageLinks,
   ): void {
     const { frontier, scope, triage: rules } = this.#o;
-    const { urls, flagged } = links;
-    const taken = new Set<string>();
-    for (let i = 0; i < urls.length; i++) {
-      if (flagged.has(i)) continue;
-      const url = rules.traps.stripSessionIds(urls[i]);
-      if (frontier.has(url) || taken.has(url)) continue;
-      taken.add(url);
+    const strip = (url: string) => rules.traps.stripSessionIds(url);
+    for (const url of newLinks(links, frontier, strip)) {
       const u = new URL(url);
       if (!scope.allows(u)) continue;
-      const found = {
+      const found: FrontierEntry = {
         url,
         host: u.host,
         depth: entry.depth + 1,
         referrer: entry.url,
-        parentSpanId: spanId,
+        parentSpanId: trace.spanId,
       };
+      // With OpenTelemetry on, each page has its own trace, not the crawl's.
+      if (trace.traceId !== rules.traceId) found.parentTraceId = trace.traceId;
       triage(batch, found, u, rules);
     }
   }

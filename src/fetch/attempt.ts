@@ -12,17 +12,21 @@ import {
   RedirectError,
   RequestTimeoutError,
 } from "./errors.ts";
-import type { FetcherConfig, FetchOutcome } from "./fetcher.ts";
+import type { FetcherConfig, FetchOptions, FetchOutcome } from "./fetcher.ts";
+import { failureText, networkCause } from "./network_cause.ts";
+import {
+  type BodyRule,
+  HTML_BODY,
+  setConditional,
+  type Validators,
+} from "./body_rule.ts";
 import { readBody } from "./read_body.ts";
 import { parseRetryAfter } from "./retry_after.ts";
-import { Watchdog } from "./watchdog.ts";
+import { requestHeaders } from "./request_headers.ts";
+import { type Watch, Watchdogs } from "./watchdog.ts";
 
 /** Declared body sizes read in one call rather than streamed, bytes. */
 const SMALL_BODY = 64 * 1024;
-/** Headers never sent to an origin other than the seeds'. */
-const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization"];
-/** Media types that are parsed for links. */
-const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 
 /**
  * How an attempt reports its exchanges: the headers sent and when, and
@@ -30,6 +34,7 @@ const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
  */
 interface Capture {
   headers: Headers;
+  method: string;
   sentAt: number;
   onExchange: (exchange: Exchange) => void;
 }
@@ -118,8 +123,8 @@ export function isFailure(o: AttemptOutcome): boolean {
  * @param parent Cancels the attempt (its reason is rethrown).
  * @param started Clock time the fetch started (for `ttfb`).
  * @param admitted URLs already admitted for this fetch.
- * @param onExchange Receives each exchange, its body read whatever its type
- * or status (up to `maxBodyBytes`); without it only HTML bodies are read.
+ * @param shape The body rule, the validators to send and where exchanges
+ * go (see `FetchOptions`).
  * @returns What the attempt produced; rejects only with `parent.reason`.
  */
 export async function attemptOnce(
@@ -128,7 +133,7 @@ export async function attemptOnce(
   parent: AbortSignal,
   started: number,
   admitted: Set<string>,
-  onExchange?: (exchange: Exchange) => void,
+  shape: Pick<FetchOptions, "body" | "conditional" | "onExchange"> = {},
 ): Promise<AttemptOutcome> {
   // One controller for the attempt, aborted by the crawl or by the watchdog.
   const ctl = new AbortController();
@@ -137,8 +142,7 @@ export async function attemptOnce(
   parent.addEventListener("abort", onParent, { once: true });
   const chain: string[] = [url];
   let current = new URL(url);
-  const watchdog = new Watchdog(
-    config.clock,
+  const watchdog = Watchdogs.for(config.clock).watch(
     config.timeoutMs,
     config.idleTimeoutMs,
     (idle) =>
@@ -165,24 +169,30 @@ export async function attemptOnce(
         admitted.add(current.href);
       }
       signal.throwIfAborted();
-      const headers = requestHeaders(current, config);
-      const capture = onExchange && { headers, sentAt: Date.now(), onExchange };
-      const res = await config.fetch(current, {
+      const conditional = hop === 0 ? shape.conditional : undefined;
+      const headers = headersFor(current, config, conditional);
+      const capture = shape.onExchange && {
         headers,
-        redirect: "manual",
-        signal,
-      });
+        method: config.method ?? "GET",
+        sentAt: Date.now(),
+        onExchange: shape.onExchange,
+      };
+      const res = await request(current, config, signal, headers);
       watchdog.touch();
       base.ttfb = config.clock.now() - started;
       base.status = res.status;
       base.finalUrl = current.href;
+      const reading = {
+        config,
+        watchdog,
+        signal,
+        rule: shape.body ?? HTML_BODY,
+        capture,
+      };
       if (!isRedirect(res)) {
-        const read = { current, base, config, watchdog, signal, capture };
-        return await readResponse(res, read);
+        return await readResponse(res, current, base, reading);
       }
-      if (capture) {
-        await captured(res, { current, config, watchdog, signal }, capture);
-      }
+      if (capture) await captured(res, current, reading, capture);
       const next = await nextHop(res, current, chain, config.maxRedirects);
       if (next instanceof RedirectError) return { ...base, error: next };
       chain.push(next.href);
@@ -232,24 +242,29 @@ async function nextHop(
   return next;
 }
 
-/** What reading a response needs. */
-interface Read {
-  current: URL;
+/** How a final response is read. */
+interface Reading {
   config: FetcherConfig;
-  watchdog: Watchdog;
+  watchdog: Watch;
   signal: AbortSignal;
+  rule: BodyRule;
+  /** Reports the exchange, every body read (see `FetchOptions.onExchange`). */
+  capture?: Capture;
 }
 
 /**
  * The outcome of a final (non-redirect) response: its headers, and its body
- * when it is 2xx HTML within `maxBodyBytes`. With a capture, every body is
- * read (up to the cap) and reported.
+ * when it is 2xx, of a type the body rule accepts, within its cap. With a
+ * capture, every body is read (up to the cap) and reported.
  */
 async function readResponse(
   res: Response,
-  read: Read & { base: AttemptOutcome; capture?: Capture },
+  current: URL,
+  base: AttemptOutcome,
+  reading: Reading,
 ): Promise<AttemptOutcome> {
-  const { base, config } = read;
+  const { config, watchdog, signal, rule } = reading;
+  const maxBytes = rule.maxBytes ?? config.maxBodyBytes;
   const typeHeader = res.headers.get("content-type");
   const contentType = typeHeader?.split(";")[0].trim().toLowerCase() ||
     undefined;
@@ -258,13 +273,14 @@ async function readResponse(
     contentType,
     contentTypeHeader: typeHeader,
     robotsTag: res.headers.get("x-robots-tag"),
+    ...validatorsOf(res.headers),
   };
   if (isRetryableStatus(res.status)) {
     outcome.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
   }
-  if (read.capture) {
-    const { bytes, truncated } = await captured(res, read, read.capture);
-    return judged(outcome, bytes, truncated);
+  if (reading.capture) {
+    const read = await captured(res, current, reading, reading.capture);
+    return judged(outcome, read, rule);
   }
   /** The outcome without the body, which is not read. */
   const unread = async (skipped?: "content-type" | "too-large") => {
@@ -273,112 +289,128 @@ async function readResponse(
     return outcome;
   };
   if (res.status < 200 || res.status >= 300) return await unread();
-  // A missing Content-Type is sniffed as HTML, as browsers mostly would.
-  if (contentType !== undefined && !HTML_TYPES.has(contentType)) {
-    return await unread("content-type");
-  }
+  if (!rule.accepts(contentType)) return await unread("content-type");
   // A declared length past the cap of an unencoded body: refuse before
   // reading a byte (an encoded body is judged by its decoded bytes).
   const declared = Number(res.headers.get("content-length") ?? NaN);
   const encoding = res.headers.get("content-encoding");
   if (
-    declared > config.maxBodyBytes &&
+    declared > maxBytes && !rule.keepTruncated &&
     (encoding === null || encoding.trim().toLowerCase() === "identity")
   ) {
     return await unread("too-large");
   }
-  const { bytes, truncated } = await readCapped(res, read);
-  outcome.bytes = bytes.byteLength;
-  if (truncated) {
-    outcome.skipped = "too-large";
-    return outcome;
-  }
-  outcome.body = bytes;
-  return outcome;
-}
-
-/**
- * Reads a body, keeping at most `maxBodyBytes`. A small declared body (most
- * pages) is read in one call, which skips the stream machinery; the
- * watchdog then sees no progress until the end, so such a body must arrive
- * within idleTimeoutMs of the headers.
- *
- * @returns The body read, and whether it was cut.
- */
-async function readCapped(
-  res: Response,
-  read: Read,
-): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  const { current, config, watchdog, signal } = read;
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (
-    declared <= SMALL_BODY && declared <= config.maxBodyBytes &&
-    res.headers.get("content-encoding") === null
-  ) {
+  // Small declared bodies (most pages) are read in one call, which skips
+  // the stream machinery; the watchdog then sees no progress until the
+  // end, so such a body must arrive within idleTimeoutMs of the headers.
+  if (declared <= SMALL_BODY && declared <= maxBytes && encoding === null) {
     const bytes = await res.bytes();
     watchdog.touch();
-    if (bytes.byteLength <= config.maxBodyBytes) {
-      return { bytes, truncated: false };
-    }
-    return { bytes: bytes.subarray(0, config.maxBodyBytes), truncated: true };
+    outcome.bytes = bytes.byteLength;
+    outcome.body = bytes;
+    return outcome;
   }
-  return await readBody(res.body, {
-    maxBytes: config.maxBodyBytes,
+  const { bytes, truncated } = await readBody(res.body, {
+    maxBytes,
     signal,
     clock: config.clock,
     url: current.href,
     onChunk: watchdog.touch,
   });
+  outcome.bytes = bytes.byteLength;
+  if (truncated && !rule.keepTruncated) {
+    outcome.skipped = "too-large";
+    return outcome;
+  }
+  if (truncated) outcome.truncated = true;
+  outcome.body = bytes;
+  return outcome;
 }
 
 /**
- * Reads a body up to the cap and reports the exchange.
+ * Reads a body up to the cap and reports the exchange. A small declared
+ * body is read in one call, as `readResponse` does.
  *
  * @returns The body read, and whether it was cut.
  */
 async function captured(
   res: Response,
-  read: Read,
+  current: URL,
+  reading: Reading,
   capture: Capture,
 ): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  const { current } = read;
-  const { bytes, truncated } = await readCapped(res, read);
+  const { config, watchdog, signal, rule } = reading;
+  const maxBytes = rule.maxBytes ?? config.maxBodyBytes;
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  let read: { bytes: Uint8Array; truncated: boolean };
+  if (
+    declared <= SMALL_BODY && declared <= maxBytes &&
+    res.headers.get("content-encoding") === null
+  ) {
+    const bytes = await res.bytes();
+    watchdog.touch();
+    read = bytes.byteLength <= maxBytes
+      ? { bytes, truncated: false }
+      : { bytes: bytes.subarray(0, maxBytes), truncated: true };
+  } else {
+    read = await readBody(res.body, {
+      maxBytes,
+      signal,
+      clock: config.clock,
+      url: current.href,
+      onChunk: watchdog.touch,
+    });
+  }
   capture.onExchange(exchangeOf({
     url: current,
     headers: capture.headers,
+    method: capture.method,
     date: capture.sentAt,
     response: res,
-    body: bytes,
-    truncated,
+    body: read.bytes,
+    truncated: read.truncated,
   }));
-  return { bytes, truncated };
+  return read;
 }
 
 /**
- * The outcome of a body read whole (up to the cap): kept when it is 2xx
- * HTML within the cap. A body past the cap is `too-large` whatever its
- * type (the uncaptured path, which does not read other types, says
- * `content-type` for them).
+ * The outcome of a body read whole (up to the cap): kept when it is 2xx and
+ * of a type the rule accepts. A body past the cap is `too-large` whatever
+ * its type (unless the rule keeps cut bodies), since it was read.
  */
 function judged(
   outcome: AttemptOutcome,
-  bytes: Uint8Array,
-  truncated: boolean,
+  read: { bytes: Uint8Array; truncated: boolean },
+  rule: BodyRule,
 ): AttemptOutcome {
+  const { bytes, truncated } = read;
   outcome.bytes = bytes.byteLength;
   if (outcome.status < 200 || outcome.status >= 300) return outcome;
-  const type = outcome.contentType;
-  if (truncated) {
+  if (truncated && !rule.keepTruncated) {
     outcome.skipped = "too-large";
-  } else if (type !== undefined && !HTML_TYPES.has(type)) {
+  } else if (!rule.accepts(outcome.contentType)) {
     outcome.skipped = "content-type";
   } else {
+    if (truncated) outcome.truncated = true;
     outcome.body = bytes;
   }
   return outcome;
 }
 
-/** What a failed attempt reports: its timeout, or a `FetchError`. */
+/** A response's `ETag` and `Last-Modified`, the ones it has. */
+function validatorsOf(headers: Headers): Validators {
+  const etag = headers.get("etag");
+  const lastModified = headers.get("last-modified");
+  const out: Validators = {};
+  if (etag) out.etag = etag;
+  if (lastModified) out.lastModified = lastModified;
+  return out;
+}
+
+/**
+ * What a failed attempt reports: its timeout, or a `FetchError` that names
+ * the network failure (`connection refused`, `DNS name not found`, …).
+ */
 function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   const reason = signal.aborted ? signal.reason : err;
   if (
@@ -387,19 +419,34 @@ function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   ) {
     return reason;
   }
-  const message = reason instanceof Error ? reason.message : String(reason);
-  return new FetchError(current.href, message, { cause: reason });
+  if (reason instanceof FetchError) return reason; // from the admission
+  const named = networkCause(reason);
+  return new FetchError(current.href, named?.message ?? failureText(reason), {
+    cause: reason,
+    kind: named?.kind,
+  });
 }
 
-/** The headers of a request to `url`. */
-function requestHeaders(url: URL, config: FetcherConfig): Headers {
-  const headers = new Headers(config.headers);
-  headers.set("user-agent", config.userAgent);
-  if (!headers.has("accept")) {
-    headers.set("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5");
-  }
-  if (!config.trustedOrigins.has(url.origin)) {
-    for (const h of SENSITIVE_HEADERS) headers.delete(h);
-  }
+/** The headers of a request to `url`, conditional when validators are given. */
+function headersFor(
+  url: URL,
+  config: FetcherConfig,
+  conditional: Validators | undefined,
+): Headers {
+  const shared = requestHeaders(config, config.trustedOrigins.has(url.origin));
+  // A conditional request (a recrawl) adds its validators to a copy.
+  const headers = conditional ? new Headers(shared) : shared;
+  if (conditional) setConditional(headers, conditional);
   return headers;
+}
+
+/** One HTTP request (the attempt's watchdog covers the wait for headers). */
+function request(
+  url: URL,
+  config: FetcherConfig,
+  signal: AbortSignal,
+  headers: Headers,
+): Promise<Response> {
+  const method = config.method ?? "GET";
+  return config.fetch(url, { method, headers, redirect: "manual", signal });
 }

@@ -8,8 +8,11 @@ import { decodeHtml } from "./charset.ts";
 import {
   type ExtractedLink,
   extractLinks,
+  type ExtractLinksOptions,
   type RobotsDirectives,
 } from "./extract_links.ts";
+import { type LinkKeys, linkKeys } from "./link_keys.ts";
+import { scanLinks } from "./link_scanner.ts";
 import type { PageReference } from "./references.ts";
 
 /** The message a parse worker receives: a page body and how to read it. */
@@ -39,6 +42,13 @@ export interface ParseInput {
    * @default {false}
    */
   references?: boolean;
+  /**
+   * Session parameter names to strip from the links before they are
+   * fingerprinted for the frontier (see `LinkKeys`); none when absent.
+   *
+   * @default {undefined}
+   */
+  sessionParams?: readonly string[];
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -71,6 +81,36 @@ export interface ParseHtmlOptions {
    * @default {false}
    */
   references?: boolean;
+  /**
+   * Parse with htmlparser2's full tokenizer even though only links and
+   * metadata are wanted (the link scanner finds the same, faster).
+   *
+   * @default {false}
+   */
+  fullParse?: boolean;
+}
+
+/**
+ * Whether a page needs htmlparser2's full parse: the one place that picks
+ * the path. The link scanner (`scanLinks`) finds links and metadata only;
+ * an option that wants more of the page (content, references…) must make
+ * this return `true`.
+ *
+ * @example Usage
+ * ```ts
+ * import { needsFullParse } from "./parse_html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(needsFullParse({ url: "https://a.test/" }), false);
+ * assert.equal(needsFullParse({ url: "https://a.test/", fullParse: true }), true);
+ * assert.equal(needsFullParse({ url: "https://a.test/", references: true }), true);
+ * ```
+ *
+ * @param options The parse options.
+ * @returns `true` for the htmlparser2 path.
+ */
+export function needsFullParse(options: ParseHtmlOptions): boolean {
+  return options.fullParse === true || options.references === true;
 }
 
 /**
@@ -107,7 +147,8 @@ export interface ParsedPage {
 
 /**
  * Decodes an HTML body (see `decodeHtml`) and extracts its links and
- * metadata (see `extractLinks`). Never throws on any bytes; the same
+ * metadata: with the link scanner (`scanLinks`), or htmlparser2
+ * (`extractLinks`) when {@linkcode needsFullParse} says so. Never throws on any bytes; the same
  * function runs inline and in the parse worker pool.
  *
  * @example Usage
@@ -137,11 +178,13 @@ export function parseHtml(
   options: ParseHtmlOptions,
 ): ParsedPage {
   const { text, charset } = decodeHtml(bytes, options.contentType);
-  const page = extractLinks(text, options.url, {
+  const extract = needsFullParse(options) ? extractLinks : scanLinks;
+  const wanted: ExtractLinksOptions = {
     maxLinks: options.maxLinks,
     botName: options.botName,
     references: options.references,
-  });
+  };
+  const page = extract(text, options.url, wanted);
   const parsed: ParsedPage = {
     charset,
     links: page.links,
@@ -171,6 +214,8 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
   links: string;
   /** Indexes (into the links) of the `rel=nofollow` links. */
   nofollow: number[];
+  /** The links' frontier keys, when the parse was given `sessionParams`. */
+  keys?: LinkKeys;
 }
 
 /**
@@ -192,16 +237,26 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
  * ```
  *
  * @param page A page from {@linkcode parseHtml}.
+ * @param sessionParams With it, the links' frontier keys are made too
+ * (`keys`: session ids stripped, fingerprints), here rather than on the
+ * crawler's thread.
  * @returns The packed page.
  */
-export function packPage(page: ParsedPage): PackedPage {
+export function packPage(
+  page: ParsedPage,
+  sessionParams?: readonly string[],
+): PackedPage {
   const nofollow: number[] = [];
   const urls = new Array<string>(page.links.length);
   for (let i = 0; i < page.links.length; i++) {
     urls[i] = page.links[i].url;
     if (page.links[i].nofollow) nofollow.push(i);
   }
-  return { ...page, links: urls.join("\n"), nofollow };
+  const packed: PackedPage = { ...page, links: urls.join("\n"), nofollow };
+  if (sessionParams !== undefined) {
+    packed.keys = linkKeys(urls, nofollow, sessionParams);
+  }
+  return packed;
 }
 
 /**

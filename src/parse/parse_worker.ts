@@ -8,6 +8,7 @@
  * @module
  */
 import { serveWorker } from "../concurrency/serve_worker.ts";
+import { parseInSpan } from "../telemetry/parse_span.ts";
 import { type Trace, traceVar } from "../telemetry/trace.ts";
 import {
   type PackedPage,
@@ -29,7 +30,10 @@ export type BatchResult = PackedPage | {
 
 function parseOne(input: ParseInput): PackedPage {
   try {
-    return packPage(parseHtml(new Uint8Array(input.body), input));
+    return packPage(
+      parseHtml(new Uint8Array(input.body), input),
+      input.sessionParams,
+    );
   } finally {
     // Free the body now rather than at the next GC: bodies are most of the
     // memory a crawl holds, and an ArrayBuffer's bytes live outside the heap.
@@ -40,8 +44,12 @@ function parseOne(input: ParseInput): PackedPage {
 function parseBatch(batch: BatchItem[]): BatchResult[] {
   return batch.map((item) => {
     try {
-      return item.trace
-        ? traceVar.run(item.trace, () => parseOne(item))
+      const trace = item.trace;
+      return trace
+        ? traceVar.run(
+          trace,
+          () => parseInSpan(trace, item, "worker", () => parseOne(item)),
+        )
         : parseOne(item);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));

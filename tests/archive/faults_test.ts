@@ -2,13 +2,15 @@
  * An archive that cannot be written: a path that cannot be created, a
  * folder without permission, a full disk (a small tmpfs), a WARC file
  * removed mid-crawl. Each ends the CLI with a clear error and a non-zero
- * exit, keeps what was committed, and the same command continues the crawl
- * once the fault is gone. Runs `cli.ts` in subprocesses against a generated
+ * exit (3 for the full disk, as the exit code table says), keeps what was
+ * committed, and the same command continues the crawl once the fault is
+ * gone. Runs `cli.ts` in subprocesses against a generated
  * site on 127.0.0.1.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveGeneratedSite } from "../_support/generated_site.ts";
+import { canMount, tmpfs } from "../_support/tmpfs.ts";
 import {
   checkOutput,
   FLAGS,
@@ -20,26 +22,6 @@ import {
 } from "../frontier/sqlite/_durable.ts";
 import { checkArchive, expectedFetches } from "./_archive_check.ts";
 import { warcFiles } from "./_warc.ts";
-
-/** Whether this process may mount a tmpfs (it runs as root here). */
-async function canMount(): Promise<boolean> {
-  if (Deno.build.os !== "linux") return false;
-  const dir = await Deno.makeTempDir();
-  try {
-    const mount = await new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (!mount.success) return false;
-    await new Deno.Command("umount", { args: [dir] }).output();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
-}
 
 async function sh(cmd: string, ...args: string[]): Promise<void> {
   const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
@@ -132,50 +114,49 @@ Deno.test("trawl --warc and --save without permission for their folders exit 2 n
 
 Deno.test({
   name:
-    "trawl --state --warc on a full disk fails with exit 1 keeping what it committed; resumed with room, it archives each page once",
-  ignore: !(await canMount()),
+    "trawl --state --warc on a full disk fails with exit 3 keeping what it committed; resumed with room, it archives each page once",
+  ignore: !canMount,
   fn: async () => {
     await using site = serveGeneratedSite({ pages: 2000 });
     await using ws = await workspace();
-    const small = join(ws.dir, "small");
-    await Deno.mkdir(small);
-    await sh("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", small);
-    try {
-      const args = [
-        ...FLAGS,
-        "-q",
-        "--state",
-        ws.state,
-        "--out",
-        ws.out,
-        "--warc",
-        join(small, "c.warc.gz"),
-        site.seed,
-      ];
-      const full = await run(args, ws.perms);
-      assert.equal(full.code, 1, full.text);
-      assert.match(
-        full.text,
-        /^trawl: error: Cannot write the archive .*c-0000\d\.warc\.gz: .*(No space left|ENOSPC)/im,
-      );
-      const stopped = status(ws.state)!;
-      assert.ok(
-        stopped.done > 0 && stopped.done < site.expected.size,
-        JSON.stringify(stopped),
-      );
-      assert.deepEqual(await outputProblems(ws.out, site), []);
-      await sh("mount", "-o", "remount,size=32m", small);
-      const resumed = await run(args, ws.perms);
-      assert.equal(resumed.code, 0, resumed.text);
-      assert.deepEqual(await checkOutput(ws.out, site), []);
-      const { problems } = await checkArchive(
-        await warcFiles(small),
-        expectedFetches(site),
-      );
-      assert.deepEqual(problems.slice(0, 20), []);
-    } finally {
-      await sh("umount", small);
-    }
+    await using small = await tmpfs("512k");
+    const args = [
+      ...FLAGS,
+      "-q",
+      "--state",
+      ws.state,
+      "--out",
+      ws.out,
+      "--warc",
+      join(small.dir, "c.warc.gz"),
+      site.seed,
+    ];
+    const perms = ws.perms.map((p) =>
+      p.startsWith("--allow-read=") || p.startsWith("--allow-write=")
+        ? `${p},${small.dir}`
+        : p
+    );
+    const full = await run(args, perms);
+    assert.equal(full.code, 3, full.text);
+    assert.match(
+      full.text,
+      /^trawl: error: Cannot write the archive .*c-0000\d\.warc\.gz: .*no space left/im,
+    );
+    const stopped = status(ws.state)!;
+    assert.ok(
+      stopped.done > 0 && stopped.done < site.expected.size,
+      JSON.stringify(stopped),
+    );
+    assert.deepEqual(await outputProblems(ws.out, site), []);
+    await sh("mount", "-o", "remount,size=32m", small.dir);
+    const resumed = await run(args, perms);
+    assert.equal(resumed.code, 0, resumed.text);
+    assert.deepEqual(await checkOutput(ws.out, site), []);
+    const { problems } = await checkArchive(
+      await warcFiles(small.dir),
+      expectedFetches(site),
+    );
+    assert.deepEqual(problems.slice(0, 20), []);
   },
 });
 

@@ -10,13 +10,18 @@ import type { FrontierEntry } from "../store.ts";
 
 /**
  * A queued entry as stored: `u` URL, `d` depth, `r` referrer, `p` span,
- * `q` 1 for a page requisite.
+ * for sitemaps and what they list `s` nesting, `v` via, `m` lastmod, and `q`
+ * 1 for a page requisite.
  */
 interface StoredEntry {
   u: string;
   d: number;
   r?: string;
   p?: string;
+  t?: string;
+  s?: number;
+  v?: "sitemap" | "robots";
+  m?: string;
   q?: 1;
 }
 
@@ -24,13 +29,17 @@ interface StoredEntry {
  * A queued entry's JSON, without its host (the queue's key).
  *
  * @param e The entry.
- * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN,"q":1}` (`r`, `p`, `q`
- * optional).
+ * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN,"t":TRACE}` (`r`, `p`,
+ * `t` optional; `s`, `v`, `m` for sitemap entries; `q` for requisites).
  */
 export function encodeEntry(e: FrontierEntry): string {
   const o: StoredEntry = { u: e.url, d: e.depth };
   if (e.referrer !== undefined) o.r = e.referrer;
   if (e.parentSpanId !== undefined) o.p = e.parentSpanId;
+  if (e.parentTraceId !== undefined) o.t = e.parentTraceId;
+  if (e.sitemap !== undefined) o.s = e.sitemap;
+  if (e.via !== undefined) o.v = e.via;
+  if (e.lastmod !== undefined) o.m = e.lastmod;
   if (e.requisite) o.q = 1;
   return JSON.stringify(o);
 }
@@ -47,6 +56,10 @@ export function decodeClaimed(raw: string): FrontierEntry {
   const entry: FrontierEntry = { url: e.u, host: raw.slice(0, nl), depth: e.d };
   if (e.r !== undefined) entry.referrer = e.r;
   if (e.p !== undefined) entry.parentSpanId = e.p;
+  if (e.t !== undefined) entry.parentTraceId = e.t;
+  if (e.s !== undefined) entry.sitemap = e.s;
+  if (e.v !== undefined) entry.via = e.v;
+  if (e.m !== undefined) entry.lastmod = e.m;
   if (e.q === 1) entry.requisite = true;
   return entry;
 }
