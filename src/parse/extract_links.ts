@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { Parser } from "htmlparser2";
+import { type Handler, Parser } from "htmlparser2";
 import { createUrlNormalizer, normalizeUrl } from "../url/normalize_url.ts";
+import { teeHandler } from "./tee_handler.ts";
 
 /** One link found on a page. */
 export interface ExtractedLink {
@@ -34,6 +35,13 @@ export interface ExtractedPage {
   links: ExtractedLink[];
   /** The first `<title>`'s text: whitespace collapsed, trimmed, capped. */
   title?: string;
+  /**
+   * The first `<meta name="description">` (else `property="og:description"`)
+   * content: whitespace collapsed, trimmed, capped like the title.
+   */
+  description?: string;
+  /** The `<html lang>` attribute, trimmed, if not empty. */
+  lang?: string;
   /** The first `<base href>`, resolved and normalized, if valid. */
   base?: string;
   /** The first `<link rel="canonical">`, resolved and normalized. */
@@ -65,6 +73,13 @@ export interface ExtractLinksOptions {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Also receives every event of the parse (e.g. a `DomHandler` building
+   * the page's tree), so a page is tokenized once.
+   *
+   * @default {undefined}
+   */
+  handler?: Partial<Handler>;
 }
 
 /**
@@ -128,6 +143,9 @@ function refreshTarget(content: string): string | undefined {
   return target === "" ? undefined : target;
 }
 
+/** The longest `lang` kept, in characters. */
+const MAX_LANG_LENGTH = 64;
+
 function collapseTitle(text: string): string | undefined {
   let title = text.replace(ASCII_WHITESPACE_RUNS, " ").trim();
   if (title.length > MAX_TITLE_LENGTH) {
@@ -153,6 +171,9 @@ class PageScan {
   refreshHref: string | undefined = undefined;
   noindex = false;
   nofollow = false;
+  description: string | undefined = undefined;
+  ogDescription: string | undefined = undefined;
+  lang: string | undefined = undefined;
   titleParts: string[] | undefined = undefined;
   #titleChars = 0;
   #titleDone = false;
@@ -200,6 +221,11 @@ class PageScan {
       case "meta":
         this.#onMeta(attribs);
         break;
+      case "html":
+        if (this.lang === undefined && attribs.lang !== undefined) {
+          this.lang = attribs.lang.trim().slice(0, MAX_LANG_LENGTH);
+        }
+        break;
       case "title":
         if (!this.#titleDone && this.#foreignDepth === 0) {
           this.#inTitle = true;
@@ -235,12 +261,21 @@ class PageScan {
     }
   }
 
-  /** `<meta name="robots">` (or the bot's name) and `http-equiv=refresh`. */
+  /**
+   * `<meta name="robots">` (or the bot's name), `http-equiv=refresh` and
+   * the description.
+   */
   #onMeta(attribs: Record<string, string>): void {
     const content = attribs.content;
     if (content === undefined) return;
     const name = attribs.name?.trim().toLowerCase();
-    if (
+    if (name === "description") {
+      this.description ??= content;
+    } else if (
+      attribs.property?.trim().toLowerCase() === "og:description"
+    ) {
+      this.ogDescription ??= content;
+    } else if (
       name !== undefined &&
       (name === "robots" || (this.#botName !== "" && name === this.#botName))
     ) {
@@ -323,8 +358,11 @@ export function extractLinks(
     ? options.botName.trim().toLowerCase()
     : "";
   const scan = new PageScan(botName);
+  const handler = options.handler === undefined
+    ? scan
+    : teeHandler(scan, options.handler);
   try {
-    new Parser(scan, PARSER_OPTIONS).end(html);
+    new Parser(handler, PARSER_OPTIONS).end(html);
   } catch {
     // htmlparser2 is forgiving; keep whatever was collected if it is not.
   }
@@ -338,6 +376,12 @@ export function extractLinks(
     const title = collapseTitle(scan.titleParts.join(""));
     if (title !== undefined) page.title = title;
   }
+  const description = scan.description ?? scan.ogDescription;
+  if (description !== undefined) {
+    const text = collapseTitle(description);
+    if (text !== undefined) page.description = text;
+  }
+  if (scan.lang) page.lang = scan.lang;
   const base = resolveHeadLinks(scan, baseUrl, page);
   addLinks(scan, createUrlNormalizer(base), maxLinks, page);
   return page;
