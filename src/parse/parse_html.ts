@@ -4,6 +4,13 @@
  *
  * @module
  */
+import { DomHandler } from "domhandler";
+import type { ExtractInput } from "../content/extract_page.ts";
+import {
+  type ContentOptions,
+  needsTree,
+  pageContent,
+} from "../content/page_content.ts";
 import { decodeHtml } from "./charset.ts";
 import {
   type ExtractedLink,
@@ -31,6 +38,18 @@ export interface ParseInput {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Content to take from the page: selectors, text, Markdown or HTML.
+   *
+   * @default {undefined}
+   */
+  content?: ContentOptions;
+  /**
+   * The extraction hook to run on the page, and what it needs.
+   *
+   * @default {undefined}
+   */
+  extract?: ExtractInput;
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -56,6 +75,12 @@ export interface ParseHtmlOptions {
    * @default {undefined}
    */
   botName?: string;
+  /**
+   * Content to take from the page: selectors, text, Markdown or HTML.
+   *
+   * @default {undefined}
+   */
+  content?: ContentOptions;
 }
 
 /**
@@ -68,6 +93,10 @@ export interface ParsedPage {
   charset: string;
   /** The first `<title>`'s text, whitespace collapsed and trimmed. */
   title?: string;
+  /** The meta description, whitespace collapsed and trimmed. */
+  description?: string;
+  /** The `<html lang>` attribute. */
+  lang?: string;
   /** The page's links, normalized, deduplicated, in document order. */
   links: ExtractedLink[];
   /** The first `<base href>`, resolved, if valid. */
@@ -82,6 +111,14 @@ export interface ParsedPage {
   invalid: number;
   /** How many distinct links were dropped past `maxLinks`. */
   truncated: number;
+  /** The selectors' values and what the extraction hook returned. */
+  data?: unknown;
+  /** The page as text, Markdown or HTML, when asked for. */
+  content?: string;
+  /** Why the extraction hook gave nothing for this page. */
+  extractError?: { name: string; message: string };
+  /** URLs the extraction hook added with `follow()`, normalized. */
+  follow?: string[];
 }
 
 /**
@@ -116,9 +153,41 @@ export function parseHtml(
   options: ParseHtmlOptions,
 ): ParsedPage {
   const { text, charset } = decodeHtml(bytes, options.contentType);
+  return parseText(text, charset, options);
+}
+
+/**
+ * {@linkcode parseHtml} on a body already decoded.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseText } from "./parse_html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const page = parseText("<h1>Hi</h1>", "utf-8", {
+ *   url: "https://example.com/",
+ *   content: { content: "markdown" },
+ * });
+ * assert.equal(page.content, "# Hi");
+ * ```
+ *
+ * @param text The decoded body.
+ * @param charset The encoding it was decoded with.
+ * @param options The page URL, link cap and content options.
+ * @returns The parsed page.
+ */
+export function parseText(
+  text: string,
+  charset: string,
+  options: ParseHtmlOptions,
+): ParsedPage {
+  // The one choice of path: selectors and text/Markdown content read the
+  // page's tree, built in the same htmlparser2 pass that finds the links.
+  const tree = needsTree(options.content) ? new DomHandler() : undefined;
   const page = extractLinks(text, options.url, {
     maxLinks: options.maxLinks,
     botName: options.botName,
+    handler: tree,
   });
   const parsed: ParsedPage = {
     charset,
@@ -131,6 +200,15 @@ export function parseHtml(
   if (page.base !== undefined) parsed.base = page.base;
   if (page.canonical !== undefined) parsed.canonical = page.canonical;
   if (page.refresh !== undefined) parsed.refresh = page.refresh;
+  if (page.description !== undefined) parsed.description = page.description;
+  if (page.lang !== undefined) parsed.lang = page.lang;
+  if (options.content !== undefined) {
+    const base = page.base ?? options.url;
+    Object.assign(
+      parsed,
+      pageContent(tree?.root, text, base, options.content),
+    );
+  }
   return parsed;
 }
 
