@@ -17,6 +17,7 @@ import { deliver } from "./deliver.ts";
 import { fetchLoop } from "./fetch_loop.ts";
 import { fetchReports } from "./fetch_reports.ts";
 import type { CrawlOptions } from "./options.ts";
+import { loadExtract } from "../content/extract_module.ts";
 import { PageParser } from "./page_parser.ts";
 import { PageTask } from "./page_task.ts";
 import {
@@ -176,6 +177,8 @@ export class Crawler {
     const log = this.#log;
     this.#stats.startedAt = Date.now();
     let tasks: CrawlTasks | undefined;
+    // A hook module that cannot be used stops the crawl before it starts.
+    if (o.extract !== undefined) await loadExtract(o.extract);
     try {
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
@@ -280,6 +283,7 @@ export class Crawler {
       maxLinksPerPage: o.maxLinksPerPage,
       maxDepth: o.maxDepth,
       includeLinks: o.includeLinks,
+      content: o,
       stats: this.#stats,
       log: this.#log,
     });

@@ -44,6 +44,8 @@ export const DEFAULTS = {
   circuitBreaker: { failureThreshold: 10, windowMs: 10_000, cooldownMs: 5_000 },
   stateMode: "auto",
   logLevel: "info",
+  extractTimeoutMs: 10_000,
+  mainContent: false,
 } as const;
 
 /**

@@ -17,6 +17,12 @@ import type {
 } from "../frontier/store.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
+import type { ResolvedContent } from "../content/content_options.ts";
+import {
+  contentInput,
+  extractInput,
+  readContent,
+} from "../content/page_input.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
 import { baseResult } from "./base_result.ts";
@@ -48,6 +54,8 @@ export interface PageTaskOptions {
   maxDepth: number;
   /** Keep each page's links in its result. */
   includeLinks: boolean;
+  /** What to take from each page: selectors, content, the hook. */
+  content?: ResolvedContent;
   /** The crawl's counters (`inFlight`). */
   stats: CrawlStats;
   /** The crawl's log. */
@@ -75,6 +83,7 @@ interface PageLinks {
  */
 export class PageTask {
   readonly #o: PageTaskOptions;
+  readonly #content: ParseInput["content"];
 
   /**
    * Creates the task.
@@ -83,6 +92,7 @@ export class PageTask {
    */
   constructor(options: PageTaskOptions) {
     this.#o = options;
+    this.#content = contentInput(options.content);
   }
 
   /**
@@ -137,7 +147,7 @@ export class PageTask {
       log.write("warn", out.error.message, { error: out.error.name });
     }
     if (out.skipped || out.error || !out.body) return done(out.skipped);
-    const page = await this.#parse(out, out.body, trace, signal);
+    const page = await this.#parse(entry.url, out, out.body, trace, signal);
     if (page instanceof Error) {
       result.error = { name: page.name, message: page.message };
       log.write("error", `parse failed: ${page.message}`, { error: page.name });
@@ -166,6 +176,7 @@ export class PageTask {
 
   /** The parsed page, or what made parsing fail. */
   async #parse(
+    url: string,
     out: FetchOutcome,
     body: Uint8Array,
     trace: Trace,
@@ -180,6 +191,10 @@ export class PageTask {
       url: out.finalUrl,
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
+      content: this.#content,
+      extract: this.#o.content?.extract === undefined
+        ? undefined
+        : extractInput(url, out, this.#o.content),
     };
     try {
       return await this.#o.parser.parse(input, trace, signal);
@@ -206,7 +221,10 @@ export class PageTask {
     // Links past maxLinksPerPage are counted but not followed.
     result.links = urls.length + page.truncated;
     if (this.#o.includeLinks) result.linkList = urls;
-    return { urls, flagged: new Set(page.nofollow), nofollow };
+    readContent(result, page, this.#o.log);
+    // URLs the hook followed are followed like links, not counted as links.
+    const follow = page.follow === undefined ? urls : [...urls, ...page.follow];
+    return { urls: follow, flagged: new Set(page.nofollow), nofollow };
   }
 
   /** Sorts the page's new, in-scope links into `batch`. */

@@ -16,6 +16,10 @@ import { TrapGuard } from "../guards/trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { DEFAULTS, defaultWorkers } from "./defaults.ts";
 import {
+  resolveContentOptions,
+  type ResolvedContent,
+} from "../content/content_options.ts";
+import {
   BOOLEAN,
   check,
   FUNCTION,
@@ -47,8 +51,10 @@ export type Resolved =
       | "traps"
       | "state"
       | "store"
+      | keyof ResolvedContent
     >
   >
+  & ResolvedContent
   & {
     signal?: AbortSignal;
     onLog?: CrawlOptions["onLog"];
@@ -123,6 +129,7 @@ export function resolveOptions(options: CrawlOptions): Resolved {
   return {
     ...resolveShape(options),
     ...resolveRequests(options),
+    ...resolveContentOptions(options, d),
     workers: opt(
       "workers",
       options.workers,

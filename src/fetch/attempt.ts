@@ -228,6 +228,7 @@ async function readResponse(
     contentType,
     contentTypeHeader: typeHeader,
     robotsTag: res.headers.get("x-robots-tag"),
+    headers: res.headers,
   };
   if (isRetryableStatus(res.status)) {
     outcome.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));

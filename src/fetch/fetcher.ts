@@ -98,6 +98,8 @@ export interface FetchOutcome {
   contentTypeHeader?: string | null;
   /** The `X-Robots-Tag` header. */
   robotsTag?: string | null;
+  /** The final response's headers. */
+  headers?: Headers;
   /** The body, for a 2xx HTML response within the cap. */
   body?: Uint8Array;
   /** Decoded bytes read. */
