@@ -28,35 +28,91 @@
  * );
  * ```
  *
- * The concurrency toolkit the crawler is built on is re-exported here and
- * available alone as `@trawl/trawl/concurrency`.
+ * The other entry points:
+ *
+ * - `@trawl/trawl/concurrency`: the concurrency toolkit the crawler is built
+ *   on (task groups, context variables, queues, semaphores, token buckets,
+ *   circuit breakers, a worker pool).
+ * - `@trawl/trawl/sqlite`: `SqliteStore`, a crawl kept in a SQLite file that
+ *   resumes after any stop.
+ * - `@trawl/trawl/redis`: `RedisStore`, a crawl shared by many processes
+ *   through Redis (the only entry that loads the `redis` client).
+ * - `@trawl/trawl/store`: the `FrontierStore` interface and its types, for
+ *   writing a store, and `MemoryStore`.
+ * - `@trawl/trawl/testing`: `FakeClock`, for exact and instant tests of
+ *   rates and timeouts.
  *
  * @module
  */
-export * from "./src/crawler/crawler.ts";
-export type * from "./src/crawler/options.ts";
-export type * from "./src/crawler/result.ts";
-export * from "./src/crawler/stats.ts";
-export * from "./src/fetch/errors.ts";
-export * from "./src/frontier/fingerprint_set.ts";
-export * from "./src/frontier/frontier.ts";
-export type * from "./src/frontier/store.ts";
-export type * from "./src/frontier/status.ts";
-export * from "./src/frontier/memory_store.ts";
-export * from "./src/frontier/sqlite/sqlite_store.ts";
-export * from "./src/frontier/state_errors.ts";
-export * from "./src/telemetry/log.ts";
-export * from "./src/url/normalize_url.ts";
-export * from "./src/parse/charset.ts";
-export * from "./src/parse/extract_links.ts";
-export * from "./src/parse/parse_html.ts";
-export * from "./src/fetch/read_body.ts";
-export * from "./src/fetch/retry_after.ts";
-export * from "./src/robots/robots_cache.ts";
-export * from "./src/robots/robots_txt.ts";
-export * from "./src/guards/scope.ts";
-export * from "./src/guards/skip_extensions.ts";
-export * from "./src/guards/ssrf_guard.ts";
-export * from "./src/guards/trap_guard.ts";
-export * from "./src/telemetry/trace.ts";
-export * from "./src/concurrency/mod.ts";
+
+// Crawling.
+export { crawl, Crawler, DEFAULT_USER_AGENT } from "./src/crawler/crawler.ts";
+export type {
+  BackoffOptions,
+  CrawlOptions,
+  HostCircuitOptions,
+  PerHostOptions,
+  Scope,
+  UrlFilter,
+} from "./src/crawler/options.ts";
+export type {
+  CrawlResult,
+  SkipReason,
+  Timings,
+  TraceInfo,
+} from "./src/crawler/result.ts";
+export type { CrawlStats } from "./src/crawler/stats.ts";
+export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
+export type { Clock } from "./src/concurrency/clock.ts";
+export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";
+export {
+  DEFAULT_SESSION_PARAMS,
+  type TrapLimits,
+} from "./src/guards/trap_guard.ts";
+export { DEFAULT_SKIP_EXTENSIONS } from "./src/guards/skip_extensions.ts";
+
+// Errors.
+export {
+  FetchError,
+  HttpError,
+  IdleTimeoutError,
+  RedirectError,
+  type RedirectProblem,
+  RequestTimeoutError,
+} from "./src/fetch/errors.ts";
+export {
+  defaultResolver,
+  isForbiddenAddress,
+  type Resolver,
+  SsrfError,
+} from "./src/guards/ssrf_guard.ts";
+export {
+  StateLockedError,
+  StateMismatchError,
+} from "./src/frontier/state_errors.ts";
+
+// Building blocks.
+export {
+  createUrlNormalizer,
+  MAX_URL_LENGTH,
+  normalizeUrl,
+} from "./src/url/normalize_url.ts";
+export { parseRobotsTxt, type RobotsTxt } from "./src/robots/robots_txt.ts";
+export {
+  DEFAULT_MAX_LINKS,
+  type ExtractedLink,
+  type ExtractedPage,
+  extractLinks,
+  type ExtractLinksOptions,
+  MAX_TITLE_LENGTH,
+  type RobotsDirectives,
+} from "./src/parse/extract_links.ts";
+export type { PageReference, ReferenceKind } from "./src/parse/references.ts";
+export {
+  type CharsetDetection,
+  type CharsetSource,
+  type DecodedHtml,
+  decodeHtml,
+  detectCharset,
+} from "./src/parse/charset.ts";
+export { parseRetryAfter } from "./src/fetch/retry_after.ts";

@@ -24,6 +24,7 @@
 import { SHARE_ENV, Worker } from "node:worker_threads";
 import { missingWorkerPermission } from "../crawler/worker_permission.ts";
 import { type CliConfig, parseCliArgs } from "./args.ts";
+import { BOUNDED_HEAP_MB, CRAWL_THREAD_YOUNG_MB } from "./heap_limits.ts";
 
 /** What the crawl thread is started with. */
 export interface CrawlThreadData {
@@ -43,21 +44,6 @@ export interface CrawlThreadLimits {
   /** The old generation (`--max-heap`). */
   maxOldGenerationSizeMb: number;
 }
-
-/**
- * The young generation of the crawl thread, in MiB. On the 10,000-page
- * benchmark a 48 MiB one was no faster, and 12 MiB holds the crawl's RSS
- * about 60 MiB under the main thread's.
- */
-export const CRAWL_THREAD_YOUNG_MB = 12;
-
-/**
- * The old-generation limit of a crawl whose queue waits outside memory
- * (`--state`, `--frontier`), in MiB. Such a crawl's live heap is tens of
- * MiB; under 2,048 V8 grows the heap by about 1.8 times what survives a
- * full collection instead of 4.
- */
-export const BOUNDED_HEAP_MB = 1536;
 
 const EXIT_CRASH = 1;
 const EXIT_INTERRUPTED = 130;

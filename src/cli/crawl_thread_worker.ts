@@ -6,7 +6,8 @@
  * @module
  */
 import { parentPort, resourceLimits, workerData } from "node:worker_threads";
-import { type Interrupts, runCommand } from "./command.ts";
+import { runCommand } from "./command.ts";
+import type { Interrupts } from "./interrupts.ts";
 import { type CrawlThreadData, INTERRUPT } from "./crawl_thread.ts";
 
 const port = parentPort!;

@@ -1,12 +1,11 @@
 /**
- * The terminal progress line on stderr (redrawn in place with `\r` and
- * clear-line) and the log lines printed around it.
+ * The terminal progress line on stderr, redrawn in place with `\r` and
+ * clear-line, with whole lines printed above it.
  *
  * @module
  */
 import { type Clock, systemClock } from "../concurrency/clock.ts";
 import type { CrawlStats } from "../crawler/stats.ts";
-import type { LogRecord } from "../telemetry/log.ts";
 
 /** `\r` then ANSI "erase entire line". */
 const CLEAR_LINE = "\r\x1b[2K";
@@ -184,64 +183,4 @@ export class Progress {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-}
-
-/** Options of {@linkcode formatLogLine}. */
-export interface LogLineOptions {
-  /**
-   * Use ANSI colors.
-   *
-   * @default {false}
-   */
-  color?: boolean;
-}
-
-/**
- * One log record as one line: level, short `traceId/spanId`, message, URL.
- *
- * @example Usage
- * ```ts
- * import { formatLogLine } from "./progress.ts";
- * import assert from "node:assert/strict";
- *
- * const line = formatLogLine({
- *   level: "warn",
- *   message: "Crawl-delay capped",
- *   time: 0,
- *   traceId: "0123456789abcdef",
- *   spanId: "fedcba9876543210",
- *   url: "https://example.com/",
- * });
- * assert.equal(line, "WARN  01234567/fedcba98 Crawl-delay capped https://example.com/");
- * ```
- *
- * @param record The record.
- * @param options Formatting options.
- * @returns The line, without a newline; any newline in the message is escaped.
- */
-export function formatLogLine(
-  record: LogRecord,
-  options: LogLineOptions = {},
-): string {
-  const level = record.level.toUpperCase().padEnd(5);
-  const colors: Record<string, string> = {
-    debug: "\x1b[2m",
-    info: "\x1b[36m",
-    warn: "\x1b[33m",
-    error: "\x1b[31m",
-  };
-  const head = options.color
-    ? `${colors[record.level] ?? ""}${level}\x1b[0m`
-    : level;
-  const ids = record.traceId || record.spanId
-    ? `${short(record.traceId)}/${short(record.spanId)}`
-    : "-";
-  const message = String(record.message).replace(/\r?\n/g, "\\n");
-  const parts = [head, ids, message];
-  if (record.url) parts.push(String(record.url));
-  return parts.join(" ");
-}
-
-function short(id: string | undefined): string {
-  return id ? id.slice(0, 8) : "-";
 }

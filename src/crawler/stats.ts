@@ -39,7 +39,7 @@ export interface CrawlStats {
  *
  * @example Usage
  * ```ts
- * import { emptyStats } from "@trawl/trawl";
+ * import { emptyStats } from "./stats.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(emptyStats().done, 0);

@@ -69,7 +69,7 @@ export interface ReadBodyResult {
  *
  * @example Reading a capped body
  * ```ts
- * import { readBody } from "@trawl/trawl";
+ * import { readBody } from "./read_body.ts";
  * import assert from "node:assert/strict";
  *
  * const res = new Response("hello, world");

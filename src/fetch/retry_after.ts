@@ -40,7 +40,7 @@ export function parseRetryAfter(
  *
  * @example Usage
  * ```ts
- * import { backoffDelay } from "@trawl/trawl";
+ * import { backoffDelay } from "./retry_after.ts";
  *
  * const ms = backoffDelay(3, { baseMs: 500, maxMs: 60_000 }); // 1000..2000
  * console.log(ms);

@@ -24,7 +24,7 @@ const MAX_LOAD = 0.5;
  *
  * @example Deduplicating URLs
  * ```ts
- * import { FingerprintSet } from "@trawl/trawl";
+ * import { FingerprintSet } from "./fingerprint_set.ts";
  * import assert from "node:assert/strict";
  *
  * const seen = new FingerprintSet();
@@ -137,7 +137,7 @@ const FP = new Uint32Array(2);
  *
  * @example Usage
  * ```ts
- * import { fingerprint64 } from "@trawl/trawl";
+ * import { fingerprint64 } from "./fingerprint_set.ts";
  * import assert from "node:assert/strict";
  *
  * const a = new Uint32Array(2), b = new Uint32Array(2);

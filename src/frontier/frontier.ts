@@ -60,7 +60,9 @@ interface HostQueue {
  *
  * @example Hand out the seeds of a crawl
  * ```ts
- * import { Frontier, systemClock, type CrawlStats } from "@trawl/trawl";
+ * import { Frontier } from "./frontier.ts";
+ * import { systemClock } from "@trawl/trawl/concurrency";
+ * import type { CrawlStats } from "@trawl/trawl";
  * import assert from "node:assert/strict";
  *
  * const stats = { accepted: 0 } as CrawlStats;

@@ -14,7 +14,8 @@ import type { CrawlFrontier, FrontierContext, FrontierStore } from "./store.ts";
  *
  * @example Crawl with the memory store (the same as passing no store)
  * ```ts ignore
- * import { crawl, MemoryStore } from "@trawl/trawl";
+ * import { crawl } from "@trawl/trawl";
+ * import { MemoryStore } from "@trawl/trawl/store";
  *
  * for await (const r of crawl(["https://example.com/"], { store: new MemoryStore() })) {
  *   console.log(r.url);

@@ -180,7 +180,7 @@ export interface RobotsStore {
  *
  * @example A custom store wrapping the memory one
  * ```ts
- * import { type FrontierStore, MemoryStore } from "@trawl/trawl";
+ * import { type FrontierStore, MemoryStore } from "@trawl/trawl/store";
  *
  * const memory = new MemoryStore();
  * const store: FrontierStore = {

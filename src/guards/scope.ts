@@ -27,7 +27,7 @@ export interface ScopeFilterOptions {
  *
  * @example Host scope
  * ```ts
- * import { ScopeFilter } from "@trawl/trawl";
+ * import { ScopeFilter } from "./scope.ts";
  * import assert from "node:assert/strict";
  *
  * const scope = new ScopeFilter(["https://example.com/"], { scope: "host" });

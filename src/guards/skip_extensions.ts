@@ -117,7 +117,7 @@ export const DEFAULT_SKIP_EXTENSIONS: readonly string[] = Object.freeze([
  *
  * @example Usage
  * ```ts
- * import { urlExtension } from "@trawl/trawl";
+ * import { urlExtension } from "./skip_extensions.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(urlExtension("https://example.com/files/Report.PDF?x=1"), "pdf");

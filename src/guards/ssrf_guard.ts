@@ -218,7 +218,7 @@ interface Entry {
  *
  * @example Refusing a name that resolves to a private address
  * ```ts
- * import { SsrfError, SsrfGuard } from "@trawl/trawl";
+ * import { SsrfError, SsrfGuard } from "./ssrf_guard.ts";
  * import assert from "node:assert/strict";
  *
  * const dns = new Map([
@@ -283,7 +283,7 @@ export class SsrfGuard {
    *
    * @example Counting cache hits
    * ```ts
-   * import { SsrfGuard } from "@trawl/trawl";
+   * import { SsrfGuard } from "./ssrf_guard.ts";
    * import assert from "node:assert/strict";
    *
    * const guard = new SsrfGuard({ resolver: () => Promise.resolve(["8.8.8.8"]) });
@@ -302,7 +302,7 @@ export class SsrfGuard {
    *
    * @example Allowing a loopback test server
    * ```ts
-   * import { SsrfGuard } from "@trawl/trawl";
+   * import { SsrfGuard } from "./ssrf_guard.ts";
    *
    * const guard = new SsrfGuard();
    * guard.addAllowedHost("127.0.0.1");
@@ -325,7 +325,7 @@ export class SsrfGuard {
    *
    * @example Checking each redirect hop
    * ```ts
-   * import { SsrfError, SsrfGuard } from "@trawl/trawl";
+   * import { SsrfError, SsrfGuard } from "./ssrf_guard.ts";
    * import assert from "node:assert/strict";
    *
    * const guard = new SsrfGuard({

@@ -13,7 +13,7 @@ import { check, LIMIT, POSITIVE_INT, type Rule } from "../options/validate.ts";
  *
  * @example Tighter limits for a small crawl
  * ```ts
- * import { TrapGuard, type TrapLimits } from "@trawl/trawl";
+ * import { TrapGuard, type TrapLimits } from "./trap_guard.ts";
  *
  * const limits: Partial<TrapLimits> = { maxPathDepth: 8, maxPagesPerHost: 500 };
  * const guard = new TrapGuard(limits);
@@ -214,7 +214,7 @@ function stripWith(url: string, names: NameSet): string {
  *
  * @example Two session ids, one page
  * ```ts
- * import { stripSessionIds } from "@trawl/trawl";
+ * import { stripSessionIds } from "./trap_guard.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(
@@ -289,7 +289,7 @@ const RULES: Record<keyof TrapLimits, Rule<unknown>> = {
  *
  * @example Stop an infinite calendar
  * ```ts
- * import { TrapGuard } from "@trawl/trawl";
+ * import { TrapGuard } from "./trap_guard.ts";
  * import assert from "node:assert/strict";
  *
  * const guard = new TrapGuard({ maxQueryVariants: 12 });
@@ -303,7 +303,7 @@ const RULES: Record<keyof TrapLimits, Rule<unknown>> = {
  *
  * @example Pure checks
  * ```ts
- * import { TrapGuard } from "@trawl/trawl";
+ * import { TrapGuard } from "./trap_guard.ts";
  * import assert from "node:assert/strict";
  *
  * const guard = new TrapGuard();
@@ -353,7 +353,7 @@ export class TrapGuard {
    *
    * @example Usage
    * ```ts
-   * import { TrapGuard } from "@trawl/trawl";
+   * import { TrapGuard } from "./trap_guard.ts";
    * import assert from "node:assert/strict";
    *
    * const guard = new TrapGuard();
@@ -408,7 +408,7 @@ export class TrapGuard {
    *
    * @example Ever-deepening relative links
    * ```ts
-   * import { TrapGuard } from "@trawl/trawl";
+   * import { TrapGuard } from "./trap_guard.ts";
    * import assert from "node:assert/strict";
    *
    * const guard = new TrapGuard();
@@ -444,7 +444,7 @@ export class TrapGuard {
    *
    * @example A per-host budget
    * ```ts
-   * import { TrapGuard } from "@trawl/trawl";
+   * import { TrapGuard } from "./trap_guard.ts";
    * import assert from "node:assert/strict";
    *
    * const guard = new TrapGuard({ maxPagesPerHost: 2 });

@@ -117,7 +117,7 @@ export const NON_NEGATIVE_INT: Rule<number> = rule(
 
 /** A number greater than 0 (`Infinity` included). */
 export const POSITIVE_NUMBER: Rule<number> = rule(
-  "a positive number",
+  "a number greater than 0",
   (v) => typeof v === "number" && v > 0,
 );
 
@@ -215,16 +215,16 @@ export function numberAtLeast(min: number): Rule<number> {
  * ```
  *
  * @param allowed The values allowed.
- * @returns The rule, whose text lists them quoted.
+ * @returns The rule, whose text lists them (`one of host, domain, origin, any`).
  */
 export function oneOf<const T extends string>(
   allowed: readonly T[],
 ): Rule<T> {
-  const quoted = allowed.map((a) => `"${a}"`);
-  const text = quoted.length === 1
-    ? quoted[0]
-    : `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}`;
-  return rule(text, (v) => allowed.includes(v as T), TypeError);
+  return rule(
+    `one of ${allowed.join(", ")}`,
+    (v) => allowed.includes(v as T),
+    TypeError,
+  );
 }
 
 /**

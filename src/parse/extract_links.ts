@@ -7,6 +7,11 @@
 import { type Handler, Parser } from "htmlparser2";
 import { createUrlNormalizer, normalizeUrl } from "../url/normalize_url.ts";
 import { teeHandler } from "./tee_handler.ts";
+import {
+  type PageReference,
+  ReferenceScan,
+  resolveReferences,
+} from "./references.ts";
 
 /** One link found on a page. */
 export interface ExtractedLink {
@@ -54,6 +59,19 @@ export interface ExtractedPage {
   invalid: number;
   /** How many distinct valid links were dropped past `maxLinks`. */
   truncated: number;
+  /**
+   * With `references: true`: every reference on the page (links with their
+   * text, images, stylesheets, scripts, frames, media, icons, preloads), in
+   * document order, not deduplicated, with fragments kept.
+   */
+  references?: PageReference[];
+  /** With `references: true`: the page's `id`s and `<a name>`s. */
+  anchors?: string[];
+  /**
+   * With `references: true`: references not checkable (`mailto:`, `tel:`,
+   * `javascript:`, `data:`, unparsable URLs) or dropped past the cap.
+   */
+  unchecked?: number;
 }
 
 /** Options for {@linkcode extractLinks}. */
@@ -80,6 +98,13 @@ export interface ExtractLinksOptions {
    * @default {undefined}
    */
   handler?: Partial<Handler>;
+  /**
+   * Also collect every reference and fragment target (see
+   * `ExtractedPage.references`): for link checking and archiving.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 /**
@@ -182,9 +207,12 @@ class PageScan {
   #foreignDepth = 0;
   /** The crawler's own robots name, lowercased (`""`: none). */
   readonly #botName: string;
+  /** Collects references, when asked for. */
+  readonly refs: ReferenceScan | undefined;
 
-  constructor(botName: string) {
+  constructor(botName: string, references: boolean) {
     this.#botName = botName;
+    this.refs = references ? new ReferenceScan() : undefined;
   }
 
   onopentag(name: string, attribs: Record<string, string>): void {
@@ -193,6 +221,7 @@ class PageScan {
       return;
     }
     if (this.#templateDepth > 0) return;
+    this.refs?.open(name, attribs);
     switch (name) {
       case "a":
       case "area": {
@@ -240,6 +269,9 @@ class PageScan {
   }
 
   ontext(text: string): void {
+    if (this.refs !== undefined && this.#templateDepth === 0) {
+      this.refs.text(text);
+    }
     if (this.#inTitle && this.#titleChars <= MAX_TITLE_LENGTH * 4) {
       this.titleParts!.push(text);
       this.#titleChars += text.length;
@@ -251,7 +283,9 @@ class PageScan {
       if (this.#templateDepth > 0) this.#templateDepth--;
     } else if (this.#templateDepth > 0) {
       return;
-    } else if (name === "title") {
+    }
+    this.refs?.close(name);
+    if (name === "title") {
       if (this.#inTitle) {
         this.#inTitle = false;
         this.#titleDone = true;
@@ -357,7 +391,7 @@ export function extractLinks(
   const botName = typeof options.botName === "string"
     ? options.botName.trim().toLowerCase()
     : "";
-  const scan = new PageScan(botName);
+  const scan = new PageScan(botName, options.references === true);
   const handler = options.handler === undefined
     ? scan
     : teeHandler(scan, options.handler);
@@ -384,6 +418,13 @@ export function extractLinks(
   if (scan.lang) page.lang = scan.lang;
   const base = resolveHeadLinks(scan, baseUrl, page);
   addLinks(scan, createUrlNormalizer(base), maxLinks, page);
+  if (scan.refs !== undefined) {
+    scan.refs.finish();
+    const { references, unchecked } = resolveReferences(scan.refs.raw, base);
+    page.references = references;
+    page.anchors = [...scan.refs.anchors];
+    page.unchecked = unchecked + scan.refs.dropped;
+  }
   return page;
 }
 

@@ -17,6 +17,7 @@ import {
   extractLinks,
   type RobotsDirectives,
 } from "./extract_links.ts";
+import type { PageReference } from "./references.ts";
 
 /** The message a parse worker receives: a page body and how to read it. */
 export interface ParseInput {
@@ -50,6 +51,13 @@ export interface ParseInput {
    * @default {undefined}
    */
   extract?: ExtractInput;
+  /**
+   * Also collect every reference and fragment target (link checking,
+   * archiving): see `ExtractedPage.references`.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -81,6 +89,13 @@ export interface ParseHtmlOptions {
    * @default {undefined}
    */
   content?: ContentOptions;
+  /**
+   * Also collect every reference and fragment target (link checking,
+   * archiving): see `ExtractedPage.references`.
+   *
+   * @default {false}
+   */
+  references?: boolean;
 }
 
 /**
@@ -119,6 +134,12 @@ export interface ParsedPage {
   extractError?: { name: string; message: string };
   /** URLs the extraction hook added with `follow()`, normalized. */
   follow?: string[];
+  /** With `references`: every reference, in document order. */
+  references?: PageReference[];
+  /** With `references`: the page's `id`s and `<a name>`s. */
+  anchors?: string[];
+  /** With `references`: references not checkable, or dropped past the cap. */
+  unchecked?: number;
 }
 
 /**
@@ -128,7 +149,7 @@ export interface ParsedPage {
  *
  * @example Usage
  * ```ts
- * import { parseHtml } from "@trawl/trawl";
+ * import { parseHtml } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode(
@@ -188,6 +209,7 @@ export function parseText(
     maxLinks: options.maxLinks,
     botName: options.botName,
     handler: tree,
+    references: options.references,
   });
   const parsed: ParsedPage = {
     charset,
@@ -208,6 +230,11 @@ export function parseText(
       parsed,
       pageContent(tree?.root, text, base, options.content),
     );
+  }
+  if (page.references !== undefined) {
+    parsed.references = page.references;
+    parsed.anchors = page.anchors;
+    parsed.unchecked = page.unchecked;
   }
   return parsed;
 }
@@ -230,7 +257,7 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
  *
  * @example Usage
  * ```ts
- * import { packPage, parseHtml, unpackLinks } from "@trawl/trawl";
+ * import { packPage, parseHtml, unpackLinks } from "./parse_html.ts";
  * import assert from "node:assert/strict";
  *
  * const body = new TextEncoder().encode('<a href="/a">a</a><a rel=nofollow href="/b">b</a>');

@@ -86,7 +86,7 @@ interface Entry {
  *
  * @example Checking a URL
  * ```ts
- * import { RobotsCache } from "@trawl/trawl";
+ * import { RobotsCache } from "./robots_cache.ts";
  *
  * const robotsTxt = "User-agent: *\nDisallow: /private\n";
  * const cache = new RobotsCache({
@@ -99,7 +99,7 @@ interface Entry {
  *
  * @example Keeping answers between runs
  * ```ts
- * import { RobotsCache, type RobotsCacheOptions } from "@trawl/trawl";
+ * import { RobotsCache, type RobotsCacheOptions } from "./robots_cache.ts";
  *
  * type RobotsRecord = Parameters<
  *   NonNullable<RobotsCacheOptions["store"]>["save"]
@@ -209,7 +209,7 @@ export class RobotsCache {
    *
    * @example Usage
    * ```ts
-   * import { RobotsCache } from "@trawl/trawl";
+   * import { RobotsCache } from "./robots_cache.ts";
    *
    * const cache = new RobotsCache({
    *   userAgent: "trawl/0.1",

@@ -28,7 +28,7 @@ export interface Trace {
  *
  * @example Reading the trace inside a request
  * ```ts
- * import { traceVar } from "@trawl/trawl";
+ * import { traceVar } from "./trace.ts";
  *
  * console.log(traceVar.get()?.traceId ?? "outside any request");
  * ```
@@ -40,7 +40,7 @@ export const traceVar: ContextVar<Trace> = new ContextVar<Trace>("trawl.trace");
  *
  * @example Usage
  * ```ts
- * import { newId } from "@trawl/trawl";
+ * import { newId } from "./trace.ts";
  *
  * console.log(newId().length); // 16
  * ```

@@ -1,16 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  helpText,
-  parseCliArgs,
-  parseSeedList,
-  parseUrlFilter,
-  seedHosts,
-  UsageError,
-} from "../../src/cli/args.ts";
-import { formatBytes, formatDuration, Summary } from "../../src/cli/summary.ts";
-import { formatLogLine, Progress } from "../../src/cli/progress.ts";
-import { FakeClock } from "../../src/concurrency/fake_clock.ts";
-import type { CrawlResult } from "../../src/crawler/result.ts";
+import { parseCliArgs, parseStatusArgs } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/cli/usage_error.ts";
 
 const SEED = "https://example.com/";
 
@@ -31,7 +21,7 @@ function usageError(argv: string[], message: string | RegExp): void {
   );
 }
 
-Deno.test("parseCliArgs() with only seeds gives no options but the log level", () => {
+Deno.test("parseCliArgs() gives no options but the log level when given only seeds", () => {
   const config = parseCliArgs([SEED, "http://b.example/x?y#z"]);
   assert.deepEqual(config.seeds, [SEED, "http://b.example/x?y#z"]);
   assert.deepEqual(config.options, { logLevel: "warn" });
@@ -117,7 +107,7 @@ Deno.test("parseCliArgs() maps every other flag to its option", () => {
   assert.equal(args("-q").quiet, true);
 });
 
-Deno.test("parseCliArgs() maps --include/--exclude to RegExps and URLPatterns", () => {
+Deno.test("parseCliArgs() maps --include and --exclude to RegExps and URLPatterns", () => {
   const { include, exclude } = args(
     "--include",
     "/\\/docs\\//i",
@@ -140,42 +130,7 @@ Deno.test("parseCliArgs() maps --include/--exclude to RegExps and URLPatterns", 
   assert.ok(!pattern.test("https://elsewhere.example/private/x"));
 });
 
-Deno.test("parseUrlFilter() parses regexes, full patterns and pathnames", () => {
-  const re = parseUrlFilter("--include", "/a.c$/");
-  assert.ok(re instanceof RegExp);
-  assert.ok(re.test("https://x/abc"));
-  const full = parseUrlFilter("--include", "http{s}?://*.example.com/*");
-  assert.ok(full instanceof URLPattern);
-  assert.ok(full.test("https://www.example.com/a"));
-  const path = parseUrlFilter("--exclude", "*.pdf");
-  assert.ok(path instanceof URLPattern);
-  assert.equal(path.pathname, "*.pdf");
-});
-
-Deno.test("parseUrlFilter() rejects bad patterns naming the flag and value", () => {
-  assert.throws(
-    () => parseUrlFilter("--include", "/(/"),
-    (err: unknown) =>
-      err instanceof UsageError &&
-      err.message.startsWith(
-        `--include is not a valid regular expression: got "/(/" (`,
-      ),
-  );
-  assert.throws(
-    () => parseUrlFilter("--exclude", "/a/("),
-    (err: unknown) =>
-      err instanceof UsageError &&
-      err.message.startsWith(
-        `--exclude is not a valid URL pattern: got "/a/(" (`,
-      ),
-  );
-  assert.throws(
-    () => parseUrlFilter("--exclude", ""),
-    new UsageError(`--exclude must not be empty: got ""`),
-  );
-});
-
-Deno.test("parseCliArgs() --help and --version skip validation", () => {
+Deno.test("parseCliArgs() skips validation when given --help or --version", () => {
   assert.equal(parseCliArgs(["--help"]).help, true);
   assert.equal(parseCliArgs(["-h", "--concurrency", "x"]).help, true);
   assert.equal(parseCliArgs(["--version"]).version, true);
@@ -189,7 +144,7 @@ Deno.test("parseCliArgs() takes --seeds FILE and - without positional seeds", ()
   assert.deepEqual(config.seeds, []);
 });
 
-Deno.test("parseCliArgs() rejects bad numbers naming the flag and value", () => {
+Deno.test("parseCliArgs() rejects bad numbers naming the flag and the value", () => {
   const positive = [
     "--concurrency",
     "--per-host",
@@ -297,289 +252,145 @@ Deno.test("parseCliArgs() rejects no seeds and non-http(s) seeds", () => {
   usageError(["http://"], `seed "http://" is not an http(s) URL`);
 });
 
-Deno.test("parseSeedList() skips comments and blanks, names bad lines", () => {
-  assert.deepEqual(
-    parseSeedList(
-      "# seeds\n\nhttps://a.example/\r\n  http://b.example/x  \n#x\n",
-      "s.txt",
-    ),
-    ["https://a.example/", "http://b.example/x"],
+Deno.test("parseCliArgs() maps the shared-crawl flags", () => {
+  const shared = [
+    "--frontier",
+    "rediss://127.0.0.1:6379/0",
+    "--crawl",
+    "docs.v2_x-1",
+    "--worker",
+    "host:/out/r0.jsonl",
+    "--lease",
+    "150.5",
+    "--redis-timeout",
+    "0",
+  ];
+  const config = args(...shared, "--fresh");
+  assert.equal(config.frontier, "rediss://127.0.0.1:6379/0");
+  assert.equal(config.crawl, "docs.v2_x-1");
+  assert.equal(config.worker, "host:/out/r0.jsonl");
+  assert.equal(config.leaseMs, 150.5);
+  assert.equal(config.redisTimeoutMs, 0);
+  assert.equal(config.options.stateMode, "fresh");
+  assert.equal(args("--state", "c.db", "--resume").options.stateMode, "resume");
+  assert.equal(args("--state", "c.db").state, "c.db");
+});
+
+Deno.test("parseCliArgs() rejects --crawl a:b", () => {
+  usageError(
+    ["--frontier", "redis://127.0.0.1:6379/0", "--crawl", "a:b", SEED],
+    `--crawl must be 1 to 100 letters, digits, '.', '_' or '-': got "a:b"`,
   );
-  assert.deepEqual(parseSeedList("", "s.txt"), []);
-  assert.throws(
-    () => parseSeedList("https://a.example/\n\nmailto:x@y\n", "s.txt"),
-    new UsageError(`seed "mailto:x@y" (s.txt line 3) is not an http(s) URL`),
-  );
-  assert.throws(
-    () => parseSeedList("nope", "-"),
-    new UsageError(`seed "nope" (stdin line 1) is not an http(s) URL`),
+  usageError(
+    [
+      "--frontier",
+      "redis://127.0.0.1:6379/0",
+      "--crawl",
+      "x".repeat(101),
+      SEED,
+    ],
+    /^--crawl must be 1 to 100 letters/,
   );
 });
 
-Deno.test("seedHosts() lists distinct host names without ports", () => {
-  assert.deepEqual(
-    seedHosts([
-      "http://127.0.0.1:8000/",
-      "https://a.example/",
-      "http://127.0.0.1:9000/x",
-    ]),
-    ["127.0.0.1", "a.example"],
-  );
-});
-
-Deno.test("helpText() documents every flag, defaults, examples and permissions", () => {
-  const help = helpText("9.9.9");
-  assert.match(help, /^trawl 9\.9\.9/);
-  for (
-    const flag of [
-      "--concurrency",
-      "--per-host",
-      "--rate",
-      "--max-pages",
-      "--max-depth",
-      "--scope",
-      "--include",
-      "--exclude",
-      "--no-robots",
-      "--user-agent",
-      "--timeout",
-      "--idle-timeout",
-      "--retries",
-      "--max-redirects",
-      "--max-body-bytes",
-      "--workers",
-      "--max-heap",
-      "--header",
-      "--links",
-      "--out",
-      "--seeds",
-      "--quiet",
-      "--log-level",
-      "--help",
-      "--version",
-    ]
-  ) {
-    assert.ok(help.includes(flag), `help lacks ${flag}`);
+Deno.test("parseCliArgs() rejects --worker w,1", () => {
+  for (const bad of ["w,1", "a b", ""]) {
+    usageError(
+      [
+        "--frontier",
+        "redis://127.0.0.1:6379/0",
+        "--crawl",
+        "c",
+        `--worker=${bad}`,
+        SEED,
+      ],
+      `--worker must be 1 to 200 characters without spaces or commas: got ${
+        JSON.stringify(bad)
+      }`,
+    );
   }
-  assert.match(help, /default: 16\)/);
-  assert.match(
-    help,
-    /--allow-net=example\.com cli\.ts https:\/\/example\.com\//,
-  );
-  assert.match(help, /--allow-write=FILE/);
-  assert.match(help, /--allow-read=FILE/);
 });
 
-function result(overrides: Partial<CrawlResult> = {}): CrawlResult {
-  return {
-    url: SEED,
-    finalUrl: SEED,
-    status: 200,
-    depth: 0,
-    links: 0,
-    bytes: 0,
-    attempts: 1,
-    timings: { start: 0, ttfb: 1, total: 2 },
-    trace: { traceId: "t", spanId: "s" },
-    ...overrides,
-  };
-}
+Deno.test("parseCliArgs() rejects what RedisStore rejects in --frontier, --lease and --redis-timeout", () => {
+  const shared = ["--crawl", "c", SEED];
+  usageError(
+    ["--frontier", "http://127.0.0.1:6379/", ...shared],
+    `--frontier must be a redis:// or rediss:// URL: got "http://127.0.0.1:6379/"`,
+  );
+  const frontier = ["--frontier", "redis://127.0.0.1:6379/0", ...shared];
+  for (const bad of ["99", "abc", "Infinity"]) {
+    usageError(
+      [`--lease=${bad}`, ...frontier],
+      `--lease must be a number of at least 100: got ${JSON.stringify(bad)}`,
+    );
+  }
+  usageError(
+    ["--redis-timeout=-1", ...frontier],
+    `--redis-timeout must be a non-negative number: got "-1"`,
+  );
+});
 
-Deno.test("Summary counts each result in exactly one bucket", () => {
-  const summary = new Summary();
-  summary.add(result({ bytes: 1000 }));
-  summary.add(result({ status: 200, bytes: 24 }));
-  summary.add(result({ status: 404 }));
-  summary.add(result({ status: 301 }));
-  summary.add(
-    result({ status: 503, error: { name: "HttpError", message: "" } }),
+Deno.test("parseCliArgs() rejects a flag without the flag it needs, and flags that exclude each other", () => {
+  const frontier = ["--frontier", "redis://127.0.0.1:6379/0"];
+  for (const flag of ["--worker=w", "--lease=1000", "--redis-timeout=10"]) {
+    usageError(
+      [flag, SEED],
+      `${flag.split("=")[0]} needs --frontier URL --crawl NAME`,
+    );
+  }
+  usageError([...frontier, SEED], "--frontier needs --crawl NAME");
+  usageError(
+    ["--crawl", "c", SEED],
+    "--crawl needs --frontier redis://HOST:PORT/DB",
   );
-  summary.add(
-    result({ status: 0, error: { name: "FetchError", message: "x" } }),
+  usageError(
+    ["--state", "c.db", ...frontier, "--crawl", "c", SEED],
+    "--state and --frontier exclude each other: pick one",
   );
-  summary.add(
-    result({ status: 0, error: { name: "FetchError", message: "y" } }),
+  usageError(
+    ["--state", "c.db", "--resume", "--fresh", SEED],
+    "--resume and --fresh exclude each other: pick one",
   );
-  summary.add(result({ status: 200, skipped: "content-type" }));
-  summary.add(result({ status: 0, skipped: "robots" }));
-  summary.add(result({ status: 0 }));
-  assert.equal(summary.total, 10);
-  assert.equal(summary.bytes, 1024);
-  assert.deepEqual(summary.pages, {
-    "2xx": 2,
-    "4xx": 1,
-    "3xx": 1,
-    "no status": 1,
+  usageError(["--fresh", SEED], "--fresh needs --state PATH or --frontier URL");
+  usageError(["--state=", SEED], `--state must name a file: got ""`);
+});
+
+Deno.test("parseStatusArgs() reads the store flags and --json", () => {
+  assert.deepEqual(parseStatusArgs(["--state", "c.db"]), {
+    json: false,
+    help: false,
+    state: "c.db",
   });
-  assert.deepEqual(summary.errors, { HttpError: 1, FetchError: 2 });
-  assert.deepEqual(summary.skipped, { "content-type": 1, robots: 1 });
-  const sum = (o: Record<string, number | undefined>) =>
-    Object.values(o).reduce((a: number, b) => a + (b ?? 0), 0);
-  assert.equal(
-    sum(summary.pages) + sum(summary.errors) + sum(summary.skipped),
-    summary.total,
+  assert.deepEqual(
+    parseStatusArgs([
+      "--frontier",
+      "redis://127.0.0.1:6379/0",
+      "--crawl",
+      "c",
+      "--json",
+    ]),
+    {
+      json: true,
+      help: false,
+      frontier: "redis://127.0.0.1:6379/0",
+      crawl: "c",
+    },
   );
+  assert.equal(parseStatusArgs(["-h"]).help, true);
 });
 
-Deno.test("Summary.format() prints totals, breakdowns, bytes, duration, rate", () => {
-  const summary = new Summary();
-  for (let i = 0; i < 3; i++) summary.add(result({ bytes: 512 * 1024 }));
-  summary.add(result({ status: 404 }));
-  summary.add(
-    result({ status: 0, error: { name: "FetchError", message: "" } }),
+Deno.test("parseStatusArgs() rejects a missing store, bad names and seeds", () => {
+  const error = (argv: string[], message: string) =>
+    assert.throws(() => parseStatusArgs(argv), new UsageError(message));
+  error(["--json"], "status needs --state PATH or --frontier URL --crawl NAME");
+  error(
+    ["--frontier", "redis://127.0.0.1:6379/0", "--crawl", "a:b"],
+    `--crawl must be 1 to 100 letters, digits, '.', '_' or '-': got "a:b"`,
   );
-  summary.add(result({ status: 0, skipped: "robots" }));
-  summary.add(result({ status: 0, skipped: "robots" }));
-  summary.add(result({ status: 0, skipped: "budget" }));
-  const text = summary.format(2000);
-  assert.equal(
-    text,
-    [
-      "trawl: 8 results, done in 2.0 s (2.0 pages/s)",
-      "  pages         4  2xx 3, 4xx 1",
-      "  errors        1  FetchError 1",
-      "  skipped       3  robots 2, budget 1",
-      "  bytes    1.5 MiB",
-      "",
-    ].join("\n"),
+  error(
+    ["--frontier", "redis://127.0.0.1:6379/0"],
+    "--frontier needs --crawl NAME",
   );
-  assert.ok(!text.includes("\x1b"));
-  const colored = summary.format(2000, { color: true, interrupted: true });
-  assert.ok(colored.includes("\x1b["));
-  assert.match(colored, /interrupted after 2\.0 s/);
-});
-
-Deno.test("Summary.format() of an empty crawl", () => {
-  assert.equal(
-    new Summary().format(0),
-    [
-      "trawl: 0 results, done in 0 ms (0.0 pages/s)",
-      "  pages         0",
-      "  errors        0",
-      "  skipped       0",
-      "  bytes    0 B",
-      "",
-    ].join("\n"),
-  );
-});
-
-Deno.test("formatBytes() and formatDuration() use human units", () => {
-  assert.equal(formatBytes(0), "0 B");
-  assert.equal(formatBytes(1023), "1023 B");
-  assert.equal(formatBytes(1024), "1.0 KiB");
-  assert.equal(formatBytes(10 * 1024 * 1024), "10.0 MiB");
-  assert.equal(formatBytes(3 * 1024 ** 3), "3.0 GiB");
-  assert.equal(formatDuration(0), "0 ms");
-  assert.equal(formatDuration(999.4), "999 ms");
-  assert.equal(formatDuration(1000), "1.0 s");
-  assert.equal(formatDuration(59_940), "59.9 s");
-  assert.equal(formatDuration(60_000), "1 min 0 s");
-  assert.equal(formatDuration(3_725_000), "1 h 2 min");
-});
-
-Deno.test("Progress redraws at most every intervalMs and clears on stop", async () => {
-  const clock = new FakeClock();
-  const writes: string[] = [];
-  const stats = { done: 0, queued: 4, inFlight: 1, errors: 0 };
-  const progress = new Progress({
-    write: (t) => writes.push(t),
-    stats: () => stats,
-    clock,
-  });
-  progress.start();
-  progress.start(); // idempotent
-  assert.equal(writes.length, 1);
-  assert.equal(
-    writes[0],
-    "\r\x1b[2Ktrawl: 0 done · 4 queued · 1 in flight · 0.0 pages/s · 0 errors",
-  );
-  await clock.tick(99);
-  assert.equal(writes.length, 1);
-  stats.done = 20;
-  stats.errors = 1;
-  await clock.tick(1);
-  assert.equal(writes.length, 2);
-  assert.equal(
-    writes[1],
-    "\r\x1b[2Ktrawl: 20 done · 4 queued · 1 in flight · 200.0 pages/s · 1 error",
-  );
-  await clock.tick(900);
-  assert.equal(writes.length, 11); // 10 redraws a second
-  await progress.stop();
-  assert.equal(writes.at(-1), "\r\x1b[2K");
-  assert.equal(clock.pending, 0);
-  const count = writes.length;
-  await clock.tick(1000);
-  assert.equal(writes.length, count);
-});
-
-Deno.test("Progress.log() prints above the line; colors only when asked", async () => {
-  const clock = new FakeClock();
-  let screen = "";
-  const stats = { done: 1, queued: 0, inFlight: 0, errors: 2 };
-  await using progress = new Progress({
-    write: (t) => (screen += t),
-    stats: () => stats,
-    clock,
-    color: true,
-    columns: () => 200,
-  });
-  progress.log("before start");
-  assert.equal(screen, "before start\n");
-  progress.start();
-  screen = "";
-  progress.log("hello");
-  assert.ok(screen.startsWith("\r\x1b[2Khello\n\r\x1b[2K"));
-  assert.ok(screen.includes("\x1b[31m2 errors\x1b[39m"));
-  progress.clear();
-  progress.clear();
-  assert.ok(
-    screen.endsWith("\r\x1b[2K") && !screen.endsWith("\r\x1b[2K\r\x1b[2K"),
-  );
-});
-
-Deno.test("Progress cuts the line to the terminal width and validates options", () => {
-  const progress = new Progress({
-    write: () => {},
-    stats: () => ({ done: 1, queued: 2, inFlight: 3, errors: 4 }),
-    columns: () => 21,
-    color: true,
-  });
-  const line = progress.line();
-  assert.equal([...line].length, 20);
-  assert.ok(line.endsWith("…"));
-  assert.ok(!line.includes("\x1b"));
-  assert.throws(
-    () =>
-      new Progress({
-        write: () => {},
-        stats: () => ({ done: 0, queued: 0, inFlight: 0, errors: 0 }),
-        intervalMs: 0,
-      }),
-    new RangeError(
-      "Cannot create Progress as 'intervalMs' must be greater than 0: current value is 0",
-    ),
-  );
-});
-
-Deno.test("formatLogLine() prints level, short ids, message, url", () => {
-  assert.equal(
-    formatLogLine({
-      level: "error",
-      message: "boom\nsecond line",
-      time: 0,
-      traceId: "0123456789abcdef",
-      spanId: "fedcba9876543210",
-      url: "https://example.com/a",
-    }),
-    "ERROR 01234567/fedcba98 boom\\nsecond line https://example.com/a",
-  );
-  assert.equal(
-    formatLogLine({ level: "info", message: "started", time: 0 }),
-    "INFO  - started",
-  );
-  assert.equal(
-    formatLogLine({ level: "debug", message: "m", time: 0 }, { color: true }),
-    "\x1b[2mDEBUG\x1b[0m - m",
-  );
+  error(["--state", "c.db", "--out", "x"], "unknown flag --out (try --help)");
+  assert.throws(() => parseStatusArgs(["--state", "c.db", SEED]), UsageError);
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { CrawlResult } from "../../src/crawler/result.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { html, serve, stall } from "../_support/serve.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
@@ -78,44 +79,31 @@ function parseJsonl(text: string): CrawlResult[] {
 /** A tiny site on 127.0.0.1: `/` → `/a`, `/b`; `/a` → `/b`; `/slow` never answers. */
 interface Site extends AsyncDisposable {
   origin: string;
-  hits: Map<string, number>;
+  /** Requests for `path`. */
+  hits(path: string): number;
   /** Resolves when `/slow` was first requested. */
   slowRequested: Promise<void>;
 }
 
 function serveSite(pages: Record<string, string>): Site {
-  const hits = new Map<string, number>();
-  const stalls = new Set<() => void>();
   const slow = Promise.withResolvers<void>();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const path = new URL(req.url).pathname;
-      hits.set(path, (hits.get(path) ?? 0) + 1);
-      if (path === "/slow") {
-        slow.resolve();
-        // Stall until the test ends (the site is disposed).
-        await new Promise<void>((resolve) => stalls.add(resolve));
-        return new Response("late", {
-          headers: { "content-type": "text/html" },
-        });
-      }
-      const body = pages[path];
-      if (body === undefined) return new Response("not found", { status: 404 });
-      return new Response(
-        `<!doctype html><html><head><title>${path}</title></head><body>${body}</body></html>`,
-        { headers: { "content-type": "text/html; charset=utf-8" } },
-      );
-    },
-  );
+  const server = serve((req, url) => {
+    const path = url.pathname;
+    if (path === "/slow") {
+      slow.resolve();
+      return stall(req); // until the crawler hangs up
+    }
+    const body = pages[path];
+    if (body === undefined) return new Response("not found", { status: 404 });
+    return html(
+      `<!doctype html><html><head><title>${path}</title></head><body>${body}</body></html>`,
+    );
+  });
   return {
-    origin: `http://127.0.0.1:${server.addr.port}`,
-    hits,
+    origin: server.origin,
+    hits: (path) => server.hits(path),
     slowRequested: slow.promise,
-    async [Symbol.asyncDispose]() {
-      for (const release of stalls) release();
-      await server.shutdown();
-    },
+    [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
   };
 }
 
@@ -140,7 +128,7 @@ function assertThreePages(results: CrawlResult[], origin: string): void {
 
 // ---- usage: no crawl ----------------------------------------------------------
 
-Deno.test("cli --help prints usage, flags, examples and permissions; exit 0", async () => {
+Deno.test("main() prints usage, flags, examples and permissions and exits 0 on --help", async () => {
   const { code, stdout, stderr } = await run(["--help"], { perms: [] });
   assert.equal(code, 0, stderr);
   assert.match(stdout, /Usage:/);
@@ -152,20 +140,20 @@ Deno.test("cli --help prints usage, flags, examples and permissions; exit 0", as
   assert.equal(stderr, "");
 });
 
-Deno.test("cli --version prints the package version; exit 0", async () => {
+Deno.test("main() prints the package version and exits 0 on --version", async () => {
   const { code, stdout } = await run(["--version"], { perms: [] });
   assert.equal(code, 0);
   assert.equal(stdout, `trawl ${denoJson.version}\n`);
 });
 
-Deno.test("cli unknown flag: one error line, exit 2", async () => {
+Deno.test("main() prints one error line and exits 2 on an unknown flag", async () => {
   const { code, stdout, stderr } = await run(["--bogus", "http://127.0.0.1/"]);
   assert.equal(code, 2);
   assert.equal(stdout, "");
   assert.equal(stderr, "trawl: error: unknown flag --bogus (try --help)\n");
 });
 
-Deno.test("cli bad number names the flag and the value, exit 2", async () => {
+Deno.test("main() names the flag and the value and exits 2 on a bad number", async () => {
   const { code, stderr } = await run([
     "--concurrency",
     "abc",
@@ -178,7 +166,7 @@ Deno.test("cli bad number names the flag and the value, exit 2", async () => {
   );
 });
 
-Deno.test("cli bad scope, exit 2", async () => {
+Deno.test("main() exits 2 on a bad --scope", async () => {
   const { code, stderr } = await run(["--scope", "all", "http://127.0.0.1/"]);
   assert.equal(code, 2);
   assert.equal(
@@ -187,19 +175,35 @@ Deno.test("cli bad scope, exit 2", async () => {
   );
 });
 
-Deno.test("cli no seeds, exit 2", async () => {
+Deno.test("main() names --crawl and exits 2 on --crawl a:b", async () => {
+  const { code, stdout, stderr } = await run([
+    "--frontier",
+    "redis://127.0.0.1:9/0",
+    "--crawl",
+    "a:b",
+    "http://127.0.0.1/",
+  ]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  assert.equal(
+    stderr,
+    `trawl: error: --crawl must be 1 to 100 letters, digits, '.', '_' or '-': got "a:b"\n`,
+  );
+});
+
+Deno.test("main() exits 2 when given no seeds", async () => {
   const { code, stderr } = await run([]);
   assert.equal(code, 2);
   assert.equal(stderr, "trawl: error: no seed URLs given (try --help)\n");
 });
 
-Deno.test("cli no seeds in an empty --seeds stdin, exit 2", async () => {
+Deno.test("main() exits 2 when --seeds - reads no seeds", async () => {
   const { code, stderr } = await run(["--seeds", "-"], { stdin: "# none\n\n" });
   assert.equal(code, 2);
   assert.equal(stderr, "trawl: error: no seed URLs given (try --help)\n");
 });
 
-Deno.test("cli a seed that is not http(s) is named, exit 2", async () => {
+Deno.test("main() names a seed that is not http(s) and exits 2", async () => {
   const { code, stderr } = await run([
     "http://127.0.0.1/",
     "file:///etc/passwd",
@@ -211,7 +215,7 @@ Deno.test("cli a seed that is not http(s) is named, exit 2", async () => {
   );
 });
 
-Deno.test("cli unreadable seeds file names it and the OS reason, exit 2", async () => {
+Deno.test("main() names an unreadable seeds file and the OS reason and exits 2", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const missing = join(dir, "missing.txt");
@@ -230,7 +234,7 @@ Deno.test("cli unreadable seeds file names it and the OS reason, exit 2", async 
   }
 });
 
-Deno.test("cli seeds file without read permission names --allow-read=, exit 2", async () => {
+Deno.test("main() names --allow-read= and exits 2 when it may not read the seeds file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const file = join(dir, "seeds.txt");
@@ -246,7 +250,7 @@ Deno.test("cli seeds file without read permission names --allow-read=, exit 2", 
   }
 });
 
-Deno.test("cli a bad line in the seeds file is named with its line, exit 2", async () => {
+Deno.test("main() names a bad line of the seeds file with its number and exits 2", async () => {
   const { code, stderr } = await run(["--seeds", "-"], {
     stdin: "http://127.0.0.1/\nnot a url\n",
   });
@@ -257,7 +261,7 @@ Deno.test("cli a bad line in the seeds file is named with its line, exit 2", asy
   );
 });
 
-Deno.test("cli --out without write permission names --allow-write=, exit 2", async () => {
+Deno.test("main() names --allow-write= and exits 2 when it may not write --out", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const out = join(dir, "out.jsonl");
@@ -278,7 +282,7 @@ Deno.test("cli --out without write permission names --allow-write=, exit 2", asy
   }
 });
 
-Deno.test("cli seed hosts without net permission name --allow-net=, exit 2", async () => {
+Deno.test("main() names --allow-net= and exits 2 when it may not reach the seeds' hosts", async () => {
   // Only checked with Deno.permissions.query: nothing is fetched.
   const { code, stderr } = await run([
     "http://127.0.0.1:9/",
@@ -295,7 +299,7 @@ Deno.test("cli seed hosts without net permission name --allow-net=, exit 2", asy
 
 // ---- crawls (need the crawler from mod.ts) -------------------------------------
 
-Deno.test("cli crawl writes one JSONL line per page to stdout and a summary", async () => {
+Deno.test("main() writes one JSONL line per page to stdout and a summary to stderr", async () => {
   await using site = serveSite(THREE_PAGES);
   const { code, stdout, stderr } = await run([...FAST, `${site.origin}/`]);
   assert.equal(code, 0, stderr);
@@ -307,7 +311,7 @@ Deno.test("cli crawl writes one JSONL line per page to stdout and a summary", as
   assert.ok(!stderr.includes("\x1b"), "no colors with NO_COLOR / no terminal");
 });
 
-Deno.test("cli --quiet prints no summary; --links adds linkList", async () => {
+Deno.test("main() prints no summary with --quiet and adds linkList with --links", async () => {
   await using site = serveSite(THREE_PAGES);
   const { code, stdout, stderr } = await run([
     ...FAST,
@@ -326,7 +330,7 @@ Deno.test("cli --quiet prints no summary; --links adds linkList", async () => {
   );
 });
 
-Deno.test("cli --max-depth 0 crawls only the seed", async () => {
+Deno.test("main() crawls only the seed with --max-depth 0", async () => {
   await using site = serveSite(THREE_PAGES);
   const { code, stdout, stderr } = await run([
     ...FAST,
@@ -337,10 +341,10 @@ Deno.test("cli --max-depth 0 crawls only the seed", async () => {
   assert.equal(code, 0, stderr);
   const results = parseJsonl(stdout);
   assert.deepEqual(results.map((r) => r.url), [`${site.origin}/`]);
-  assert.equal(site.hits.get("/a"), undefined);
+  assert.equal(site.hits("/a"), 0);
 });
 
-Deno.test("cli --out FILE writes (truncating) the JSONL file, stdout stays empty", async () => {
+Deno.test("main() writes the JSONL file of --out FILE, truncated first, and nothing to stdout", async () => {
   await using site = serveSite(THREE_PAGES);
   const dir = await Deno.makeTempDir();
   try {
@@ -361,7 +365,7 @@ Deno.test("cli --out FILE writes (truncating) the JSONL file, stdout stays empty
   }
 });
 
-Deno.test("cli --seeds - reads seeds from stdin", async () => {
+Deno.test("main() reads seeds from stdin with --seeds -", async () => {
   await using site = serveSite(THREE_PAGES);
   const { code, stdout, stderr } = await run(
     [...FAST, "--max-depth", "0", "--seeds", "-"],
@@ -374,7 +378,7 @@ Deno.test("cli --seeds - reads seeds from stdin", async () => {
   );
 });
 
-Deno.test("cli SIGINT stops a stalled crawl: results so far, summary, exit 130", async () => {
+Deno.test("main() stops a stalled crawl on SIGINT with the results so far, a summary and exit code 130", async () => {
   await using site = serveSite({
     "/": `<a href="/a">a</a> <a href="/slow">slow</a>`,
     "/a": `leaf`,
@@ -441,7 +445,7 @@ Deno.test("cli SIGINT stops a stalled crawl: results so far, summary, exit 130",
   }
 });
 
-Deno.test("cli parses in worker threads when it may read its code, inline (with a warning) when not", async () => {
+Deno.test("main() parses in worker threads when it may read its code, inline with a warning when not", async () => {
   await using site = serveSite(THREE_PAGES);
   const src = fileURLToPath(new URL("../../src/", import.meta.url));
   const pooled = await run([
@@ -468,7 +472,7 @@ Deno.test("cli parses in worker threads when it may read its code, inline (with 
   );
 });
 
-Deno.test("cli --sandbox-workers runs parser workers with no permissions (with --unstable-worker-options)", async () => {
+Deno.test("main() runs parser workers with no permissions with --sandbox-workers and --unstable-worker-options", async () => {
   await using site = serveSite(THREE_PAGES);
   const src = fileURLToPath(new URL("../../src/", import.meta.url));
   const { code, stdout, stderr } = await run(

@@ -1,14 +1,14 @@
 // Which runs of the command get a crawl thread, and with what heap limits.
 import assert from "node:assert/strict";
+import { crawlThreadLimits } from "../../src/cli/crawl_thread.ts";
 import {
   BOUNDED_HEAP_MB,
   CRAWL_THREAD_YOUNG_MB,
-  crawlThreadLimits,
-} from "../../src/cli/crawl_thread.ts";
+} from "../../src/cli/heap_limits.ts";
 
 const SEED = "http://127.0.0.1:9/";
 
-Deno.test("crawlThreadLimits(): a crawl whose queue waits outside memory gets a bounded heap", () => {
+Deno.test("crawlThreadLimits() bounds the heap of a crawl whose queue waits outside memory or that gives --max-heap", () => {
   const bounded = {
     maxYoungGenerationSizeMb: CRAWL_THREAD_YOUNG_MB,
     maxOldGenerationSizeMb: BOUNDED_HEAP_MB,
@@ -39,7 +39,7 @@ Deno.test("crawlThreadLimits(): a crawl whose queue waits outside memory gets a 
   assert.ok(BOUNDED_HEAP_MB < 2048, "under 2 GiB V8 grows the heap less");
 });
 
-Deno.test("crawlThreadLimits(): everything else runs on the main thread", () => {
+Deno.test("crawlThreadLimits() keeps every other run on the main thread", () => {
   for (
     const argv of [
       [SEED], // in memory: V8's own heap, as fast as before

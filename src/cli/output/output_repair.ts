@@ -47,7 +47,7 @@ const NEWLINE = 0x0a;
  *
  * @example Repair before appending
  * ```ts ignore
- * import { SqliteStore } from "@trawl/trawl";
+ * import { SqliteStore } from "@trawl/trawl/sqlite";
  * import { syncOutput } from "./output_repair.ts";
  *
  * using file = await Deno.open("out.jsonl", { read: true, write: true, create: true });
@@ -152,4 +152,39 @@ function resultUrl(line: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * One line on how an output was brought in line with its store.
+ *
+ * @example Usage
+ * ```ts
+ * import { describeSync } from "./output_repair.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   describeSync("out.jsonl", {
+ *     kept: 3, cutBytes: 0, appended: 1, uncommitted: 0, duplicates: 0,
+ *   }),
+ *   "trawl: out.jsonl: 3 result(s) kept, 1 committed result(s) appended",
+ * );
+ * ```
+ *
+ * @param path The output file.
+ * @param r What the repair changed.
+ * @returns The line, without a newline.
+ */
+export function describeSync(path: string, r: SyncReport): string {
+  const parts = [`${r.kept} result(s) kept`];
+  if (r.cutBytes > 0) {
+    parts.push(`${r.cutBytes} byte(s) of a partial or corrupt tail cut`);
+  }
+  if (r.appended > 0) parts.push(`${r.appended} committed result(s) appended`);
+  if (r.uncommitted > 0) {
+    parts.push(
+      `${r.uncommitted} line(s) whose commit was lost (fetched again for their links, not written again)`,
+    );
+  }
+  if (r.duplicates > 0) parts.push(`${r.duplicates} repeated line(s) found`);
+  return `trawl: ${path}: ${parts.join(", ")}`;
 }

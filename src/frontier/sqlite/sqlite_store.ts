@@ -84,7 +84,8 @@ export interface StateIdentity {
  *
  * @example Crawl durably and resume after any stop
  * ```ts ignore
- * import { crawl, SqliteStore } from "@trawl/trawl";
+ * import { crawl } from "@trawl/trawl";
+ * import { SqliteStore } from "@trawl/trawl/sqlite";
  *
  * const store = new SqliteStore("crawl.db");
  * for await (const r of crawl(["https://example.com/"], { store })) {

@@ -79,27 +79,27 @@ const ZERO: SyncReport = {
   duplicates: 0,
 };
 
-Deno.test("syncOutput: an empty file and an empty ledger stay empty", async () => {
+Deno.test("syncOutput() leaves an empty file empty when the ledger is empty", async () => {
   const { report, text } = await sync("", new FakeLedger());
   assert.deepEqual(report, ZERO);
   assert.equal(text, "");
 });
 
-Deno.test("syncOutput: an empty file gets every committed result, in commit order", async () => {
+Deno.test("syncOutput() gives an empty file every committed result, in commit order", async () => {
   const ledger = new FakeLedger(lines(3, 1, 2));
   const { report, text } = await sync("", ledger);
   assert.deepEqual(report, { ...ZERO, appended: 3 });
   assert.equal(text, file(lines(3, 1, 2)));
 });
 
-Deno.test("syncOutput: a file in line with the ledger is left as it is", async () => {
+Deno.test("syncOutput() leaves a file in line with the ledger as it is", async () => {
   const all = lines(1, 2, 3);
   const { report, text } = await sync(file(all), new FakeLedger(all));
   assert.deepEqual(report, { ...ZERO, kept: 3 });
   assert.equal(text, file(all));
 });
 
-Deno.test("syncOutput: a partial last line is cut, then the ledger's copy appended", async () => {
+Deno.test("syncOutput() cuts a partial last line, then appends the ledger's copy", async () => {
   const all = lines(1, 2, 3);
   const partial = all[2].slice(0, 25);
   const { report, text } = await sync(
@@ -115,7 +115,7 @@ Deno.test("syncOutput: a partial last line is cut, then the ledger's copy append
   assert.equal(text, file(all));
 });
 
-Deno.test("syncOutput: a complete last line without its newline is cut too (and re-appended when committed)", async () => {
+Deno.test("syncOutput() cuts a complete last line without its newline too (and re-appends it when committed)", async () => {
   const all = lines(1, 2);
   const { report, text } = await sync(
     file(all).slice(0, -1),
@@ -134,7 +134,7 @@ Deno.test("syncOutput: a complete last line without its newline is cut too (and 
   assert.equal(lost.text, file(lines(1)));
 });
 
-Deno.test("syncOutput: a garbage tail (binary, not JSON, JSON but no result) is cut", async () => {
+Deno.test("syncOutput() cuts a garbage tail (binary, not JSON, JSON but no result)", async () => {
   const all = lines(1, 2);
   const tails = [
     new Uint8Array([0, 0, 0xff, 0xfe, 0x0a, 0x00]),
@@ -166,7 +166,7 @@ Deno.test("syncOutput: a garbage tail (binary, not JSON, JSON but no result) is 
   }
 });
 
-Deno.test("syncOutput: a corrupt line in the middle cuts the file from there; the ledger re-appends the rest", async () => {
+Deno.test("syncOutput() cuts the file from a corrupt line in the middle and re-appends the rest from the ledger", async () => {
   const all = lines(1, 2, 3, 4, 5);
   const broken = [...all];
   broken[2] = broken[2].slice(0, 10) + "\u0000" + broken[2].slice(11);
@@ -178,7 +178,7 @@ Deno.test("syncOutput: a corrupt line in the middle cuts the file from there; th
   assert.deepEqual([...ledger.uncommitted], []);
 });
 
-Deno.test("syncOutput: lines the ledger lacks are kept and reported as uncommitted, not appended again", async () => {
+Deno.test("syncOutput() keeps lines the ledger lacks and reports them as uncommitted, not appended again", async () => {
   const ledger = new FakeLedger(lines(1));
   const { report, text } = await sync(file(lines(1, 2, 3)), ledger);
   assert.deepEqual(report, { ...ZERO, kept: 3, uncommitted: 2 });
@@ -190,21 +190,21 @@ Deno.test("syncOutput: lines the ledger lacks are kept and reported as uncommitt
   assert.equal(text, file(lines(1, 2, 3)));
 });
 
-Deno.test("syncOutput: committed results missing from the file are appended after it", async () => {
+Deno.test("syncOutput() appends committed results missing from the file after it", async () => {
   const ledger = new FakeLedger(lines(1, 2, 3, 4));
   const { report, text } = await sync(file(lines(3, 1)), ledger);
   assert.deepEqual(report, { ...ZERO, kept: 2, appended: 2 });
   assert.equal(text, file(lines(3, 1, 2, 4)));
 });
 
-Deno.test("syncOutput: repeated lines are counted and left alone", async () => {
+Deno.test("syncOutput() counts repeated lines and leaves them alone", async () => {
   const ledger = new FakeLedger(lines(1, 2));
   const { report, text } = await sync(file(lines(1, 2, 1, 1)), ledger);
   assert.deepEqual(report, { ...ZERO, kept: 4, duplicates: 2 });
   assert.equal(text, file(lines(1, 2, 1, 1)));
 });
 
-Deno.test("syncOutput: leaves the file positioned at its end for appending", async () => {
+Deno.test("syncOutput() leaves the file positioned at its end for appending", async () => {
   const all = lines(1, 2, 3);
   const { text } = await sync(
     file(all.slice(0, 2)) + "partial",
@@ -216,7 +216,7 @@ Deno.test("syncOutput: leaves the file positioned at its end for appending", asy
   assert.equal(text, file(lines(1, 2, 3, 4)));
 });
 
-Deno.test("syncOutput: a file of several MiB (lines across read chunks, multi-byte text) is read whole; a corrupt line past the first chunk cuts exactly there", async () => {
+Deno.test("syncOutput() reads a file of several MiB whole (lines across read chunks, multi-byte text) and cuts exactly at a corrupt line past the first chunk", async () => {
   // ~1.5 KiB lines with 2-, 3- and 4-byte characters: chunk boundaries
   // (1 MiB) fall inside lines and inside characters.
   const all = Array.from(

@@ -11,11 +11,11 @@ import {
   type CrawlOptions,
   type CrawlResult,
   type CrawlStats,
-  SqliteStore,
   StateLockedError,
   StateMismatchError,
-  systemClock,
 } from "../../../mod.ts";
+import { SqliteStore } from "../../../src/sqlite.ts";
+import { systemClock } from "../../../src/concurrency/mod.ts";
 import { serveGeneratedSite } from "../../_support/generated_site.ts";
 
 const FAST: CrawlOptions = { workers: 0, retries: 0 };

@@ -1,0 +1,61 @@
+/**
+ * What the command checks of its Deno permissions before it starts.
+ *
+ * @module
+ */
+import { seedHosts } from "./seeds.ts";
+import { UsageError } from "./usage_error.ts";
+
+/**
+ * Whether a permission is granted (never prompts; `false` when it cannot be
+ * asked).
+ *
+ * @example Usage
+ * ```ts
+ * import { granted } from "./permissions.ts";
+ *
+ * console.log(await granted({ name: "net", host: "127.0.0.1" }));
+ * ```
+ *
+ * @param descriptor The permission.
+ * @returns Whether it is granted.
+ */
+export async function granted(
+  descriptor: Deno.PermissionDescriptor,
+): Promise<boolean> {
+  try {
+    return (await Deno.permissions.query(descriptor)).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks that every seed's host may be reached.
+ *
+ * @example Usage
+ * ```ts ignore
+ * await checkNetPermission(["https://example.com/"]);
+ * ```
+ *
+ * @param seeds The seed URLs.
+ * @throws {UsageError} Naming the `--allow-net=` to run with.
+ */
+export async function checkNetPermission(
+  seeds: readonly string[],
+): Promise<void> {
+  const missing = new Set<string>();
+  for (const seed of seeds) {
+    const url = new URL(seed);
+    if (!(await granted({ name: "net", host: url.host }))) {
+      missing.add(url.hostname);
+    }
+  }
+  if (missing.size > 0) {
+    throw new UsageError(
+      `no network access to ${[...missing].join(", ")}: run with --allow-net=${
+        seedHosts(seeds).join(",")
+      }`,
+    );
+  }
+}
