@@ -62,6 +62,7 @@ export type {
   TraceInfo,
 } from "./src/crawler/result.ts";
 export type { CrawlStats } from "./src/crawler/stats.ts";
+export type { DomDocument, DomElement, Page } from "./src/content/page.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";
@@ -90,6 +91,7 @@ export {
   StateLockedError,
   StateMismatchError,
 } from "./src/frontier/state_errors.ts";
+export { ExtractModuleError } from "./src/content/extract_error.ts";
 
 // Building blocks.
 export {

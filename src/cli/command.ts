@@ -10,7 +10,7 @@ import type { HeapLimits } from "./crawl_command.ts";
 import { helpText } from "./help.ts";
 import { type Interrupts, processInterrupts } from "./interrupts.ts";
 import { writeAll } from "./output/write_all.ts";
-import { checkNetPermission } from "./permissions.ts";
+import { checkExtractModule, checkNetPermission } from "./permissions.ts";
 import { readSeeds } from "./read_seeds.ts";
 import { errorMessage, printError } from "./terminal.ts";
 import { UsageError } from "./usage_error.ts";
@@ -78,6 +78,8 @@ export async function runCommand(
       throw new UsageError("no seed URLs given (try --help)");
     }
     await checkNetPermission(config.seeds);
+    const extract = config.options.extract;
+    if (extract !== undefined) await checkExtractModule(String(extract));
     const { crawlCommand } = await import("./crawl_command.ts");
     return await crawlCommand(config, interrupts, heap);
   } catch (err) {

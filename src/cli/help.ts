@@ -11,7 +11,7 @@ const WIDTH = 80;
 /** Where a flag's description starts. */
 const TEXT_COLUMN = 25;
 
-const GROUPS: readonly FlagGroup[] = ["Crawl", "Requests", "Output"];
+const GROUPS: readonly FlagGroup[] = ["Crawl", "Requests", "Content", "Output"];
 
 /**
  * The `--help` text.
@@ -99,6 +99,7 @@ Permissions:
                          --scope domain|any), e.g. --allow-net=example.com
   --allow-write=FILE     with --out FILE
   --allow-read=FILE      with --seeds FILE (not needed for "--seeds -")
+  --allow-read=DIR       with --extract DIR/FILE (and what it imports)
   --allow-read=DIR --allow-write=DIR
                          with --state DIR/crawl.db: SQLite also writes crawl.db-wal,
                          crawl.db-shm and crawl.db.lock beside it; with --state

@@ -43,13 +43,14 @@ function fromClass(el: Element): string | undefined {
  * ```ts
  * import { parseDocument } from "htmlparser2";
  * import { selectOne } from "css-select";
+ * import type { AnyNode, Element } from "domhandler";
  * import { codeLanguage } from "./code_language.ts";
  * import assert from "node:assert/strict";
  *
  * const doc = parseDocument(
  *   '<div class="highlight-python3 notranslate"><div class="highlight"><pre>x = 1</pre></div></div>',
  * );
- * assert.equal(codeLanguage(selectOne("pre", doc)!), "python3");
+ * assert.equal(codeLanguage(selectOne<AnyNode, Element>("pre", doc)!), "python3");
  * ```
  *
  * @param pre The `<pre>` element.

@@ -9,7 +9,10 @@
 export type ExtractFailure =
   /** The hook threw (or its promise rejected). */
   | "threw"
-  /** What it returned cannot be structured-cloned (a function, a symbol...). */
+  /**
+   * What it returned cannot be structured-cloned (a function, a symbol) or
+   * written as JSON (a BigInt, a cycle).
+   */
   | "uncloneable"
   /** It ran past `extractTimeoutMs`. */
   | "timeout"
@@ -27,7 +30,7 @@ export type ExtractFailure =
  *
  * @example Usage
  * ```ts
- * import { ExtractError } from "@trawl/trawl";
+ * import { ExtractError } from "./extract_error.ts";
  *
  * const err = new ExtractError("https://example.com/", "threw", "the extract hook threw: TypeError: x is undefined");
  * console.log(err.name, err.reason, err.url);
@@ -59,17 +62,6 @@ export class ExtractError extends Error {
   }
 }
 
-/** Why an extract module cannot be used. */
-export type ExtractModuleProblem =
-  /** No module at the specifier. */
-  | "not-found"
-  /** Read access to the module (or a module it imports) is not granted. */
-  | "permission"
-  /** It does not parse, or its top level threw. */
-  | "load"
-  /** Its default export is not a function. */
-  | "no-default";
-
 /**
  * The `extract` module cannot be used: the crawl does not start. The CLI
  * reports it before crawling and exits with status 2; `flag` names the
@@ -91,8 +83,13 @@ export type ExtractModuleProblem =
 export class ExtractModuleError extends Error {
   /** The module's URL. */
   readonly specifier: string;
-  /** What is wrong. */
-  readonly problem: ExtractModuleProblem;
+  /**
+   * What is wrong: `"not-found"` (no module there), `"permission"` (read
+   * access to it, or to a module it imports, is not granted), `"load"` (it
+   * does not parse, or its top level threw) or `"no-default"` (its default
+   * export is not a function).
+   */
+  readonly problem: "not-found" | "permission" | "load" | "no-default";
   /** The permission flag to add, for `"permission"`. */
   readonly flag?: string;
   /**
@@ -106,7 +103,7 @@ export class ExtractModuleError extends Error {
    */
   constructor(
     specifier: string,
-    problem: ExtractModuleProblem,
+    problem: ExtractModuleError["problem"],
     detail: string,
     flag?: string,
     options?: ErrorOptions,

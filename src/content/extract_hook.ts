@@ -43,8 +43,8 @@ async function settle(
 
 /**
  * Runs `hook` on `page`: what it returns (or resolves to), structured-cloned
- * as it would be to leave a worker, or the {@linkcode ExtractError} naming
- * why not. A hook that blocks its thread cannot be ended from inside it:
+ * as it would be to leave a worker (and checked to be writable as JSON, as
+ * results are), or the {@linkcode ExtractError} naming why not. A hook that blocks its thread cannot be ended from inside it:
  * in a parse worker the pool ends the worker (see `ParseBatcher`).
  *
  * @example A hook that throws
@@ -97,13 +97,17 @@ export async function runHook(
     return { error: timedOut(page.url, timeoutMs) };
   }
   try {
-    return { data: structuredClone(value) };
+    const data = structuredClone(value);
+    // Results are written as JSON (output, stores): BigInts and cycles
+    // cannot be.
+    JSON.stringify(data);
+    return { data };
   } catch (error) {
     return {
       error: new ExtractError(
         page.url,
         "uncloneable",
-        `the extract hook returned a value that cannot be cloned (${
+        `the extract hook returned a value that cannot be cloned or written as JSON (${
           describe(error)
         })`,
         { cause: error },

@@ -82,13 +82,13 @@ function selectorsFor(spec: Readonly<Record<string, Selector>>): Selectors {
  * @example Markdown of the main content, and a selector
  * ```ts
  * import { DomHandler } from "domhandler";
- * import { extractLinks } from "../parse/extract_links.ts";
+ * import { scanPage } from "../parse/extract_links.ts";
  * import { pageContent } from "./page_content.ts";
  * import assert from "node:assert/strict";
  *
  * const html = "<nav><a href=/>Home</a></nav><main><h1>Hi</h1><p>Text</p></main>";
  * const tree = new DomHandler();
- * extractLinks(html, "https://example.com/", { handler: tree });
+ * scanPage(html, "https://example.com/", {}, tree);
  * assert.deepEqual(
  *   pageContent(tree.root, html, "https://example.com/", {
  *     content: "markdown",

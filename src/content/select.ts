@@ -108,7 +108,7 @@ export function parseSelector(selector: unknown): ParsedSelector | undefined {
  */
 export const SELECTOR: Rule<Selector> = satisfying<Selector>(
   (v) => parseSelector(v) !== undefined,
-  'a CSS selector, optionally followed by "@attribute", or a one-element array of one',
+  'a CSS selector, optionally followed by "@attribute" (alone, or alone in an array for every match)',
 );
 
 /**

@@ -37,13 +37,14 @@ function cellCount(tr: Element): number {
  * ```ts
  * import { parseDocument } from "htmlparser2";
  * import { selectOne } from "css-select";
+ * import type { AnyNode, Element } from "domhandler";
  * import { isLayoutTable } from "./table.ts";
  * import assert from "node:assert/strict";
  *
  * const data = parseDocument("<table><tr><td>a<td>b</table>");
- * assert.equal(isLayoutTable(selectOne("table", data)!), false);
+ * assert.equal(isLayoutTable(selectOne<AnyNode, Element>("table", data)!), false);
  * const layout = parseDocument("<table><tr><td><h1>Site</h1></table>");
- * assert.equal(isLayoutTable(selectOne("table", layout)!), true);
+ * assert.equal(isLayoutTable(selectOne<AnyNode, Element>("table", layout)!), true);
  * ```
  *
  * @param table The `<table>` element.

@@ -8,8 +8,6 @@ import type { FrontierStore, StateMode } from "../frontier/store.ts";
 import type { LogHandler, LogLevel } from "../telemetry/log.ts";
 import type { Resolver } from "../guards/ssrf_guard.ts";
 import type { TrapLimits } from "../guards/trap_guard.ts";
-import type { ContentFormat } from "../content/page_content.ts";
-import type { Selector } from "../content/select.ts";
 
 /** Which discovered URLs belong to the crawl. */
 export type Scope =
@@ -314,7 +312,7 @@ export interface CrawlOptions {
    *
    * @default {undefined}
    */
-  select?: Record<string, Selector>;
+  select?: Record<string, string | readonly [string]>;
   /**
    * Put each page in `result.content`: `"text"`, `"markdown"` (headings,
    * emphasis, absolute links, nested lists, GFM tables, fenced code with its
@@ -324,7 +322,7 @@ export interface CrawlOptions {
    *
    * @default {undefined}
    */
-  content?: ContentFormat;
+  content?: "text" | "markdown" | "html";
   /**
    * Keep only the page's main content in `content`: navigation, headers,
    * footers, asides, cookie banners and link-dense blocks left out, but

@@ -92,13 +92,6 @@ export interface ExtractLinksOptions {
    */
   botName?: string;
   /**
-   * Also receives every event of the parse (e.g. a `DomHandler` building
-   * the page's tree), so a page is tokenized once.
-   *
-   * @default {undefined}
-   */
-  handler?: Partial<Handler>;
-  /**
    * Also collect every reference and fragment target (see
    * `ExtractedPage.references`): for link checking and archiving.
    *
@@ -379,6 +372,40 @@ export function extractLinks(
   baseUrl: string,
   options: ExtractLinksOptions = {},
 ): ExtractedPage {
+  return scanPage(html, baseUrl, options);
+}
+
+/**
+ * {@linkcode extractLinks}, with `also` receiving every event of the same
+ * parse (e.g. a `DomHandler` building the page's tree), so a page is
+ * tokenized once for its links and its content.
+ *
+ * @example Building a tree in the same pass
+ * ```ts
+ * import { DomHandler } from "domhandler";
+ * import { scanPage } from "./extract_links.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tree = new DomHandler();
+ * const page = scanPage("<p><a href=/a>a</a></p>", "https://example.com/", {}, tree);
+ * assert.equal(page.links.length, 1);
+ * assert.equal(tree.root.children.length, 1);
+ * ```
+ *
+ * @param html The page's text.
+ * @param baseUrl The page's URL (after redirects).
+ * @param options The link cap, the crawler's robots name, references.
+ * @param also Another listener of the parse.
+ * @returns The links and metadata.
+ * @throws {RangeError} If `maxLinks` is not a non-negative integer or
+ *   `Infinity`.
+ */
+export function scanPage(
+  html: string,
+  baseUrl: string,
+  options: ExtractLinksOptions,
+  also?: Partial<Handler>,
+): ExtractedPage {
   const maxLinks = options.maxLinks ?? DEFAULT_MAX_LINKS;
   if (
     typeof maxLinks !== "number" ||
@@ -392,9 +419,7 @@ export function extractLinks(
     ? options.botName.trim().toLowerCase()
     : "";
   const scan = new PageScan(botName, options.references === true);
-  const handler = options.handler === undefined
-    ? scan
-    : teeHandler(scan, options.handler);
+  const handler = also === undefined ? scan : teeHandler(scan, also);
   try {
     new Parser(handler, PARSER_OPTIONS).end(html);
   } catch {

@@ -14,8 +14,8 @@ import {
 import { decodeHtml } from "./charset.ts";
 import {
   type ExtractedLink,
-  extractLinks,
   type RobotsDirectives,
+  scanPage,
 } from "./extract_links.ts";
 import type { PageReference } from "./references.ts";
 
@@ -205,12 +205,11 @@ export function parseText(
   // The one choice of path: selectors and text/Markdown content read the
   // page's tree, built in the same htmlparser2 pass that finds the links.
   const tree = needsTree(options.content) ? new DomHandler() : undefined;
-  const page = extractLinks(text, options.url, {
+  const page = scanPage(text, options.url, {
     maxLinks: options.maxLinks,
     botName: options.botName,
-    handler: tree,
     references: options.references,
-  });
+  }, tree);
   const parsed: ParsedPage = {
     charset,
     links: page.links,

@@ -78,8 +78,15 @@ for (const workers of [0, 1]) {
     assert.equal(results.get("/followed")!.referrer, srv.origin + "/");
   });
 
-  Deno.test(`crawl() gives only the page whose hook throws or returns what cannot be cloned an ExtractError (${mode})`, async () => {
-    await using srv = site(["/throw", "/function", "/symbol", "/fine"]);
+  Deno.test(`crawl() gives only the page whose hook throws or returns what cannot be cloned or written as JSON an ExtractError (${mode})`, async () => {
+    await using srv = site([
+      "/throw",
+      "/function",
+      "/symbol",
+      "/bigint",
+      "/cycle",
+      "/fine",
+    ]);
     const results = await crawlSite(srv, {
       workers,
       extract: hook("faulty.ts"),
@@ -88,6 +95,8 @@ for (const workers of [0, 1]) {
       "/throw": /the extract hook threw: RangeError: no good/,
       "/function": /cannot be cloned/,
       "/symbol": /cannot be cloned/,
+      "/bigint": /cannot be cloned or written as JSON .*BigInt/,
+      "/cycle": /cannot be cloned or written as JSON .*circular/,
     };
     for (const [path, message] of Object.entries(messages)) {
       const r = results.get(path)!;
@@ -99,7 +108,7 @@ for (const workers of [0, 1]) {
       assert.equal(results.get(`/after${path}`)?.status, 200, `/after${path}`);
     }
     assert.deepEqual(results.get("/fine")!.data, { ok: "/fine" });
-    assert.equal(results.size, 1 + 4 + 4);
+    assert.equal(results.size, 1 + 6 + 6);
   });
 
   Deno.test(`crawl() ends a hook that waits past extractTimeoutMs (${mode})`, async () => {

@@ -87,7 +87,7 @@ Deno.test("SELECTOR rejects invalid CSS with a message naming the option and val
     {
       name: "TypeError",
       message:
-        `Cannot crawl as 'select.title' must be a CSS selector, optionally followed by "@attribute", or a one-element array of one: current value is h1[`,
+        `Cannot crawl as 'select.title' must be a CSS selector, optionally followed by "@attribute" (alone, or alone in an array for every match): current value is h1[`,
     },
   );
   assert.throws(() => new Selectors({ x: "div >>> p" }), TypeError);

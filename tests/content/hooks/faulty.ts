@@ -1,6 +1,6 @@
 /**
  * A hook that fails on some pages, as its path says: `/throw`, `/function`,
- * `/symbol`, `/hang-async`, `/hang-sync`, `/crash` (ends its worker),
+ * `/symbol`, `/bigint`, `/cycle`, `/hang-async`, `/hang-sync`, `/crash` (ends its worker),
  * `/stray` (throws from a timer after returning); any other page gives
  * `{ ok: path }`.
  */
@@ -15,6 +15,13 @@ export default (page: Page): unknown => {
       return () => 1;
     case "/symbol":
       return Symbol("s");
+    case "/bigint":
+      return { n: 1n };
+    case "/cycle": {
+      const a: Record<string, unknown> = {};
+      a.self = a;
+      return a;
+    }
     case "/hang-async":
       return new Promise(() => {});
     case "/hang-sync":
