@@ -6,6 +6,8 @@
  */
 
 const WHITESPACE = /[\t\n\f\r \u00a0]+/g;
+/** Whether text has whitespace other than single spaces (most has not). */
+const COLLAPSIBLE = /[\t\n\f\r\u00a0]| {2}/;
 /** Characters that would start Markdown inline syntax anywhere. */
 const MARKDOWN_SPECIAL =
   /[\\*`[\]]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_|<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|~~/g;
@@ -84,7 +86,7 @@ export class InlineText {
    * @param data The decoded text.
    */
   text(data: string): void {
-    const words = data.replace(WHITESPACE, " ");
+    const words = COLLAPSIBLE.test(data) ? data.replace(WHITESPACE, " ") : data;
     if (words === " ") {
       this.#space = true;
       return;

@@ -4,6 +4,9 @@
  * @module
  */
 
+/** What a URL in a Markdown link must not hold as is. */
+const MARKDOWN_UNSAFE = /[() ]/;
+
 /** Schemes a link in content may keep. */
 export const LINK_SCHEMES: ReadonlySet<string> = new Set([
   "http:",
@@ -42,8 +45,10 @@ export function resolveHref(
   base: URL | undefined,
   schemes: ReadonlySet<string>,
 ): string | undefined {
-  const url = URL.parse(href.trim(), base);
+  const url = URL.parse(href, base);
   if (url === null || !schemes.has(url.protocol)) return undefined;
-  return url.href.replaceAll("(", "%28").replaceAll(")", "%29")
-    .replaceAll(" ", "%20");
+  const out = url.href;
+  return MARKDOWN_UNSAFE.test(out)
+    ? out.replaceAll("(", "%28").replaceAll(")", "%29").replaceAll(" ", "%20")
+    : out;
 }
