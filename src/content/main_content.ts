@@ -9,7 +9,7 @@
  * @module
  */
 import type { AnyNode, Document, Element, ParentNode } from "domhandler";
-import { isHidden, walk } from "./tree.ts";
+import { isHidden, isPermalink, walk } from "./tree.ts";
 
 /** Where the main content is: a root, minus the elements in `skip`. */
 export interface MainContent {
@@ -125,7 +125,10 @@ function measure(doc: Document): Map<Element, Measure> {
   walk(doc, {
     open(el) {
       if (isHidden(el)) return false;
-      if (el.name === "a") inLink++;
+      if (el.name === "a") {
+        if (isPermalink(el)) return false;
+        inLink++;
+      }
       stack.push({ text: 0, links: 0, headings: 0 });
       return true;
     },

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Document } from "domhandler";
+import type { AnyNode, Document, ParentNode } from "domhandler";
 import { cleanHtml } from "./clean_html.ts";
 import { mainContent } from "./main_content.ts";
 import { render } from "./render.ts";
@@ -117,15 +117,23 @@ export function pageContent(
   }
   const format = options.content;
   if (format === undefined) return out;
-  if (tree === undefined) {
-    if (format === "html") out.content = html;
+  // A whole page's HTML is its decoded text.
+  if (format === "html" && !options.mainContent) {
+    out.content = html;
     return out;
   }
-  const { root, skip } = options.mainContent
-    ? mainContent(tree)
-    : { root: tree, skip: undefined };
-  out.content = format === "html"
-    ? cleanHtml(root, skip)
-    : render(root, format, { baseUrl, skip });
+  if (tree === undefined) return out;
+  const write = (root: ParentNode, skip?: ReadonlySet<AnyNode>) =>
+    format === "html"
+      ? cleanHtml(root, skip)
+      : render(root, format, { baseUrl, skip });
+  if (!options.mainContent) {
+    out.content = write(tree);
+    return out;
+  }
+  const main = mainContent(tree);
+  out.content = write(main.root, main.skip);
+  // Never nothing for a page that has content.
+  if (out.content.trim() === "") out.content = write(tree);
   return out;
 }

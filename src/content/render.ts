@@ -11,7 +11,13 @@ import { codeLanguage } from "./code_language.ts";
 import { InlineText } from "./inline_text.ts";
 import { IMAGE_SCHEMES, LINK_SCHEMES, resolveHref } from "./resolve_href.ts";
 import { gfmTable, isLayoutTable, textTable } from "./table.ts";
-import { isHidden, type TreeVisitor, visibleText, walk } from "./tree.ts";
+import {
+  isHidden,
+  isPermalink,
+  type TreeVisitor,
+  visibleText,
+  walk,
+} from "./tree.ts";
 
 /** Options of {@linkcode render}. */
 export interface RenderOptions {
@@ -130,18 +136,6 @@ function preText(pre: Element, skip?: ReadonlySet<AnyNode>): string {
 
 function collapse(text: string): string {
   return text.replace(/[\t\n\f\r \u00a0]+/g, " ").trim();
-}
-
-/**
- * A heading's or definition's permalink (Sphinx's `¶`, `#`, `§`): a link
- * whose only content is one or two symbols, no letter or digit.
- */
-function isPermalink(a: Element): boolean {
-  if (a.children.length !== 1) return false;
-  const child = a.children[0];
-  if (child.type !== "text") return false;
-  const text = child.data.trim();
-  return text.length > 0 && text.length <= 2 && !/[\p{L}\p{N}]/u.test(text);
 }
 
 /** Writes one tree as Markdown or text (see {@linkcode render}). */

@@ -64,6 +64,32 @@ export function isHidden(el: Element): boolean {
   return style !== undefined && HIDING_STYLE.test(style);
 }
 
+/**
+ * Whether a link is a heading's or definition's permalink (Sphinx's `¶`,
+ * `#`, `§`): its only content is one or two symbols, no letter or digit.
+ * Text and Markdown leave it out.
+ *
+ * @example
+ * ```ts
+ * import { parseDocument } from "htmlparser2";
+ * import { isPermalink } from "./tree.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const [a] = parseDocument('<a href="#x">¶</a>').children;
+ * assert.ok(a.type === "tag" && isPermalink(a));
+ * ```
+ *
+ * @param a The `<a>` element.
+ * @returns `true` for a permalink.
+ */
+export function isPermalink(a: Element): boolean {
+  if (a.children.length !== 1) return false;
+  const child = a.children[0];
+  if (child.type !== "text") return false;
+  const text = child.data.trim();
+  return text.length > 0 && text.length <= 2 && !/[\p{L}\p{N}]/u.test(text);
+}
+
 /** What a walk over a tree reports. */
 export interface TreeVisitor {
   /**
