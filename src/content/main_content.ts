@@ -117,9 +117,24 @@ const MAX_LINK_DENSITY = 0.5;
 const MIN_KEPT_SHARE = 0.05;
 const ENOUGH_TEXT = 500;
 
-/** Measures every element's text, link text and headings in one walk. */
-function measure(doc: Document): Map<Element, Measure> {
-  const sizes = new Map<Element, Measure>();
+/** The measures of a page, and the elements that mark its main content. */
+interface Survey {
+  /** Every visible element's measure. */
+  sizes: Map<Element, Measure>;
+  /** The `<main>` or `role="main"` element with the most text. */
+  main?: Element;
+  /** The `<article>` with the most text. */
+  article?: Element;
+  /** How many `<article>`s hold text. */
+  articles: number;
+}
+
+/**
+ * Measures every element's text, link text and headings, and finds the
+ * marked roots, in one walk.
+ */
+function survey(doc: Document): Survey {
+  const found: Survey = { sizes: new Map(), articles: 0 };
   const stack: Measure[] = [{ text: 0, links: 0, headings: 0 }];
   let inLink = 0;
   walk(doc, {
@@ -136,11 +151,12 @@ function measure(doc: Document): Map<Element, Measure> {
       const m = stack.pop()!;
       if (el.name === "a") inLink--;
       if (el.name === "h1" || el.name === "h2") m.headings++;
-      sizes.set(el, m);
+      found.sizes.set(el, m);
       const parent = stack[stack.length - 1];
       parent.text += m.text;
       parent.links += m.links;
       parent.headings += m.headings;
+      if (m.text > 0) mark(found, el, m.text);
     },
     text(data) {
       const n = data.trim().length;
@@ -150,7 +166,19 @@ function measure(doc: Document): Map<Element, Measure> {
       if (inLink > 0) top.links += n;
     },
   });
-  return sizes;
+  return found;
+}
+
+/** Notes `el` when it marks the main content (it holds `text`). */
+function mark(found: Survey, el: Element, text: number): void {
+  const size = (e: Element | undefined) =>
+    e === undefined ? 0 : found.sizes.get(e)!.text;
+  if (el.name === "main" || el.attribs.role?.trim() === "main") {
+    if (text > size(found.main)) found.main = el;
+  } else if (el.name === "article") {
+    found.articles++;
+    if (text > size(found.article)) found.article = el;
+  }
 }
 
 function words(el: Element): string[] {
@@ -177,34 +205,6 @@ function namedBoilerplate(el: Element, m: Measure): boolean {
     if (BOILERPLATE_WORDS.has(word)) boilerplate = true;
   }
   return boilerplate;
-}
-
-/** The element the page marks as its main content, if any. */
-function markedRoot(
-  doc: Document,
-  sizes: Map<Element, Measure>,
-): Element | undefined {
-  let main: Element | undefined;
-  let article: Element | undefined;
-  let articles = 0;
-  const size = (el: Element | undefined) => el ? sizes.get(el)?.text ?? 0 : 0;
-  walk(doc, {
-    open(el) {
-      if (isHidden(el)) return false;
-      const text = size(el);
-      if (text === 0) return false;
-      if (el.name === "main" || el.attribs.role?.trim() === "main") {
-        if (text > size(main)) main = el;
-      } else if (el.name === "article") {
-        articles++;
-        if (text > size(article)) article = el;
-      }
-      return true;
-    },
-    close() {},
-    text() {},
-  });
-  return main ?? (articles === 1 ? article : undefined);
 }
 
 function bodyOf(doc: Document): ParentNode {
@@ -282,8 +282,10 @@ function dropsUnder(
  * @returns The root and what to leave out under it.
  */
 export function mainContent(doc: Document): MainContent {
-  const sizes = measure(doc);
-  const marked = markedRoot(doc, sizes);
+  const found = survey(doc);
+  const sizes = found.sizes;
+  const marked = found.main ??
+    (found.articles === 1 ? found.article : undefined);
   const root = marked ?? bodyOf(doc);
   const total = root.type === "tag"
     ? sizes.get(root)?.text ?? 0

@@ -37,54 +37,86 @@ export interface RenderOptions {
   skip?: ReadonlySet<AnyNode>;
 }
 
-/** Elements that start and end a block. */
-const BLOCKS: ReadonlySet<string> = new Set([
-  "address",
-  "article",
-  "aside",
-  "body",
-  "caption",
-  "center",
-  "dd",
-  "details",
-  "dialog",
-  "dir",
-  "div",
-  "dl",
-  "dt",
-  "fieldset",
-  "figcaption",
-  "figure",
-  "footer",
-  "form",
-  "header",
-  "hgroup",
-  "html",
-  "legend",
-  "main",
-  "nav",
-  "p",
-  "section",
-  "summary",
-  "tbody",
-  "tfoot",
-  "thead",
-  "tr",
-  "td",
-  "th",
+/** What an element is to the converter (absent: inline, written as its text). */
+const enum Role {
+  /** Starts and ends a block. */
+  Block,
+  /** A link or emphasis: markers around its content. */
+  Span,
+  Heading,
+  Table,
+  Row,
+  Cell,
+  List,
+  Item,
+  Quote,
+  /** Written whole without entering it: `br`, `img`, `hr`, `pre`, `code`. */
+  Void,
+}
+
+const ROLES: ReadonlyMap<string, Role> = new Map<string, Role>([
+  ...[
+    "address",
+    "article",
+    "aside",
+    "body",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "header",
+    "hgroup",
+    "html",
+    "legend",
+    "main",
+    "nav",
+    "p",
+    "section",
+    "summary",
+    "tbody",
+    "tfoot",
+    "thead",
+  ].map((name) => [name, Role.Block] as const),
+  ...["a", "em", "i", "strong", "b", "del", "s", "strike"].map((name) =>
+    [name, Role.Span] as const
+  ),
+  ...["h1", "h2", "h3", "h4", "h5", "h6"].map((name) =>
+    [name, Role.Heading] as const
+  ),
+  ["table", Role.Table],
+  ["tr", Role.Row],
+  ["td", Role.Cell],
+  ["th", Role.Cell],
+  ["ul", Role.List],
+  ["ol", Role.List],
+  ["menu", Role.List],
+  ["li", Role.Item],
+  ["blockquote", Role.Quote],
+  ...["br", "img", "wbr", "hr", "pre", "code"].map((name) =>
+    [name, Role.Void] as const
+  ),
 ]);
 
-const EMPHASIS: Readonly<Record<string, string>> = {
-  em: "*",
-  i: "*",
-  strong: "**",
-  b: "**",
-  del: "~~",
-  s: "~~",
-  strike: "~~",
-};
-
-const LISTS: ReadonlySet<string> = new Set(["ul", "ol", "menu"]);
+/** The Markdown marker of each emphasis element. */
+const EMPHASIS: ReadonlyMap<string, string> = new Map([
+  ["em", "*"],
+  ["i", "*"],
+  ["strong", "**"],
+  ["b", "**"],
+  ["del", "~~"],
+  ["s", "~~"],
+  ["strike", "~~"],
+]);
 
 /** The largest `<ol start>` honoured (longer markers are noise). */
 const MAX_START = 999_999_999;
@@ -155,6 +187,7 @@ class Renderer implements TreeVisitor {
   /** Open tables: the rows of a data table, `null` for a layout table. */
   readonly #tables: (TableRows | null)[] = [];
   readonly #emphasis = new Map<string, number>();
+  readonly #links = new Map<string, string | undefined>();
 
   constructor(markdown: boolean, options: RenderOptions) {
     this.#md = markdown;
@@ -171,8 +204,19 @@ class Renderer implements TreeVisitor {
   }
 
   open(el: Element): boolean {
-    if (isHidden(el) || this.#void(el)) return false;
-    const close = this.#flat > 0 ? this.#openInline(el) : this.#openBlock(el);
+    if (isHidden(el)) return false;
+    const role = ROLES.get(el.name);
+    if (role === Role.Void) {
+      this.#void(el);
+      return false;
+    }
+    const close = role === undefined
+      ? Close.Nothing
+      : role === Role.Span
+      ? this.#openSpan(el)
+      : this.#flat > 0
+      ? this.#separate()
+      : this.#openBlock(el, role);
     if (close === undefined) return false;
     this.#closes.push(close);
     return true;
@@ -222,102 +266,90 @@ class Renderer implements TreeVisitor {
   }
 
   /** Elements written whole (or not at all) without entering them. */
-  #void(el: Element): boolean {
+  #void(el: Element): void {
     switch (el.name) {
       case "br":
         if (this.#flat > 0) this.#inline.space();
         else this.#inline.lineBreak();
-        return true;
+        return;
       case "img":
         this.#image(el);
-        return true;
+        return;
       case "wbr":
-        return true;
+        return;
       case "hr":
         if (this.#flat === 0) {
           this.#flush();
           if (this.#md) this.#out.block("---");
         }
-        return true;
+        return;
       case "pre":
         if (this.#flat > 0) this.#inline.text(preText(el, this.#skip));
         else this.#codeBlock(el);
-        return true;
+        return;
       case "code": {
         const code = collapse(visibleText(el, this.#skip));
         if (code !== "") {
           if (this.#md) this.#inline.atom(codeSpan(code));
           else this.#inline.text(code);
         }
-        return true;
+        return;
       }
     }
-    return false;
   }
 
-  /** Inside a link, emphasis, heading or cell: blocks are word breaks. */
-  #openInline(el: Element): Close | undefined {
-    const name = el.name;
-    if (name === "a" || name in EMPHASIS) return this.#openSpan(el);
-    if (
-      BLOCKS.has(name) || LISTS.has(name) || name === "li" ||
-      name === "blockquote" || name === "table" || name.length === 2 &&
-        name[0] === "h" && name[1] >= "1" && name[1] <= "6"
-    ) {
-      this.#inline.space();
-      return Close.Space;
-    }
-    return Close.Nothing;
+  /** Inside a link, emphasis, heading or cell: a block is a word break. */
+  #separate(): Close {
+    this.#inline.space();
+    return Close.Space;
   }
 
-  #openBlock(el: Element): Close | undefined {
-    const name = el.name;
-    if (name === "a" || name in EMPHASIS) return this.#openSpan(el);
-    const level = name.length === 2 && name[0] === "h"
-      ? name.charCodeAt(1) - 48
-      : 0;
-    if (level >= 1 && level <= 6) {
-      this.#flush();
-      this.#heading = level;
-      this.#flat++;
-      return Close.Heading;
-    }
-    if (name === "table") return this.#openTable(el);
+  #openBlock(el: Element, role: Role): Close {
     const table = this.#tables[this.#tables.length - 1];
-    if (table && (name === "td" || name === "th")) return this.#openCell(table);
-    if (table && name === "tr") {
-      this.#flush();
-      table.rows.push([]);
-      return Close.Block;
+    switch (role) {
+      case Role.Heading:
+        this.#flush();
+        this.#heading = el.name.charCodeAt(1) - 48;
+        this.#flat++;
+        return Close.Heading;
+      case Role.Table:
+        return this.#openTable(el);
+      case Role.Cell:
+        if (table) return this.#openCell(table);
+        break;
+      case Role.Row:
+        if (table) {
+          this.#flush();
+          table.rows.push([]);
+          return Close.Block;
+        }
+        break;
+      case Role.List:
+        return this.#openList(el);
+      case Role.Item: {
+        this.#flush();
+        const list = this.#lists[this.#lists.length - 1];
+        this.#out.push(list?.ordered ? `${list.next++}. ` : "- ", false);
+        return Close.Item;
+      }
+      case Role.Quote:
+        this.#flush();
+        this.#out.push("> ", true);
+        return Close.Quote;
     }
-    if (LISTS.has(name)) {
-      this.#flush();
-      const start = Number.parseInt(el.attribs.start ?? "1", 10);
-      this.#out.openList();
-      this.#lists.push({
-        ordered: name === "ol",
-        next: Number.isFinite(start) && Math.abs(start) <= MAX_START
-          ? start
-          : 1,
-      });
-      return Close.List;
-    }
-    if (name === "li") {
-      this.#flush();
-      const list = this.#lists[this.#lists.length - 1];
-      this.#out.push(list?.ordered ? `${list.next++}. ` : "- ", false);
-      return Close.Item;
-    }
-    if (name === "blockquote") {
-      this.#flush();
-      this.#out.push("> ", true);
-      return Close.Quote;
-    }
-    if (BLOCKS.has(name)) {
-      this.#flush();
-      return Close.Block;
-    }
-    return Close.Nothing;
+    this.#flush();
+    return Close.Block;
+  }
+
+  #openList(el: Element): Close {
+    this.#flush();
+    const start = Number.parseInt(el.attribs.start ?? "1", 10);
+    this.#out.openList();
+    this.#lists.push({
+      ordered: el.name === "ol",
+      next: Number.isFinite(start) && Math.abs(start) <= MAX_START ? start : 1,
+    });
+    return Close.List;
   }
 
   /** A link or emphasis: markers around content (Markdown only). */
@@ -327,14 +359,12 @@ class Renderer implements TreeVisitor {
     if (!this.#md) return Close.Flat;
     if (el.name === "a") {
       const href = el.attribs.href;
-      const url = href === undefined
-        ? undefined
-        : resolveHref(href, this.#base, LINK_SCHEMES);
+      const url = href === undefined ? undefined : this.#link(href);
       if (url === undefined) return Close.Flat;
       this.#inline.open("[", `](${url})`);
       return Close.Span;
     }
-    const marker = EMPHASIS[el.name];
+    const marker = EMPHASIS.get(el.name)!;
     const open = this.#emphasis.get(marker) ?? 0;
     this.#emphasis.set(marker, open + 1);
     if (open > 0) this.#inline.open("", "");
@@ -342,8 +372,16 @@ class Renderer implements TreeVisitor {
     return Close.Span;
   }
 
+  /** A link's URL (pages repeat links: each is resolved once). */
+  #link(href: string): string | undefined {
+    if (this.#links.has(href)) return this.#links.get(href);
+    const url = resolveHref(href, this.#base, LINK_SCHEMES);
+    this.#links.set(href, url);
+    return url;
+  }
+
   #unmark(name: string): void {
-    const marker = EMPHASIS[name];
+    const marker = EMPHASIS.get(name);
     if (marker !== undefined) {
       this.#emphasis.set(marker, (this.#emphasis.get(marker) ?? 1) - 1);
     }

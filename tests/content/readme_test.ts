@@ -19,9 +19,7 @@ async function examples(): Promise<string[]> {
   assert.notEqual(start, -1, `README lacks "${SECTION}"`);
   const end = readme.indexOf("\n## ", start + SECTION.length);
   const section = readme.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/```ts ignore\n([\s\S]*?)```/g)].map((m) =>
-    m[1]
-  );
+  return [...section.matchAll(/```ts ignore\n([\s\S]*?)```/g)].map((m) => m[1]);
 }
 
 function site(): TestServer {
@@ -83,7 +81,10 @@ Deno.test("README's Getting content examples give what their comments say when r
       markdown.startsWith(`# Hello\n\nThe article, [a link](${o}/b).`),
       markdown,
     );
-    assert.match(hook, new RegExp(`^${o}/ {"h1":"Hello","paragraphs":1}$`, "m"));
+    assert.match(
+      hook,
+      new RegExp(`^${o}/ {"h1":"Hello","paragraphs":1}$`, "m"),
+    );
     assert.match(hook, new RegExp(`^${o}/more {"h1":"Page /more"`, "m"));
   } finally {
     await Deno.remove(dir, { recursive: true });
