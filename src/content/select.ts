@@ -209,8 +209,8 @@ function valueOf(
     return visibleText(el, undefined, budget)
       .replace(/[\t\n\f\r \u00a0]+/g, " ").trim();
   }
+  if (!Object.hasOwn(el.attribs, attr)) return null;
   const value = el.attribs[attr];
-  if (value === undefined) return null;
   if (!URL_ATTRIBUTES.has(attr)) return value;
   return URL.parse(value.trim(), base)?.href ?? value;
 }

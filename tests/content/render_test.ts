@@ -154,3 +154,9 @@ Deno.test("render() writes relative links as text without a base", () => {
     "x",
   );
 });
+
+Deno.test("render() writes unknown tags named like Object's properties as their text", () => {
+  const html = "<p><constructor>a</constructor> <tostring>b</tostring> " +
+    "<valueof>c</valueof> <hasownproperty>d</hasownproperty></p>";
+  assert.equal(md(html), "a b c d");
+});

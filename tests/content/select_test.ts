@@ -37,12 +37,14 @@ Deno.test("Selectors.run() gives attributes, URL ones made absolute", () => {
     src: "img@src",
     id: "img@data-id",
     none: "h1@href",
+    inherited: "h1@constructor",
   }).run(PAGE, "https://ex.com/dir/page");
   assert.deepEqual(data, {
     href: "https://ex.com/t/a",
     src: "https://ex.com/img.png",
     id: "7",
     none: null,
+    inherited: null,
   });
 });
 
