@@ -68,7 +68,8 @@ export interface ResolvedContent {
  * @param options The crawl's options.
  * @param defaults The defaults (from the crawl's `DEFAULTS`).
  * @returns The options checked.
- * @throws {TypeError} When an option has the wrong type or a selector is not valid.
+ * @throws {TypeError} When an option has the wrong type or a selector is
+ *   not valid, or `extract` is given with sandboxed workers.
  * @throws {RangeError} When `extractTimeoutMs` is not a positive number.
  */
 export function resolveContentOptions(
@@ -78,6 +79,7 @@ export function resolveContentOptions(
     select?: unknown;
     content?: unknown;
     mainContent?: unknown;
+    workerPermissions?: unknown;
   },
   defaults: { extractTimeoutMs: number; mainContent: boolean },
 ): ResolvedContent {
@@ -101,6 +103,11 @@ export function resolveContentOptions(
     o.extract = extractModuleUrl(
       check("crawl", "extract", options.extract, EXTRACT_MODULE),
     );
+    if (options.workerPermissions === "none") {
+      throw new TypeError(
+        "Cannot crawl as 'extract' needs 'workerPermissions' \"inherit\": sandboxed parser workers cannot load the module",
+      );
+    }
   }
   if (options.select !== undefined) {
     const select = check("crawl", "select", options.select, SELECT);

@@ -177,9 +177,9 @@ export class Crawler {
     const log = this.#log;
     this.#stats.startedAt = Date.now();
     let tasks: CrawlTasks | undefined;
-    // A hook module that cannot be used stops the crawl before it starts.
-    if (o.extract !== undefined) await loadExtract(o.extract);
     try {
+      // A hook module that cannot be used stops the crawl before it starts.
+      if (o.extract !== undefined) await loadExtract(o.extract);
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
       const parser = stack.use(PageParser.start(o, log, monitor));

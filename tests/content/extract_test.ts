@@ -3,7 +3,7 @@
  * can fail hurting only its own page, with parser workers and inline.
  */
 import assert from "node:assert/strict";
-import { crawl } from "../../src/crawler/crawler.ts";
+import { crawl, Crawler } from "../../src/crawler/crawler.ts";
 import type { CrawlOptions } from "../../src/crawler/options.ts";
 import type { CrawlResult } from "../../src/crawler/result.ts";
 import { ExtractModuleError } from "../../src/content/extract_error.ts";
@@ -232,4 +232,27 @@ Deno.test("crawl() names the --allow-read flag an extract module lacks", async (
     problem: "permission",
     flag: `--allow-read=${dir}`,
   });
+});
+
+Deno.test("new Crawler() refuses an extract module with sandboxed parser workers", () => {
+  assert.throws(
+    () =>
+      new Crawler(["http://127.0.0.1:9/"], {
+        extract: hook("data.ts"),
+        workerPermissions: "none",
+      }),
+    {
+      name: "TypeError",
+      message:
+        `Cannot crawl as 'extract' needs 'workerPermissions' "inherit": sandboxed parser workers cannot load the module`,
+    },
+  );
+  assert.throws(
+    () => new Crawler(["http://127.0.0.1:9/"], { extract: "" }),
+    /'extract' must be a module path, specifier or URL/,
+  );
+  assert.throws(
+    () => new Crawler(["http://127.0.0.1:9/"], { extractTimeoutMs: 0 }),
+    RangeError,
+  );
 });
