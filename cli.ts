@@ -2,15 +2,25 @@
 /**
  * The `trawl` command: crawls from seed URLs and writes one JSON
  * `CrawlResult` a line (JSONL) to stdout or `--out FILE`, with a
- * progress line and a summary on stderr.
+ * progress line and a summary on stderr; `trawl check URL…` checks a
+ * site's links and writes one JSON line per broken one.
  *
  * ```sh
  * deno run --allow-net=example.com cli.ts https://example.com/
+ * deno run --allow-net=example.com cli.ts check https://example.com/
  * deno run --allow-net=example.com cli.ts --help
  * ```
  *
- * Exit codes: 0 done, 1 unexpected error, 2 bad usage or missing permission,
- * 130 interrupted (Ctrl-C).
+ * Exit codes:
+ *
+ * | code | meaning |
+ * | ---: | --- |
+ * | 0 | the crawl ran (even with some 4xx/5xx pages); `check` found nothing broken |
+ * | 1 | no seed could be fetched; `check` found broken links; an unexpected failure |
+ * | 2 | usage: a bad flag, option or seed, a missing permission |
+ * | 3 | a state or frontier error: no state for `status`, a state locked or made by another crawl, Redis gone, unreachable, silent past `--redis-timeout`, set up wrong or without the crawl, the disk full |
+ * | 130 | interrupted (Ctrl-C) |
+ * | 143 | terminated (SIGTERM) |
  *
  * A crawl runs in a crawl thread whose V8 heap is bounded (see `--max-heap`),
  * when trawl may load its code there: grant `--allow-read` for trawl's
@@ -36,7 +46,8 @@ import { runCli } from "./src/cli/crawl_thread.ts";
  * ```
  *
  * @param argv The arguments without the program name, e.g. `Deno.args`.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ * @returns The exit code: 0 done, 1 crash, 2 usage, 3 shared crawl's Redis,
+ * 130 interrupted.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   return await runCli(argv, denoJson.version);

@@ -7,6 +7,10 @@
  * by hop, timeouts, byte caps, retries that honour `Retry-After` and a
  * per-host circuit breaker are on by default; HTML is parsed in a worker
  * pool. Breaking out of the loop or aborting the signal stops everything.
+ * {@linkcode checkLinks} checks a site's links. Without `onLog`, warnings
+ * and errors go to `console.error`. The command (`cli.ts`) documents its
+ * exit codes: 0 ran, 1 nothing fetched or broken links, 2 usage, 3 state or
+ * frontier error, 130 interrupted, 143 terminated.
  *
  * @example Crawl a site
  * ```ts ignore
@@ -57,15 +61,20 @@ export type {
 } from "./src/crawler/options.ts";
 export type {
   CrawlResult,
+  SitemapSummary,
   SkipReason,
   Timings,
   TraceInfo,
 } from "./src/crawler/result.ts";
 export type { CrawlStats } from "./src/crawler/stats.ts";
 export type { DomDocument, DomElement, Page } from "./src/content/page.ts";
+
+// Link checking (its types: `@trawl/trawl/check`).
+export { checkLinks, LinkChecker } from "./src/check/link_checker.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";
+export { consoleLogHandler } from "./src/telemetry/otel_logs.ts";
 export {
   DEFAULT_SESSION_PARAMS,
   type TrapLimits,
@@ -77,10 +86,12 @@ export {
   FetchError,
   HttpError,
   IdleTimeoutError,
+  type NetworkFailure,
   RedirectError,
   type RedirectProblem,
   RequestTimeoutError,
 } from "./src/fetch/errors.ts";
+export { DiskFullError } from "./src/io/disk_full_error.ts";
 export {
   defaultResolver,
   isForbiddenAddress,

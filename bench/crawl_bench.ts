@@ -8,7 +8,11 @@
 // /index.html, the shape of ../shared/bench/gen_site.py) is generated into
 // .bench/ once and served from memory by Deno.serve in this process; the
 // crawler runs as a separate `deno run cli.ts` process, as users run it.
-// Peak RSS is the crawler process's VmHWM from /proc (Linux), sampled by sh.
+// Peak RSS is the crawler process's VmHWM from /proc (Linux), sampled by sh,
+// which also samples each thread's CPU time (/proc/PID/task/*/stat) so the
+// split per page shows: the main thread, each worker thread (`worker-N`: the
+// parser workers, and the crawl thread when the CLI uses one), and the rest
+// (V8's GC helpers, the I/O runtime).
 
 import { serveSite } from "./site.ts";
 const dash = Deno.args.indexOf("--");
@@ -62,14 +66,24 @@ const child = new Deno.Command(Deno.execPath(), {
 })
   .spawn();
 // Deno reads /proc only with --allow-all, so a shell samples the crawler's
-// VmHWM (its peak RSS, which only grows) until it exits.
+// VmHWM (its peak RSS, which only grows) and its threads' CPU times (the
+// last sample before exit is kept) until it exits.
+const SAMPLE = `while kill -0 "$1" 2>/dev/null; do
+  grep VmHWM "/proc/$1/status"
+  for t in /proc/$1/task/*; do
+    printf 'T %s %s %s\\n' "\${t##*/}" "$(tr ' ' _ < "$t/comm")" \\
+      "$(sed 's/.*) //' "$t/stat" | cut -d' ' -f12,13)"
+  done 2>/dev/null
+  echo END
+  sleep 0.05
+done`;
+const ticks = Number(
+  new TextDecoder().decode(
+    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
+  ).trim(),
+) || 100;
 const sampler = new Deno.Command("sh", {
-  args: [
-    "-c",
-    'while kill -0 "$1" 2>/dev/null; do grep VmHWM "/proc/$1/status"; sleep 0.05; done',
-    "sh",
-    String(child.pid),
-  ],
+  args: ["-c", SAMPLE, "sh", String(child.pid)],
   stdout: "piped",
   stderr: "null",
 }).output();
@@ -81,6 +95,7 @@ const peakKb = Math.max(
   ...[...samples.matchAll(/VmHWM:\s+(\d+)/g)].map((m) => Number(m[1])),
 );
 await server[Symbol.asyncDispose]();
+const cpu = threadCpu(samples, child.pid, ticks);
 
 let fetched = 0, results = 0;
 for (const line of (await Deno.readTextFile(out)).split("\n")) {
@@ -97,4 +112,40 @@ console.log(
       (peakKb / 1024).toFixed(0)
     } MB`,
 );
+const perPage = (sec: number) =>
+  `${(sec * 1e6 / Math.max(1, fetched)).toFixed(0)}`;
+console.log(
+  `trawl: CPU µs/page: ${
+    cpu.map(([name, sec]) => `${name} ${perPage(sec)}`).join(", ")
+  } (per page fetched)`,
+);
 if (code !== 0 || fetched !== pages) Deno.exitCode = 1;
+
+/**
+ * CPU seconds per thread group: the main thread, each `worker-N` thread,
+ * and all others together; each thread counted at its last sample (a worker
+ * may end before the process).
+ */
+function threadCpu(
+  text: string,
+  pid: number,
+  clockTicks: number,
+): [string, number][] {
+  const threads = new Map<number, { name: string; sec: number }>();
+  for (const m of text.matchAll(/^T (\d+) (\S+) (\d+) (\d+)$/gm)) {
+    const tid = Number(m[1]);
+    const name = tid === pid
+      ? "main"
+      : /^worker-\d+$/.test(m[2])
+      ? m[2]
+      : "other";
+    threads.set(tid, { name, sec: (Number(m[3]) + Number(m[4])) / clockTicks });
+  }
+  const groups = new Map<string, number>([["main", 0]]);
+  for (const { name, sec } of threads.values()) {
+    if (name !== "other") groups.set(name, (groups.get(name) ?? 0) + sec);
+  }
+  let other = 0;
+  for (const t of threads.values()) if (t.name === "other") other += t.sec;
+  return [...groups, ["other", other]];
+}

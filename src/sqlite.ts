@@ -26,4 +26,5 @@ export type { JournalState } from "./frontier/frontier.ts";
 export {
   StateLockedError,
   StateMismatchError,
+  StateNotFoundError,
 } from "./frontier/state_errors.ts";

@@ -28,6 +28,8 @@ export type {
   FrontierContext,
   FrontierEntry,
   FrontierStore,
+  HostAnswer,
+  PoliteWait,
   ReadyEntry,
   RobotsRecord,
   RobotsStore,
@@ -37,5 +39,9 @@ export type {
   CrawlStatus,
   HostStatus,
   ProcessStatus,
+  RecrawlStatus,
 } from "./frontier/status.ts";
+export type { Validators } from "./fetch/body_rule.ts";
 export { MemoryStore } from "./frontier/memory_store.ts";
+export type { AutoThrottleOptions } from "./frontier/auto_throttle.ts";
+export type { ThrottleCause } from "./frontier/host_throttle.ts";

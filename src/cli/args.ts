@@ -28,6 +28,8 @@ export interface CliConfig {
   options: CrawlOptions;
   /** `--out FILE`: the JSONL output file; stdout when absent. */
   out?: string;
+  /** `--report FILE`: an HTML report written at the end. */
+  report?: string;
   /** `--state PATH`: keep the crawl in this SQLite file. */
   state?: string;
   /** `--frontier redis://…`: share the crawl through this Redis. */
@@ -40,6 +42,8 @@ export interface CliConfig {
   leaseMs?: number;
   /** `--redis-timeout MS`: how long Redis may be away before giving up. */
   redisTimeoutMs?: number;
+  /** `--redis-ca FILE`: the CA certificate(s) of a `rediss://` server. */
+  redisCa?: string;
   /**
    * `--max-heap MB`: the crawl thread's V8 old-generation limit.
    *
@@ -81,11 +85,14 @@ export interface CliConfig {
  * ```
  *
  * @param argv The arguments, e.g. `Deno.args`.
+ * @param flags The flags the command takes (`CHECK_FLAGS` for `check`).
  * @returns The validated configuration.
  * @throws {UsageError} On an unknown flag, a bad value or a bad seed URL.
- */
-export function parseCliArgs(argv: readonly string[]): CliConfig {
-  const { values, positionals } = readArgv(argv, FLAGS, true);
+ */ export function parseCliArgs(
+  argv: readonly string[],
+  flags: readonly Flag[] = FLAGS,
+): CliConfig {
+  const { values, positionals } = readArgv(argv, flags, true);
   const config: CliConfig = {
     seeds: [],
     options: {},
@@ -95,14 +102,17 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
     version: values.version === true,
   };
   if (config.help || config.version) return config;
-  applyFlags(FLAGS, values, config);
+  applyFlags(flags, values, config);
   config.options.logLevel = config.logLevel;
   // At debug level, event-loop stalls are reported with the request behind them.
   if (config.logLevel === "debug") {
     config.options.stallThresholdMs = DEBUG_STALL_MS;
   }
   config.seeds = positionals.map((s) => checkSeed(s));
-  if (config.seeds.length === 0 && config.seedsFile === undefined) {
+  if (
+    config.seeds.length === 0 && config.seedsFile === undefined &&
+    config.options.sitemapUrls === undefined
+  ) {
     throw new UsageError("no seed URLs given (try --help)");
   }
   return config;
@@ -116,6 +126,8 @@ export interface StatusConfig {
   frontier?: string;
   /** `--crawl NAME`. */
   crawl?: string;
+  /** `--redis-ca FILE`. */
+  redisCa?: string;
   /** `--json`: print the status as JSON. */
   json: boolean;
   /** `--help` was given. */

@@ -1,23 +1,26 @@
 /**
  * The `trawl` command: the arguments decide between `--help`, `--version`,
- * `status` and a crawl; a usage error is one line and exit code 2, any
- * other error exit code 1. `cli.ts` is its entry point.
+ * `status`, `check` and a crawl; a usage error is one line and exit code 2,
+ * a state or frontier error 3, any other error 1 (see `exit_codes.ts`).
+ * `cli.ts` is its entry point.
  *
  * @module
  */
 import { type CliConfig, parseCliArgs } from "./args.ts";
 import type { HeapLimits } from "./crawl_command.ts";
-import { helpText } from "./help.ts";
+import { CHECK_FLAGS } from "./flags.ts";
+import { checkHelpText, helpText } from "./help.ts";
 import { type Interrupts, processInterrupts } from "./interrupts.ts";
 import { writeAll } from "./output/write_all.ts";
 import { checkExtractModule, checkNetPermission } from "./permissions.ts";
 import { readSeeds } from "./read_seeds.ts";
-import { errorMessage, printError } from "./terminal.ts";
+import { EXIT } from "./exit_codes.ts";
+import { failure } from "./failure.ts";
+import { printError } from "./terminal.ts";
 import { UsageError } from "./usage_error.ts";
 
-const EXIT_OK = 0;
-const EXIT_CRASH = 1;
-const EXIT_USAGE = 2;
+const EXIT_OK = EXIT.ok;
+const EXIT_USAGE = EXIT.usage;
 
 /** Options for {@linkcode runCommand}. */
 export interface RunCommandOptions {
@@ -51,7 +54,8 @@ export interface RunCommandOptions {
  * @param argv The arguments without the program name, e.g. `Deno.args`.
  * @param version The version `--version` prints.
  * @param options Where Ctrl-C comes from, and the thread's heap limits.
- * @returns The exit code: 0 done, 1 crash, 2 usage, 130 interrupted.
+ * @returns The exit code: 0 done, 1 nothing fetched, broken links or a
+ * crash, 2 usage, 3 state, 130 interrupted, 143 terminated.
  */
 export async function runCommand(
   argv: readonly string[],
@@ -65,21 +69,31 @@ export async function runCommand(
       const { statusCommand } = await import("./status_command.ts");
       return await statusCommand(argv.slice(1));
     }
-    config = parseCliArgs(argv);
+    const check = argv[0] === "check";
+    config = check
+      ? parseCliArgs(argv.slice(1), CHECK_FLAGS)
+      : parseCliArgs(argv);
     if (config.help || config.version) {
-      const text = config.help ? helpText(version) : `trawl ${version}\n`;
+      const text = config.help
+        ? (check ? checkHelpText(version) : helpText(version))
+        : `trawl ${version}\n`;
       await writeAll(Deno.stdout, new TextEncoder().encode(text));
       return EXIT_OK;
     }
     if (config.seedsFile !== undefined) {
       config.seeds.push(...await readSeeds(config.seedsFile));
     }
-    if (config.seeds.length === 0) {
+    const sitemaps = config.options.sitemapUrls ?? [];
+    if (config.seeds.length === 0 && sitemaps.length === 0) {
       throw new UsageError("no seed URLs given (try --help)");
     }
-    await checkNetPermission(config.seeds);
+    await checkNetPermission([...config.seeds, ...sitemaps]);
     const extract = config.options.extract;
     if (extract !== undefined) await checkExtractModule(String(extract));
+    if (check) {
+      const { checkCommand } = await import("./check_command.ts");
+      return await checkCommand(config, interrupts);
+    }
     const { crawlCommand } = await import("./crawl_command.ts");
     return await crawlCommand(config, interrupts, heap);
   } catch (err) {
@@ -87,10 +101,8 @@ export async function runCommand(
       printError(err.message);
       return EXIT_USAGE;
     }
-    printError(
-      errorMessage(err),
-      config?.logLevel === "debug" ? err : undefined,
-    );
-    return EXIT_CRASH;
+    const { error, message, code } = failure(err);
+    printError(message, config?.logLevel === "debug" ? error : undefined);
+    return code;
   }
 }

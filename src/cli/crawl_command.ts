@@ -7,7 +7,11 @@
  */
 import type { CliConfig } from "./args.ts";
 import { openStore } from "./crawl_store.ts";
-import { CrawlStop, EXIT_INTERRUPTED, type Interrupts } from "./interrupts.ts";
+import { asDiskFull } from "../io/disk_full_error.ts";
+import { CrawlReport } from "../report/crawl_report.ts";
+import { EXIT } from "./exit_codes.ts";
+import { CrawlStop, type Interrupts } from "./interrupts.ts";
+import { writeReport } from "./write_report.ts";
 import { LineWriter } from "./output/line_writer.ts";
 import { openOutput } from "./output/output.ts";
 import { Reporter } from "./reporter.ts";
@@ -36,8 +40,11 @@ export interface HeapLimits {
  * @param config The command line, with every seed read.
  * @param interrupts Where Ctrl-C comes from.
  * @param heap The crawl thread's heap limits (logged at debug level).
- * @returns 0, or 130 when interrupted.
+ * @returns 0; 1 when no seed could be fetched (results came, none with a
+ * response); 130 when interrupted, 143 when terminated.
  * @throws {UsageError} When an option or the stored crawl is refused.
+ * @throws {DiskFullError} When `--out`, the state or the report could not
+ * be written for a full disk.
  */
 export async function crawlCommand(
   config: CliConfig,
@@ -48,15 +55,30 @@ export async function crawlCommand(
   const reporter = new Reporter(config);
   if (heap) reporter.log(heapRecord(heap));
   const summary = new Summary();
-  const { crashed, interrupted } = await crawlToOutput(
+  const report = config.report ? new CrawlReport() : undefined;
+  const { crashed, exitCode } = await crawlToOutput(
     config,
     interrupts,
     reporter,
-    summary,
+    { summary, report },
   );
-  reporter.summarize(summary, performance.now() - started, interrupted);
-  if (crashed !== undefined) throw crashed;
-  return interrupted ? EXIT_INTERRUPTED : 0;
+  const interrupted = exitCode !== EXIT.ok;
+  reporter.summarize(summary, performance.now() - started, {
+    interrupted,
+    failed: crashed !== undefined,
+  });
+  if (report) {
+    await writeReport(config.report!, report, {
+      title: "trawl crawl",
+      seeds: config.seeds,
+      generatedAt: Date.now(),
+      interrupted,
+    });
+  }
+  if (crashed !== undefined) throw asDiskFull(crashed, config.out ?? "stdout");
+  if (interrupted) return exitCode;
+  // Results came, and not one had a response: no seed could be fetched.
+  return summary.total > 0 && summary.responses === 0 ? EXIT.failed : EXIT.ok;
 }
 
 /** Opens the store and the output, runs the crawl, and closes them. */
@@ -64,8 +86,9 @@ async function crawlToOutput(
   config: CliConfig,
   interrupts: Interrupts,
   reporter: Reporter,
-  summary: Summary,
-): Promise<{ crashed: unknown; interrupted: boolean }> {
+  sinks: { summary: Summary; report?: CrawlReport },
+): Promise<{ crashed: unknown; exitCode: number }> {
+  const { summary, report } = sinks;
   // Loaded here so that `--help` and usage errors stay instant.
   const { Crawler } = await import("../crawler/crawler.ts");
   await using store = await openStore(config, reporter);
@@ -76,7 +99,12 @@ async function crawlToOutput(
       ...config.options,
       store: store.store,
       signal: stop.signal,
-      onLog: reporter.log,
+      onLog: report
+        ? (record) => {
+          report.noteLog(record);
+          reporter.log(record);
+        }
+        : reporter.log,
     });
   } catch (err) {
     if (err instanceof RangeError || err instanceof TypeError) {
@@ -96,10 +124,11 @@ async function crawlToOutput(
     writer,
     uncommitted,
     summary,
+    report,
     stop,
     reporter,
   });
-  return { crashed, interrupted: stop.interrupted };
+  return { crashed, exitCode: stop.exitCode };
 }
 
 function heapRecord(heap: HeapLimits) {

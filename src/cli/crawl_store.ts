@@ -75,7 +75,7 @@ export async function openStore(
   }
   if (config.frontier !== undefined) {
     const { openSharedStore } = await import("./shared_store.ts");
-    return openSharedStore(config.frontier, config, reporter);
+    return await openSharedStore(config.frontier, config, reporter);
   }
   return inMemory;
 }

@@ -25,6 +25,7 @@ import { SHARE_ENV, Worker } from "node:worker_threads";
 import { missingWorkerPermission } from "../crawler/worker_permission.ts";
 import { type CliConfig, parseCliArgs } from "./args.ts";
 import { BOUNDED_HEAP_MB, CRAWL_THREAD_YOUNG_MB } from "./heap_limits.ts";
+import { processInterrupts, STOP_EXIT, type StopSignal } from "./interrupts.ts";
 
 /** What the crawl thread is started with. */
 export interface CrawlThreadData {
@@ -46,7 +47,6 @@ export interface CrawlThreadLimits {
 }
 
 const EXIT_CRASH = 1;
-const EXIT_INTERRUPTED = 130;
 
 /**
  * The heap limits to run `argv` with in a crawl thread, or `undefined` for
@@ -78,7 +78,7 @@ export function crawlThreadLimits(
 function plan(
   argv: readonly string[],
 ): { limits: CrawlThreadLimits; config: CliConfig } | undefined {
-  if (argv[0] === "status") return undefined;
+  if (argv[0] === "status" || argv[0] === "check") return undefined;
   let config: CliConfig;
   try {
     config = parseCliArgs(argv);
@@ -143,14 +143,14 @@ async function runInThread(
     // which needs --allow-env (and Deno asks for it on a terminal).
     { workerData: data, resourceLimits: limits, env: SHARE_ENV },
   );
-  // The first Ctrl-C stops the crawl gracefully (in the thread); a second
-  // ends the process here, even when the thread is busy.
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts >= 2) Deno.exit(EXIT_INTERRUPTED);
-    thread.postMessage(INTERRUPT);
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+  // The first Ctrl-C (or SIGTERM) stops the crawl gracefully (in the
+  // thread); a second ends the process here, even when the thread is busy.
+  let first: StopSignal | undefined;
+  const unlisten = processInterrupts.listen((signal) => {
+    if (first !== undefined) Deno.exit(STOP_EXIT[first]);
+    first = signal;
+    thread.postMessage(signal === "SIGINT" ? INTERRUPT : signal);
+  });
   try {
     return await new Promise<number>((resolve) => {
       let failure: (Error & { code?: string }) | undefined;
@@ -165,7 +165,7 @@ async function runInThread(
       });
     });
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    unlisten();
   }
 }
 

@@ -15,7 +15,9 @@ const { argv, version } = workerData as CrawlThreadData;
 const fromMainThread: Interrupts = {
   listen(onInterrupt) {
     const onMessage = (message: unknown) => {
-      if (message === INTERRUPT) onInterrupt();
+      if (message === INTERRUPT || message === "SIGTERM") {
+        onInterrupt(message);
+      }
     };
     port.on("message", onMessage);
     return () => port.off("message", onMessage);

@@ -81,9 +81,6 @@ export function openDurableStore(
  */
 export async function stateError(err: unknown, path: string): Promise<unknown> {
   if (!(err instanceof Error)) return err;
-  if (err.name === "StateMismatchError") {
-    return new UsageError(err.message, { cause: err });
-  }
   if (
     err instanceof Deno.errors.NotCapable ||
     err instanceof Deno.errors.PermissionDenied ||

@@ -7,7 +7,10 @@
  * @module
  */
 import type { UrlFilter } from "../crawler/options.ts";
+import { parseDuration } from "../options/duration.ts";
 import type { Rule } from "../options/validate.ts";
+import { parseW3cDatetime } from "../sitemap/w3c_datetime.ts";
+import { normalizeUrl } from "../url/normalize_url.ts";
 import { checkFlag, firstLine, UsageError } from "./usage_error.ts";
 
 /**
@@ -65,6 +68,94 @@ export function decimal(rule: Rule<number>): FlagParser<number> {
       : NaN;
     return checkFlag(flag, text, n, rule);
   };
+}
+
+/**
+ * A duration (`30m`, `12h`, `7d`, `1h30m`: see `parseDuration`) in
+ * milliseconds, checked with `rule`.
+ *
+ * @example Usage
+ * ```ts
+ * import { duration } from "./flag_parsers.ts";
+ * import { POSITIVE_NUMBER } from "../options/validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(duration(POSITIVE_NUMBER)("12h", "--recrawl-older-than"), 43_200_000);
+ * assert.throws(() => duration(POSITIVE_NUMBER)("12", "--recrawl-older-than"));
+ * ```
+ *
+ * @param rule The option's rule.
+ * @returns The parser.
+ */
+export function duration(rule: Rule<number>): FlagParser<number> {
+  return (text, flag) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      throw new UsageError(
+        `${flag} must be a duration such as 30m, 12h, 7d or 1h30m (units ms, s, m, h, d, w): got ${
+          JSON.stringify(text)
+        }`,
+      );
+    }
+    return checkFlag(flag, text, ms, rule);
+  };
+}
+
+/**
+ * A date or datetime in the W3C profile sitemaps use (`2024-06-01`,
+ * `2024-06-01T12:00:00Z`, `2024-06-01T14:00+02:00`); a date without a zone
+ * is UTC.
+ *
+ * @example Usage
+ * ```ts
+ * import { date } from "./flag_parsers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(date("2024-06-01", "--since").toISOString(), "2024-06-01T00:00:00.000Z");
+ * assert.throws(() => date("last week", "--since"));
+ * ```
+ *
+ * @param text The flag's text.
+ * @param flag The flag.
+ * @returns The date.
+ */
+export function date(text: string, flag: string): Date {
+  const ms = parseW3cDatetime(text);
+  if (ms === undefined) {
+    throw new UsageError(
+      `${flag} must be a date such as 2024-06-01 or 2024-06-01T12:00:00Z: got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return new Date(ms);
+}
+
+/**
+ * An absolute http(s) URL, in normal form (as the crawler reads seeds and
+ * sitemaps).
+ *
+ * @example Usage
+ * ```ts
+ * import { httpUrl } from "./flag_parsers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(httpUrl("HTTPS://A.test/s.xml", "--sitemap"), "https://a.test/s.xml");
+ * assert.throws(() => httpUrl("s.xml", "--sitemap"));
+ * ```
+ *
+ * @param text The flag's text.
+ * @param flag The flag.
+ * @returns The URL.
+ */
+export function httpUrl(text: string, flag: string): string {
+  const url = normalizeUrl(text);
+  if (url === undefined) {
+    throw new UsageError(
+      `${flag} must be an absolute http(s) URL: got ${JSON.stringify(text)}`,
+    );
+  }
+  return url;
 }
 
 /**

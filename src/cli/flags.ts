@@ -12,16 +12,10 @@ import type { CliConfig, StatusConfig } from "./args.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
 import { LOG_LEVEL, SCOPE } from "../crawler/resolve_options.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
-import { STORE_DEFAULTS } from "../frontier/defaults.ts";
-import {
-  CRAWL_NAME,
-  LEASE_MS,
-  REDIS_URL,
-  WORKER_ID,
-} from "../frontier/redis/rules.ts";
+import { CHECK_DEFAULTS } from "../check/check_options.ts";
+import { STATUS_RANGES } from "../check/status_ranges.ts";
 import {
   NON_NEGATIVE_INT,
-  NON_NEGATIVE_NUMBER,
   POSITIVE_INT,
   POSITIVE_NUMBER,
 } from "../options/validate.ts";
@@ -38,6 +32,8 @@ import {
   parseUrlFilter,
   word,
 } from "./flag_parsers.ts";
+import { RECRAWL_FLAGS, SITEMAP_FLAGS } from "./discovery_flags.ts";
+import { SHARED_FLAGS } from "./shared_flags.ts";
 import {
   BOUNDED_HEAP_MB,
   CRAWL_THREAD_YOUNG_MB,
@@ -47,7 +43,7 @@ import { UsageError } from "./usage_error.ts";
 import { CONTENT_FLAGS } from "./content_flags.ts";
 
 /** The sections of `--help`. */
-export type FlagGroup = "Crawl" | "Requests" | "Content" | "Output";
+export type FlagGroup = "Check" | "Crawl" | "Requests" | "Content" | "Output";
 
 /**
  * Where a flag's value goes: a crawl option (`options.perHost.rate`) or a
@@ -239,12 +235,22 @@ export const FLAGS: readonly Flag[] = [
     help: "skip URLs matching any of these (repeatable; same syntax)",
     default: "none",
   },
+  ...SITEMAP_FLAGS,
   {
     name: "no-robots",
     group: "Crawl",
     sets: "options.respectRobots",
     value: false,
     help: "ignore robots.txt",
+    default: OFF,
+  },
+  {
+    name: "auto-throttle",
+    group: "Crawl",
+    sets: "options.autoThrottle",
+    value: true,
+    help: "set each host's delay from its latency (Scrapy's AutoThrottle: " +
+      "about one request in flight per host), never faster than --rate",
     default: OFF,
   },
   {
@@ -358,6 +364,16 @@ export const FLAGS: readonly Flag[] = [
   },
   ...CONTENT_FLAGS,
   {
+    name: "propagate-trace",
+    group: "Requests",
+    sets: "options.propagateTrace",
+    value: true,
+    help: "with OpenTelemetry on (OTEL_DENO=true), send each request's trace " +
+      "context (traceparent, tracestate), so sites that trace can join the " +
+      "crawl's traces; without it no site is told the crawl's trace ids",
+    default: OFF,
+  },
+  {
     name: "links",
     group: "Output",
     sets: "options.includeLinks",
@@ -375,6 +391,17 @@ export const FLAGS: readonly Flag[] = [
     help: "write JSONL results to FILE, truncated first; with --state or " +
       "--frontier, appended to and repaired instead",
     default: "stdout",
+  },
+  {
+    name: "report",
+    arg: "FILE",
+    group: "Output",
+    sets: "report",
+    parse: fileName("a file"),
+    help: "also write a report people can read: one self-contained HTML " +
+      "page (totals, statuses, errors, timings, hosts, slowest pages, " +
+      "broken links, redirects)",
+    default: "none",
   },
   {
     name: "state",
@@ -413,58 +440,8 @@ export const FLAGS: readonly Flag[] = [
     help: "with --state/--frontier: discard the stored crawl, start over",
     default: OFF,
   },
-  {
-    name: "frontier",
-    arg: "URL",
-    group: "Output",
-    sets: "frontier",
-    parse: word(REDIS_URL),
-    needs: { oneOf: ["crawl"], text: "--crawl NAME" },
-    help: "share the crawl with other trawl processes through Redis, e.g. " +
-      "redis://127.0.0.1:6379/0 (needs --crawl)",
-  },
-  {
-    name: "crawl",
-    arg: "NAME",
-    group: "Output",
-    sets: "crawl",
-    parse: word(CRAWL_NAME),
-    needs: { oneOf: ["frontier"], text: "--frontier redis://HOST:PORT/DB" },
-    help: `the shared crawl's name (with --frontier): ${CRAWL_NAME.text}`,
-  },
-  {
-    name: "worker",
-    arg: "ID",
-    group: "Output",
-    sets: "worker",
-    parse: word(WORKER_ID),
-    needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
-    help: "this process's id in the shared crawl; a restart with the same " +
-      "id writes what the last run committed but had not written",
-    default: "HOSTNAME:OUT-PATH with --out, else HOSTNAME/PID",
-  },
-  {
-    name: "lease",
-    arg: "MS",
-    group: "Output",
-    sets: "leaseMs",
-    parse: decimal(LEASE_MS),
-    needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
-    help: "a dead process's URLs go back to the frontier this long after " +
-      "its last heartbeat",
-    default: showDefault(STORE_DEFAULTS.leaseMs),
-  },
-  {
-    name: "redis-timeout",
-    arg: "MS",
-    group: "Output",
-    sets: "redisTimeoutMs",
-    parse: decimal(NON_NEGATIVE_NUMBER),
-    needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
-    help: "how long Redis may be unreachable (trawl pauses and retries) " +
-      "before the crawl fails",
-    default: showDefault(STORE_DEFAULTS.redisTimeoutMs),
-  },
+  ...RECRAWL_FLAGS,
+  ...SHARED_FLAGS,
   {
     name: "seeds",
     arg: "FILE",
@@ -536,7 +513,7 @@ export function flagsNamed(...names: string[]): Flag[] {
 
 /** The flags of `trawl status`: the crawl's store, `--json` and `--help`. */
 export const STATUS_FLAGS: readonly Flag[] = [
-  ...flagsNamed("state", "frontier", "crawl"),
+  ...flagsNamed("state", "frontier", "crawl", "redis-ca"),
   {
     name: "json",
     group: "Output",
@@ -545,4 +522,59 @@ export const STATUS_FLAGS: readonly Flag[] = [
     help: "print the status as JSON",
   },
   ...flagsNamed("help"),
+];
+
+/** The flags only `trawl check` has. */
+const CHECK_ONLY: readonly Flag[] = [
+  {
+    name: "accept",
+    arg: "RANGES",
+    group: "Check",
+    sets: "options.accept",
+    parse: word(STATUS_RANGES),
+    help: "statuses that count as fine, after redirects",
+    default: CHECK_DEFAULTS.accept,
+  },
+  {
+    name: "no-external",
+    group: "Check",
+    sets: "options.external",
+    value: false,
+    help: "do not check references outside the crawl's scope (counted as " +
+      "skipped)",
+    default: OFF,
+  },
+  {
+    name: "no-fragments",
+    group: "Check",
+    sets: "options.fragments",
+    value: false,
+    help: "do not check #fragments against the target page's ids",
+    default: OFF,
+  },
+];
+
+/** Crawl flags that make no sense for a check (it crawls in memory). */
+const NOT_FOR_CHECK = new Set([
+  "state",
+  "resume",
+  "fresh",
+  "frontier",
+  "crawl",
+  "worker",
+  "lease",
+  "redis-timeout",
+  "links",
+  "max-heap",
+  "recrawl",
+  "recrawl-older-than",
+]);
+
+/**
+ * The flags of `trawl check`: its own, then the crawl's (`--exclude`
+ * leaves references unchecked too), without the stores'.
+ */
+export const CHECK_FLAGS: readonly Flag[] = [
+  ...CHECK_ONLY,
+  ...FLAGS.filter((f) => !NOT_FOR_CHECK.has(f.name)),
 ];

@@ -4,14 +4,20 @@
  *
  * @module
  */
-import { type Flag, type FlagGroup, FLAGS } from "./flags.ts";
+import { CHECK_FLAGS, type Flag, type FlagGroup, FLAGS } from "./flags.ts";
 
 /** The width `--help` wraps its lines to. */
 const WIDTH = 80;
 /** Where a flag's description starts. */
 const TEXT_COLUMN = 25;
 
-const GROUPS: readonly FlagGroup[] = ["Crawl", "Requests", "Content", "Output"];
+const GROUPS: readonly FlagGroup[] = [
+  "Check",
+  "Crawl",
+  "Requests",
+  "Content",
+  "Output",
+];
 
 /**
  * The `--help` text.
@@ -27,18 +33,51 @@ const GROUPS: readonly FlagGroup[] = ["Crawl", "Requests", "Content", "Output"];
  * @returns Multi-line help, ending with a newline.
  */
 export function helpText(version: string): string {
-  const sections = GROUPS.map((group) =>
-    `${group}:\n${
-      FLAGS.filter((f) => f.group === group).map(describeFlag).join("")
-    }`
-  );
   return `trawl ${version}: a polite, concurrent web crawler. Writes one JSON result per line.
 
 Usage:
   deno run --allow-net=HOSTS cli.ts [options] <url>...
 
-${sections.join("\n")}
+${sections(FLAGS)}
 ${FOOTER}`;
+}
+
+/** The flags, section by section (empty sections left out). */
+function sections(flags: readonly Flag[]): string {
+  return GROUPS.flatMap((group) => {
+    const listed = flags.filter((f) => f.group === group);
+    return listed.length === 0
+      ? []
+      : [`${group}:\n${listed.map(describeFlag).join("")}`];
+  }).join("\n");
+}
+
+/**
+ * The text of `trawl check --help`.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkHelpText } from "./help.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(checkHelpText("0.1.0"), /--accept RANGES/);
+ * ```
+ *
+ * @param version The version to show.
+ * @returns The help text, ending with a newline.
+ */
+export function checkHelpText(version: string): string {
+  return `trawl ${version} check: crawls a site and checks every link, image, stylesheet,
+script, frame and #fragment on its pages. Writes one JSON line per broken link.
+
+Usage:
+  deno run --allow-net=HOSTS cli.ts check [options] <url>...
+
+${sections(CHECK_FLAGS)}
+References outside the crawl's scope are checked with one request each (HEAD,
+then GET when HEAD is refused), politely and as robots.txt allows.
+
+${EXIT_CODES}`;
 }
 
 /**
@@ -86,14 +125,23 @@ function unbreakable(text: string): string[] {
   return text.length <= WIDTH - TEXT_COLUMN ? [text] : text.split(" ");
 }
 
+const EXIT_CODES = `Exit codes:
+  0    the crawl ran (even with some 4xx/5xx pages); check: nothing broken
+  1    no seed could be fetched; check: broken links found; unexpected error
+  2    bad usage or missing permission
+  3    state or frontier error (no state, state locked or another crawl's,
+       Redis gone or silent past --redis-timeout, wrong Redis settings, the
+       crawl lost by Redis, disk full)
+  130  interrupted (Ctrl-C)    143  terminated (SIGTERM)
+`;
+
 const FOOTER =
   `Progress is shown on stderr when it is a terminal; a summary is printed to stderr
 at the end. Colors follow NO_COLOR. Ctrl-C stops gracefully (results so far are
-kept, exit code 130); a second Ctrl-C exits at once.
+kept, exit code 130); so does SIGTERM (exit code 143; a shared crawl's leased
+URLs go back at once); a second one exits at once.
 
-Exit codes: 0 done, 1 unexpected error, 2 bad usage or missing permission,
-130 interrupted.
-
+${EXIT_CODES}
 Permissions:
   --allow-net=HOSTS      every host to crawl (the seeds' hosts; more with
                          --scope domain|any), e.g. --allow-net=example.com
@@ -104,7 +152,9 @@ Permissions:
                          with --state DIR/crawl.db: SQLite also writes crawl.db-wal,
                          crawl.db-shm and crawl.db.lock beside it; with --state
                          the --out file needs read access too
-  --allow-net=HOST:PORT  with --frontier redis://HOST:PORT/DB
+  --allow-net=HOST:PORT  with --frontier redis://HOST:PORT/DB (every node of a
+                         cluster)
+  --allow-read=FILE      with --redis-ca FILE
 
 Examples:
   deno run --allow-net=example.com cli.ts https://example.com/

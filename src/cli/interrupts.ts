@@ -1,28 +1,46 @@
 /**
- * Ctrl-C during a crawl: the first stops it gracefully (the crawl's signal
- * aborts, results so far are kept), a second exits at once.
+ * Ctrl-C (SIGINT) or SIGTERM (what `docker stop`, systemd and Kubernetes
+ * send) during a crawl: the first stops it gracefully (the crawl's signal
+ * aborts, results so far are kept, the summary is printed, exit 130 or
+ * 143), a second exits at once.
  *
  * @module
  */
+import { EXIT } from "./exit_codes.ts";
 import type { Reporter } from "./reporter.ts";
 
 /** The exit code of an interrupted command. */
-export const EXIT_INTERRUPTED = 130;
+export const EXIT_INTERRUPTED = EXIT.interrupted;
+
+/** The signals that stop a crawl. */
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+/** The exit code after each stop signal. */
+export const STOP_EXIT: Readonly<Record<StopSignal, number>> = {
+  SIGINT: EXIT.interrupted,
+  SIGTERM: EXIT.terminated,
+};
 
 /**
- * Where Ctrl-C comes from: `listen` registers a handler called once per
- * interrupt and returns what unregisters it.
+ * Where Ctrl-C and SIGTERM come from: `listen` registers a handler called
+ * once per signal and returns what unregisters it.
  */
 export interface Interrupts {
-  /** Calls `onInterrupt` on each interrupt until the returned function runs. */
-  listen(onInterrupt: () => void): () => void;
+  /** Calls `onInterrupt` on each signal until the returned function runs. */
+  listen(onInterrupt: (signal: StopSignal) => void): () => void;
 }
 
-/** SIGINT sent to this process. */
+/** SIGINT and SIGTERM sent to this process. */
 export const processInterrupts: Interrupts = {
   listen(onInterrupt) {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-    return () => Deno.removeSignalListener("SIGINT", onInterrupt);
+    const onInt = () => onInterrupt("SIGINT");
+    const onTerm = () => onInterrupt("SIGTERM");
+    Deno.addSignalListener("SIGINT", onInt);
+    Deno.addSignalListener("SIGTERM", onTerm);
+    return () => {
+      Deno.removeSignalListener("SIGINT", onInt);
+      Deno.removeSignalListener("SIGTERM", onTerm);
+    };
   },
 };
 
@@ -43,6 +61,7 @@ export class CrawlStop implements Disposable {
   #interrupts: Interrupts;
   #reporter: Reporter;
   #count = 0;
+  #first: StopSignal | undefined;
   #unlisten: (() => void) | undefined;
 
   /**
@@ -61,14 +80,21 @@ export class CrawlStop implements Disposable {
     return this.#controller.signal;
   }
 
-  /** Whether Ctrl-C was pressed. */
+  /** Whether Ctrl-C was pressed (or SIGTERM received). */
   get interrupted(): boolean {
     return this.#count > 0;
   }
 
+  /** The exit code the stop asks for: 130 after Ctrl-C, 143 after SIGTERM. */
+  get exitCode(): number {
+    return this.#first ? STOP_EXIT[this.#first] : EXIT.ok;
+  }
+
   /** Starts listening to interrupts. */
   listen(): void {
-    this.#unlisten ??= this.#interrupts.listen(() => this.#onInterrupt());
+    this.#unlisten ??= this.#interrupts.listen((signal) =>
+      this.#onInterrupt(signal ?? "SIGINT")
+    );
   }
 
   /**
@@ -80,20 +106,23 @@ export class CrawlStop implements Disposable {
     this.#controller.abort(reason);
   }
 
-  #onInterrupt(): void {
+  #onInterrupt(signal: StopSignal): void {
     this.#count++;
     if (this.#count === 1) {
+      this.#first = signal;
       this.#controller.abort(
         new DOMException("The crawl was interrupted", "AbortError"),
       );
       if (!this.#reporter.quiet) {
         this.#reporter.say(
-          "trawl: interrupted, finishing (press Ctrl-C again to quit now)",
+          signal === "SIGTERM"
+            ? "trawl: terminated, finishing (send SIGTERM again to quit now)"
+            : "trawl: interrupted, finishing (press Ctrl-C again to quit now)",
         );
       }
     } else {
       this.#reporter.clearProgress();
-      Deno.exit(EXIT_INTERRUPTED);
+      Deno.exit(STOP_EXIT[this.#first ?? signal]);
     }
   }
 

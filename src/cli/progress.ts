@@ -15,7 +15,9 @@ export interface ProgressOptions {
   /** Writes text to the terminal (e.g. synchronously to stderr). */
   write: (text: string) => void;
   /** Reads the crawl's live counters. */
-  stats: () => Pick<CrawlStats, "done" | "queued" | "inFlight" | "errors">;
+  stats: () =>
+    & Pick<CrawlStats, "done" | "queued" | "inFlight" | "errors">
+    & Partial<Pick<CrawlStats, "byStatusClass">>;
   /**
    * Use ANSI colors (pass `false` when `NO_COLOR` is set).
    *
@@ -128,12 +130,17 @@ export class Progress {
     const s = this.#stats();
     const seconds = (this.#clock.now() - this.#start) / 1000;
     const rate = seconds > 0 ? s.done / seconds : 0;
+    const classes = s.byStatusClass ?? {};
+    const failed = [`4xx ${classes["4xx"] ?? 0}`, `5xx ${classes["5xx"] ?? 0}`];
+    const errors = `${s.errors} ${s.errors === 1 ? "error" : "errors"}`;
     const parts = [
       `${s.done} done`,
       `${s.queued} queued`,
       `${s.inFlight} in flight`,
       `${rate.toFixed(1)} pages/s`,
-      `${s.errors} ${s.errors === 1 ? "error" : "errors"}`,
+      ...failed,
+      errors,
+      elapsed(seconds),
     ];
     const plain = `trawl: ${parts.join(" · ")}`;
     const width = Math.max(10, this.#columns() - 1);
@@ -141,10 +148,16 @@ export class Progress {
       ? [...plain].slice(0, width - 1).join("") + "…"
       : plain;
     if (!this.#color || cut !== plain) return cut;
-    const errors = s.errors > 0 ? `\x1b[31m${parts[4]}\x1b[39m` : parts[4];
-    return `\x1b[1mtrawl\x1b[22m: ${
-      [...parts.slice(0, 4), errors].join(" · ")
-    }`;
+    const red = (text: string, n: number) =>
+      n > 0 ? `\x1b[31m${text}\x1b[39m` : text;
+    const colored = [
+      ...parts.slice(0, 4),
+      red(failed[0], classes["4xx"] ?? 0),
+      red(failed[1], classes["5xx"] ?? 0),
+      red(errors, s.errors),
+      parts[7],
+    ];
+    return `\x1b[1mtrawl\x1b[22m: ${colored.join(" · ")}`;
   }
 
   /** Erases the line if it is shown (redraws continue while started). */
@@ -183,4 +196,13 @@ export class Progress {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+/** Elapsed time as `m:ss`, or `h:mm:ss` past an hour. */
+function elapsed(seconds: number): string {
+  const total = Math.floor(Math.max(0, seconds));
+  const s = String(total % 60).padStart(2, "0");
+  const m = Math.floor(total / 60) % 60;
+  const h = Math.floor(total / 3600);
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }

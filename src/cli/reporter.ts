@@ -3,10 +3,18 @@
  * there is one; log records filtered by `--log-level`; the summary at the
  * end. `--quiet` drops the progress line and the summary.
  *
+ * With OpenTelemetry on (`OTEL_DENO=true`), warnings and errors are written
+ * with `console.warn` and `console.error` instead: Deno prints them to
+ * stderr as before and exports them as log records, with the trace and span
+ * ids of their request (the crawl runs its log handler in the record's span
+ * context). Info and debug lines stay plain stderr lines: Deno's
+ * `console.info` and `console.debug` print to stdout, where results go.
+ *
  * @module
  */
 import type { CrawlStats } from "../crawler/stats.ts";
 import { LOG_LEVELS, type LogLevel, type LogRecord } from "../telemetry/log.ts";
+import { otelTracer } from "../telemetry/otel.ts";
 import { formatLogLine } from "./log_line.ts";
 import { Progress } from "./progress.ts";
 import type { Summary } from "./summary.ts";
@@ -18,6 +26,12 @@ export interface ReporterOptions {
   quiet: boolean;
   /** The lowest level of log records printed. */
   logLevel: LogLevel;
+  /**
+   * Where results go (`--out`); stdout when absent. Results on stdout, when
+   * stdout is the terminal stderr draws on, leave no room for a progress
+   * line: none is drawn (it would run into them).
+   */
+  out?: string;
 }
 
 /**
@@ -38,6 +52,9 @@ export class Reporter {
   readonly quiet: boolean;
   #minLevel: number;
   #progress: Progress | undefined;
+  readonly #resultsOnTerminal: boolean;
+  /** OpenTelemetry is on: warnings and errors go through `console`. */
+  readonly #otel = otelTracer() !== undefined;
 
   /**
    * Creates a reporter.
@@ -48,6 +65,8 @@ export class Reporter {
     this.quiet = options.quiet;
     this.#minLevel = LOG_LEVELS[options.logLevel];
     this.color = !Deno.noColor && Deno.stderr.isTerminal();
+    this.#resultsOnTerminal = options.out === undefined &&
+      Deno.stdout.isTerminal();
   }
 
   /**
@@ -67,16 +86,25 @@ export class Reporter {
    */
   readonly log = (record: LogRecord): void => {
     if ((LOG_LEVELS[record.level] ?? 0) < this.#minLevel) return;
+    if (this.#otel && (record.level === "warn" || record.level === "error")) {
+      // Exported by Deno as a log record; the progress line redraws itself.
+      this.#progress?.clear();
+      console[record.level](formatLogLine(record));
+      return;
+    }
     this.say(formatLogLine(record, { color: this.color }));
   };
 
   /**
-   * Shows the progress line, when stderr is a terminal and not `--quiet`.
+   * Shows the progress line, when stderr is a terminal, results do not go
+   * to that terminal too, and not `--quiet`.
    *
    * @param stats Reads the crawl's counters.
    */
   startProgress(stats: () => CrawlStats): void {
-    if (this.quiet || !Deno.stderr.isTerminal()) return;
+    if (this.quiet || !Deno.stderr.isTerminal() || this.#resultsOnTerminal) {
+      return;
+    }
     this.#progress = new Progress({
       write: writeStderr,
       stats,
@@ -106,10 +134,14 @@ export class Reporter {
    *
    * @param summary The crawl's counts.
    * @param elapsedMs How long the crawl took.
-   * @param interrupted Whether Ctrl-C stopped it.
+   * @param how Whether Ctrl-C (or SIGTERM) stopped it, or an error.
    */
-  summarize(summary: Summary, elapsedMs: number, interrupted: boolean): void {
+  summarize(
+    summary: Summary,
+    elapsedMs: number,
+    how: { interrupted: boolean; failed: boolean },
+  ): void {
     if (this.quiet) return;
-    writeStderr(summary.format(elapsedMs, { color: this.color, interrupted }));
+    writeStderr(summary.format(elapsedMs, { color: this.color, ...how }));
   }
 }

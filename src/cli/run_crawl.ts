@@ -7,7 +7,9 @@
  * @module
  */
 import type { Crawler } from "../crawler/crawler.ts";
+import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStore } from "./crawl_store.ts";
+import { resultKey } from "./output/output_repair.ts";
 import type { CrawlStop } from "./interrupts.ts";
 import type { LineWriter } from "./output/line_writer.ts";
 import type { Reporter } from "./reporter.ts";
@@ -21,10 +23,15 @@ export interface CrawlRun {
   store: CrawlStore;
   /** Where result lines go; closed at the end. */
   writer: LineWriter;
-  /** URLs the output holds already: counted, not written again. */
+  /**
+   * Results the output holds already (by `resultKey`): counted, not
+   * written again.
+   */
   uncommitted: Set<string>;
   /** Counts every result. */
   summary: Summary;
+  /** Aggregates every result for `--report`. */
+  report?: { add(result: CrawlResult): void };
   /** The crawl's stop (Ctrl-C). */
   stop: CrawlStop;
   /** Shows the progress line. */
@@ -51,7 +58,10 @@ export async function runCrawl(run: CrawlRun): Promise<unknown> {
     reporter.startProgress(() => crawler.stats);
     for await (const result of crawler.run()) {
       summary.add(result);
-      if (uncommitted.size > 0 && uncommitted.delete(result.url)) continue;
+      run.report?.add(result);
+      if (uncommitted.size > 0 && uncommitted.delete(resultKey(result))) {
+        continue;
+      }
       const pending = writer.write(JSON.stringify(result), result.url);
       if (pending) await pending; // a full buffer: wait for the write
     }

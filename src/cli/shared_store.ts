@@ -9,6 +9,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { hostname as osHostname } from "node:os";
 import { RedisStore } from "../frontier/redis/redis_store.ts";
+import { isRedisStoreError } from "../frontier/redis/errors.ts";
+import { redisTls } from "./redis_tls.ts";
 import type { CliConfig } from "./args.ts";
 import type { CrawlStore } from "./crawl_store.ts";
 import { describeSync } from "./output/output_repair.ts";
@@ -22,26 +24,32 @@ import { UsageError } from "./usage_error.ts";
  *
  * @example Usage
  * ```ts ignore
- * await using store = openSharedStore(url, config, reporter);
+ * await using store = await openSharedStore(url, config, reporter);
  * ```
  *
  * @param url The `--frontier` URL.
  * @param config The command line.
  * @param reporter Where the output's recovery and adoptions are reported.
  * @returns The store.
- * @throws {UsageError} When `RedisStore` refuses an option.
+ * @throws {UsageError} When `RedisStore` refuses an option, or `--redis-ca`
+ * cannot be read.
  */
-export function openSharedStore(
+export async function openSharedStore(
   url: string,
   config: CliConfig,
   reporter: Reporter,
-): CrawlStore {
+): Promise<CrawlStore> {
   const hostname = machineName();
   const output = config.out === undefined
     ? undefined
     : isAbsolute(config.out)
     ? config.out
     : resolve(Deno.cwd(), config.out);
+  const tls = await redisTls(config.redisCa);
+  // A worker whose output holds results continues a crawl: if Redis no
+  // longer has it, starting it over would write pages twice.
+  const mustExist = config.options.stateMode !== "fresh" &&
+    output !== undefined && await hasContent(output);
   let store: RedisStore;
   try {
     store = new RedisStore({
@@ -53,6 +61,8 @@ export function openSharedStore(
       outbox: output !== undefined,
       leaseMs: config.leaseMs,
       redisTimeoutMs: config.redisTimeoutMs,
+      tls,
+      mustExist,
     });
   } catch (err) {
     if (err instanceof RangeError || err instanceof TypeError) {
@@ -65,6 +75,9 @@ export function openSharedStore(
   const acknowledge = (urls: string[]) => {
     acks.push(
       store.acknowledge(urls).catch((err) => {
+        // Redis is away or lost the crawl: the crawl's error says so, and a
+        // restart writes nothing twice (the outbox is checked then).
+        if (isRedisStoreError(err)) return;
         reporter.say(
           `trawl: could not acknowledge written results: ${errorMessage(err)}`,
         );
@@ -125,5 +138,14 @@ function machineName(): string {
   } catch {
     // --allow-sys=hostname not granted: workers are told apart by pid.
     return "unknown-host";
+  }
+}
+
+/** Whether a file exists and is not empty. */
+async function hasContent(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).size > 0;
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CrawlStatus } from "../frontier/status.ts";
+import type { CrawlStatus, RecrawlStatus } from "../frontier/status.ts";
 
 /** Hosts listed at most; the rest are summed in one line. */
 const MAX_HOSTS = 20;
@@ -40,6 +40,7 @@ export function formatStatus(status: CrawlStatus): string {
       status.leased !== undefined ? ` (${n(status.leased)} leased now)` : ""
     }`,
   ];
+  if (status.recrawl) lines.push(recrawlLine(status.recrawl));
   const classes = Object.entries(status.byStatusClass);
   if (classes.length > 0) {
     lines.push(
@@ -100,4 +101,14 @@ export function formatStatus(status: CrawlStatus): string {
     }
   }
   return lines.join("\n") + "\n";
+}
+
+/** The `recrawl` line: which recrawl, when it started, how far it is. */
+function recrawlLine(r: RecrawlStatus): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const total = r.done + r.pending;
+  const share = total > 0 ? ` (${(100 * r.done / total).toFixed(1)}%)` : "";
+  return `recrawl   ${r.generation}, started ${
+    new Date(r.startedAt).toISOString()
+  }: ${n(r.done)} of ${n(total)} done${share}, ${n(r.pending)} pending`;
 }

@@ -29,7 +29,7 @@ export async function statusCommand(argv: readonly string[]): Promise<number> {
   } else {
     const report = config.state !== undefined
       ? await stateStatus(config.state)
-      : await sharedStatus(config.frontier!, config.crawl!);
+      : await sharedStatus(config.frontier!, config.crawl!, config.redisCa);
     text = config.json
       ? JSON.stringify(report, null, 2) + "\n"
       : formatStatus(report);
@@ -48,8 +48,18 @@ async function stateStatus(path: string) {
   }
 }
 
-async function sharedStatus(url: string, crawl: string) {
+async function sharedStatus(
+  url: string,
+  crawl: string,
+  redisCa: string | undefined,
+) {
   const { RedisStore } = await import("../frontier/redis/redis_store.ts");
-  await using store = new RedisStore({ url, crawl, redisTimeoutMs: 5_000 });
+  const { redisTls } = await import("./redis_tls.ts");
+  await using store = new RedisStore({
+    url,
+    crawl,
+    redisTimeoutMs: 5_000,
+    tls: await redisTls(redisCa),
+  });
   return await store.status();
 }

@@ -19,6 +19,12 @@ export interface SummaryFormatOptions {
    * @default {false}
    */
   interrupted?: boolean;
+  /**
+   * Mark the summary as the summary of a crawl stopped by an error.
+   *
+   * @default {false}
+   */
+  failed?: boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export interface SummaryFormatOptions {
  */
 export class Summary {
   #total = 0;
+  #responses = 0;
   #bytes = 0;
   #pages: Record<string, number> = {};
   #errors: Record<string, number> = {};
@@ -62,6 +69,7 @@ export class Summary {
    */
   add(result: CrawlResult): void {
     this.#total++;
+    if (result.status > 0) this.#responses++;
     this.#bytes += Number.isFinite(result.bytes) ? result.bytes : 0;
     if (result.error) {
       const name = result.error.name || "Error";
@@ -77,6 +85,11 @@ export class Summary {
   /** Results counted. */
   get total(): number {
     return this.#total;
+  }
+
+  /** Results with a response (any status). */
+  get responses(): number {
+    return this.#responses;
   }
 
   /** Decoded body bytes of all results. */
@@ -117,7 +130,11 @@ export class Summary {
     const skipped = sum(this.#skipped);
     const seconds = elapsedMs / 1000;
     const rate = seconds > 0 ? pages / seconds : 0;
-    const head = options.interrupted ? "interrupted after" : "done in";
+    const head = options.failed
+      ? "stopped by an error after"
+      : options.interrupted
+      ? "interrupted after"
+      : "done in";
     const lines = [
       `${bold("trawl")}: ${this.#total} ${
         plural(this.#total, "result")

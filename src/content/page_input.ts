@@ -5,6 +5,7 @@
  * @module
  */
 import type { CrawlLog } from "../crawler/crawl_log.ts";
+import type { CrawlFrontier } from "../frontier/store.ts";
 import type { CrawlResult } from "../crawler/result.ts";
 import type { FetchOutcome } from "../fetch/fetcher.ts";
 import type { PackedPage } from "../parse/parse_html.ts";
@@ -108,4 +109,48 @@ export function readContent(
       error: page.extractError.name,
     });
   }
+}
+
+/**
+ * The URLs a page's hook followed that are new: session ids stripped, once,
+ * not among the page's own new links, and not seen by `frontier`.
+ *
+ * @example
+ * ```ts
+ * import { followedLinks } from "./page_input.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const frontier = { has: (url: string) => url === "https://a.test/old" };
+ * assert.deepEqual(
+ *   followedLinks(
+ *     ["https://a.test/old", "https://a.test/x", "https://a.test/y", "https://a.test/y"],
+ *     ["https://a.test/x"],
+ *     frontier,
+ *     (url) => url,
+ *   ),
+ *   ["https://a.test/y"],
+ * );
+ * ```
+ *
+ * @param follow The URLs the hook followed.
+ * @param links The page's own new links.
+ * @param frontier Knows the URLs already accepted.
+ * @param strip Strips session ids.
+ * @returns The new URLs, in order.
+ */
+export function followedLinks(
+  follow: readonly string[],
+  links: readonly string[],
+  frontier: Pick<CrawlFrontier, "has">,
+  strip: (url: string) => string,
+): string[] {
+  const taken = new Set(links);
+  const out: string[] = [];
+  for (const raw of follow) {
+    const url = strip(raw);
+    if (taken.has(url) || frontier.has(url)) continue;
+    taken.add(url);
+    out.push(url);
+  }
+  return out;
 }

@@ -7,8 +7,10 @@
  * @module
  */
 import type { RobotsCache } from "../robots/robots_cache.ts";
+import { unreachableError } from "../robots/robots_policy.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import { SsrfError, type SsrfGuard } from "../guards/ssrf_guard.ts";
+import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { SkipReason } from "./result.ts";
 import type { RobotsHints } from "./robots_hints.ts";
@@ -17,14 +19,32 @@ import type { RobotsHints } from "./robots_hints.ts";
 export type Verdict =
   /** It may be requested. */
   | { admitted: true }
-  /** It may not: this is why. */
-  | { admitted: false; skip: SkipReason }
+  /**
+   * It may not: this is why; `why` says what went wrong when it is a
+   * failure (robots.txt unreachable: complete disallow).
+   */
+  | {
+    admitted: false;
+    skip: SkipReason;
+    why?: { name: string; message: string };
+  }
   /**
    * Its host could not be resolved for the SSRF check: neither refused nor
    * admitted. It must be checked again before it is requested (the fetcher
    * does so on each attempt, which retries like a failed request).
    */
   | { admitted: false; error: unknown };
+
+/** The verdicts without data, made once (a crawl checks every URL). */
+const ADMITTED: Verdict = Object.freeze({ admitted: true });
+const SKIP = Object.freeze({
+  "out-of-scope": Object.freeze({ admitted: false, skip: "out-of-scope" }),
+  "private-address": Object.freeze({
+    admitted: false,
+    skip: "private-address",
+  }),
+  robots: Object.freeze({ admitted: false, skip: "robots" }),
+}) satisfies Readonly<Record<string, Verdict>>;
 
 /** What the admission check consults. */
 export interface AdmissionOptions {
@@ -38,6 +58,8 @@ export interface AdmissionOptions {
   hints?: RobotsHints;
   /** The crawl's log (refusals are warnings). */
   log: CrawlLog;
+  /** Puts each robots.txt lookup in a span; absent when OpenTelemetry is off. */
+  telemetry?: CrawlTelemetry;
 }
 
 /**
@@ -84,9 +106,9 @@ export class Admission {
    * @returns The verdict.
    */
   async check(url: URL, hop: number, signal: AbortSignal): Promise<Verdict> {
-    const { scope, ssrf, robots, hints, log } = this.#options;
+    const { scope, ssrf, robots, hints, log, telemetry } = this.#options;
     if (hop > 0 && !scope.allows(url)) {
-      return { admitted: false, skip: "out-of-scope" };
+      return SKIP["out-of-scope"];
     }
     let unresolved: { error: unknown } | undefined;
     try {
@@ -100,17 +122,22 @@ export class Admission {
             `refused a redirect to an internal address: ${url.href}`,
           );
         }
-        return { admitted: false, skip: "private-address" };
+        return SKIP["private-address"];
       }
       if (signal.aborted) throw signal.reason;
       unresolved = { error: err };
     }
     if (robots) {
-      const policy = await robots.get(url, { signal });
-      if (hop === 0) hints?.take(policy, url.host);
-      if (!policy.isAllowed(url)) return { admitted: false, skip: "robots" };
+      const policy = telemetry
+        ? await telemetry.robots(url, () => robots.get(url, { signal }))
+        : await robots.get(url, { signal });
+      if (hop === 0) hints?.take(policy, url.host, url.origin);
+      if (!policy.isAllowed(url)) {
+        const why = unreachableError(policy);
+        return why ? { admitted: false, skip: "robots", why } : SKIP.robots;
+      }
     }
-    return unresolved ? { admitted: false, ...unresolved } : { admitted: true };
+    return unresolved ? { admitted: false, ...unresolved } : ADMITTED;
   }
 
   /**

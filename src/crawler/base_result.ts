@@ -11,7 +11,8 @@ import type { CrawlResult } from "./result.ts";
 
 /**
  * A result with status 0, no bytes, no attempts, and the entry's place in
- * the crawl (`referrer` and `trace.parentSpanId` only when it has them).
+ * the crawl (`referrer`, `via`, `lastmod`, `trace.parentSpanId` and
+ * `trace.parentTraceId` only when it has them).
  *
  * @example A seed's result
  * ```ts
@@ -33,17 +34,29 @@ import type { CrawlResult } from "./result.ts";
  * @returns A new result.
  */
 export function baseResult(
-  entry: Pick<FrontierEntry, "url" | "depth" | "referrer" | "parentSpanId">,
+  entry: Pick<
+    FrontierEntry,
+    | "url"
+    | "depth"
+    | "referrer"
+    | "parentSpanId"
+    | "parentTraceId"
+    | "via"
+    | "lastmod"
+  >,
   span: { traceId: string; spanId: string },
   start: number = Date.now(),
 ): CrawlResult {
-  const { url, depth, referrer, parentSpanId } = entry;
-  return {
+  const { url, depth, referrer, parentSpanId, parentTraceId, via, lastmod } =
+    entry;
+  const result: CrawlResult = {
     url,
     finalUrl: url,
     status: 0,
     depth,
     ...(referrer !== undefined ? { referrer } : {}),
+    ...(via !== undefined ? { via } : {}),
+    ...(lastmod !== undefined ? { lastmod } : {}),
     links: 0,
     bytes: 0,
     attempts: 0,
@@ -54,4 +67,25 @@ export function baseResult(
       ...(parentSpanId !== undefined ? { parentSpanId } : {}),
     },
   };
+  if (parentTraceId !== undefined) result.trace.parentTraceId = parentTraceId;
+  return result;
+}
+
+/**
+ * A duration as results carry it: rounded to 0.1 ms (a clock's float noise,
+ * `55.676750999999996`, says nothing).
+ *
+ * @example
+ * ```ts
+ * import { roundMs } from "./base_result.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(roundMs(55.676750999999996), 55.7);
+ * ```
+ *
+ * @param ms Milliseconds.
+ * @returns `ms` rounded to one decimal.
+ */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

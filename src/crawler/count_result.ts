@@ -8,7 +8,7 @@ import type { CrawlStats } from "./stats.ts";
 
 /**
  * Adds one yielded result to `stats`: done, bytes, its status class, its
- * error or its skip reason.
+ * error or its skip reason, and for a sitemap what it listed.
  *
  * @example
  * ```ts
@@ -37,5 +37,9 @@ export function countResult(stats: CrawlStats, result: CrawlResult): void {
   if (result.error) stats.errors++;
   if (result.skipped) {
     stats.skipped[result.skipped] = (stats.skipped[result.skipped] ?? 0) + 1;
+  }
+  if (result.sitemap) {
+    if (result.status > 0) stats.sitemapsFetched++;
+    stats.sitemapEntries += result.sitemap.pages + result.sitemap.sitemaps;
   }
 }

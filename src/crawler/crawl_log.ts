@@ -1,7 +1,10 @@
 /**
  * The crawl's log: records under the configured level are dropped, records
  * written during a request carry its trace, and a failing handler never
- * breaks the crawl.
+ * breaks the crawl. Without a handler, warnings and errors go to
+ * `console.error` (see {@linkcode crawlLog}). With OpenTelemetry on, the
+ * handler runs in the context of the record's span, so what it writes to
+ * `console` is exported as a log carrying the record's trace and span ids.
  *
  * @module
  */
@@ -11,6 +14,8 @@ import {
   type LogLevel,
   type LogRecord,
 } from "../telemetry/log.ts";
+import { otelTracer } from "../telemetry/otel.ts";
+import { inRecordContext } from "../telemetry/otel_logs.ts";
 import { traceVar } from "../telemetry/trace.ts";
 
 /**
@@ -32,6 +37,8 @@ import { traceVar } from "../telemetry/trace.ts";
 export class CrawlLog {
   readonly #handler?: LogHandler;
   readonly #min: number;
+  /** OpenTelemetry is on: the handler runs in the record's span context. */
+  readonly #otel: boolean;
 
   /**
    * Creates the log.
@@ -42,6 +49,7 @@ export class CrawlLog {
   constructor(handler: LogHandler | undefined, level: LogLevel) {
     this.#handler = handler;
     this.#min = LOG_LEVELS[level];
+    this.#otel = handler !== undefined && otelTracer() !== undefined;
   }
 
   /**
@@ -86,9 +94,44 @@ export class CrawlLog {
       }
     }
     try {
-      this.#handler(record);
+      if (this.#otel) inRecordContext(record, () => this.#handler!(record));
+      else this.#handler(record);
     } catch {
       // A failing log handler must not break the crawl.
     }
   }
+}
+
+/**
+ * The log of a crawl with these options: records at `level` and above go to
+ * `onLog`; without `onLog`, warnings and errors (or only errors, with
+ * `level: "error"`) go to `console.error`, one line each, so a library user
+ * sees them; `"silent"` writes nothing.
+ *
+ * @example Silent
+ * ```ts
+ * import { crawlLog } from "./crawl_log.ts";
+ *
+ * const log = crawlLog(undefined, "silent");
+ * log.write("error", "nobody sees this");
+ * ```
+ *
+ * @param onLog The `onLog` option.
+ * @param level The `logLevel` option.
+ * @returns The log.
+ */
+export function crawlLog(
+  onLog: LogHandler | undefined,
+  level: LogLevel | "silent",
+): CrawlLog {
+  if (level === "silent") return new CrawlLog(undefined, "error");
+  if (onLog) return new CrawlLog(onLog, level);
+  const min = LOG_LEVELS[level] > LOG_LEVELS.warn ? level : "warn";
+  return new CrawlLog(printRecord, min);
+}
+
+/** One record as one `console.error` line: `trawl: warn: message (url)`. */
+function printRecord(record: LogRecord): void {
+  const where = typeof record.url === "string" ? ` (${record.url})` : "";
+  console.error(`trawl: ${record.level}: ${record.message}${where}`);
 }

@@ -7,18 +7,19 @@
  */
 import type { CrawlFrontier, FrontierBatch } from "../frontier/store.ts";
 import { ScopeFilter } from "../guards/scope.ts";
+import { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { newId } from "../telemetry/trace.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Admission } from "./admission.ts";
-import { CrawlLog } from "./crawl_log.ts";
+import { type CrawlLog, crawlLog } from "./crawl_log.ts";
 import { CrawlTasks } from "./crawl_tasks.ts";
 import { countResult } from "./count_result.ts";
 import { deliver } from "./deliver.ts";
-import { fetchLoop } from "./fetch_loop.ts";
 import { fetchReports } from "./fetch_reports.ts";
 import type { CrawlOptions } from "./options.ts";
 import { loadExtract } from "../content/extract_module.ts";
 import { PageParser } from "./page_parser.ts";
+import { pipelineSizes, startPipeline } from "./pipeline.ts";
 import { PageTask } from "./page_task.ts";
 import {
   describePattern,
@@ -34,6 +35,8 @@ import {
 } from "./resources.ts";
 import type { CrawlResult } from "./result.ts";
 import { RobotsHints } from "./robots_hints.ts";
+import { SitemapInbox } from "../sitemap/sitemap_inbox.ts";
+import { SitemapTask } from "../sitemap/sitemap_task.ts";
 import { openStore } from "./state_file.ts";
 import { type CrawlStats, emptyStats } from "./stats.ts";
 import { triage, type TriageRules } from "./triage.ts";
@@ -61,6 +64,8 @@ export { DEFAULT_USER_AGENT } from "./defaults.ts";
  */
 export class Crawler {
   readonly #seeds: string[];
+  /** The seeds and the sitemaps given: they define the scope. */
+  readonly #roots: readonly string[];
   readonly #opts: Resolved;
   readonly #scope: ScopeFilter;
   readonly #stats: CrawlStats;
@@ -70,6 +75,7 @@ export class Crawler {
   #started = false;
   #finished = false;
   #frontier?: CrawlFrontier;
+  #telemetry?: CrawlTelemetry;
   #iterator?: AsyncGenerator<CrawlResult, void, undefined>;
 
   /**
@@ -97,13 +103,14 @@ export class Crawler {
       include: (options.include ?? []).map(describeFilter),
       exclude: (options.exclude ?? []).map(describeFilter),
     };
-    this.#scope = new ScopeFilter(this.#seeds, {
+    this.#roots = [...this.#seeds, ...this.#opts.sitemapUrls];
+    this.#scope = new ScopeFilter(this.#roots, {
       scope: this.#opts.scope,
       include: options.include,
       exclude: options.exclude,
     });
     this.#stats = emptyStats();
-    this.#log = new CrawlLog(this.#opts.onLog, this.#opts.logLevel);
+    this.#log = crawlLog(this.#opts.onLog, this.#opts.logLevel);
   }
 
   /** A live snapshot of the crawl's counters. */
@@ -142,6 +149,9 @@ export class Crawler {
       skipExtensions: [...o.skipExtensions].sort(),
       allowPrivateNetworks: o.allowPrivateNetworks,
       traps: o.traps.limits,
+      // Only when not the default, so states made before these existed match.
+      ...(o.sitemaps ? {} : { sitemaps: false }),
+      ...(o.sitemapUrls.length > 0 ? { sitemapUrls: o.sitemapUrls } : {}),
     };
   }
 
@@ -182,6 +192,13 @@ export class Crawler {
       if (o.extract !== undefined) await loadExtract(o.extract);
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
+      const telemetry = this.#telemetry = stack.use(
+        CrawlTelemetry.start({
+          crawlId: this.#traceId,
+          clock: o.clock,
+          stats: () => this.stats,
+        }),
+      );
       const parser = stack.use(PageParser.start(o, log, monitor));
       const store = await openStore(o.store);
       // Everything the tasks use is registered with them: it is released
@@ -195,10 +212,12 @@ export class Crawler {
         spawn: tasks.spawn,
         stats: this.#stats,
         log,
+        traceId: this.#traceId,
       });
       tasks.defer(() => frontier.close());
-      const ssrf = ssrfGuard(o, this.#seeds);
+      const ssrf = ssrfGuard(o, this.#roots);
       const robots = tasks.use(robotsCache(o, ssrf, frontier.robots, log));
+      const inbox = this.#sitemapInbox();
       const page = this.#pageTask(
         frontier,
         parser,
@@ -206,18 +225,25 @@ export class Crawler {
           scope: this.#scope,
           ssrf,
           robots,
-          hints: this.#robotsHints(frontier),
+          hints: this.#robotsHints(frontier, inbox),
           log,
+          telemetry,
         }),
+        inbox,
       );
       const results = tasks.results;
-      tasks.start(o.concurrency, (signal) => {
-        return fetchLoop(frontier, page, results, signal);
-      });
+      startPipeline(tasks, frontier, page, pipelineSizes(o.concurrency));
       const settled = await frontier.open(this.#seedBatch(), tasks.signal);
-      log.write("info", `crawl started with ${this.#seeds.length} seed(s)`);
+      log.write(
+        "info",
+        `crawl started with ${this.#seeds.length} seed(s)` +
+          (o.sitemapUrls.length > 0
+            ? ` and ${o.sitemapUrls.length} sitemap(s)`
+            : ""),
+      );
       yield* deliver(frontier, settled, results, (r) => {
         countResult(this.#stats, r);
+        telemetry?.result(r);
       });
     } finally {
       this.#finished = true;
@@ -230,14 +256,16 @@ export class Crawler {
   /** The rules that settle found URLs without a request. */
   get #triageRules(): TriageRules {
     const o = this.#opts;
+    const telemetry = this.#telemetry;
     return {
       traps: o.traps,
       skipExtensions: o.skipExtensions,
       traceId: this.#traceId,
+      onSettled: telemetry && ((r) => telemetry.settled(r)),
     };
   }
 
-  /** The seeds, sorted into queued and settled. */
+  /** The seeds and the sitemaps given, sorted into queued and settled. */
   #seedBatch(): FrontierBatch {
     const batch: FrontierBatch = { found: [], settled: [] };
     const rules = this.#triageRules;
@@ -245,14 +273,31 @@ export class Crawler {
       const u = new URL(seed);
       triage(batch, { url: seed, host: u.host, depth: 0 }, u, rules);
     }
+    for (const url of this.#opts.sitemapUrls) {
+      if (this.#seeds.includes(url)) continue;
+      const u = new URL(url);
+      triage(batch, { url, host: u.host, depth: 0, sitemap: 0 }, u, rules);
+    }
     return batch;
   }
 
-  #robotsHints(frontier: CrawlFrontier): RobotsHints {
+  /**
+   * Where robots.txt sitemaps wait to join the crawl, unless they are not
+   * followed (`sitemaps: false`, robots.txt not read, or `maxDepth` 0: no
+   * page they list would be crawled).
+   */
+  #sitemapInbox(): SitemapInbox | undefined {
+    const o = this.#opts;
+    if (!o.sitemaps || !o.respectRobots || o.maxDepth === 0) return undefined;
+    return new SitemapInbox(this.#scope, this.#triageRules);
+  }
+
+  #robotsHints(frontier: CrawlFrontier, inbox?: SitemapInbox): RobotsHints {
     return new RobotsHints({
       sitemaps: this.#stats.sitemaps,
       maxCrawlDelay: this.#opts.maxCrawlDelay,
       limitHost: (host, rate) => frontier.limitHost(host, rate),
+      onSitemaps: inbox?.offer,
       log: this.#log,
     });
   }
@@ -261,31 +306,44 @@ export class Crawler {
     frontier: CrawlFrontier,
     parser: PageParser,
     admission: Admission,
+    inbox: SitemapInbox | undefined,
   ): PageTask {
     const o = this.#opts;
+    const telemetry = this.#telemetry;
     const events = fetchReports({
       frontier,
       clock: o.clock,
       stats: this.#stats,
       log: this.#log,
+      telemetry,
     });
-    return new PageTask({
+    const fetcher = fetcherConfig(o, this.#roots, {
+      admit: admission.admit,
+      events,
+      aroundAttempt: telemetry &&
+        ((url, n, run) => telemetry.attempt(url, n, run)),
+    });
+    const shared = {
       admission,
-      fetcher: fetcherConfig(o, this.#seeds, {
-        admit: admission.admit,
-        events,
-      }),
-      parser,
+      fetcher,
       frontier,
       scope: this.#scope,
       triage: this.#triageRules,
       clock: o.clock,
-      maxLinksPerPage: o.maxLinksPerPage,
       maxDepth: o.maxDepth,
-      includeLinks: o.includeLinks,
-      content: o,
       stats: this.#stats,
       log: this.#log,
+    };
+    return new PageTask({
+      ...shared,
+      parser,
+      maxLinksPerPage: o.maxLinksPerPage,
+      includeLinks: o.includeLinks,
+      includeReferences: o.includeReferences,
+      content: o,
+      sitemaps: new SitemapTask({ ...shared, since: o.since }),
+      inbox,
+      telemetry,
     });
   }
 }

@@ -1,49 +1,46 @@
 /**
- * A fetcher of the crawl: takes URLs from the frontier and works on them
+ * A fetcher of the crawl: takes URLs from the frontier and requests them
  * one at a time until the frontier closes.
  *
  * @module
  */
 import type { BoundedQueue } from "../concurrency/bounded_queue.ts";
-import type { CrawlFrontier, FrontierBatch } from "../frontier/store.ts";
-import type { PageTask } from "./page_task.ts";
-import type { CrawlResult } from "./result.ts";
+import type { CrawlFrontier } from "../frontier/store.ts";
+import type { FetchedPage, PageTask } from "./page_task.ts";
 
 /**
- * Takes the next URL whose host is ready, runs the page task on it,
- * commits the page with what it found (and releases the host's slot), then
- * queues the results the commit gives; until the frontier has no more.
+ * Takes the next URL whose host is ready, requests it (holding the host's
+ * permit while the request and its retries are in flight), releases the
+ * permit once the body is in, then hands the page to the parse loops through
+ * `fetched`, waiting while that queue is full; until the frontier has no
+ * more.
  *
  * @example Usage
  * ```ts ignore
- * tasks.start(concurrency, (signal) => fetchLoop(frontier, page, results, signal));
+ * tasks.start(concurrency, (signal) => fetchLoop(frontier, page, fetched, signal));
  * ```
  *
  * @param frontier The crawl's frontier.
  * @param page The work on one URL.
- * @param results Where committed results wait to be yielded.
+ * @param fetched Where fetched pages wait for the parser.
  * @param signal Stops the loop (it then rejects with the reason).
  * @returns When the frontier is done.
  */
 export async function fetchLoop(
-  frontier: CrawlFrontier,
-  page: PageTask,
-  results: BoundedQueue<CrawlResult>,
+  frontier: Pick<CrawlFrontier, "next">,
+  page: Pick<PageTask, "fetch">,
+  fetched: BoundedQueue<FetchedPage>,
   signal: AbortSignal,
 ): Promise<void> {
   for (;;) {
     const entry = await frontier.next(signal);
     if (entry === undefined) return;
-    const batch: FrontierBatch = { found: [], settled: [] };
-    let emit: CrawlResult[];
+    let done: FetchedPage;
     try {
-      const result = await page.run(entry, batch, signal);
-      batch.page = { entry, result };
-      const committed = frontier.commit(batch);
-      emit = Array.isArray(committed) ? committed : await committed;
+      done = await page.fetch(entry, signal);
     } finally {
       entry.permit.release();
     }
-    for (const r of emit) await results.put(r, { signal });
+    await fetched.put(done, { signal });
   }
 }

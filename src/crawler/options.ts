@@ -4,10 +4,13 @@
  * @module
  */
 import type { Clock } from "../concurrency/clock.ts";
+import type { AutoThrottleOptions } from "../frontier/auto_throttle.ts";
 import type { FrontierStore, StateMode } from "../frontier/store.ts";
 import type { LogHandler, LogLevel } from "../telemetry/log.ts";
 import type { Resolver } from "../guards/ssrf_guard.ts";
 import type { TrapLimits } from "../guards/trap_guard.ts";
+
+export type { AutoThrottleOptions } from "../frontier/auto_throttle.ts";
 
 /** Which discovered URLs belong to the crawl. */
 export type Scope =
@@ -148,6 +151,30 @@ export interface CrawlOptions {
    */
   respectRobots?: boolean;
   /**
+   * Follow the `Sitemap:` lines of each crawled host's robots.txt (with
+   * `respectRobots`): the sitemaps in the crawl's scope are fetched, with
+   * the host's politeness, and the pages they list are crawled like links
+   * (their results say `via: "sitemap"`).
+   *
+   * @default {true}
+   */
+  sitemaps?: boolean;
+  /**
+   * Sitemaps to crawl from, with or instead of seeds (the CLI's
+   * `--sitemap`): sitemap indexes, gzip (recognised by its bytes) and text
+   * sitemaps. Like seeds, they define the scope.
+   *
+   * @default {undefined} (none)
+   */
+  sitemapUrls?: readonly string[];
+  /**
+   * Skip sitemap entries whose `<lastmod>` is older than this (entries
+   * without one are kept).
+   *
+   * @default {undefined}
+   */
+  since?: Date;
+  /**
    * The User-Agent header; its product token (before the first `/`) is
    * matched against robots.txt groups.
    *
@@ -219,6 +246,35 @@ export interface CrawlOptions {
    */
   includeLinks?: boolean;
   /**
+   * Put each page's references (links with their text, images, stylesheets,
+   * scripts, frames, media, icons, preloads), its fragment targets and its
+   * count of unchecked references on its result (`references`, `anchors`,
+   * `unchecked`): what a link checker needs.
+   *
+   * @default {false}
+   */
+  includeReferences?: boolean;
+  /**
+   * Auto-throttle (Scrapy's AutoThrottle): each host's delay between
+   * requests follows its observed latency, aiming at `targetConcurrency`
+   * requests in flight to it, never faster than `perHost.rate` or a
+   * `Crawl-delay`. `true` for the defaults. Memory and SQLite stores only (a
+   * `RedisStore` keeps the shared AIMD rate).
+   *
+   * @default {false}
+   */
+  autoThrottle?: boolean | AutoThrottleOptions;
+  /**
+   * Send the trace context (`traceparent`, `tracestate`) with every request
+   * when OpenTelemetry is on, so crawled sites that trace can join their
+   * spans to the crawl's. Off by default: with OpenTelemetry on, Deno's
+   * `fetch` would tell every site crawled its trace ids; trawl stops that
+   * unless this is set (its own spans are exported either way).
+   *
+   * @default {false}
+   */
+  propagateTrace?: boolean;
+  /**
    * Longest wait honoured from `Crawl-delay`, in seconds (longer values are
    * capped and logged).
    *
@@ -272,6 +328,27 @@ export interface CrawlOptions {
    * @default {new MemoryStore()}
    */
   store?: FrontierStore;
+  /**
+   * Revisit what an earlier run of the crawl did (needs `state` or a store
+   * that keeps every URL, as `SqliteStore` does; the memory and Redis
+   * stores cannot). When the state has nothing pending, a new recrawl
+   * starts: every URL requested before is queued again and requested with
+   * `If-None-Match`/`If-Modified-Since` from its last response; `304` ends
+   * as `notModified` (its links were followed when it was last fetched), a
+   * changed page is read and its new links crawled, and each URL yields one
+   * result per recrawl (`recrawl` says which). A recrawl that stopped half
+   * way is continued, not restarted, by the next run.
+   *
+   * @default {false}
+   */
+  recrawl?: boolean;
+  /**
+   * Recrawl only URLs last fetched longer ago than this many ms (implies
+   * `recrawl`).
+   *
+   * @default {undefined}
+   */
+  recrawlOlderThanMs?: number;
   /**
    * What to do with state an earlier run left in `state`/`store`: `"auto"`
    * continues it when the seeds and crawl-shaping options match and throws a
@@ -333,14 +410,19 @@ export interface CrawlOptions {
   mainContent?: boolean;
   /** Cancels the crawl. */
   signal?: AbortSignal;
-  /** Receives structured log records. */
+  /**
+   * Receives structured log records. Without it, warnings and errors are
+   * printed with `console.error` (one line each); `logLevel: "silent"`
+   * turns that off.
+   */
   onLog?: LogHandler;
   /**
-   * The lowest level passed to `onLog`.
+   * The lowest level passed to `onLog` (without `onLog`, the lowest printed,
+   * never below `"warn"`); `"silent"` drops every record.
    *
    * @default {"info"}
    */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | "silent";
   /** Time source (tests pass a `FakeClock`). @default {systemClock} */
   clock?: Clock;
   /** The `fetch` to use (tests and proxies). @default {globalThis.fetch} */

@@ -16,6 +16,7 @@ import {
   parseHtml,
   type ParseInput,
 } from "../parse/parse_html.ts";
+import { parseInSpan } from "../telemetry/parse_span.ts";
 import { type Trace, traceVar } from "../telemetry/trace.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import { DEFAULTS } from "./defaults.ts";
@@ -142,9 +143,20 @@ export class PageParser implements AsyncDisposable {
       const bytes = new Uint8Array(input.body);
       return packPage(
         await parseWithHook(bytes, { ...input, extract }, this.#clock),
+        input.sessionParams,
       );
     }
-    const parse = () => packPage(parseHtml(new Uint8Array(input.body), input));
+    const parse = () =>
+      parseInSpan(
+        trace,
+        input,
+        "main",
+        () =>
+          packPage(
+            parseHtml(new Uint8Array(input.body), input),
+            input.sessionParams,
+          ),
+      );
     return this.#monitor ? this.#monitor.track(parse) : parse();
   }
 

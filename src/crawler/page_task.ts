@@ -13,6 +13,7 @@ import {
 import type {
   CrawlFrontier,
   FrontierBatch,
+  FrontierEntry,
   ReadyEntry,
 } from "../frontier/store.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
@@ -21,14 +22,21 @@ import type { ResolvedContent } from "../content/content_options.ts";
 import {
   contentInput,
   extractInput,
+  followedLinks,
   readContent,
 } from "../content/page_input.ts";
+import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
+import type { PageSpan } from "../telemetry/spans.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
 import type { Admission } from "./admission.ts";
-import { baseResult } from "./base_result.ts";
+import { baseResult, roundMs } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
+import { fillResponse } from "./fill_response.ts";
+import { newLinks, type PageLinkList } from "./new_links.ts";
 import type { PageParser } from "./page_parser.ts";
-import type { CrawlResult, SkipReason } from "./result.ts";
+import type { CrawlResult } from "./result.ts";
+import type { SitemapInbox } from "../sitemap/sitemap_inbox.ts";
+import type { SitemapTask } from "../sitemap/sitemap_task.ts";
 import type { CrawlStats } from "./stats.ts";
 import { triage, type TriageRules } from "./triage.ts";
 
@@ -41,7 +49,7 @@ export interface PageTaskOptions {
   /** Parses pages. */
   parser: PageParser;
   /** Knows the URLs already accepted. */
-  frontier: Pick<CrawlFrontier, "has">;
+  frontier: Pick<CrawlFrontier, "has" | "hasFingerprint">;
   /** Decides which links belong to the crawl. */
   scope: ScopeFilter;
   /** Sorts links into queued and settled (and strips session ids). */
@@ -54,31 +62,67 @@ export interface PageTaskOptions {
   maxDepth: number;
   /** Keep each page's links in its result. */
   includeLinks: boolean;
+  /** Keep each page's references and anchors in its result. */
+  includeReferences?: boolean;
   /** What to take from each page: selectors, content, the hook. */
   content?: ResolvedContent;
   /** The crawl's counters (`inFlight`). */
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** The crawl's OpenTelemetry hooks; absent when OpenTelemetry is off. */
+  telemetry?: CrawlTelemetry;
+  /** Fetches and reads the entries that are sitemaps. */
+  sitemaps?: SitemapTask;
+  /** The sitemaps robots.txt files named, committed with the next batch. */
+  inbox?: SitemapInbox;
 }
 
 /** What a parsed page says about following its links. */
-interface PageLinks {
-  /** The links, resolved, in document order. */
-  urls: string[];
-  /** Indexes of links marked `rel=nofollow`. */
-  flagged: Set<number>;
+interface PageLinks extends PageLinkList {
   /** The page (or its `X-Robots-Tag`) said `nofollow`. */
   nofollow: boolean;
+  /** URLs the extraction hook followed. */
+  follow?: readonly string[];
+}
+
+/**
+ * A URL whose request is over: its result so far and, when it has a body to
+ * parse, the response. It waits for the parser holding no slot.
+ */
+export interface FetchedPage {
+  /** The URL taken from the frontier (its permit already released). */
+  entry: ReadyEntry;
+  /** The request's trace. */
+  trace: Trace;
+  /** The result, filled in up to the response. */
+  result: CrawlResult;
+  /** When work on the URL began (clock time). */
+  t0: number;
+  /** The page's span, when tracing is on: `finish` ends it. */
+  span?: PageSpan;
+  /** The response, when there is a body to parse. */
+  out?: FetchOutcome & { body: Uint8Array };
+  /**
+   * What a sitemap entry found: it is read whole while its request is in
+   * flight (by the sitemap task), and its result is final.
+   */
+  found?: FrontierBatch;
 }
 
 /**
  * Fetches, parses and follows one URL at a time, each in its own trace
- * span.
+ * span (a sitemap goes to the sitemap task; a URL with stored validators, a
+ * recrawl, is requested conditionally: a `304` ends it unread), in two
+ * steps: {@linkcode PageTask.fetch} (the request, while the
+ * fetcher holds its slot and the host's permit) and
+ * {@linkcode PageTask.finish} (the parse and the links).
  *
  * @example Usage
  * ```ts ignore
- * const result = await page.run(entry, batch, signal);
+ * const fetched = await page.fetch(entry, signal);
+ * entry.permit.release();
+ * const result = await page.finish(fetched, batch, signal);
  * ```
  */
 export class PageTask {
@@ -96,18 +140,31 @@ export class PageTask {
   }
 
   /**
-   * Works on `entry`: its result, with the links it found added to `batch`.
+   * Works on `entry` in one go: {@linkcode PageTask.fetch}, then
+   * {@linkcode PageTask.finish}.
    *
    * @param entry The URL taken from the frontier.
    * @param batch Where found links go.
    * @param signal Cancels the work (it then rejects with the reason).
    * @returns The URL's result.
    */
-  run(
+  async run(
     entry: ReadyEntry,
     batch: FrontierBatch,
     signal: AbortSignal,
   ): Promise<CrawlResult> {
+    return await this.finish(await this.fetch(entry, signal), batch, signal);
+  }
+
+  /**
+   * Admits and requests `entry` (with its retries and redirects): the part
+   * of the work that needs the host's permit.
+   *
+   * @param entry The URL taken from the frontier.
+   * @param signal Cancels the request (it then rejects with the reason).
+   * @returns The page, ready for {@linkcode PageTask.finish}.
+   */
+  fetch(entry: ReadyEntry, signal: AbortSignal): Promise<FetchedPage> {
     const trace: Trace = {
       traceId: this.#o.triage.traceId,
       spanId: newId(),
@@ -116,59 +173,144 @@ export class PageTask {
       depth: entry.depth,
       attempt: 1,
     };
-    return traceVar.run(trace, () => this.#visit(entry, trace, batch, signal));
+    const { sitemaps, telemetry } = this.#o;
+    const span = telemetry?.openPage(entry, trace);
+    const step = () =>
+      traceVar.run(
+        trace,
+        () =>
+          entry.sitemap !== undefined && sitemaps
+            ? this.#sitemap(entry, trace, signal)
+            : this.#request(entry, trace, signal),
+      );
+    if (span === undefined) return step();
+    return span.run(step).then(
+      (page) => {
+        page.span = span;
+        return page;
+      },
+      (err) => {
+        span.fail(err);
+        throw err;
+      },
+    );
   }
 
-  async #visit(
-    entry: ReadyEntry,
-    trace: Trace,
+  /**
+   * Parses a fetched page and sorts its links into `batch`.
+   *
+   * @param page The page from {@linkcode PageTask.fetch}.
+   * @param batch Where found links go.
+   * @param signal Cancels the parse (it then rejects with the reason).
+   * @returns The URL's result.
+   */
+  finish(
+    page: FetchedPage,
     batch: FrontierBatch,
     signal: AbortSignal,
   ): Promise<CrawlResult> {
-    const { admission, clock, log, maxDepth } = this.#o;
+    const step = () =>
+      traceVar.run(page.trace, async () => {
+        const result = await this.#finish(page, batch, signal);
+        const { inbox, frontier } = this.#o;
+        inbox?.drainInto(batch, frontier);
+        return result;
+      });
+    const span = page.span;
+    if (span === undefined) return step();
+    return span.run(step).then(
+      (result) => {
+        span.end(result);
+        return result;
+      },
+      (err) => {
+        span.fail(err);
+        throw err;
+      },
+    );
+  }
+
+  /** A sitemap: read whole by the sitemap task, its links kept for later. */
+  async #sitemap(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const found: FrontierBatch = { found: [], settled: [] };
+    const t0 = this.#o.clock.now();
+    const result = await this.#o.sitemaps!.run(entry, trace, found, signal);
+    return { entry, trace, result, t0, found };
+  }
+
+  async #request(
+    entry: ReadyEntry,
+    trace: Trace,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const { admission, clock, log } = this.#o;
     const result = baseResult(entry, trace, Date.now());
-    const t0 = clock.now();
-    const done = (skipped?: SkipReason) => {
-      if (skipped) result.skipped = skipped;
-      result.timings.total = clock.now() - t0;
-      return result;
-    };
+    const page: FetchedPage = { entry, trace, result, t0: clock.now() };
     const verdict = await admission.check(new URL(entry.url), 0, signal);
-    if ("skip" in verdict) return done(verdict.skip);
-    const out = await this.#fetch(entry.url, verdict.admitted, signal);
-    result.status = out.status;
-    result.finalUrl = out.finalUrl;
-    if (out.contentType) result.contentType = out.contentType;
-    result.bytes = out.bytes;
-    result.attempts = out.attempts;
-    result.timings.ttfb = out.ttfb;
+    if ("skip" in verdict) {
+      result.skipped = verdict.skip;
+      if (verdict.why) result.error = verdict.why;
+      return page;
+    }
+    const out = await this.#fetch(entry, verdict.admitted, signal);
+    fillResponse(result, out, entry.validators);
     if (out.error) {
       result.error = { name: out.error.name, message: out.error.message };
       log.write("warn", out.error.message, { error: out.error.name });
     }
-    if (out.skipped || out.error || !out.body) return done(out.skipped);
-    const page = await this.#parse(entry.url, out, out.body, trace, signal);
-    if (page instanceof Error) {
-      result.error = { name: page.name, message: page.message };
-      log.write("error", `parse failed: ${page.message}`, { error: page.name });
-      return done();
+    if (out.skipped) result.skipped = out.skipped;
+    else if (!out.error && out.body) page.out = { ...out, body: out.body };
+    return page;
+  }
+
+  async #finish(
+    fetched: FetchedPage,
+    batch: FrontierBatch,
+    signal: AbortSignal,
+  ): Promise<CrawlResult> {
+    const { clock, log, maxDepth } = this.#o;
+    const { entry, trace, result, out, found } = fetched;
+    if (found) {
+      batch.found.push(...found.found);
+      batch.settled.push(...found.settled);
+      return result;
     }
-    const links = this.#read(result, page, out.robotsTag);
-    if (!links.nofollow && entry.depth < maxDepth) {
-      this.#follow(batch, entry, trace.spanId, links);
+    fetched.out = undefined; // the body is the parser's now
+    if (out) {
+      const page = await this.#parse(entry.url, out, out.body, trace, signal);
+      if (page instanceof Error) {
+        result.error = { name: page.name, message: page.message };
+        log.write("error", `parse failed: ${page.message}`, {
+          error: page.name,
+        });
+      } else {
+        const links = this.#read(result, page, out.robotsTag);
+        if (!links.nofollow && entry.depth < maxDepth) {
+          this.#follow(batch, entry, trace, links);
+        }
+      }
     }
-    return done();
+    result.timings.total = roundMs(clock.now() - fetched.t0);
+    return result;
   }
 
   async #fetch(
-    url: string,
+    entry: ReadyEntry,
     admitted: boolean,
     signal: AbortSignal,
   ): Promise<FetchOutcome> {
     const { stats, fetcher } = this.#o;
     stats.inFlight++;
     try {
-      return await fetchUrl(url, fetcher, { signal, admitted });
+      return await fetchUrl(entry.url, fetcher, {
+        signal,
+        admitted,
+        conditional: entry.validators,
+      });
     } finally {
       stats.inFlight--;
     }
@@ -191,6 +333,9 @@ export class PageTask {
       url: out.finalUrl,
       contentType: out.contentTypeHeader,
       maxLinks: this.#o.maxLinksPerPage,
+      references: this.#o.includeReferences,
+      // The worker strips session ids and fingerprints the links.
+      sessionParams: this.#o.triage.traps.limits.sessionParams,
       content: this.#content,
       extract: this.#o.content?.extract === undefined
         ? undefined
@@ -221,36 +366,47 @@ export class PageTask {
     // Links past maxLinksPerPage are counted but not followed.
     result.links = urls.length + page.truncated;
     if (this.#o.includeLinks) result.linkList = urls;
+    if (page.references) {
+      result.references = page.references;
+      result.anchors = page.anchors;
+      result.unchecked = page.unchecked;
+    }
     readContent(result, page, this.#o.log);
-    // URLs the hook followed are followed like links, not counted as links.
-    const follow = page.follow === undefined ? urls : [...urls, ...page.follow];
-    return { urls: follow, flagged: new Set(page.nofollow), nofollow };
+    return {
+      urls,
+      flagged: new Set(page.nofollow),
+      keys: page.keys,
+      nofollow,
+      follow: page.follow,
+    };
   }
 
   /** Sorts the page's new, in-scope links into `batch`. */
   #follow(
     batch: FrontierBatch,
     entry: ReadyEntry,
-    spanId: string,
+    trace: Trace,
     links: PageLinks,
   ): void {
     const { frontier, scope, triage: rules } = this.#o;
-    const { urls, flagged } = links;
-    const taken = new Set<string>();
-    for (let i = 0; i < urls.length; i++) {
-      if (flagged.has(i)) continue;
-      const url = rules.traps.stripSessionIds(urls[i]);
-      if (frontier.has(url) || taken.has(url)) continue;
-      taken.add(url);
+    const strip = (url: string) => rules.traps.stripSessionIds(url);
+    const urls = newLinks(links, frontier, strip);
+    // URLs the hook followed are followed like links, not counted as links.
+    if (links.follow) {
+      urls.push(...followedLinks(links.follow, urls, frontier, strip));
+    }
+    for (const url of urls) {
       const u = new URL(url);
       if (!scope.allows(u)) continue;
-      const found = {
+      const found: FrontierEntry = {
         url,
         host: u.host,
         depth: entry.depth + 1,
         referrer: entry.url,
-        parentSpanId: spanId,
+        parentSpanId: trace.spanId,
       };
+      // With OpenTelemetry on, each page has its own trace, not the crawl's.
+      if (trace.traceId !== rules.traceId) found.parentTraceId = trace.traceId;
       triage(batch, found, u, rules);
     }
   }

@@ -7,14 +7,20 @@
  * @module
  */
 import { systemClock } from "../concurrency/clock.ts";
+import {
+  AutoThrottle,
+  type AutoThrottleOptions,
+} from "../frontier/auto_throttle.ts";
 import type { CrawlOptions } from "./options.ts";
 import type { StateMode } from "../frontier/store.ts";
 import { MemoryStore } from "../frontier/memory_store.ts";
 import { StateFile, type StoreSource } from "./state_file.ts";
 import { LOG_LEVELS, type LogLevel } from "../telemetry/log.ts";
+import { privateFetch } from "../telemetry/private_fetch.ts";
 import { TrapGuard } from "../guards/trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { DEFAULTS, defaultWorkers } from "./defaults.ts";
+import { normalizeUrl } from "../url/normalize_url.ts";
 import {
   resolveContentOptions,
   type ResolvedContent,
@@ -32,6 +38,7 @@ import {
   POSITIVE_INT,
   POSITIVE_NUMBER,
   type Rule,
+  VALID_DATE,
 } from "../options/validate.ts";
 
 /** The crawl options with every default filled in. */
@@ -52,6 +59,10 @@ export type Resolved =
       | "state"
       | "store"
       | keyof ResolvedContent
+      | "autoThrottle"
+      | "sitemapUrls"
+      | "since"
+      | "recrawlOlderThanMs"
     >
   >
   & ResolvedContent
@@ -71,6 +82,14 @@ export type Resolved =
     circuitBreaker:
       | { failureThreshold: number; windowMs: number; cooldownMs: number }
       | false;
+    /** The auto-throttle's options, or `false` when it is off. */
+    autoThrottle: AutoThrottleOptions | false;
+    /** The sitemaps to crawl from, in normal form, without repeats. */
+    sitemapUrls: readonly string[];
+    /** Sitemap entries older than this (epoch ms) are skipped. */
+    since?: number;
+    /** Recrawl URLs fetched longer ago than this (0: all of them). */
+    recrawlOlderThanMs: number;
   };
 
 /** The scopes a crawl can have. */
@@ -84,6 +103,10 @@ export const WORKER_PERMISSIONS: Rule<"inherit" | "none"> = oneOf(
 /** The log levels. */
 export const LOG_LEVEL: Rule<LogLevel> = oneOf(
   Object.keys(LOG_LEVELS) as LogLevel[],
+);
+/** The `logLevel` option: a log level, or `"silent"`. */
+export const LOG_LEVEL_OPTION: Rule<LogLevel | "silent"> = oneOf(
+  [...Object.keys(LOG_LEVELS) as LogLevel[], "silent"],
 );
 /** The state modes. */
 export const STATE_MODE: Rule<StateMode> = oneOf(
@@ -126,10 +149,18 @@ export function resolveOptions(options: CrawlOptions): Resolved {
   if (options.fetch !== undefined) {
     check("crawl", "fetch", options.fetch, FUNCTION);
   }
+  const propagateTrace = opt(
+    "propagateTrace",
+    options.propagateTrace,
+    BOOLEAN,
+    d.propagateTrace,
+  );
+  const store = resolveStore(options);
   return {
     ...resolveShape(options),
     ...resolveRequests(options),
     ...resolveContentOptions(options, d),
+    ...resolveDiscovery(options, store),
     workers: opt(
       "workers",
       options.workers,
@@ -143,12 +174,19 @@ export function resolveOptions(options: CrawlOptions): Resolved {
       BOOLEAN,
       d.includeLinks,
     ),
+    includeReferences: opt(
+      "includeReferences",
+      options.includeReferences,
+      BOOLEAN,
+      d.includeReferences,
+    ),
     skipExtensions: new Set(
       (options.skipExtensions ?? DEFAULT_SKIP_EXTENSIONS).map((e) =>
         e.toLowerCase().replace(/^\./, "")
       ),
     ),
     circuitBreaker: resolveBreaker(options.circuitBreaker),
+    autoThrottle: resolveAutoThrottle(options.autoThrottle),
     maxCrawlDelay: opt(
       "maxCrawlDelay",
       options.maxCrawlDelay,
@@ -184,13 +222,22 @@ export function resolveOptions(options: CrawlOptions): Resolved {
     ),
     traps: new TrapGuard({ ...options.traps, maxPagesPerHost }),
     resolver: options.resolver,
-    store: resolveStore(options),
+    store,
     stateMode: opt("stateMode", options.stateMode, STATE_MODE, d.stateMode),
     signal: options.signal,
     onLog: options.onLog,
-    logLevel: opt("logLevel", options.logLevel, LOG_LEVEL, d.logLevel),
+    logLevel: opt(
+      "logLevel",
+      options.logLevel,
+      LOG_LEVEL_OPTION,
+      d.logLevel,
+    ),
     clock: options.clock ?? systemClock,
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    propagateTrace,
+    fetch: privateFetch(
+      options.fetch ?? ((input, init) => fetch(input, init)),
+      propagateTrace,
+    ),
   };
 }
 
@@ -282,6 +329,55 @@ function resolveRequests(options: CrawlOptions) {
   };
 }
 
+/** Sitemaps and recrawls: what else is crawled, and what again. */
+function resolveDiscovery(options: CrawlOptions, store: StoreSource) {
+  const sitemapUrls: string[] = [];
+  for (const raw of options.sitemapUrls ?? []) {
+    const url = normalizeUrl(String(raw));
+    if (url === undefined) {
+      throw new TypeError(
+        `Cannot crawl as sitemap '${raw}' is not an absolute http(s) URL`,
+      );
+    }
+    if (!sitemapUrls.includes(url)) sitemapUrls.push(url);
+  }
+  const olderThan = options.recrawlOlderThanMs === undefined
+    ? undefined
+    : check(
+      "crawl",
+      "recrawlOlderThanMs",
+      options.recrawlOlderThanMs,
+      POSITIVE_NUMBER,
+    );
+  const recrawl = opt(
+    "recrawl",
+    options.recrawl,
+    BOOLEAN,
+    olderThan !== undefined || DEFAULTS.recrawl,
+  );
+  if (olderThan !== undefined && !recrawl) {
+    throw new TypeError(
+      "Cannot crawl as 'recrawlOlderThanMs' needs 'recrawl': leave 'recrawl' unset or true",
+    );
+  }
+  if (
+    recrawl && !(store instanceof StateFile) && store.supportsRecrawl !== true
+  ) {
+    throw new TypeError(
+      "Cannot crawl as 'recrawl' needs a store that keeps every URL: pass 'state' (a SQLite file) or a SqliteStore",
+    );
+  }
+  return {
+    sitemaps: opt("sitemaps", options.sitemaps, BOOLEAN, DEFAULTS.sitemaps),
+    sitemapUrls,
+    since: options.since === undefined
+      ? undefined
+      : check("crawl", "since", options.since, VALID_DATE).getTime(),
+    recrawl,
+    recrawlOlderThanMs: olderThan ?? 0,
+  };
+}
+
 function resolveBreaker(
   breaker: CrawlOptions["circuitBreaker"],
 ): Resolved["circuitBreaker"] {
@@ -307,6 +403,17 @@ function resolveBreaker(
       d.cooldownMs,
     ),
   };
+}
+
+function resolveAutoThrottle(
+  auto: CrawlOptions["autoThrottle"],
+): AutoThrottleOptions | false {
+  if (auto === undefined) return DEFAULTS.autoThrottle;
+  if (typeof auto !== "object" || auto === null) {
+    return check("crawl", "autoThrottle", auto, BOOLEAN) ? {} : false;
+  }
+  new AutoThrottle(auto, 0); // checks its numbers now, not at the start
+  return { ...auto };
 }
 
 function resolveStore(options: CrawlOptions): StoreSource {

@@ -8,7 +8,12 @@
  */
 import { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.ts";
 import { LoopMonitor } from "../concurrency/loop_monitor.ts";
-import type { Admit, FetcherConfig, FetchEvents } from "../fetch/fetcher.ts";
+import type {
+  Admit,
+  AroundAttempt,
+  FetcherConfig,
+  FetchEvents,
+} from "../fetch/fetcher.ts";
 import type {
   CrawlFrontier,
   FrontierContext,
@@ -17,7 +22,8 @@ import type {
 } from "../frontier/store.ts";
 import { SsrfGuard } from "../guards/ssrf_guard.ts";
 import { RobotsCache } from "../robots/robots_cache.ts";
-import { type Trace, traceVar } from "../telemetry/trace.ts";
+import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
+import { baseResult } from "./base_result.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { Resolved } from "./resolve_options.ts";
 import type { CrawlStats } from "./stats.ts";
@@ -77,6 +83,8 @@ export interface FrontierFor {
   stats: CrawlStats;
   /** The crawl's log. */
   log: CrawlLog;
+  /** The crawl's trace id (for the results of URLs a shared store refuses). */
+  traceId: string;
 }
 
 /**
@@ -104,15 +112,30 @@ export function buildFrontier(
     mode: o.stateMode,
     perHostConcurrency: o.perHost.concurrency,
     perHostRate: o.perHost.rate,
+    ...(o.autoThrottle ? { autoThrottle: o.autoThrottle } : {}),
     maxAccepted: o.maxPages,
     readySize: o.concurrency,
     clock: o.clock,
     spawn: crawl.spawn,
     stats: crawl.stats,
     onLog: (r) => crawl.log.emit(r),
+    recrawl: o.recrawl
+      ? { before: Date.now() - o.recrawlOlderThanMs }
+      : undefined,
     restore: (url) => {
       const u = URL.parse(url);
       if (u) o.traps.admit(u);
+    },
+    // A store shared by several processes counts these for all of them.
+    maxPagesPerHost: o.maxPagesPerHost,
+    maxQueryVariants: o.traps.limits.maxQueryVariants,
+    refuse: (entry, reason) => {
+      const result = baseResult(entry, {
+        traceId: crawl.traceId,
+        spanId: newId(),
+      });
+      result.skipped = reason;
+      return result;
     },
   });
 }
@@ -202,13 +225,14 @@ export function robotsCache(
  *
  * @param o The resolved options.
  * @param seeds The seeds (their origins may receive credentials).
- * @param hooks The admission of hops and the crawler's answers to reports.
+ * @param hooks The admission of hops, the crawler's answers to reports and
+ * what runs around each attempt (telemetry).
  * @returns The configuration.
  */
 export function fetcherConfig(
   o: Resolved,
   seeds: readonly string[],
-  hooks: { admit: Admit; events: FetchEvents },
+  hooks: { admit: Admit; events: FetchEvents; aroundAttempt?: AroundAttempt },
 ): FetcherConfig {
   return {
     fetch: o.fetch,
@@ -227,5 +251,6 @@ export function fetcherConfig(
       : undefined,
     admit: hooks.admit,
     events: hooks.events,
+    aroundAttempt: hooks.aroundAttempt,
   };
 }

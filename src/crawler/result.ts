@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { PageReference } from "../parse/references.ts";
 
 /** Why a URL was accepted but not fetched, or fetched but not parsed. */
 export type SkipReason =
@@ -34,14 +35,50 @@ export type SkipReason =
   /** The host's circuit breaker was open for longer than the crawl could wait. */
   | "circuit-open";
 
-/** Where a result sits in the crawl's trace tree. */
+/** What a sitemap listed, on the sitemap's result. */
+export interface SitemapSummary {
+  /** `"xml"` or `"text"`, when the file was read. */
+  format?: "xml" | "text";
+  /** The file was gzip (recognised by its bytes). */
+  gzip?: boolean;
+  /** Pages listed (`<url>` entries, or lines of a text sitemap). */
+  pages: number;
+  /** Sitemaps listed (the `<sitemap>` entries of an index). */
+  sitemaps: number;
+  /**
+   * Entries added to the crawl: new, in scope, not older than `since`, and
+   * (for sitemaps) within the nesting limit.
+   */
+  followed: number;
+  /** Entries whose `<lastmod>` is older than `since`. */
+  older?: number;
+  /**
+   * What cut the file short: more than 50 MB decompressed (`"bytes"`) or
+   * more than 50,000 entries (`"urls"`); the rest was not read.
+   */
+  cut?: "bytes" | "urls";
+  /** Why reading ended early (bad gzip data, absurd nesting). */
+  damaged?: string;
+}
+
+/**
+ * Where a result sits in the crawl's traces. Without OpenTelemetry, one
+ * trace id for the whole crawl and a span id per URL; with it, the ids of
+ * the URL's exported `trawl.page` span (a trace per URL), and the referring
+ * page's trace and span, which that span links to.
+ */
 export interface TraceInfo {
-  /** One id for the whole crawl. */
+  /** The crawl's trace id; with OpenTelemetry on, the URL's own trace. */
   traceId: string;
   /** This request's span. */
   spanId: string;
   /** The span of the page that linked here (absent for seeds). */
   parentSpanId?: string;
+  /**
+   * The trace of the page that linked here, with OpenTelemetry on (absent
+   * for seeds and without OpenTelemetry).
+   */
+  parentTraceId?: string;
 }
 
 /** Milliseconds measured for one request. */
@@ -69,8 +106,19 @@ export interface CrawlResult {
   contentType?: string;
   /** Link distance from the seeds (seeds are 0). */
   depth: number;
-  /** The page that linked here (absent for seeds). */
+  /**
+   * The page that linked here (absent for seeds); the sitemap that listed
+   * it when `via` is `"sitemap"`.
+   */
   referrer?: string;
+  /**
+   * How the URL was first found when not through a page's link:
+   * `"sitemap"` (listed in the sitemap that is `referrer`) or `"robots"` (a
+   * sitemap named in the robots.txt that is `referrer`).
+   */
+  via?: "sitemap" | "robots";
+  /** The `<lastmod>` its sitemap gave it. */
+  lastmod?: string;
   /** The page's `<title>`, trimmed, if it had one. */
   title?: string;
   /** The page's meta description, if it had one. */
@@ -81,6 +129,18 @@ export interface CrawlResult {
   links: number;
   /** The links themselves, with the `includeLinks` option. */
   linkList?: string[];
+  /**
+   * Every reference of the page, in document order, with the
+   * `includeReferences` option.
+   */
+  references?: PageReference[];
+  /** The page's `id`s and `<a name>`s, with `includeReferences`. */
+  anchors?: string[];
+  /**
+   * References not checkable (`mailto:`, `tel:`, `javascript:`, `data:`,
+   * unparsable) or dropped past the cap, with `includeReferences`.
+   */
+  unchecked?: number;
   /** The page's `rel=canonical`, resolved, if any. */
   canonical?: string;
   /** Meta robots (or `X-Robots-Tag`) said `noindex`. */
@@ -109,4 +169,21 @@ export interface CrawlResult {
   error?: { name: string; message: string };
   /** Set when the URL was deliberately not fetched or not parsed. */
   skipped?: SkipReason;
+  /** The response's `ETag`, kept for the next recrawl. */
+  etag?: string;
+  /** The response's `Last-Modified`, kept for the next recrawl. */
+  lastModified?: string;
+  /**
+   * A recrawl's conditional request was answered `304 Not Modified`: the
+   * page is unchanged since it was last fetched, so it was not read again;
+   * its links were followed when it was last fetched.
+   */
+  notModified?: boolean;
+  /**
+   * Which recrawl of a durable crawl this result belongs to (1 for the
+   * first recrawl); absent in the first crawl.
+   */
+  recrawl?: number;
+  /** Set on a sitemap's result: what it listed. */
+  sitemap?: SitemapSummary;
 }

@@ -1,7 +1,7 @@
 /**
  * What a host's robots.txt says besides allow and disallow: its `Sitemap:`
- * URLs (kept in the stats) and its `Crawl-delay` (which slows the host
- * down), taken once per host.
+ * URLs (kept in the stats, and handed on to be crawled) and its
+ * `Crawl-delay` (which slows the host down), taken once per host.
  *
  * @module
  */
@@ -21,6 +21,11 @@ export interface RobotsHintsOptions {
   maxCrawlDelay: number;
   /** Lowers a host's request rate (requests per second). */
   limitHost: (host: string, rate: number) => void;
+  /**
+   * Receives the `Sitemap:` URLs of each host's robots.txt (as written),
+   * with the origin whose robots.txt named them, to be crawled.
+   */
+  onSitemaps?: (urls: readonly string[], origin: string) => void;
   /** The crawl's log. */
   log: CrawlLog;
 }
@@ -66,19 +71,25 @@ export class RobotsHints {
    *
    * @param policy The host's robots.txt policy.
    * @param host The host (hostname and port).
+   * @param origin The origin whose robots.txt it is (for `onSitemaps`).
    */
   take(
     policy: Pick<RobotsPolicy, "sitemaps" | "crawlDelay">,
     host: string,
+    origin?: string,
   ): void {
     const seen = this.#seen;
     if (seen.has(host)) return;
     seen.add(host);
     if (seen.size > MAX_HOSTS) seen.clear();
-    const { sitemaps, maxCrawlDelay, limitHost, log } = this.#options;
+    const { sitemaps, maxCrawlDelay, limitHost, onSitemaps, log } =
+      this.#options;
     for (const s of policy.sitemaps) {
       if (sitemaps.length >= MAX_SITEMAPS) break;
       if (!sitemaps.includes(s)) sitemaps.push(s);
+    }
+    if (onSitemaps && origin !== undefined && policy.sitemaps.length > 0) {
+      onSitemaps(policy.sitemaps, origin);
     }
     let delay = policy.crawlDelay();
     if (delay === undefined || delay <= 0) return;

@@ -27,6 +27,10 @@ export interface CrawlStats {
   retries: number;
   /** `Sitemap:` URLs found in robots.txt files. */
   sitemaps: string[];
+  /** Sitemaps requested that answered (any status). */
+  sitemapsFetched: number;
+  /** Entries read from sitemaps (pages and sitemaps listed). */
+  sitemapEntries: number;
   /** When the crawl started (epoch ms). */
   startedAt: number;
   /** Milliseconds since the start (frozen when the crawl ends). */
@@ -59,6 +63,8 @@ export function emptyStats(): CrawlStats {
     bytes: 0,
     retries: 0,
     sitemaps: [],
+    sitemapsFetched: 0,
+    sitemapEntries: 0,
     startedAt: Date.now(),
     elapsedMs: 0,
   };

@@ -9,7 +9,7 @@ import { urlExtension } from "../guards/skip_extensions.ts";
 import type { TrapGuard, TrapReason } from "../guards/trap_guard.ts";
 import { newId } from "../telemetry/trace.ts";
 import { baseResult } from "./base_result.ts";
-import type { SkipReason } from "./result.ts";
+import type { CrawlResult, SkipReason } from "./result.ts";
 
 /** What decides that a found URL needs no request. */
 export interface TriageRules {
@@ -19,6 +19,11 @@ export interface TriageRules {
   skipExtensions: ReadonlySet<string>;
   /** The crawl's trace id, for settled results. */
   traceId: string;
+  /**
+   * Called with each settled result before it is batched (with
+   * OpenTelemetry on, it gives the result its span and the span's ids).
+   */
+  onSettled?: (result: CrawlResult) => void;
 }
 
 /** The skip reason each spider-trap defence reports. */
@@ -33,7 +38,7 @@ const TRAP_SKIPS: Readonly<Record<TrapReason, SkipReason>> = {
 /**
  * Adds a found URL to `batch`: as an entry to queue, or as a finished
  * result when it needs no request (a spider-trap refusal, a skipped
- * extension).
+ * extension; a sitemap's extension is not looked at).
  *
  * @example A PDF link is settled without a request
  * ```ts
@@ -65,7 +70,8 @@ export function triage(
   rules: TriageRules,
 ): void {
   const trap = rules.traps.admit(url);
-  const ext = rules.skipExtensions.size > 0
+  // A sitemap is read whatever its extension (`.xml.gz`).
+  const ext = rules.skipExtensions.size > 0 && entry.sitemap === undefined
     ? urlExtension(entry.url)
     : undefined;
   const skip: SkipReason | undefined = trap
@@ -79,5 +85,6 @@ export function triage(
   }
   const result = baseResult(entry, { traceId: rules.traceId, spanId: newId() });
   result.skipped = skip;
+  rules.onSettled?.(result);
   batch.settled.push(result);
 }

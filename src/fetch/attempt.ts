@@ -11,17 +11,21 @@ import {
   RedirectError,
   RequestTimeoutError,
 } from "./errors.ts";
-import type { FetcherConfig, FetchOutcome } from "./fetcher.ts";
+import type { FetcherConfig, FetchOptions, FetchOutcome } from "./fetcher.ts";
+import { failureText, networkCause } from "./network_cause.ts";
+import {
+  type BodyRule,
+  HTML_BODY,
+  setConditional,
+  type Validators,
+} from "./body_rule.ts";
 import { readBody } from "./read_body.ts";
 import { parseRetryAfter } from "./retry_after.ts";
-import { Watchdog } from "./watchdog.ts";
+import { requestHeaders } from "./request_headers.ts";
+import { type Watch, Watchdogs } from "./watchdog.ts";
 
 /** Declared body sizes read in one call rather than streamed, bytes. */
 const SMALL_BODY = 64 * 1024;
-/** Headers never sent to an origin other than the seeds'. */
-const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization"];
-/** Media types that are parsed for links. */
-const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 
 /** What one attempt produced: a fetch outcome and the server's wish to wait. */
 export interface AttemptOutcome extends FetchOutcome {
@@ -107,6 +111,7 @@ export function isFailure(o: AttemptOutcome): boolean {
  * @param parent Cancels the attempt (its reason is rethrown).
  * @param started Clock time the fetch started (for `ttfb`).
  * @param admitted URLs already admitted for this fetch.
+ * @param shape The body rule and the validators to send (see `FetchOptions`).
  * @returns What the attempt produced; rejects only with `parent.reason`.
  */
 export async function attemptOnce(
@@ -115,6 +120,7 @@ export async function attemptOnce(
   parent: AbortSignal,
   started: number,
   admitted: Set<string>,
+  shape: Pick<FetchOptions, "body" | "conditional"> = {},
 ): Promise<AttemptOutcome> {
   // One controller for the attempt, aborted by the crawl or by the watchdog.
   const ctl = new AbortController();
@@ -123,8 +129,7 @@ export async function attemptOnce(
   parent.addEventListener("abort", onParent, { once: true });
   const chain: string[] = [url];
   let current = new URL(url);
-  const watchdog = new Watchdog(
-    config.clock,
+  const watchdog = Watchdogs.for(config.clock).watch(
     config.timeoutMs,
     config.idleTimeoutMs,
     (idle) =>
@@ -151,13 +156,19 @@ export async function attemptOnce(
         admitted.add(current.href);
       }
       signal.throwIfAborted();
-      const res = await request(current, config, signal);
+      const conditional = hop === 0 ? shape.conditional : undefined;
+      const res = await request(current, config, signal, conditional);
       watchdog.touch();
       base.ttfb = config.clock.now() - started;
       base.status = res.status;
       base.finalUrl = current.href;
       if (!isRedirect(res)) {
-        return await readResponse(res, current, base, config, watchdog, signal);
+        return await readResponse(res, current, base, {
+          config,
+          watchdog,
+          signal,
+          rule: shape.body ?? HTML_BODY,
+        });
       }
       const next = await nextHop(res, current, chain, config.maxRedirects);
       if (next instanceof RedirectError) return { ...base, error: next };
@@ -208,18 +219,26 @@ async function nextHop(
   return next;
 }
 
+/** How a final response is read. */
+interface Reading {
+  config: FetcherConfig;
+  watchdog: Watch;
+  signal: AbortSignal;
+  rule: BodyRule;
+}
+
 /**
  * The outcome of a final (non-redirect) response: its headers, and its body
- * when it is 2xx HTML within `maxBodyBytes`.
+ * when it is 2xx, of a type the body rule accepts, within its cap.
  */
 async function readResponse(
   res: Response,
   current: URL,
   base: AttemptOutcome,
-  config: FetcherConfig,
-  watchdog: Watchdog,
-  signal: AbortSignal,
+  reading: Reading,
 ): Promise<AttemptOutcome> {
+  const { config, watchdog, signal, rule } = reading;
+  const maxBytes = rule.maxBytes ?? config.maxBodyBytes;
   const typeHeader = res.headers.get("content-type");
   const contentType = typeHeader?.split(";")[0].trim().toLowerCase() ||
     undefined;
@@ -229,6 +248,7 @@ async function readResponse(
     contentTypeHeader: typeHeader,
     robotsTag: res.headers.get("x-robots-tag"),
     headers: res.headers,
+    ...validatorsOf(res.headers),
   };
   if (isRetryableStatus(res.status)) {
     outcome.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
@@ -240,16 +260,13 @@ async function readResponse(
     return outcome;
   };
   if (res.status < 200 || res.status >= 300) return await unread();
-  // A missing Content-Type is sniffed as HTML, as browsers mostly would.
-  if (contentType !== undefined && !HTML_TYPES.has(contentType)) {
-    return await unread("content-type");
-  }
+  if (!rule.accepts(contentType)) return await unread("content-type");
   // A declared length past the cap of an unencoded body: refuse before
   // reading a byte (an encoded body is judged by its decoded bytes).
   const declared = Number(res.headers.get("content-length") ?? NaN);
   const encoding = res.headers.get("content-encoding");
   if (
-    declared > config.maxBodyBytes &&
+    declared > maxBytes && !rule.keepTruncated &&
     (encoding === null || encoding.trim().toLowerCase() === "identity")
   ) {
     return await unread("too-large");
@@ -257,10 +274,7 @@ async function readResponse(
   // Small declared bodies (most pages) are read in one call, which skips
   // the stream machinery; the watchdog then sees no progress until the
   // end, so such a body must arrive within idleTimeoutMs of the headers.
-  if (
-    declared <= SMALL_BODY && declared <= config.maxBodyBytes &&
-    encoding === null
-  ) {
+  if (declared <= SMALL_BODY && declared <= maxBytes && encoding === null) {
     const bytes = await res.bytes();
     watchdog.touch();
     outcome.bytes = bytes.byteLength;
@@ -268,22 +282,36 @@ async function readResponse(
     return outcome;
   }
   const { bytes, truncated } = await readBody(res.body, {
-    maxBytes: config.maxBodyBytes,
+    maxBytes,
     signal,
     clock: config.clock,
     url: current.href,
     onChunk: watchdog.touch,
   });
   outcome.bytes = bytes.byteLength;
-  if (truncated) {
+  if (truncated && !rule.keepTruncated) {
     outcome.skipped = "too-large";
     return outcome;
   }
+  if (truncated) outcome.truncated = true;
   outcome.body = bytes;
   return outcome;
 }
 
-/** What a failed attempt reports: its timeout, or a `FetchError`. */
+/** A response's `ETag` and `Last-Modified`, the ones it has. */
+function validatorsOf(headers: Headers): Validators {
+  const etag = headers.get("etag");
+  const lastModified = headers.get("last-modified");
+  const out: Validators = {};
+  if (etag) out.etag = etag;
+  if (lastModified) out.lastModified = lastModified;
+  return out;
+}
+
+/**
+ * What a failed attempt reports: its timeout, or a `FetchError` that names
+ * the network failure (`connection refused`, `DNS name not found`, …).
+ */
 function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   const reason = signal.aborted ? signal.reason : err;
   if (
@@ -292,23 +320,28 @@ function attemptError(err: unknown, signal: AbortSignal, current: URL): Error {
   ) {
     return reason;
   }
-  const message = reason instanceof Error ? reason.message : String(reason);
-  return new FetchError(current.href, message, { cause: reason });
+  if (reason instanceof FetchError) return reason; // from the admission
+  const named = networkCause(reason);
+  return new FetchError(current.href, named?.message ?? failureText(reason), {
+    cause: reason,
+    kind: named?.kind,
+  });
 }
 
-/** One HTTP request (the attempt's watchdog covers the wait for headers). */
+/**
+ * One HTTP request (the attempt's watchdog covers the wait for headers),
+ * conditional when validators are given.
+ */
 function request(
   url: URL,
   config: FetcherConfig,
   signal: AbortSignal,
+  conditional: Validators | undefined,
 ): Promise<Response> {
-  const headers = new Headers(config.headers);
-  headers.set("user-agent", config.userAgent);
-  if (!headers.has("accept")) {
-    headers.set("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5");
-  }
-  if (!config.trustedOrigins.has(url.origin)) {
-    for (const h of SENSITIVE_HEADERS) headers.delete(h);
-  }
-  return config.fetch(url, { headers, redirect: "manual", signal });
+  const shared = requestHeaders(config, config.trustedOrigins.has(url.origin));
+  // A conditional request (a recrawl) adds its validators to a copy.
+  const headers = conditional ? new Headers(shared) : shared;
+  if (conditional) setConditional(headers, conditional);
+  const method = config.method ?? "GET";
+  return config.fetch(url, { method, headers, redirect: "manual", signal });
 }

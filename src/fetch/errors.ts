@@ -1,8 +1,14 @@
 /**
- * The crawler's domain errors. Each carries the URL it concerns.
+ * The crawler's domain errors. Each carries the URL it concerns. A network
+ * failure is named by its cause (`connection refused`, `DNS name not found`,
+ * …), dug out of the runtime's `TypeError: fetch failed` by
+ * `network_cause.ts`.
  *
  * @module
  */
+import type { NetworkFailure } from "./network_cause.ts";
+
+export type { NetworkFailure } from "./network_cause.ts";
 
 /**
  * A request failed: network error, reset, DNS failure.
@@ -18,17 +24,27 @@
 export class FetchError extends Error {
   /** The URL requested. */
   readonly url: string;
+  /** What went wrong, without the URL (`"connection refused"`). */
+  readonly reason: string;
+  /** The kind of network failure, when it is known. */
+  readonly kind?: NetworkFailure;
   /**
    * Creates the error.
    *
    * @param url The URL requested.
    * @param message What went wrong.
-   * @param options The underlying error.
+   * @param options The underlying error, and the kind of failure if known.
    */
-  constructor(url: string, message: string, options?: ErrorOptions) {
+  constructor(
+    url: string,
+    message: string,
+    options?: ErrorOptions & { kind?: NetworkFailure },
+  ) {
     super(`${message} (${url})`, options);
     this.name = "FetchError";
     this.url = url;
+    this.reason = message;
+    if (options?.kind !== undefined) this.kind = options.kind;
   }
 }
 

@@ -13,6 +13,8 @@ import type { KeyedCircuitBreaker } from "../concurrency/keyed_circuit_breaker.t
 import { CircuitOpenError } from "../concurrency/circuit_open_error.ts";
 import type { SkipReason } from "../crawler/result.ts";
 import { attemptOnce, type AttemptOutcome, isFailure } from "./attempt.ts";
+import { IdleTimeoutError, RequestTimeoutError } from "./errors.ts";
+import type { BodyRule, Validators } from "./body_rule.ts";
 import { backoffDelay } from "./retry_after.ts";
 
 /** Circuit-breaker cooldowns waited for one URL before it is given up. */
@@ -45,11 +47,29 @@ export interface FetchEvents {
   onThrottle?(host: string, ms: number, status: number): void;
   /** Attempt `attempt` of `url` failed (`why`); the next starts in `delayMs`. */
   onRetry?(url: string, attempt: number, delayMs: number, why: string): void;
+  /**
+   * An attempt on `host` is over: its final status (0 when no response
+   * arrived), the time to its headers (or to the failure) in ms, and
+   * whether it timed out. Reported after `onThrottle`.
+   */
+  onAnswer?(host: string, answer: AttemptAnswer): void;
+}
+
+/** How one attempt went, as {@linkcode FetchEvents.onAnswer} reports it. */
+export interface AttemptAnswer {
+  /** The final status, or 0. */
+  status: number;
+  /** Time to the response's headers, or to the failure, ms. */
+  ms: number;
+  /** The attempt ran out of time (total or idle). */
+  timedOut: boolean;
 }
 
 /** Everything the fetcher needs, resolved from the crawl options. */
 export interface FetcherConfig {
   fetch: typeof fetch;
+  /** The request method (a link check asks `HEAD` first); `GET` if absent. */
+  method?: "GET" | "HEAD";
   clock: Clock;
   userAgent: string;
   headers: Record<string, string>;
@@ -71,7 +91,26 @@ export interface FetcherConfig {
   admit?: Admit;
   /** Told about throttling and retries. */
   events?: FetchEvents;
+  /**
+   * Runs each attempt (a span and a timer around it, with OpenTelemetry on);
+   * absent, attempts run as they are.
+   */
+  aroundAttempt?: AroundAttempt;
 }
+
+/**
+ * Wraps one attempt: must call `run` once and resolve to what it resolves
+ * to.
+ *
+ * @param url The URL asked for.
+ * @param attempt The attempt's number, from 1.
+ * @param run The attempt.
+ */
+export type AroundAttempt = (
+  url: string,
+  attempt: number,
+  run: () => Promise<AttemptOutcome>,
+) => Promise<AttemptOutcome>;
 
 /** Options of one {@linkcode fetchUrl} call. */
 export interface FetchOptions {
@@ -84,6 +123,19 @@ export interface FetchOptions {
    * @default {true}
    */
   admitted?: boolean;
+  /**
+   * Which responses have their body read, and how much of it.
+   *
+   * @default {HTML_BODY} (HTML within `maxBodyBytes`)
+   */
+  body?: BodyRule;
+  /**
+   * The validators of the copy the caller has: sent with the URL asked for
+   * (not with redirect hops), so an unchanged resource answers `304`.
+   *
+   * @default {undefined}
+   */
+  conditional?: Validators;
 }
 
 /** What fetching one URL produced. */
@@ -100,8 +152,14 @@ export interface FetchOutcome {
   robotsTag?: string | null;
   /** The final response's headers. */
   headers?: Headers;
-  /** The body, for a 2xx HTML response within the cap. */
+  /** The body, for a 2xx response the body rule accepts, within the cap. */
   body?: Uint8Array;
+  /** The body is only the first bytes of a longer one (`keepTruncated`). */
+  truncated?: boolean;
+  /** The final response's `ETag`. */
+  etag?: string;
+  /** The final response's `Last-Modified`. */
+  lastModified?: string;
   /** Decoded bytes read. */
   bytes: number;
   /** Attempts made. */
@@ -163,11 +221,15 @@ export async function fetchUrl(
   const host = new URL(url).host;
   const started = config.clock.now();
   const admitted = new Set<string>(options.admitted === false ? [] : [url]);
-  const attempt = () => attemptOnce(url, config, signal, started, admitted);
+  const once = () =>
+    attemptOnce(url, config, signal, started, admitted, options);
+  const around = config.aroundAttempt;
   let outcome: AttemptOutcome | undefined;
   let circuitWaits = 0;
   for (let n = 1; n <= config.retries + 1;) {
     signal.throwIfAborted();
+    const t = config.clock.now();
+    const attempt = around ? () => around(url, n, once) : once;
     try {
       outcome = config.breaker
         ? await config.breaker.run(host, async () => {
@@ -199,11 +261,15 @@ export async function fetchUrl(
       }
     }
     outcome.attempts = n;
-    if (!isFailure(outcome) || n > config.retries) return outcome;
+    if (!isFailure(outcome) || n > config.retries) {
+      answered(config, host, outcome, t, started);
+      return outcome;
+    }
     const delay = retryDelay(n, outcome, config.backoff);
     if (outcome.retryAfterMs !== undefined) {
       config.events?.onThrottle?.(host, delay, outcome.status);
     }
+    answered(config, host, outcome, t, started);
     config.events?.onRetry?.(
       url,
       n,
@@ -214,6 +280,25 @@ export async function fetchUrl(
     n++;
   }
   return outcome!;
+}
+
+/** Tells `events.onAnswer` how an attempt started at `t` went. */
+function answered(
+  config: FetcherConfig,
+  host: string,
+  outcome: AttemptOutcome,
+  t: number,
+  started: number,
+): void {
+  if (!config.events?.onAnswer || outcome.skipped) return;
+  const error = outcome.error;
+  const timedOut = error instanceof RequestTimeoutError ||
+    error instanceof IdleTimeoutError;
+  // ttfb counts from the first attempt; this attempt began at t.
+  const ms = outcome.ttfb > 0 && !error
+    ? outcome.ttfb - (t - started)
+    : config.clock.now() - t;
+  config.events.onAnswer(host, { status: outcome.status, ms, timedOut });
 }
 
 /**

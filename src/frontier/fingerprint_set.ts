@@ -77,7 +77,31 @@ export class FingerprintSet {
    */
   has(value: string): boolean {
     fingerprint64(value, FP);
-    const hi = FP[0], lo = FP[1];
+    return this.hasFingerprint(FP[0], FP[1]);
+  }
+
+  /**
+   * Whether a value with this fingerprint (from {@linkcode fingerprint64})
+   * is in the set: {@linkcode FingerprintSet.has} for a value fingerprinted
+   * elsewhere (a parse worker fingerprints the links it finds).
+   *
+   * @example Usage
+   * ```ts
+   * import { fingerprint64, FingerprintSet } from "./fingerprint_set.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const set = new FingerprintSet();
+   * set.add("https://a.test/");
+   * const fp = new Uint32Array(2);
+   * fingerprint64("https://a.test/", fp);
+   * assert.equal(set.hasFingerprint(fp[0], fp[1]), true);
+   * ```
+   *
+   * @param hi The fingerprint's high word.
+   * @param lo Its low word.
+   * @returns `true` when present.
+   */
+  hasFingerprint(hi: number, lo: number): boolean {
     const his = this.#hi, los = this.#lo, mask = this.#mask;
     for (let i = lo & mask;; i = (i + 1) & mask) {
       const h = his[i], l = los[i];

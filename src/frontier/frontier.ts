@@ -16,12 +16,15 @@ import type { FrontierJournal, JournalEntry } from "./journal.ts";
 import { optional, POSITIVE_INT } from "../options/validate.ts";
 import { STORE_DEFAULTS } from "./defaults.ts";
 import { FingerprintSet } from "./fingerprint_set.ts";
-import { HostThrottle } from "./host_throttle.ts";
+import { AutoThrottle } from "./auto_throttle.ts";
+import { HostQueue, sameRun } from "./host_queue.ts";
+import { HostThrottle, type ThrottleCause } from "./host_throttle.ts";
 import type {
   CrawlFrontier,
   FrontierBatch,
   FrontierContext,
   FrontierEntry,
+  HostAnswer,
   ReadyEntry,
   RobotsStore,
 } from "./store.ts";
@@ -40,12 +43,6 @@ export interface FrontierOptions {
    * @default {10000}
    */
   window?: number;
-}
-
-interface HostQueue {
-  entries: FrontierEntry[];
-  head: number;
-  pumping: boolean;
 }
 
 /**
@@ -89,6 +86,8 @@ export class Frontier implements CrawlFrontier {
   readonly #buckets: KeyedTokenBucket<string>;
   /** Hosts whose rate was lowered (Crawl-delay, Retry-After) or paused. */
   readonly #throttle: HostThrottle;
+  /** Per-host delays from latency, with `autoThrottle`. */
+  readonly #auto?: AutoThrottle;
   readonly #context: FrontierContext;
   readonly #journal?: FrontierJournal;
   readonly #window: number;
@@ -101,6 +100,8 @@ export class Frontier implements CrawlFrontier {
   /** Queued URLs only on disk (ids above `#loadedThrough`). */
   #spilled = 0;
   #loadedThrough = 0;
+  /** The recrawl results are marked with (0: the first crawl). */
+  #generation = 0;
   #opened = false;
   #closed = false;
 
@@ -111,6 +112,11 @@ export class Frontier implements CrawlFrontier {
    * @param options A journal to make it durable, and its memory window.
    */
   constructor(context: FrontierContext, options: FrontierOptions = {}) {
+    if (context.recrawl && !options.journal) {
+      throw new TypeError(
+        "Cannot recrawl in memory: a recrawl needs a durable store (a SqliteStore)",
+      );
+    }
     this.#context = context;
     this.#journal = options.journal;
     this.#window = options.journal
@@ -129,6 +135,13 @@ export class Frontier implements CrawlFrontier {
       clock: context.clock,
     });
     this.#throttle = new HostThrottle(context.perHostRate);
+    if (context.autoThrottle) {
+      // Never faster than the configured rate.
+      this.#auto = new AutoThrottle(
+        context.autoThrottle,
+        Number.isFinite(context.perHostRate) ? 1000 / context.perHostRate : 0,
+      );
+    }
   }
 
   /** URLs accepted so far (against the budget, across runs). */
@@ -164,6 +177,7 @@ export class Frontier implements CrawlFrontier {
         restore?.(url);
       }
       this.#accepted = state.accepted;
+      this.#generation = state.generation ?? 0;
       this.#outstanding = state.pending;
       this.#spilled = state.pending;
       this.#refill();
@@ -199,8 +213,20 @@ export class Frontier implements CrawlFrontier {
   }
 
   /**
+   * Whether the URL with this fingerprint was seen (see `has`).
+   *
+   * @param hi The fingerprint's high word (`fingerprint64`).
+   * @param lo Its low word.
+   * @returns `true` when seen.
+   */
+  hasFingerprint(hi: number, lo: number): boolean {
+    return this.#seen.hasFingerprint(hi, lo);
+  }
+
+  /**
    * Records a finished page with what it found; the crawl ends when the last
-   * accepted URL is committed.
+   * accepted URL is committed. In a recrawl, each result is marked with it
+   * (`recrawl`) before it is recorded.
    *
    * @param batch The page's result, the URLs it found, and URLs settled
    * without a request.
@@ -208,15 +234,18 @@ export class Frontier implements CrawlFrontier {
    */
   commit(batch: FrontierBatch): CrawlResult[] {
     const out: CrawlResult[] = [];
-    for (const entry of batch.found) this.#accept(entry);
+    this.#acceptAll(batch.found);
+    const generation = this.#generation;
     for (const result of batch.settled) {
       if (!this.#seen.add(result.url)) continue;
       this.#context.stats.accepted++;
+      if (generation > 0) result.recrawl = generation;
       this.#journal?.done(result);
       out.push(result);
     }
     if (batch.page) {
       const { entry, result } = batch.page;
+      if (generation > 0) result.recrawl = generation;
       this.#journal?.done(result, (entry as Partial<JournalEntry>).id);
       out.push(result);
       if (--this.#outstanding === 0) this.#ready.close();
@@ -236,7 +265,49 @@ export class Frontier implements CrawlFrontier {
    * @param rate Requests per second.
    */
   limitHost(host: string, rate: number): void {
-    if (this.#throttle.limit(host, rate)) this.#buckets.setRate(host, rate);
+    if (this.#throttle.limit(host, rate)) this.#applyRate(host);
+  }
+
+  /**
+   * Takes a host's permit and rate token, as its pump does for a URL, for
+   * a request the crawl makes besides its pages (a link check).
+   *
+   * @param host The host.
+   * @param signal Aborts the wait.
+   * @returns The permit: release it when the request is over.
+   */
+  async acquireHost(
+    host: string,
+    signal: AbortSignal,
+  ): Promise<{ release(): void }> {
+    const permit = await this.#semaphores.acquire(host, { signal });
+    try {
+      if (Number.isFinite(this.#rateOf(host))) {
+        await this.#buckets.take(host, 1, { signal });
+      }
+    } catch (err) {
+      permit.release();
+      throw err;
+    }
+    return permit;
+  }
+
+  /**
+   * Counts how a host answered one request: good answers let a throttled
+   * host's rate climb back (see `HostThrottle.answered`), and with
+   * auto-throttle its latency sets its delay (see `AutoThrottle`).
+   *
+   * @param host The host.
+   * @param answer Whether it answered well, its status and latency (ms).
+   * @param now The current clock reading.
+   * @returns The host's new rate when it changed, else `undefined`.
+   */
+  answered(host: string, answer: HostAnswer, now: number): number | undefined {
+    const raised = this.#throttle.answered(host, answer.good, now) !==
+      undefined;
+    const adjusted = this.#auto?.observe(host, answer.ms, answer.status) ??
+      false;
+    return raised || adjusted ? this.#applyRate(host) : undefined;
   }
 
   /**
@@ -249,18 +320,37 @@ export class Frontier implements CrawlFrontier {
    * @param host The host.
    * @param until A clock reading.
    * @param now The current clock reading.
+   * @param cause `"timeout"`: halve no lower than half the ceiling.
    * @returns The host's new rate when this call lowered it, else `undefined`.
    */
-  throttle(host: string, until: number, now: number): number | undefined {
-    const decision = this.#throttle.throttle(host, until, now);
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined {
+    const decision = this.#throttle.throttle(host, until, now, cause);
     if (decision.action === "extend") {
       this.#buckets.pauseUntil(host, until);
     } else if (decision.action === "pause") {
-      this.#buckets.setRate(host, decision.rate);
+      this.#applyRate(host);
       this.#buckets.pauseUntil(host, until);
       return decision.rate;
     }
     return undefined;
+  }
+
+  /** The rate a host's pump takes tokens at: the throttle's, or lower. */
+  #rateOf(host: string): number {
+    const rate = this.#throttle.rateOf(host);
+    return this.#auto ? Math.min(rate, this.#auto.rateOf(host)) : rate;
+  }
+
+  /** Sets a host's bucket to its rate; returns the rate. */
+  #applyRate(host: string): number {
+    const rate = this.#rateOf(host);
+    if (Number.isFinite(rate)) this.#buckets.setRate(host, rate);
+    return rate;
   }
 
   /** Stops handing out URLs, then flushes and closes the journal. */
@@ -273,6 +363,25 @@ export class Frontier implements CrawlFrontier {
     return Promise.resolve();
   }
 
+  /**
+   * Accepts what is new of `found`; the URLs that wait in memory go to
+   * their hosts' queues in runs (consecutive entries of one host, depth,
+   * referrer and span), which are kept compact.
+   */
+  #acceptAll(found: readonly FrontierEntry[]): void {
+    let run: FrontierEntry[] = [];
+    for (const entry of found) {
+      if (!this.#accept(entry)) continue;
+      if (run.length > 0 && !sameRun(run[0], entry)) {
+        this.#enqueue(run);
+        run = [];
+      }
+      run.push(entry);
+    }
+    if (run.length > 0) this.#enqueue(run);
+  }
+
+  /** Accepts `entry` if new; `true` when it is to wait in memory. */
   #accept(entry: FrontierEntry): boolean {
     if (this.#seen.has(entry.url)) return false;
     if (this.#accepted >= this.#context.maxAccepted) return false;
@@ -284,26 +393,26 @@ export class Frontier implements CrawlFrontier {
       const id = this.#journal.queued(entry);
       if (this.#spilled > 0 || this.#waiting >= this.#window) {
         this.#spilled++; // on disk only, loaded in id order later
-        return true;
+        return false;
       }
       this.#loadedThrough = id;
       (entry as JournalEntry).id = id;
     }
-    this.#enqueue(entry);
     return true;
   }
 
-  #enqueue(entry: FrontierEntry): void {
-    let q = this.#hosts.get(entry.host);
+  /** Queues entries of one host (see `sameRun`) and starts its pump. */
+  #enqueue(run: FrontierEntry[]): void {
+    const host = run[0].host;
+    let q = this.#hosts.get(host);
     if (!q) {
-      q = { entries: [], head: 0, pumping: false };
-      this.#hosts.set(entry.host, q);
+      q = new HostQueue();
+      this.#hosts.set(host, q);
     }
-    q.entries.push(entry);
-    this.#waiting++;
+    q.pushRun(run);
+    this.#waiting += run.length;
     if (!q.pumping) {
       q.pumping = true;
-      const host = entry.host;
       const queue = q;
       this.#context.spawn((signal) => this.#pump(host, queue, signal));
     }
@@ -328,31 +437,32 @@ export class Frontier implements CrawlFrontier {
     for (const row of rows) {
       this.#loadedThrough = row.id;
       this.#spilled--;
-      this.#enqueue(row);
+      this.#enqueue([row]);
     }
   }
 
   async #pump(host: string, q: HostQueue, signal: AbortSignal): Promise<void> {
+    const clock = this.#context.clock;
     try {
-      while (q.head < q.entries.length) {
+      while (q.length > 0) {
         signal.throwIfAborted();
+        const since = clock.now();
         const permit = await this.#semaphores.acquire(host, { signal });
         try {
-          if (
-            this.#throttle.isLimited(host) ||
-            Number.isFinite(this.#context.perHostRate)
-          ) {
+          const granted = clock.now();
+          if (Number.isFinite(this.#rateOf(host))) {
             await this.#buckets.take(host, 1, { signal });
           }
-          const entry = q.entries[q.head];
-          q.entries[q.head++] = undefined!;
-          if (q.head > 1024 && q.head * 2 > q.entries.length) {
-            q.entries = q.entries.slice(q.head);
-            q.head = 0;
-          }
+          // The politeness wait, for the page's trace.
+          const wait = { since, permit: granted, token: clock.now() };
+          const entry = q.shift()!;
           this.#waiting--;
           this.#refill();
-          await this.#ready.put({ ...entry, permit }, { signal });
+          // The entry is the frontier's own (a run's, or one it took in).
+          const ready = entry as ReadyEntry;
+          ready.permit = permit;
+          ready.wait = wait;
+          await this.#ready.put(ready, { signal });
         } catch (err) {
           permit.release();
           throw err;
@@ -362,7 +472,7 @@ export class Frontier implements CrawlFrontier {
       if (!(err instanceof QueueClosedError)) throw err;
     } finally {
       q.pumping = false;
-      if (q.head >= q.entries.length) this.#hosts.delete(host);
+      if (q.length === 0) this.#hosts.delete(host);
     }
   }
 }

@@ -21,6 +21,11 @@ export interface JournalState {
   accepted: number;
   /** URLs queued and not done (including those in flight at a crash). */
   pending: number;
+  /**
+   * The recrawl the pending URLs belong to (0 or absent: the first crawl):
+   * results are marked with it.
+   */
+  generation?: number;
 }
 
 /**

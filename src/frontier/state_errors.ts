@@ -74,3 +74,30 @@ export class StateLockedError extends Error {
     this.location = location;
   }
 }
+
+/**
+ * There is no crawl state at the path given (`trawl status --state PATH`).
+ *
+ * @example Usage
+ * ```ts
+ * import { StateNotFoundError } from "./state_errors.ts";
+ *
+ * const err = new StateNotFoundError("crawl.db");
+ * console.log(err.name, err.message); // StateNotFoundError No crawl state at crawl.db
+ * ```
+ */
+export class StateNotFoundError extends Error {
+  /** The state's path. */
+  readonly location: string;
+  /**
+   * Creates the error.
+   *
+   * @param location The state's path.
+   * @param options The underlying error.
+   */
+  constructor(location: string, options?: ErrorOptions) {
+    super(`No crawl state at ${location}`, options);
+    this.name = "StateNotFoundError";
+    this.location = location;
+  }
+}

@@ -58,4 +58,20 @@ export interface CrawlStatus {
   hosts: HostStatus[];
   /** Per process (shared stores). */
   processes?: ProcessStatus[];
+  /** The last recrawl, when the crawl was recrawled (durable stores). */
+  recrawl?: RecrawlStatus;
+}
+
+/** A recrawl's progress. */
+export interface RecrawlStatus {
+  /** Which recrawl (1 for the first). */
+  generation: number;
+  /** When it started (epoch ms). */
+  startedAt: number;
+  /** URLs last fetched before this (epoch ms) were revisited. */
+  before: number;
+  /** URLs done in this recrawl (revisited, or new since the last one). */
+  done: number;
+  /** URLs still to do. */
+  pending: number;
 }

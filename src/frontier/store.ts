@@ -10,6 +10,9 @@ import type { Clock } from "../concurrency/clock.ts";
 import type { CrawlResult } from "../crawler/result.ts";
 import type { CrawlStats } from "../crawler/stats.ts";
 import type { LogRecord } from "../telemetry/log.ts";
+import type { Validators } from "../fetch/body_rule.ts";
+import type { AutoThrottleOptions } from "./auto_throttle.ts";
+import type { ThrottleCause } from "./host_throttle.ts";
 
 /** A URL waiting in the frontier. */
 export interface FrontierEntry {
@@ -23,6 +26,43 @@ export interface FrontierEntry {
   referrer?: string;
   /** The span of the page that linked here. */
   parentSpanId?: string;
+  /**
+   * The trace of the page that linked here, when it is not the crawl's own
+   * (with OpenTelemetry on, each page has its own trace).
+   */
+  parentTraceId?: string;
+  /**
+   * Set when the URL is a sitemap: how deep it sits below a root sitemap
+   * (0 for one named in robots.txt or given to the crawl, 1 for a sitemap
+   * an index lists).
+   */
+  sitemap?: number;
+  /**
+   * How the URL was found when not through a page's link: listed in a
+   * sitemap (the `referrer`), or (a sitemap) named in robots.txt.
+   */
+  via?: "sitemap" | "robots";
+  /** The `<lastmod>` its sitemap gave it. */
+  lastmod?: string;
+  /**
+   * The validators of the URL's last response, sent back by a recrawl so
+   * that an unchanged resource answers `304`.
+   */
+  validators?: Validators;
+}
+
+/**
+ * When a URL waited for its host to be ready, as clock readings: its host's
+ * queue began to wait for a slot (`since`), got the slot (`permit`), then a
+ * token of the host's rate limit (`token`).
+ */
+export interface PoliteWait {
+  /** The wait began. */
+  since: number;
+  /** The host's concurrency slot was granted. */
+  permit: number;
+  /** The host's rate-limit token was granted (equals `permit` with no limit). */
+  token: number;
 }
 
 /** A URL handed to a fetcher, with its host's concurrency permit. */
@@ -32,6 +72,8 @@ export interface ReadyEntry extends FrontierEntry {
    * (and its retries) is over, whether or not its result was committed.
    */
   permit: { release(): void };
+  /** Its politeness wait, when the store waits in this process. */
+  wait?: PoliteWait;
 }
 
 /**
@@ -49,6 +91,19 @@ export interface FrontierBatch {
    * They do not count against the page budget.
    */
   settled: CrawlResult[];
+}
+
+/** How a host answered one request, for the per-host throttle. */
+export interface HostAnswer {
+  /**
+   * It answered well: a response that is not a 429 or a 5xx (a network
+   * error or a timeout is not good).
+   */
+  good: boolean;
+  /** The HTTP status (0 when no response arrived). */
+  status: number;
+  /** Time to the response's headers (or to the failure), ms. */
+  ms: number;
 }
 
 /** How to treat state left by an earlier run. */
@@ -80,6 +135,11 @@ export interface FrontierContext {
   readySize: number;
   /** Time source for the rate limits. */
   clock: Clock;
+  /**
+   * Per-host delays from observed latency (see `AutoThrottle`); off when
+   * absent.
+   */
+  autoThrottle?: AutoThrottleOptions;
   /** Runs a task as a child of the crawl's task group. */
   spawn: (fn: (signal: AbortSignal) => Promise<void>) => void;
   /**
@@ -90,10 +150,37 @@ export interface FrontierContext {
   /** Receives the store's log records. */
   onLog: (record: LogRecord) => void;
   /**
+   * Start a recrawl when the stored crawl has nothing pending: every URL
+   * fetched before `before` (epoch ms) is queued again, with its
+   * validators. Only a store with `supportsRecrawl` takes it.
+   */
+  recrawl?: { before: number };
+  /**
    * Called at open for each URL an earlier run accepted, so per-URL limits
    * kept in memory (the spider-trap counters) go on from where they were.
    */
   restore?: (url: string) => void;
+  /**
+   * URLs admitted per host at most (`Infinity`: no limit). The crawler's
+   * spider-trap guard counts them in its process; a store shared by several
+   * processes counts them for all of them together and refuses the found
+   * URLs past the limit (reporting each with `refuse`).
+   */
+  maxPagesPerHost?: number;
+  /**
+   * Distinct query strings admitted per host and path at most, shared like
+   * `maxPagesPerHost`.
+   */
+  maxQueryVariants?: number;
+  /**
+   * The result of a found URL that a shared limit refuses: skipped with
+   * `budget` (`maxPagesPerHost`) or `query-variants`. Without it a shared
+   * store leaves the limits to the crawler's own guard.
+   */
+  refuse?: (
+    entry: FrontierEntry,
+    reason: "budget" | "query-variants",
+  ) => CrawlResult;
 }
 
 /** A crawl's frontier, built by a {@linkcode FrontierStore}. */
@@ -117,6 +204,12 @@ export interface CrawlFrontier {
    */
   has(url: string): boolean;
   /**
+   * {@linkcode CrawlFrontier.has} for a URL already fingerprinted (by
+   * `fingerprint64`, as a parse worker does for the links it finds);
+   * optional: without it the crawler calls `has`.
+   */
+  hasFingerprint?(hi: number, lo: number): boolean;
+  /**
    * Records a finished page with what it found. The page's result and its
    * done mark are committed together.
    *
@@ -132,12 +225,32 @@ export interface CrawlFrontier {
   /** Lowers a host's request rate (never above the configured rate). */
   limitHost(host: string, rate: number): void;
   /**
+   * Takes a host's politeness slot (its concurrency permit and a rate
+   * token), as a page of the host would, for a request the crawl makes
+   * besides its pages (a link check). Release it when the request is over.
+   * Optional: without it such requests keep their own per-host limits.
+   */
+  acquireHost?(host: string, signal: AbortSignal): Promise<{ release(): void }>;
+  /**
+   * Counts how a host answered one request: a throttled host's rate climbs
+   * back with good answers (and with auto-throttle, latency sets the
+   * host's delay). Optional: a store without it never raises a rate again.
+   *
+   * @returns The host's new rate when it changed.
+   */
+  answered?(host: string, answer: HostAnswer, now: number): number | undefined;
+  /**
    * Backs off from a host that asked for it (429/503 with `Retry-After`)
    * until clock time `until`, halving its rate.
    *
    * @returns The host's new rate when this call lowered it.
    */
-  throttle(host: string, until: number, now: number): number | undefined;
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined;
   /** URLs accepted so far (across runs and processes where known). */
   readonly accepted: number;
   /** Accepted URLs not yet handed to a fetcher. */
@@ -191,4 +304,9 @@ export interface RobotsStore {
 export interface FrontierStore {
   /** Builds the frontier of one crawl. */
   createFrontier(context: FrontierContext): CrawlFrontier;
+  /**
+   * Whether the store keeps what a recrawl needs (every URL done, with its
+   * validators): `SqliteStore` does; the memory and Redis stores do not.
+   */
+  readonly supportsRecrawl?: boolean;
 }

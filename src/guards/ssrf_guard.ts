@@ -23,6 +23,7 @@ import { type Clock, systemClock } from "../concurrency/clock.ts";
 import { LruMap } from "../concurrency/lru_map.ts";
 import { SingleFlight } from "../concurrency/single_flight.ts";
 import { FetchError } from "../fetch/errors.ts";
+import { networkCause } from "../fetch/network_cause.ts";
 import {
   FUNCTION,
   numberAtLeast,
@@ -397,10 +398,16 @@ export class SsrfGuard {
     } catch (err) {
       if (signal?.aborted && err === signal.reason) throw err;
       const message = err instanceof Error ? err.message : String(err);
+      const named = networkCause(err);
+      const code = (err as { code?: unknown }).code;
       throw new FetchError(
         href,
-        `DNS resolution of ${hostname} failed: ${message}`,
-        { cause: err },
+        named
+          ? `${named.message}: ${hostname} (${
+            typeof code === "string" ? code : message
+          })`
+          : `DNS resolution of ${hostname} failed: ${message}`,
+        { cause: err, kind: named?.kind },
       );
     }
   }

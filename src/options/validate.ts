@@ -153,6 +153,13 @@ export const FUNCTION: Rule<(...args: never[]) => unknown> = rule(
   TypeError,
 );
 
+/** A `Date` that holds a time (not an Invalid Date). */
+export const VALID_DATE: Rule<Date> = rule(
+  "a valid Date",
+  (v) => v instanceof Date && !Number.isNaN(v.getTime()),
+  TypeError,
+);
+
 /** A string that is not empty. */
 export const NON_EMPTY_STRING: Rule<string> = rule(
   "a non-empty string",

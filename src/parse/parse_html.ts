@@ -14,9 +14,12 @@ import {
 import { decodeHtml } from "./charset.ts";
 import {
   type ExtractedLink,
+  type ExtractLinksOptions,
   type RobotsDirectives,
   scanPage,
 } from "./extract_links.ts";
+import { type LinkKeys, linkKeys } from "./link_keys.ts";
+import { scanLinks } from "./link_scanner.ts";
 import type { PageReference } from "./references.ts";
 
 /** The message a parse worker receives: a page body and how to read it. */
@@ -40,6 +43,20 @@ export interface ParseInput {
    */
   botName?: string;
   /**
+   * Also collect every reference and fragment target (link checking,
+   * archiving): see `ExtractedPage.references`.
+   *
+   * @default {false}
+   */
+  references?: boolean;
+  /**
+   * Session parameter names to strip from the links before they are
+   * fingerprinted for the frontier (see `LinkKeys`); none when absent.
+   *
+   * @default {undefined}
+   */
+  sessionParams?: readonly string[];
+  /**
    * Content to take from the page: selectors, text, Markdown or HTML.
    *
    * @default {undefined}
@@ -51,13 +68,6 @@ export interface ParseInput {
    * @default {undefined}
    */
   extract?: ExtractInput;
-  /**
-   * Also collect every reference and fragment target (link checking,
-   * archiving): see `ExtractedPage.references`.
-   *
-   * @default {false}
-   */
-  references?: boolean;
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -84,18 +94,50 @@ export interface ParseHtmlOptions {
    */
   botName?: string;
   /**
-   * Content to take from the page: selectors, text, Markdown or HTML.
-   *
-   * @default {undefined}
-   */
-  content?: ContentOptions;
-  /**
    * Also collect every reference and fragment target (link checking,
    * archiving): see `ExtractedPage.references`.
    *
    * @default {false}
    */
   references?: boolean;
+  /**
+   * Parse with htmlparser2's full tokenizer even though only links and
+   * metadata are wanted (the link scanner finds the same, faster).
+   *
+   * @default {false}
+   */
+  fullParse?: boolean;
+  /**
+   * Content to take from the page: selectors, text, Markdown or HTML.
+   *
+   * @default {undefined}
+   */
+  content?: ContentOptions;
+}
+
+/**
+ * Whether a page needs htmlparser2's full parse: the one place that picks
+ * the path. The link scanner (`scanLinks`) finds links and metadata only;
+ * an option that wants more of the page (content, references…) must make
+ * this return `true`.
+ *
+ * @example Usage
+ * ```ts
+ * import { needsFullParse } from "./parse_html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(needsFullParse({ url: "https://a.test/" }), false);
+ * assert.equal(needsFullParse({ url: "https://a.test/", fullParse: true }), true);
+ * assert.equal(needsFullParse({ url: "https://a.test/", references: true }), true);
+ * assert.equal(needsFullParse({ url: "https://a.test/", content: { content: "text" } }), true);
+ * ```
+ *
+ * @param options The parse options.
+ * @returns `true` for the htmlparser2 path.
+ */
+export function needsFullParse(options: ParseHtmlOptions): boolean {
+  return options.fullParse === true || options.references === true ||
+    needsTree(options.content);
 }
 
 /**
@@ -108,10 +150,6 @@ export interface ParsedPage {
   charset: string;
   /** The first `<title>`'s text, whitespace collapsed and trimmed. */
   title?: string;
-  /** The meta description, whitespace collapsed and trimmed. */
-  description?: string;
-  /** The `<html lang>` attribute. */
-  lang?: string;
   /** The page's links, normalized, deduplicated, in document order. */
   links: ExtractedLink[];
   /** The first `<base href>`, resolved, if valid. */
@@ -126,6 +164,16 @@ export interface ParsedPage {
   invalid: number;
   /** How many distinct links were dropped past `maxLinks`. */
   truncated: number;
+  /** With `references`: every reference, in document order. */
+  references?: PageReference[];
+  /** With `references`: the page's `id`s and `<a name>`s. */
+  anchors?: string[];
+  /** With `references`: references not checkable, or dropped past the cap. */
+  unchecked?: number;
+  /** The meta description, whitespace collapsed and trimmed. */
+  description?: string;
+  /** The `<html lang>` attribute. */
+  lang?: string;
   /** The selectors' values and what the extraction hook returned. */
   data?: unknown;
   /** The page as text, Markdown or HTML, when asked for. */
@@ -134,17 +182,13 @@ export interface ParsedPage {
   extractError?: { name: string; message: string };
   /** URLs the extraction hook added with `follow()`, normalized. */
   follow?: string[];
-  /** With `references`: every reference, in document order. */
-  references?: PageReference[];
-  /** With `references`: the page's `id`s and `<a name>`s. */
-  anchors?: string[];
-  /** With `references`: references not checkable, or dropped past the cap. */
-  unchecked?: number;
 }
 
 /**
  * Decodes an HTML body (see `decodeHtml`) and extracts its links and
- * metadata (see `extractLinks`). Never throws on any bytes; the same
+ * metadata: with the link scanner (`scanLinks`), or htmlparser2
+ * (`scanPage`) when {@linkcode needsFullParse} says so, and takes the
+ * content asked for. Never throws on any bytes; the same
  * function runs inline and in the parse worker pool.
  *
  * @example Usage
@@ -202,14 +246,17 @@ export function parseText(
   charset: string,
   options: ParseHtmlOptions,
 ): ParsedPage {
-  // The one choice of path: selectors and text/Markdown content read the
-  // page's tree, built in the same htmlparser2 pass that finds the links.
-  const tree = needsTree(options.content) ? new DomHandler() : undefined;
-  const page = scanPage(text, options.url, {
+  const wanted: ExtractLinksOptions = {
     maxLinks: options.maxLinks,
     botName: options.botName,
     references: options.references,
-  }, tree);
+  };
+  // Selectors and text/Markdown content read the page's tree, built in the
+  // same htmlparser2 pass that finds the links.
+  const tree = needsTree(options.content) ? new DomHandler() : undefined;
+  const page = needsFullParse(options)
+    ? scanPage(text, options.url, wanted, tree)
+    : scanLinks(text, options.url, wanted);
   const parsed: ParsedPage = {
     charset,
     links: page.links,
@@ -221,6 +268,11 @@ export function parseText(
   if (page.base !== undefined) parsed.base = page.base;
   if (page.canonical !== undefined) parsed.canonical = page.canonical;
   if (page.refresh !== undefined) parsed.refresh = page.refresh;
+  if (page.references !== undefined) {
+    parsed.references = page.references;
+    parsed.anchors = page.anchors;
+    parsed.unchecked = page.unchecked;
+  }
   if (page.description !== undefined) parsed.description = page.description;
   if (page.lang !== undefined) parsed.lang = page.lang;
   if (options.content !== undefined) {
@@ -229,11 +281,6 @@ export function parseText(
       parsed,
       pageContent(tree?.root, text, base, options.content),
     );
-  }
-  if (page.references !== undefined) {
-    parsed.references = page.references;
-    parsed.anchors = page.anchors;
-    parsed.unchecked = page.unchecked;
   }
   return parsed;
 }
@@ -248,6 +295,8 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
   links: string;
   /** Indexes (into the links) of the `rel=nofollow` links. */
   nofollow: number[];
+  /** The links' frontier keys, when the parse was given `sessionParams`. */
+  keys?: LinkKeys;
 }
 
 /**
@@ -269,16 +318,26 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
  * ```
  *
  * @param page A page from {@linkcode parseHtml}.
+ * @param sessionParams With it, the links' frontier keys are made too
+ * (`keys`: session ids stripped, fingerprints), here rather than on the
+ * crawler's thread.
  * @returns The packed page.
  */
-export function packPage(page: ParsedPage): PackedPage {
+export function packPage(
+  page: ParsedPage,
+  sessionParams?: readonly string[],
+): PackedPage {
   const nofollow: number[] = [];
   const urls = new Array<string>(page.links.length);
   for (let i = 0; i < page.links.length; i++) {
     urls[i] = page.links[i].url;
     if (page.links[i].nofollow) nofollow.push(i);
   }
-  return { ...page, links: urls.join("\n"), nofollow };
+  const packed: PackedPage = { ...page, links: urls.join("\n"), nofollow };
+  if (sessionParams !== undefined) {
+    packed.keys = linkKeys(urls, nofollow, sessionParams);
+  }
+  return packed;
 }
 
 /**

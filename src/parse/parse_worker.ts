@@ -11,6 +11,7 @@
  */
 import { serveWorker } from "../concurrency/serve_worker.ts";
 import { parseWithHook } from "../content/extract_page.ts";
+import { parseInSpan } from "../telemetry/parse_span.ts";
 import { type Trace, traceVar } from "../telemetry/trace.ts";
 import {
   type PackedPage,
@@ -45,7 +46,10 @@ export type BatchResult = PackedPage | {
 
 function parseOne(input: ParseInput): PackedPage {
   try {
-    return packPage(parseHtml(new Uint8Array(input.body), input));
+    return packPage(
+      parseHtml(new Uint8Array(input.body), input),
+      input.sessionParams,
+    );
   } finally {
     // Free the body now rather than at the next GC: bodies are most of the
     // memory a crawl holds, and an ArrayBuffer's bytes live outside the heap.
@@ -53,21 +57,25 @@ function parseOne(input: ParseInput): PackedPage {
   }
 }
 
-function failure(err: unknown): BatchResult {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { error: { name: e.name, message: e.message } };
-}
-
 function parseBatch(batch: BatchItem[]): BatchResult[] {
   return batch.map((item) => {
     try {
-      return item.trace
-        ? traceVar.run(item.trace, () => parseOne(item))
+      const trace = item.trace;
+      return trace
+        ? traceVar.run(
+          trace,
+          () => parseInSpan(trace, item, "worker", () => parseOne(item)),
+        )
         : parseOne(item);
     } catch (err) {
       return failure(err);
     }
   });
+}
+
+function failure(err: unknown): BatchResult {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { error: { name: e.name, message: e.message } };
 }
 
 let shielded = false;
@@ -83,6 +91,23 @@ function shieldFromHooks(): void {
   globalThis.addEventListener("unhandledrejection", (e) => e.preventDefault());
 }
 
+/** One page of a hook batch: parsed, then its hook run, in its trace. */
+function parseWithItsHook(
+  item: BatchItem,
+  onHook: () => void,
+): Promise<PackedPage> {
+  const extract = item.extract;
+  const bytes = new Uint8Array(item.body);
+  const parse = async () =>
+    packPage(
+      extract === undefined
+        ? parseHtml(bytes, item)
+        : await parseWithHook(bytes, { ...item, extract }, undefined, onHook),
+      item.sessionParams,
+    );
+  return item.trace ? traceVar.run(item.trace, parse) : parse();
+}
+
 async function parseHookBatch(batch: HookBatch): Promise<BatchResult[]> {
   shieldFromHooks();
   const { items, progress } = batch;
@@ -90,22 +115,13 @@ async function parseHookBatch(batch: HookBatch): Promise<BatchResult[]> {
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     Atomics.store(progress, 0, 2 * i + 1);
-    const extract = item.extract;
-    const bytes = new Uint8Array(item.body);
-    const parse = () =>
-      extract === undefined
-        ? Promise.resolve(parseHtml(bytes, item))
-        : parseWithHook(
-          bytes,
-          { ...item, extract },
-          undefined,
-          () => Atomics.store(progress, 0, 2 * i + 2),
-        );
     try {
-      const page = item.trace
-        ? await traceVar.run(item.trace, parse)
-        : await parse();
-      results.push(packPage(page));
+      results.push(
+        await parseWithItsHook(
+          item,
+          () => Atomics.store(progress, 0, 2 * i + 2),
+        ),
+      );
     } catch (err) {
       results.push(failure(err));
     } finally {

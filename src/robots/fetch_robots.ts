@@ -15,6 +15,7 @@ import {
   RedirectError,
   RequestTimeoutError,
 } from "../fetch/errors.ts";
+import { failureText, networkCause } from "../fetch/network_cause.ts";
 import { readBody } from "../fetch/read_body.ts";
 import { parseRetryAfter } from "../fetch/retry_after.ts";
 
@@ -305,12 +306,19 @@ function failure(err: unknown, hops: Hops): RobotsFetchOutcome {
     : limit.signal.reason;
   return {
     kind: "unreachable",
-    error: reason instanceof Error
-      ? (reason.name === "TypeError"
-        ? new FetchError(url.href, reason.message, { cause: reason })
-        : reason)
-      : new FetchError(url.href, String(reason)),
+    error: reason instanceof Error && reason.name !== "TypeError"
+      ? reason
+      : networkError(url, reason),
   };
+}
+
+/** A failed request's `FetchError`, naming the network failure. */
+function networkError(url: URL, reason: unknown): FetchError {
+  const named = networkCause(reason);
+  return new FetchError(url.href, named?.message ?? failureText(reason), {
+    cause: reason,
+    kind: named?.kind,
+  });
 }
 
 /** `Retry-After` in ms, HTTP-dates counted from the response's `Date`. */

@@ -8,6 +8,7 @@
 import type { Clock } from "../concurrency/clock.ts";
 import { LruMap } from "../concurrency/lru_map.ts";
 import { SingleFlight } from "../concurrency/single_flight.ts";
+import { failureReason } from "../fetch/network_cause.ts";
 import type { RobotsStore } from "../frontier/store.ts";
 import type { LogHandler, LogLevel } from "../telemetry/log.ts";
 import {
@@ -303,19 +304,22 @@ export class RobotsCache {
     }
     const retryAt = now + wait;
     const error = errorSummary(outcome.error);
+    const reason = failureReason(outcome.error);
     const good = previous?.good;
     const policy = good && now - good.fetchedAt <= this.#staleMs
-      ? { ...good, error, retryAt, stale: true }
+      ? { ...good, error, reason, retryAt, stale: true }
       : this.#policy(origin, "disallow-all", now, {
         status: outcome.status,
         error,
+        reason,
         retryAt,
       });
-    this.#log("warn", "robots.txt unreachable", origin, {
+    this.#log("warn", `robots.txt unreachable: ${reason}`, origin, {
       outcome: policy.outcome,
       stale: policy.stale ?? false,
       status: outcome.status,
       error,
+      reason,
       retryInMs: wait,
       failures,
     });

@@ -26,6 +26,11 @@ export interface RobotsPolicy {
   /** Why the latest fetch failed, when it did. */
   readonly error?: { name: string; message: string };
   /**
+   * Why the latest fetch failed, in a few words and without the URL
+   * (`"connection refused"`, `"HTTP 503"`), when it did.
+   */
+  readonly reason?: string;
+  /**
    * Clock time (see the cache's `clock`) of the next fetch attempt after an
    * unreachable result.
    */
@@ -57,7 +62,7 @@ export interface RobotsPolicy {
 
 /** The optional facts of a {@linkcode RobotsPolicy}. */
 export type RobotsPolicyDetails = Partial<
-  Pick<RobotsPolicy, "rules" | "status" | "error" | "retryAt">
+  Pick<RobotsPolicy, "rules" | "status" | "error" | "reason" | "retryAt">
 >;
 
 /**
@@ -147,4 +152,39 @@ export function errorSummary(err: unknown): { name: string; message: string } {
   return err instanceof Error
     ? { name: err.name, message: err.message }
     : { name: "Error", message: String(err) };
+}
+
+/**
+ * Why `policy` refuses everything, as a result's `error`, when it does
+ * because robots.txt was unreachable (RFC 9309 §2.3.1.4: complete disallow):
+ * `robots.txt unreachable: connection refused (127.0.0.1:8399)`.
+ *
+ * @example
+ * ```ts
+ * import { robotsPolicy, unreachableError } from "./robots_policy.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const policy = robotsPolicy("http://127.0.0.1:8399", "disallow-all", 0, "trawl", {
+ *   error: { name: "FetchError", message: "connection refused (http://127.0.0.1:8399/robots.txt)" },
+ *   reason: "connection refused",
+ * });
+ * assert.deepEqual(unreachableError(policy), {
+ *   name: "FetchError",
+ *   message: "robots.txt unreachable: connection refused (127.0.0.1:8399)",
+ * });
+ * ```
+ *
+ * @param policy The origin's policy.
+ * @returns The error, or `undefined` when robots.txt was read.
+ */
+export function unreachableError(
+  policy: RobotsPolicy,
+): { name: string; message: string } | undefined {
+  if (policy.outcome !== "disallow-all" || !policy.error) return undefined;
+  const host = URL.parse(policy.origin)?.host ?? policy.origin;
+  const reason = policy.reason ?? policy.error.message;
+  return {
+    name: policy.error.name,
+    message: `robots.txt unreachable: ${reason} (${host})`,
+  };
 }

@@ -193,7 +193,7 @@ class ParsedRobotsTxt implements RobotsTxt {
       } else {
         const u = typeof url === "string" ? new URL(url) : url;
         pathname = u.pathname || "/";
-        path = pathname + u.search;
+        path = pathname + (u.search || emptyQuery(u));
       }
     } catch {
       return false;
@@ -239,6 +239,17 @@ class ParsedRobotsTxt implements RobotsTxt {
     this.#selected.set(token, selected);
     return selected;
   }
+}
+
+/**
+ * `"?"` when `u` has an empty query (`/path?`), else `""`: `URL.search` is
+ * `""` both for no query and for an empty one, but a rule written with the
+ * `?` (`Disallow: /path?`) matches the second only.
+ */
+function emptyQuery(u: URL): string {
+  const href = u.href;
+  const end = u.hash ? href.length - u.hash.length : href.length;
+  return href.charCodeAt(end - 1) === 0x3f ? "?" : "";
 }
 
 function compileRule(allow: boolean, value: string): Rule {

@@ -8,9 +8,12 @@ import { ContextVar } from "../concurrency/context_var.ts";
 
 /** The trace of one request. */
 export interface Trace {
-  /** One id for the whole crawl. */
+  /**
+   * One id for the whole crawl; with OpenTelemetry on, the trace of this
+   * URL's `trawl.page` span (one trace per URL).
+   */
   traceId: string;
-  /** This request's span. */
+  /** This request's span (the exported `trawl.page` span's, when sampled). */
   spanId: string;
   /** The span of the page that linked here. */
   parentSpanId?: string;
@@ -20,6 +23,11 @@ export interface Trace {
   depth: number;
   /** Attempt number, from 1. */
   attempt: number;
+  /**
+   * The ids are an exported OpenTelemetry span's: work on the request in
+   * other threads (the parse) adds its spans under it.
+   */
+  sampled?: boolean;
 }
 
 /**

@@ -38,12 +38,14 @@ export interface Cli extends AsyncDisposable {
  * @param args The command's arguments.
  * @param perms Deno's permission flags.
  * @param limitMs The time limit.
+ * @param env More environment variables.
  * @returns The running command.
  */
 export function startCli(
   args: string[],
   perms: string[],
   limitMs: number,
+  env: Record<string, string> = {},
 ): Cli {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limitMs);
@@ -53,7 +55,7 @@ export function startCli(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     signal: controller.signal,
   }).spawn();
   let exited = false;

@@ -11,13 +11,29 @@
  */
 
 /** A `redis-server` child process on 127.0.0.1. */
-export interface RedisServer {
-  /** `redis://127.0.0.1:PORT/0`. */
+export interface RedisServer extends AsyncDisposable {
+  /** `redis://127.0.0.1:PORT/0` (`rediss://` with TLS). */
   readonly url: string;
-  /** Its TCP port. */
+  /** Its TCP port (the TLS port with TLS). */
   readonly port: number;
-  /** Stops the server (SIGTERM) and waits for it to exit. */
+  /** Its process id. */
+  readonly pid: number;
+  /** Sends a signal (e.g. SIGSTOP, SIGCONT) to the server. */
+  kill(signal: Deno.Signal): void;
+  /** Stops the server (SIGTERM, after SIGCONT) and waits for it to exit. */
   stop(): Promise<void>;
+}
+
+/** The files of a TLS server (see `tls_certs.ts`). */
+export interface ServerTls {
+  /** The CA certificate, PEM file. */
+  caFile: string;
+  /** The server's certificate, PEM file. */
+  certFile: string;
+  /** The server's key, PEM file. */
+  keyFile: string;
+  /** The CA certificate's PEM text (to check readiness). */
+  ca: string;
 }
 
 /** Options of {@linkcode startRedisServer}. */
@@ -33,6 +49,10 @@ export interface StartRedisOptions {
    * restarted server keeps its data; without it nothing is persisted.
    */
   dir?: string;
+  /** Listen with TLS only (no plain port), with these files. */
+  tls?: ServerTls;
+  /** More `redis-server` arguments, e.g. `["--requirepass", "pw"]`. */
+  args?: string[];
 }
 
 /** Whether a `redis-server` binary is on `PATH`. */
@@ -56,16 +76,21 @@ export function freePort(): number {
   return port;
 }
 
-/** Whether a Redis server answers PING on `port`. */
-export async function pingRedis(port: number): Promise<boolean> {
-  let conn: Deno.Conn | undefined;
+/**
+ * Whether a Redis server answers PING on `port` (`NOAUTH` counts: it
+ * answers), over TLS when `ca` is given.
+ */
+export async function pingRedis(port: number, ca?: string): Promise<boolean> {
+  let conn: Deno.Conn | Deno.TlsConn | undefined;
   try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn = ca === undefined
+      ? await Deno.connect({ hostname: "127.0.0.1", port })
+      : await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [ca] });
     await conn.write(new TextEncoder().encode("PING\r\n"));
     const buf = new Uint8Array(64);
     const n = await conn.read(buf);
-    return n !== null &&
-      new TextDecoder().decode(buf.subarray(0, n)).startsWith("+PONG");
+    const text = n === null ? "" : new TextDecoder().decode(buf.subarray(0, n));
+    return text.startsWith("+PONG") || text.startsWith("-NOAUTH");
   } catch {
     return false;
   } finally {
@@ -83,11 +108,27 @@ export async function startRedisServer(
   options: StartRedisOptions = {},
 ): Promise<RedisServer> {
   const port = options.port ?? freePort();
+  const tls = options.tls;
+  const listen = tls
+    ? [
+      "--port",
+      "0",
+      "--tls-port",
+      String(port),
+      "--tls-cert-file",
+      tls.certFile,
+      "--tls-key-file",
+      tls.keyFile,
+      "--tls-ca-cert-file",
+      tls.caFile,
+      "--tls-auth-clients",
+      "no",
+    ]
+    : ["--port", String(port)];
   const args = [
     "--bind",
     "127.0.0.1",
-    "--port",
-    String(port),
+    ...listen,
     "--save",
     "",
     "--daemonize",
@@ -107,6 +148,7 @@ export async function startRedisServer(
   } else {
     args.push("--appendonly", "no");
   }
+  args.push(...options.args ?? []);
   const child = new Deno.Command("redis-server", {
     args,
     stdin: "null",
@@ -118,19 +160,29 @@ export async function startRedisServer(
     exited = true;
     return s;
   });
-  const stop = async () => {
-    if (!exited) {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
+  const kill = (signal: Deno.Signal) => {
+    if (exited) return;
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
     }
+  };
+  const stop = async () => {
+    kill("SIGCONT"); // a stopped server would not see SIGTERM
+    kill("SIGTERM");
     await status;
   };
   for (let i = 0; i < 200; i++) {
-    if (await pingRedis(port)) {
-      return { url: `redis://127.0.0.1:${port}/0`, port, stop };
+    if (await pingRedis(port, tls?.ca)) {
+      return {
+        url: `${tls ? "rediss" : "redis"}://127.0.0.1:${port}/0`,
+        port,
+        pid: child.pid,
+        kill,
+        stop,
+        [Symbol.asyncDispose]: stop,
+      };
     }
     if (exited) break;
     await new Promise((r) => setTimeout(r, 25));

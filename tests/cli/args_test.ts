@@ -315,7 +315,7 @@ Deno.test("parseCliArgs() rejects what RedisStore rejects in --frontier, --lease
   const shared = ["--crawl", "c", SEED];
   usageError(
     ["--frontier", "http://127.0.0.1:6379/", ...shared],
-    `--frontier must be a redis:// or rediss:// URL: got "http://127.0.0.1:6379/"`,
+    `--frontier must be a redis:// or rediss:// URL (redis+cluster://HOST:PORT,… for a cluster): got "http://127.0.0.1:6379/"`,
   );
   const frontier = ["--frontier", "redis://127.0.0.1:6379/0", ...shared];
   for (const bad of ["99", "abc", "Infinity"]) {

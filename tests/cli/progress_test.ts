@@ -10,13 +10,14 @@ Deno.test("Progress.start() redraws at most every intervalMs until stop() clears
     write: (t) => writes.push(t),
     stats: () => stats,
     clock,
+    columns: () => 120,
   });
   progress.start();
   progress.start(); // idempotent
   assert.equal(writes.length, 1);
   assert.equal(
     writes[0],
-    "\r\x1b[2Ktrawl: 0 done · 4 queued · 1 in flight · 0.0 pages/s · 0 errors",
+    "\r\x1b[2Ktrawl: 0 done · 4 queued · 1 in flight · 0.0 pages/s · 4xx 0 · 5xx 0 · 0 errors · 0:00",
   );
   await clock.tick(99);
   assert.equal(writes.length, 1);
@@ -26,7 +27,7 @@ Deno.test("Progress.start() redraws at most every intervalMs until stop() clears
   assert.equal(writes.length, 2);
   assert.equal(
     writes[1],
-    "\r\x1b[2Ktrawl: 20 done · 4 queued · 1 in flight · 200.0 pages/s · 1 error",
+    "\r\x1b[2Ktrawl: 20 done · 4 queued · 1 in flight · 200.0 pages/s · 4xx 0 · 5xx 0 · 1 error · 0:00",
   );
   await clock.tick(900);
   assert.equal(writes.length, 11); // 10 redraws a second
@@ -87,5 +88,29 @@ Deno.test("new Progress() rejects an intervalMs of 0", () => {
     new RangeError(
       "Cannot create Progress as 'intervalMs' must be greater than 0: current value is 0",
     ),
+  );
+});
+
+Deno.test("Progress.line() counts 4xx and 5xx pages and shows the elapsed time", async () => {
+  const clock = new FakeClock();
+  const stats = {
+    done: 30,
+    queued: 0,
+    inFlight: 0,
+    errors: 0,
+    byStatusClass: { "2xx": 25, "4xx": 4, "5xx": 1 },
+  };
+  await using progress = new Progress({
+    write: () => {},
+    stats: () => stats,
+    clock,
+    columns: () => 200,
+  });
+  progress.start();
+  await progress.stop(); // no redraws while the clock jumps
+  await clock.tick(3_725_000);
+  assert.equal(
+    progress.line(),
+    "trawl: 30 done · 0 queued · 0 in flight · 0.0 pages/s · 4xx 4 · 5xx 1 · 0 errors · 1:02:05",
   );
 });

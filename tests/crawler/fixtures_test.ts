@@ -81,8 +81,9 @@ function toKey(server: FixtureServer, url: string): string {
 
 /** What happened to a URL, in the notation of `expected.json`. */
 function outcome(result: CrawlResult): number | string {
-  if (result.error) return `error:${result.error.name}`;
+  // A skip that says why (robots.txt unreachable) is a skip.
   if (result.skipped) return `skipped:${result.skipped}`;
+  if (result.error) return `error:${result.error.name}`;
   return result.status;
 }
 

@@ -399,3 +399,12 @@ Deno.test("RobotsCache.get() disallows all when checkUrl hangs or fetch ignores 
     assert.equal(clock.pending, 0);
   }
 });
+
+Deno.test("RobotsCache.get() reads a robots.txt served with a UTF-8 byte order mark", async () => {
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf]);
+  const rules = new TextEncoder().encode("User-agent: *\nDisallow: /x\n");
+  await using s = serve(() => new Response(new Uint8Array([...bom, ...rules])));
+  const p = await cache().get(s.origin);
+  assert.equal(p.outcome, "rules");
+  assert.equal(p.isAllowed(`${s.origin}/x`), false);
+});

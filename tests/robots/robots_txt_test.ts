@@ -448,3 +448,48 @@ Deno.test("parseRobotsTxt() matches many wildcards in linear-ish time", () => {
   assert.equal(robots.isAllowed(path, UA), true);
   assert.equal(robots.isAllowed(path + "b", UA), false);
 });
+
+Deno.test("parseRobotsTxt() treats a leading U+FEFF as a byte order mark, not as part of the first key", () => {
+  const ua = "trawl";
+  // Before a group, before a rule outside any group, and before a comment.
+  const group = parseRobotsTxt("\uFEFFUser-agent: trawl\nDisallow: /x\n");
+  assert.equal(group.isAllowed("https://a.test/x", ua), false);
+  const comment = parseRobotsTxt(
+    "\uFEFF# rules\nUser-agent: *\nDisallow: /y\n",
+  );
+  assert.equal(comment.isAllowed("https://a.test/y", ua), false);
+  const sitemap = parseRobotsTxt("\uFEFFSitemap: https://a.test/s.xml\n");
+  assert.deepEqual(sitemap.sitemaps, ["https://a.test/s.xml"]);
+  // A BOM before the value of a rule is not part of the pattern either.
+  const value = parseRobotsTxt("User-agent: *\nDisallow:\uFEFF/z\n");
+  assert.equal(value.isAllowed("https://a.test/z", ua), false);
+});
+
+Deno.test("parseRobotsTxt() matches a URL with an empty query against a rule written with the '?'", () => {
+  const robots = parseRobotsTxt("User-agent: *\nDisallow: /path?\n");
+  const ua = "trawl";
+  for (
+    const url of [
+      "https://a.test/path?",
+      new URL("https://a.test/path?"),
+      "/path?",
+      "https://a.test/path?#frag",
+      new URL("https://a.test/path?#frag"),
+      "https://a.test/path?q=1",
+    ]
+  ) {
+    assert.equal(robots.isAllowed(url, ua), false, String(url));
+  }
+  // No query at all, or a '?' only in the fragment: the rule does not apply.
+  for (
+    const url of [
+      "https://a.test/path",
+      new URL("https://a.test/path"),
+      "/path",
+      "https://a.test/path#a?b",
+      new URL("https://a.test/path#a?"),
+    ]
+  ) {
+    assert.equal(robots.isAllowed(url, ua), true, String(url));
+  }
+});

@@ -1,6 +1,9 @@
 /**
  * Brings a JSONL results file in line with a durable crawl's store, so that
- * across every run of a crawl each URL's result is in the file exactly once.
+ * across every run of a crawl each URL's result is in the file exactly once
+ * per recrawl: a result line is known by its URL and its `recrawl` (absent
+ * in the first crawl), so a recrawl's line for a URL is not a repeat of the
+ * first crawl's.
  *
  * @module
  */
@@ -9,8 +12,11 @@ import type { StoredResult } from "../../frontier/sqlite/sqlite_store.ts";
 
 /** The store side of a sync: what is committed. */
 export interface ResultLedger {
-  /** Whether `url` has a committed result. */
-  isDone(url: string): boolean;
+  /**
+   * Whether `url` has a committed result in recrawl `generation` (0: the
+   * first crawl).
+   */
+  isDone(url: string, generation?: number): boolean;
   /** Every committed result. */
   results(): Iterable<StoredResult>;
 }
@@ -37,6 +43,30 @@ export interface SyncReport {
 const NEWLINE = 0x0a;
 
 /**
+ * What tells a result line from every other in a crawl's output: its URL,
+ * and its recrawl when it has one.
+ *
+ * @example A recrawl's line is not a repeat of the first crawl's
+ * ```ts
+ * import { resultKey } from "./output_repair.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const url = "https://a.test/";
+ * assert.notEqual(resultKey({ url }), resultKey({ url, recrawl: 1 }));
+ * ```
+ *
+ * @param result A result (or a stored one: `generation` for `recrawl`).
+ * @returns The key.
+ */
+export function resultKey(
+  result: { url: string; recrawl?: number; generation?: number },
+): string {
+  const generation = result.recrawl ?? result.generation ?? 0;
+  // A URL in normal form has no space.
+  return generation > 0 ? `${generation} ${result.url}` : result.url;
+}
+
+/**
  * Repairs `file` against `ledger`: cuts everything from the first line that
  * is partial or not a result (a crash mid-write, or a corrupted tail), notes
  * valid lines the store has not committed (a power cut lost the commit after
@@ -57,8 +87,9 @@ const NEWLINE = 0x0a;
  *
  * @param file The output, open for reading and writing.
  * @param ledger The crawl's store.
- * @param seen Receives the URL of every line kept.
- * @param uncommitted Receives the URLs of lines kept that the store has not
+ * @param seen Receives the key (see {@linkcode resultKey}) of every line
+ * kept.
+ * @param uncommitted Receives the keys of lines kept that the store has not
  * committed.
  * @returns What changed.
  */
@@ -96,15 +127,16 @@ export async function syncOutput(
       i = data.indexOf(NEWLINE, start)
     ) {
       const line = decoder.decode(data.subarray(start, i));
-      const url = resultUrl(line);
-      if (url === undefined) {
+      const result = resultOf(line);
+      if (result === undefined) {
         broken = true;
         break;
       }
-      if (!inFile.add(url)) report.duplicates++;
-      else if (!ledger.isDone(url)) {
+      const key = resultKey(result);
+      if (!inFile.add(key)) report.duplicates++;
+      else if (!ledger.isDone(result.url, result.recrawl ?? 0)) {
         report.uncommitted++;
-        uncommitted?.add(url);
+        uncommitted?.add(key);
       }
       report.kept++;
       validEnd = offset + i + 1;
@@ -130,8 +162,9 @@ export async function syncOutput(
     buffer = [];
     buffered = 0;
   };
-  for (const { url, json } of ledger.results()) {
-    if (inFile.has(url)) continue;
+  for (const stored of ledger.results()) {
+    if (inFile.has(resultKey(stored))) continue;
+    const json = stored.json;
     buffer.push(json, "\n");
     buffered += json.length;
     report.appended++;
@@ -141,14 +174,22 @@ export async function syncOutput(
   return report;
 }
 
-/** The `url` of a JSONL result line, or `undefined` when it is not one. */
-function resultUrl(line: string): string | undefined {
+/**
+ * The `url` and `recrawl` of a JSONL result line, or `undefined` when it is
+ * not one.
+ */
+function resultOf(
+  line: string,
+): { url: string; recrawl?: number } | undefined {
   if (!line.startsWith("{") || !line.endsWith("}")) return undefined;
   try {
     const value = JSON.parse(line);
-    return typeof value?.url === "string" && typeof value.status === "number"
-      ? value.url
-      : undefined;
+    if (typeof value?.url !== "string" || typeof value.status !== "number") {
+      return undefined;
+    }
+    return Number.isSafeInteger(value.recrawl) && value.recrawl > 0
+      ? { url: value.url, recrawl: value.recrawl }
+      : { url: value.url };
   } catch {
     return undefined;
   }

@@ -8,24 +8,36 @@
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { FrontierEntry } from "../store.ts";
 
-/** A queued entry as stored: `u` URL, `d` depth, `r` referrer, `p` span. */
+/**
+ * A queued entry as stored: `u` URL, `d` depth, `r` referrer, `p` span,
+ * and for sitemaps and what they list `s` nesting, `v` via, `m` lastmod.
+ */
 interface StoredEntry {
   u: string;
   d: number;
   r?: string;
   p?: string;
+  t?: string;
+  s?: number;
+  v?: "sitemap" | "robots";
+  m?: string;
 }
 
 /**
  * A queued entry's JSON, without its host (the queue's key).
  *
  * @param e The entry.
- * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN}` (`r`, `p` optional).
+ * @returns `{"u":URL,"d":DEPTH,"r":REFERRER,"p":SPAN,"t":TRACE}` (`r`, `p`,
+ * `t` optional; `s`, `v`, `m` for sitemap entries).
  */
 export function encodeEntry(e: FrontierEntry): string {
   const o: StoredEntry = { u: e.url, d: e.depth };
   if (e.referrer !== undefined) o.r = e.referrer;
   if (e.parentSpanId !== undefined) o.p = e.parentSpanId;
+  if (e.parentTraceId !== undefined) o.t = e.parentTraceId;
+  if (e.sitemap !== undefined) o.s = e.sitemap;
+  if (e.via !== undefined) o.v = e.via;
+  if (e.lastmod !== undefined) o.m = e.lastmod;
   return JSON.stringify(o);
 }
 
@@ -41,6 +53,10 @@ export function decodeClaimed(raw: string): FrontierEntry {
   const entry: FrontierEntry = { url: e.u, host: raw.slice(0, nl), depth: e.d };
   if (e.r !== undefined) entry.referrer = e.r;
   if (e.p !== undefined) entry.parentSpanId = e.p;
+  if (e.t !== undefined) entry.parentTraceId = e.t;
+  if (e.s !== undefined) entry.sitemap = e.s;
+  if (e.v !== undefined) entry.via = e.v;
+  if (e.m !== undefined) entry.lastmod = e.m;
   return entry;
 }
 

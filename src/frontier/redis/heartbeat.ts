@@ -8,7 +8,7 @@
  */
 import type { HeldLeases } from "./leases.ts";
 import { RENEW } from "./lease_scripts.ts";
-import type { StoreShared } from "./shared.ts";
+import { scriptArgs, type StoreShared } from "./shared.ts";
 
 /**
  * Registers the worker in the crawl's `workers` hash.
@@ -83,7 +83,7 @@ export class Heartbeat {
     const s = this.#s;
     await s.conn.run(
       RENEW,
-      [s.prefix, s.worker, String(s.leaseMs), ""],
+      scriptArgs(s, s.worker, String(s.leaseMs), ""),
       signal,
     );
   }
@@ -113,7 +113,7 @@ export class Heartbeat {
       try {
         const flags = await s.conn.run(
           RENEW,
-          [s.prefix, s.worker, String(s.leaseMs), fingerprints],
+          scriptArgs(s, s.worker, String(s.leaseMs), fingerprints),
           signal,
         ) as string;
         this.#leases.keep(keys, flags);

@@ -9,11 +9,16 @@ import { StateMismatchError } from "../state_errors.ts";
 import { compareIdentity } from "../state_identity.ts";
 import type { FrontierContext } from "../store.ts";
 import { MAX_SHARDS } from "./rules.ts";
-import { INIT } from "./scripts.ts";
-import type { StoreShared } from "./shared.ts";
+import { FRESH, INIT } from "./scripts.ts";
+import { dropKeys, type StoreShared } from "./shared.ts";
+
+/** How often a process joining a crawl another one starts over looks, ms. */
+const FRESH_POLL_MS = 50;
 
 /**
- * Creates the crawl, or checks this run against it (mode `"auto"`).
+ * Creates the crawl, or checks this run against it (mode `"auto"`). In mode
+ * `"fresh"` the crawl is dropped first, by the first of the processes
+ * started over within a lease of each other; the others join the new crawl.
  *
  * @param s The store's shared state.
  * @param ctx The crawl's seeds, settings, mode and budget.
@@ -21,6 +26,8 @@ import type { StoreShared } from "./shared.ts";
  * @returns The crawl's dedupe shards.
  * @throws {StateMismatchError} When the crawl was made with other seeds or
  * settings and the mode is `"auto"`.
+ * @throws {CrawlLostError} When the crawl does not exist and `mustExist`
+ * was set.
  */
 export async function initCrawl(
   s: StoreShared,
@@ -29,16 +36,45 @@ export async function initCrawl(
 ): Promise<number> {
   const seeds = [...new Set(ctx.seeds)].sort();
   const settings = canonical(ctx.settings);
-  const [storedSeeds, storedSettings, shards, , created] = await s.conn.run(
-    INIT,
-    [
-      s.prefix,
-      JSON.stringify(seeds),
-      settings,
-      String(s.shards ?? defaultShards(ctx.maxAccepted)),
-    ],
-    signal,
-  ) as [string, string, string, string, number];
+  let reply;
+  do {
+    let id: string = crypto.randomUUID();
+    let how = s.mustExist && ctx.mode !== "fresh" ? "must" : "create";
+    if (ctx.mode === "fresh") {
+      const owner = await s.conn.run(
+        FRESH,
+        [s.prefix, id, String(s.leaseMs)],
+        signal,
+      ) as string;
+      if (owner === id) await dropKeys(s, signal);
+      else [id, how] = [owner, "await"];
+    }
+    for (;;) {
+      reply = await s.conn.run(
+        INIT,
+        [
+          s.prefix,
+          id,
+          JSON.stringify(seeds),
+          settings,
+          String(s.shards ?? defaultShards(ctx.maxAccepted)),
+          how,
+        ],
+        signal,
+      ) as [string, string, string, string, number, string] | string;
+      if (reply !== "WAIT") break;
+      await s.clock.sleep(FRESH_POLL_MS, signal);
+    }
+  } while (reply === "RETRY");
+  const [storedSeeds, storedSettings, shards, , created, id] = reply as [
+    string,
+    string,
+    string,
+    string,
+    number,
+    string,
+  ];
+  s.crawlId = id;
   if (ctx.mode === "auto" && created !== 1) {
     const differences = compareIdentity(
       JSON.parse(storedSeeds),

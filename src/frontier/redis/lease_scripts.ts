@@ -13,23 +13,46 @@ import { PRELUDE } from "./scripts.ts";
  * entries from hosts that are ready (a free slot, a token, not paused),
  * leasing each to the worker.
  *
- * ARGV: prefix, worker, want, per-host concurrency, default interval (ms
- * between requests to a host; 0: no rate limit), lease (ms), shards.
+ * ARGV: prefix, crawl id, worker, want, per-host concurrency, default
+ * interval (ms between requests to a host; 0: no rate limit), lease (ms),
+ * shards, token, received tokens (comma-separated, as for `COMMIT`).
  *
  * Returns `[pending, leased, hint, reclaimed, accepted, entry JSON...]`:
  * `hint` is the ms until something may become claimable (-1: unknown),
  * when nothing was claimed.
  *
- * A retry after an unknown outcome may leave entries leased to a worker that
- * does not know it: their leases expire and they go back to their queues.
+ * Idempotent: the fingerprints claimed are stored under the token, and a
+ * repeated token returns the same entries (those still leased to the
+ * worker) without claiming more, so a claim whose reply was lost (Redis
+ * stopped answering, the connection dropped) leases nothing the worker
+ * does not know of.
  */
 export const CLAIM: Script = script(
   PRELUDE + `
+check_crawl()
 local worker, want, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local interval, leaseMs, shards = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local token = ARGV[8]
+local tk = P .. 'w:' .. worker .. ':tok'
+for t in string.gmatch(ARGV[9], '[^,]+') do redis.call('HDEL', tk, t) end
 local now = now_ms()
 local reclaimed = 0
-local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 256)
+local out = {}
+local prior = redis.call('HGET', tk, token)
+if prior then
+  for i = 1, #prior / 8 do
+    local raw = redis.call('HGET', P .. 'lease', fp_at(prior, i))
+    if raw then
+      local rec = cjson.decode(raw)
+      if rec.o == worker then out[#out + 1] = rec.h .. '\\n' .. rec.e end
+    end
+  end
+  want = 0
+end
+local expired = {}
+if want > 0 then
+  expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 256)
+end
 for _, fp in ipairs(expired) do
   redis.call('ZREM', P .. 'leases', fp)
   local raw = redis.call('HGET', P .. 'lease', fp)
@@ -45,8 +68,11 @@ for _, fp in ipairs(expired) do
     fix_host(rec.h, conc)
   end
 end
-local out = {}
-local hosts = redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', now, 'LIMIT', 0, want)
+local claimed = {}
+local hosts = {}
+if want > 0 then
+  hosts = redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', now, 'LIMIT', 0, want)
+end
 for _, host in ipairs(hosts) do
   if #out >= want then break end
   local hk = P .. 'h:' .. host
@@ -68,12 +94,14 @@ for _, host in ipairs(hosts) do
       redis.call('HSET', P .. 'lease', fp, cjson.encode({o = worker, s = 1, h = host, e = e}))
       redis.call('ZADD', P .. 'leases', now + leaseMs, fp)
       out[#out + 1] = host .. '\\n' .. e
+      claimed[#claimed + 1] = fp
     end
   end
   if popped > 0 then redis.call('HINCRBY', P .. 'c', 'pending', -popped) end
   redis.call('HSET', hk, 'n', n, 'nx', nx)
   fix_host(host, conc)
 end
+if #claimed > 0 then redis.call('HSET', tk, token, table.concat(claimed)) end
 local c = redis.call('HMGET', P .. 'c', 'pending', 'accepted', 'settled')
 local hint = -1
 if #out == 0 then
@@ -98,11 +126,13 @@ return reply
  * Frees the host slot of a lease held by the worker (the permit's
  * `release()`), keeping the lease itself until the commit.
  *
- * ARGV: prefix, worker, per-host concurrency, fingerprint. Returns 1 when a
+ * ARGV: prefix, crawl id, worker, per-host concurrency, fingerprint.
+ * Returns 1 when a
  * slot was freed. Idempotent (the lease records that its slot is free).
  */
 export const RELEASE: Script = script(
   PRELUDE + `
+check_crawl()
 local worker, conc, fp = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local raw = redis.call('HGET', P .. 'lease', fp)
 if not raw then return 0 end
@@ -119,12 +149,14 @@ return 1
 /**
  * The worker's heartbeat: records it alive and extends its leases.
  *
- * ARGV: prefix, worker, lease (ms), fingerprints (8 bytes each). Returns a
+ * ARGV: prefix, crawl id, worker, lease (ms), fingerprints (8 bytes each).
+ * Returns a
  * flag per fingerprint: `1` renewed, `0` no longer held (expired and taken,
  * or committed). Idempotent.
  */
 export const RENEW: Script = script(
   PRELUDE + `
+check_crawl()
 local worker, leaseMs, fps = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local now = now_ms()
 redis.call('ZADD', P .. 'beats', now, worker)
@@ -143,15 +175,33 @@ return table.concat(flags)
 `,
 );
 
+/** Gives one lease back: its entry, unless done, to the front of its queue. */
+const GIVE_ONE = `
+local function give_back(fp, rec, conc, shards)
+  redis.call('HDEL', P .. 'lease', fp)
+  redis.call('ZREM', P .. 'leases', fp)
+  local back = 0
+  if not is_done(fp, shards) then
+    redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
+    redis.call('HINCRBY', P .. 'c', 'pending', 1)
+    back = 1
+  end
+  if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
+  fix_host(rec.h, conc)
+  return back
+end
+`;
+
 /**
  * Gives the worker's leases back (on close): each entry not yet done goes
  * back to the front of its host queue.
  *
- * ARGV: prefix, worker, per-host concurrency, shards, fingerprints (8 bytes
- * each). Returns how many went back. Idempotent.
+ * ARGV: prefix, crawl id, worker, per-host concurrency, shards, fingerprints
+ * (8 bytes each). Returns how many went back. Idempotent.
  */
 export const GIVE_BACK: Script = script(
-  PRELUDE + `
+  PRELUDE + GIVE_ONE + `
+check_crawl()
 local worker, conc, shards, fps = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local back = 0
 for i = 1, #fps / 8 do
@@ -159,18 +209,30 @@ for i = 1, #fps / 8 do
   local raw = redis.call('HGET', P .. 'lease', fp)
   if raw then
     local rec = cjson.decode(raw)
-    if rec.o == worker then
-      redis.call('HDEL', P .. 'lease', fp)
-      redis.call('ZREM', P .. 'leases', fp)
-      if not is_done(fp, shards) then
-        redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
-        redis.call('HINCRBY', P .. 'c', 'pending', 1)
-        back = back + 1
-      end
-      if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end
-      fix_host(rec.h, conc)
-    end
+    if rec.o == worker then back = back + give_back(fp, rec, conc, shards) end
   end
+end
+return back
+`,
+);
+
+/**
+ * Gives back every lease held by the worker's id (when it starts: leases
+ * its id still holds are its last run's, which stopped without giving them
+ * back, so they need not wait for their expiry). Worker ids are unique.
+ *
+ * ARGV: prefix, crawl id, worker, per-host concurrency, shards. Returns how
+ * many went back. Idempotent.
+ */
+export const TAKE_BACK_OWN: Script = script(
+  PRELUDE + GIVE_ONE + `
+check_crawl()
+local worker, conc, shards = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local all = redis.call('HGETALL', P .. 'lease')
+local back = 0
+for i = 1, #all, 2 do
+  local rec = cjson.decode(all[i + 1])
+  if rec.o == worker then back = back + give_back(all[i], rec, conc, shards) end
 end
 return back
 `,

@@ -30,6 +30,17 @@ export class HeldLeases {
   }
 
   /**
+   * Whether the lease of a fingerprint is still held (not committed, and
+   * not lost).
+   *
+   * @param fp The fingerprint {@linkcode HeldLeases.hold} returned.
+   * @returns `true` while held.
+   */
+  holds(fp: Buffer): boolean {
+    return this.#held.has(fp.toString("latin1"));
+  }
+
+  /**
    * Forgets the lease of a committed URL.
    *
    * @param url The URL.

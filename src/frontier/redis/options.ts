@@ -4,12 +4,24 @@
  * @module
  */
 import type { Clock } from "../../concurrency/clock.ts";
-import type { RedisCommandClient } from "./connection.ts";
+import type { RedisCommandClient, RedisTlsOptions } from "./link.ts";
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions {
-  /** The server, `redis://HOST:PORT/DB` (or `rediss://` for TLS). */
+  /**
+   * The server: `redis://[USER:PASSWORD@]HOST[:PORT][/DB]` (`redis://:PASSWORD@…`
+   * without an ACL user), `rediss://…` over TLS, or a Redis Cluster:
+   * `redis+cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT…]` (any of its
+   * nodes; `rediss+cluster://` over TLS).
+   */
   url: string;
+  /**
+   * TLS settings with `rediss://`: `ca`, the CA certificates (PEM) the
+   * server's certificate must chain to.
+   *
+   * @default {the runtime's default store}
+   */
+  tls?: RedisTlsOptions;
   /**
    * The crawl's name: processes with the same name share one crawl. Keys
    * are prefixed `trawl:{NAME}:`. Letters, digits, `.`, `_` and `-`.
@@ -30,6 +42,25 @@ export interface RedisStoreOptions {
    * @default {60000}
    */
   redisTimeoutMs?: number;
+  /**
+   * How long one attempt may take (connecting, or a command and its reply),
+   * ms: a server that takes the connection but does not answer this long is
+   * treated as away (the connection is dropped, and calls pause and retry
+   * until `redisTimeoutMs`).
+   *
+   * @default {a quarter of redisTimeoutMs, from 250 to 5000}
+   */
+  commandTimeoutMs?: number;
+  /**
+   * The crawl must exist in Redis already: opening a frontier fails with a
+   * `CrawlLostError` instead of creating it. Set it when this worker's
+   * output already holds results of the crawl, so that a Redis that lost
+   * the crawl is not taken for a new one (pages would be written twice).
+   * Ignored in mode `"fresh"`.
+   *
+   * @default {false}
+   */
+  mustExist?: boolean;
   /**
    * Paces the polls, heartbeats and retries. Leases and rate limits use
    * Redis's own clock, shared by every process.

@@ -11,7 +11,12 @@ import type { RedisArg } from "./connection.ts";
 import { redisTime } from "./codec.ts";
 import { fingerprints } from "./fingerprint.ts";
 import { ADOPT } from "./scripts.ts";
-import type { StoreShared, WorkerRegistration } from "./shared.ts";
+import {
+  loadCrawlId,
+  scriptArgs,
+  type StoreShared,
+  type WorkerRegistration,
+} from "./shared.ts";
 
 /** What `RedisStore.adopt` took over. */
 export interface AdoptedOutput {
@@ -107,9 +112,10 @@ export async function adopt(
       `Cannot adopt the outbox of worker '${worker}' as it is alive (heartbeat ${age} ms ago)`,
     );
   }
+  await loadCrawlId(s, signal);
   const moved = await s.conn.run(
     ADOPT,
-    [P, worker, s.worker],
+    scriptArgs(s, worker, s.worker),
     signal,
   ) as string[];
   const out: AdoptedOutput = {

@@ -8,27 +8,33 @@
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { LogRecord } from "../../telemetry/log.ts";
 import { FingerprintSet } from "../fingerprint_set.ts";
-import { HostThrottle } from "../host_throttle.ts";
+import {
+  HostThrottle,
+  type ThrottleCause,
+  timeoutFloor,
+} from "../host_throttle.ts";
 import type {
   CrawlFrontier,
   FrontierBatch,
   FrontierContext,
   FrontierEntry,
+  HostAnswer,
   ReadyEntry,
   RobotsStore,
 } from "../store.ts";
 import { type Claimed, ClaimLoop } from "./claim_loop.ts";
 import { decodeClaimed, limitArg } from "./codec.ts";
 import { Commits } from "./commit.ts";
-import { RedisUnavailableError } from "./connection.ts";
+import { CrawlLostError, isRedisStoreError } from "./errors.ts";
 import { Heartbeat, registerWorker } from "./heartbeat.ts";
 import { initCrawl } from "./identity.ts";
 import { HeldLeases } from "./leases.ts";
-import { CLAIM, GIVE_BACK, RELEASE } from "./lease_scripts.ts";
+import { CLAIM, GIVE_BACK, RELEASE, TAKE_BACK_OWN } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
-import { dropKeys, type StoreShared } from "./shared.ts";
+import { scriptArgs, type StoreShared } from "./shared.ts";
 import { restoreStats } from "./status.ts";
-import { LIMIT, THROTTLE } from "./throttle_scripts.ts";
+import { LIMIT, RECOVER, THROTTLE } from "./throttle_scripts.ts";
+import { Tokens } from "./tokens.ts";
 
 /**
  * A crawl's frontier in Redis, built by `RedisStore`. See `CrawlFrontier`
@@ -41,6 +47,8 @@ export class RedisFrontier implements CrawlFrontier {
   readonly #leases = new HeldLeases();
   readonly #claims: ClaimLoop;
   readonly #commits: Commits;
+  /** The tokens of this worker's commits and claims. */
+  readonly #tokens = new Tokens();
   /**
    * Stopped only when the store closes, so the worker counts as alive while
    * its caller writes and acknowledges its last results.
@@ -70,11 +78,11 @@ export class RedisFrontier implements CrawlFrontier {
       (want, signal) => this.#claim(want, signal),
       shared.clock,
     );
-    this.#commits = new Commits(shared, context);
+    this.#commits = new Commits(shared, context, this.#tokens);
     this.#heartbeat = new Heartbeat(
       shared,
       this.#leases,
-      (err) => this.#claims.fail(err),
+      (err) => this.#broken(err),
     );
     this.#throttle = new HostThrottle(context.perHostRate);
     this.#robots = new RedisRobotsStore(shared.conn, shared.prefix);
@@ -112,10 +120,25 @@ export class RedisFrontier implements CrawlFrontier {
     const s = this.#s;
     const ctx = this.#ctx;
     s.conn.onLog = (r: LogRecord) => ctx.onLog(r);
-    if (ctx.mode === "fresh") await dropKeys(s, signal);
     this.#shards = await initCrawl(s, ctx, signal);
     await registerWorker(s, signal);
     await this.#heartbeat.beat(signal);
+    const back = await s.conn.run(
+      TAKE_BACK_OWN,
+      scriptArgs(
+        s,
+        s.worker,
+        String(ctx.perHostConcurrency),
+        String(this.#shards),
+      ),
+      signal,
+    ) as number;
+    if (back > 0) {
+      this.#log(
+        "info",
+        `returned ${back} URL(s) leased by this worker's last run to the frontier`,
+      );
+    }
     const counters = await restoreStats(s, ctx.stats, signal);
     this.#accepted = counters.accepted;
     this.#pending = counters.pending;
@@ -148,6 +171,17 @@ export class RedisFrontier implements CrawlFrontier {
    */
   has(url: string): boolean {
     return this.#seen.has(url);
+  }
+
+  /**
+   * Whether the URL with this fingerprint was seen (see `has`).
+   *
+   * @param hi The fingerprint's high word (`fingerprint64`).
+   * @param lo Its low word.
+   * @returns `true` when seen.
+   */
+  hasFingerprint(hi: number, lo: number): boolean {
+    return this.#seen.hasFingerprint(hi, lo);
   }
 
   /**
@@ -184,12 +218,10 @@ export class RedisFrontier implements CrawlFrontier {
     this.#throttle.limit(host, rate);
     const s = this.#s;
     this.#track(
-      s.conn.run(LIMIT, [
-        s.prefix,
-        host,
-        String(rate),
-        limitArg(this.#ctx.perHostRate),
-      ]),
+      s.conn.run(
+        LIMIT,
+        scriptArgs(s, host, String(rate), limitArg(this.#ctx.perHostRate)),
+      ),
     );
   }
 
@@ -201,22 +233,54 @@ export class RedisFrontier implements CrawlFrontier {
    * @param host The host.
    * @param until A clock reading.
    * @param now The current clock reading.
+   * @param cause `"timeout"`: halve no lower than half the ceiling.
    * @returns The new rate when this call lowered it (as this process sees
    * it).
    */
-  throttle(host: string, until: number, now: number): number | undefined {
+  throttle(
+    host: string,
+    until: number,
+    now: number,
+    cause?: ThrottleCause,
+  ): number | undefined {
     const s = this.#s;
+    const floor = cause === "timeout"
+      ? timeoutFloor(this.#throttle.ceilingOf(host))
+      : 0;
     this.#track(
-      s.conn.run(THROTTLE, [
-        s.prefix,
-        host,
-        String(Math.max(0, Math.ceil(until - now))),
-        limitArg(this.#ctx.perHostRate),
-        String(this.#ctx.perHostConcurrency),
-      ]),
+      s.conn.run(
+        THROTTLE,
+        scriptArgs(
+          s,
+          host,
+          String(Math.max(0, Math.ceil(until - now))),
+          limitArg(this.#ctx.perHostRate),
+          String(this.#ctx.perHostConcurrency),
+          String(floor),
+        ),
+      ),
     );
-    const decision = this.#throttle.throttle(host, until, now);
+    const decision = this.#throttle.throttle(host, until, now, cause);
     return decision.action === "pause" ? decision.rate : undefined;
+  }
+
+  /**
+   * Counts how a host answered: after a window of good answers the host's
+   * shared rate climbs back one step (the rule of `HostThrottle.answered`,
+   * applied in Redis by `RECOVER`). Auto-throttle is not applied here.
+   *
+   * @param host The host.
+   * @param answer Whether it answered well.
+   * @param now The current clock reading.
+   * @returns The new rate when this process raised it.
+   */
+  answered(host: string, answer: HostAnswer, now: number): number | undefined {
+    const rate = this.#throttle.answered(host, answer.good, now);
+    if (rate === undefined) return undefined;
+    const s = this.#s;
+    const ceiling = limitArg(this.#throttle.ceilingOf(host));
+    this.#track(s.conn.run(RECOVER, scriptArgs(s, host, ceiling)));
+    return rate;
   }
 
   /**
@@ -228,7 +292,7 @@ export class RedisFrontier implements CrawlFrontier {
     if (this.#closed) return;
     this.#closed = true;
     await this.#claims.close();
-    const down = this.#claims.failure instanceof RedisUnavailableError;
+    const down = isRedisStoreError(this.#claims.failure);
     // Redis is gone: no heartbeat to keep up until the store closes.
     if (down) await this.#heartbeat.stop();
     await this.flush();
@@ -236,13 +300,16 @@ export class RedisFrontier implements CrawlFrontier {
     const s = this.#s;
     try {
       if (this.#leases.size > 0) {
-        const back = await s.conn.run(GIVE_BACK, [
-          s.prefix,
-          s.worker,
-          String(this.#ctx.perHostConcurrency),
-          String(this.#shards),
-          this.#leases.takeAll(),
-        ]) as number;
+        const back = await s.conn.run(
+          GIVE_BACK,
+          scriptArgs(
+            s,
+            s.worker,
+            String(this.#ctx.perHostConcurrency),
+            String(this.#shards),
+            this.#leases.takeAll(),
+          ),
+        ) as number;
         if (back > 0) {
           this.#log(
             "info",
@@ -262,13 +329,25 @@ export class RedisFrontier implements CrawlFrontier {
     }
   }
 
+  /**
+   * After Redis went away, or lost the crawl, under a commit or the
+   * heartbeat: nothing more is handed out, and a lost crawl's worker is
+   * not marked stopped (that would write into a crawl that is gone).
+   */
+  #broken(err: unknown): void {
+    if (!isRedisStoreError(err)) return;
+    this.#claims.fail(err);
+    if (err instanceof CrawlLostError) this.#s.registered = false;
+  }
+
   #log(level: "info" | "warn" | "error", message: string): void {
     this.#ctx.onLog({ level, message, time: Date.now() });
   }
 
   #track(p: Promise<unknown>): void {
     const tracked = p.catch((err) => {
-      if (this.#closed && !(err instanceof RedisUnavailableError)) return;
+      // Redis away or the crawl lost: the claims and commits fail with it.
+      if (this.#closed || isRedisStoreError(err)) return;
       this.#log("warn", `Redis update failed: ${(err as Error).message}`);
     }).finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
@@ -281,7 +360,13 @@ export class RedisFrontier implements CrawlFrontier {
     if (!this.#opened) {
       throw new Error("Cannot commit to a RedisFrontier before open");
     }
-    const outcome = await this.#commits.commit(batch, this.#shards, signal);
+    let outcome;
+    try {
+      outcome = await this.#commits.commit(batch, this.#shards, signal);
+    } catch (err) {
+      this.#broken(err);
+      throw err;
+    }
     this.#accepted = outcome.accepted;
     this.#pending = outcome.pending;
     for (const e of batch.found) this.#seen.add(e.url);
@@ -295,19 +380,34 @@ export class RedisFrontier implements CrawlFrontier {
   async #claim(want: number, signal: AbortSignal): Promise<Claimed> {
     const s = this.#s;
     const ctx = this.#ctx;
-    const reply = await s.conn.run(
-      CLAIM,
-      [
-        s.prefix,
-        s.worker,
-        String(want),
-        String(ctx.perHostConcurrency),
-        Number.isFinite(ctx.perHostRate) ? String(1000 / ctx.perHostRate) : "0",
-        String(s.leaseMs),
-        String(this.#shards),
-      ],
-      signal,
-    ) as (number | string)[];
+    const tokens = this.#tokens;
+    const token = tokens.next();
+    const received = tokens.take();
+    let reply: (number | string)[];
+    try {
+      reply = await s.conn.run(
+        CLAIM,
+        scriptArgs(
+          s,
+          s.worker,
+          String(want),
+          String(ctx.perHostConcurrency),
+          Number.isFinite(ctx.perHostRate)
+            ? String(1000 / ctx.perHostRate)
+            : "0",
+          String(s.leaseMs),
+          String(this.#shards),
+          token,
+          received.join(","),
+        ),
+        signal,
+      ) as (number | string)[];
+    } catch (err) {
+      tokens.settle(token, received, false);
+      this.#broken(err);
+      throw err;
+    }
+    tokens.settle(token, received, true);
     const [pending, leased, hint, reclaimed, accepted] = reply.slice(0, 5)
       .map(Number);
     this.#pending = pending;
@@ -336,14 +436,15 @@ export class RedisFrontier implements CrawlFrontier {
     const release = () => {
       if (released || this.#closed) return;
       released = true;
+      // Committed already: the commit freed the slot with the lease (the
+      // crawler releases after its commit, so this saves a script a page).
+      if (!this.#leases.holds(fp)) return;
       const s = this.#s;
       this.#track(
-        s.conn.run(RELEASE, [
-          s.prefix,
-          s.worker,
-          String(this.#ctx.perHostConcurrency),
-          fp,
-        ]).then(() => this.#claims.kick()),
+        s.conn.run(
+          RELEASE,
+          scriptArgs(s, s.worker, String(this.#ctx.perHostConcurrency), fp),
+        ).then(() => this.#claims.kick()),
       );
     };
     return { ...entry, permit: { release } };

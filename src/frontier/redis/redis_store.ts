@@ -10,20 +10,26 @@
  * that decides which process won it.
  *
  * The parts: `shared.ts` (options checked, connection and identity),
- * `identity.ts` (the crawl's seeds and settings), `redis_frontier.ts` with
- * `claim_loop.ts`, `commit.ts`, `leases.ts` and `heartbeat.ts`,
- * `outbox.ts`, `status.ts`, `robots_store.ts`, `codec.ts`, and the Lua in
+ * `identity.ts` (the crawl's seeds, settings and id), `redis_frontier.ts`
+ * with `claim_loop.ts`, `commit.ts`, `tokens.ts`, `leases.ts` and
+ * `heartbeat.ts`, `outbox.ts`, `status.ts`, `robots_store.ts`, `codec.ts`;
+ * the connection: `connection.ts` (deadlines and retries), `link.ts` (one
+ * client, or a cluster client), `endpoint.ts` (the URL), `classify.ts` and
+ * `probe.ts` (what a failure means), `errors.ts`; and the Lua in
  * `scripts.ts`, `lease_scripts.ts` and `throttle_scripts.ts`.
  *
  * @module
  */
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { FrontierContext, FrontierStore } from "../store.ts";
+import type { RedisArg, RedisCommandClient, RedisTlsOptions } from "./link.ts";
 import {
-  type RedisArg,
-  type RedisCommandClient,
+  CrawlLostError,
+  isRedisStoreError,
+  RedisConfigError,
+  type RedisConfigProblem,
   RedisUnavailableError,
-} from "./connection.ts";
+} from "./errors.ts";
 import { markStopped } from "./heartbeat.ts";
 import type { RedisCallOptions, RedisStoreOptions } from "./options.ts";
 import {
@@ -43,14 +49,19 @@ import {
 
 export {
   type AdoptedOutput,
+  CrawlLostError,
+  isRedisStoreError,
   type RedisArg,
   type RedisCallOptions,
   type RedisCommandClient,
+  RedisConfigError,
+  type RedisConfigProblem,
   type RedisCrawlStatus,
   RedisFrontier,
   type RedisHostStatus,
   type RedisProcessStatus,
   type RedisStoreOptions,
+  type RedisTlsOptions,
   RedisUnavailableError,
 };
 
@@ -68,8 +79,17 @@ export {
  * - Exactly once: a commit marks the page done and decides its winner in
  *   one script; with `outbox`, the won results wait in Redis until
  *   {@linkcode RedisStore.acknowledge}.
- * - Outages: calls pause and retry while Redis is unreachable, then fail
- *   with {@linkcode RedisUnavailableError} after `redisTimeoutMs`.
+ * - Outages: every command has a deadline; calls pause and retry while
+ *   Redis is unreachable or silent, then fail with
+ *   {@linkcode RedisUnavailableError} after `redisTimeoutMs`. Wrong
+ *   settings (password, database, TLS, a port that is not Redis) fail at
+ *   once with {@linkcode RedisConfigError}.
+ * - A lost crawl: every script checks the crawl's id, so when Redis loses
+ *   the crawl (flushed, restarted without persistence) or it is started
+ *   over, the processes stop with {@linkcode CrawlLostError}.
+ * - Redis Cluster: `redis+cluster://HOST:PORT,…`; a crawl's keys share one
+ *   hash slot, so a crawl lives on one node and several crawls spread over
+ *   the cluster.
  *
  * Close the store (it owns its connection) after the crawl.
  *
@@ -125,6 +145,11 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
    * @returns The frontier.
    */
   createFrontier(context: FrontierContext): RedisFrontier {
+    if (context.recrawl) {
+      throw new TypeError(
+        "Cannot recrawl a shared crawl: the Redis store keeps no per-URL validators; recrawl with a state file",
+      );
+    }
     return new RedisFrontier(this.#shared, context);
   }
 

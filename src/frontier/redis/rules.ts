@@ -6,12 +6,19 @@
  * @module
  */
 import { matching, numberAtLeast, type Rule } from "../../options/validate.ts";
+import { parseRedisUrl } from "./endpoint.ts";
 
-/** A Redis URL: `redis://` or `rediss://` (TLS). */
-export const REDIS_URL: Rule<string> = matching(
-  /^rediss?:\/\//,
-  "a redis:// or rediss:// URL",
-);
+/**
+ * A Redis URL: `redis://[USER:PASSWORD@]HOST[:PORT][/DB]`, `rediss://` (TLS),
+ * or `redis+cluster://HOST:PORT[,HOST:PORT…]` (`rediss+cluster://`) for a
+ * cluster (see `endpoint.ts`).
+ */
+export const REDIS_URL: Rule<string> = {
+  text:
+    "a redis:// or rediss:// URL (redis+cluster://HOST:PORT,… for a cluster)",
+  error: TypeError,
+  test: (v: unknown): v is string => parseRedisUrl(v) !== undefined,
+};
 
 /** A crawl's name: it is part of every key of the crawl. */
 export const CRAWL_NAME: Rule<string> = matching(
@@ -41,4 +48,33 @@ export const SHARDS: Rule<number> = {
   test: (v: unknown): v is number =>
     Number.isInteger(v) && (v as number) >= 1 &&
     (v as number) <= MAX_SHARDS && ((v as number) & ((v as number) - 1)) === 0,
+};
+
+/** The shortest and longest default attempt deadlines, ms. */
+const DEADLINE = { min: 250, max: 5_000 } as const;
+
+/** An attempt's deadline, ms (`commandTimeoutMs`). */
+export const COMMAND_TIMEOUT_MS: Rule<number> = numberAtLeast(10);
+
+/**
+ * The default deadline of one attempt: a quarter of the outage limit, from
+ * 250 to 5000 ms, so a silent server is noticed well before giving up.
+ *
+ * @param redisTimeoutMs The outage limit, ms.
+ * @returns The deadline, ms.
+ */
+export function commandTimeoutFor(redisTimeoutMs: number): number {
+  return Math.min(Math.max(redisTimeoutMs / 4, DEADLINE.min), DEADLINE.max);
+}
+
+/** TLS settings: an object whose `ca`, if given, is PEM text or a list. */
+export const TLS_OPTIONS: Rule<{ ca?: string | string[] }> = {
+  text: "an object whose 'ca' is PEM text or an array of PEM texts",
+  error: TypeError,
+  test: (v: unknown): v is { ca?: string | string[] } => {
+    if (v === null || typeof v !== "object") return false;
+    const ca = (v as { ca?: unknown }).ca;
+    return ca === undefined || typeof ca === "string" ||
+      (Array.isArray(ca) && ca.every((c) => typeof c === "string"));
+  },
 };

@@ -15,9 +15,20 @@ import {
   optional,
 } from "../../options/validate.ts";
 import { STORE_DEFAULTS } from "../defaults.ts";
-import { RedisConnection } from "./connection.ts";
+import { type RedisArg, RedisConnection } from "./connection.ts";
+import { parseRedisUrl } from "./endpoint.ts";
+import { CrawlLostError } from "./errors.ts";
 import type { RedisStoreOptions } from "./options.ts";
-import { CRAWL_NAME, LEASE_MS, REDIS_URL, SHARDS, WORKER_ID } from "./rules.ts";
+import {
+  COMMAND_TIMEOUT_MS,
+  commandTimeoutFor,
+  CRAWL_NAME,
+  LEASE_MS,
+  REDIS_URL,
+  SHARDS,
+  TLS_OPTIONS,
+  WORKER_ID,
+} from "./rules.ts";
 
 /** A worker as it registers in the crawl's `workers` hash. */
 export interface WorkerRegistration {
@@ -55,6 +66,13 @@ export interface StoreShared {
   outbox: boolean;
   /** The dedupe set's hashes, when given. */
   shards?: number;
+  /** Whether the crawl must exist already (see `mustExist`). */
+  mustExist: boolean;
+  /**
+   * The crawl's id in Redis, once known (a frontier opened, or read for a
+   * script): every script checks it.
+   */
+  crawlId?: string;
   /** This worker's registration. */
   registration: WorkerRegistration;
   /** Set when a frontier registered this worker (cleared when stopped). */
@@ -94,6 +112,15 @@ export function createShared(options: RedisStoreOptions): StoreShared {
     NON_NEGATIVE_NUMBER,
     STORE_DEFAULTS.redisTimeoutMs,
   );
+  const commandTimeoutMs = optional(
+    ACTION,
+    "commandTimeoutMs",
+    o.commandTimeoutMs,
+    COMMAND_TIMEOUT_MS,
+    commandTimeoutFor(redisTimeoutMs),
+  );
+  const tls = optional(ACTION, "tls", o.tls, TLS_OPTIONS, {});
+  const mustExist = optional(ACTION, "mustExist", o.mustExist, BOOLEAN, false);
   const shards = optional(ACTION, "shards", o.shards, SHARDS, undefined);
   const outbox = optional(
     ACTION,
@@ -118,20 +145,26 @@ export function createShared(options: RedisStoreOptions): StoreShared {
     o.worker ?? `${host}/${process.pid}${n > 1 ? `.${n}` : ""}`,
     WORKER_ID,
   );
+  const prefix = `trawl:{${crawl}}:`;
   return {
     conn: new RedisConnection({
-      url,
+      endpoint: parseRedisUrl(url)!,
       client: o.client,
+      tls,
       timeoutMs: redisTimeoutMs,
+      commandTimeoutMs,
+      key: prefix + "meta",
+      crawl,
       clock,
     }),
-    prefix: `trawl:{${crawl}}:`,
+    prefix,
     crawl,
     worker,
     leaseMs,
     clock,
     outbox,
     shards,
+    mustExist,
     registration: {
       id: worker,
       hostname: host,
@@ -141,6 +174,40 @@ export function createShared(options: RedisStoreOptions): StoreShared {
       ...(output !== undefined ? { output } : {}),
     },
   };
+}
+
+/**
+ * A script's leading arguments: the key prefix and the crawl's id.
+ *
+ * @param s The shared state, its crawl id known.
+ * @param rest The script's own arguments.
+ * @returns The arguments.
+ */
+export function scriptArgs(s: StoreShared, ...rest: RedisArg[]): RedisArg[] {
+  if (s.crawlId === undefined) {
+    throw new Error("The crawl's id is not known yet: open a frontier first");
+  }
+  return [s.prefix, s.crawlId, ...rest];
+}
+
+/**
+ * Reads the crawl's id (for scripts run without an open frontier).
+ *
+ * @param s The shared state.
+ * @param signal Aborts the read.
+ * @returns The id.
+ * @throws {CrawlLostError} When the crawl does not exist.
+ */
+export async function loadCrawlId(
+  s: StoreShared,
+  signal?: AbortSignal,
+): Promise<string> {
+  if (s.crawlId !== undefined) return s.crawlId;
+  const id = await s.conn.command(["HGET", s.prefix + "meta", "id"], signal);
+  if (typeof id !== "string") {
+    throw new CrawlLostError(s.conn.address, s.crawl, "gone");
+  }
+  return s.crawlId = id;
 }
 
 /**

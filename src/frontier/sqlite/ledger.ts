@@ -12,7 +12,10 @@ import { hostOf } from "../host_of.ts";
 import type { FrontierEntry, RobotsStore } from "../store.ts";
 import {
   doneColumns,
+  entryColumns,
   entryOf,
+  parentColumn,
+  PENDING_COLUMNS,
   type PendingRow,
   robotsColumns,
   robotsRecordOf,
@@ -26,10 +29,12 @@ export interface StoredResult {
   url: string;
   /** The result, as the JSON line the CLI writes. */
   json: string;
+  /** The recrawl it belongs to (0 or absent: the first crawl). */
+  generation?: number;
 }
 
 const DONE_SET =
-  "done = 1, status = ?, skipped = ?, error = ?, bytes = ?, result = ?";
+  "done = 1, status = ?, skipped = ?, error = ?, bytes = ?, result = ?, etag = ?, last_modified = ?, fetched_at = ?";
 
 /** The prepared statements of a ledger. */
 interface Statements {
@@ -47,16 +52,16 @@ interface Statements {
 function prepare(db: DatabaseSync): Statements {
   return {
     insertQueued: db.prepare(
-      "INSERT INTO urls (url, host, depth, referrer, parent, queued) VALUES (?, ?, ?, ?, ?, 1)",
+      "INSERT INTO urls (url, host, depth, referrer, parent, sitemap, via, lastmod, gen, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
     ),
     insertDone: db.prepare(
-      "INSERT INTO urls (url, host, depth, referrer, parent, queued, done, status, skipped, error, bytes, result) VALUES (?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+      "INSERT INTO urls (url, host, depth, referrer, parent, sitemap, via, lastmod, gen, queued, done, status, skipped, error, bytes, result, etag, last_modified, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
     ),
     markDone: db.prepare(`UPDATE urls SET ${DONE_SET} WHERE id = ?`),
     pendingAfter: db.prepare(
-      "SELECT id, url, host, depth, referrer, parent FROM urls WHERE done = 0 AND id > ? ORDER BY id LIMIT ?",
+      `SELECT ${PENDING_COLUMNS} FROM urls WHERE done = 0 AND id > ? ORDER BY id LIMIT ?`,
     ),
-    isDone: db.prepare("SELECT done FROM urls WHERE url = ?"),
+    isDone: db.prepare("SELECT done, gen FROM urls WHERE url = ?"),
     idOf: db.prepare("SELECT id FROM urls WHERE url = ?"),
     putMeta: db.prepare(PUT_META),
     loadRobots: db.prepare(
@@ -73,6 +78,8 @@ export class Ledger {
   readonly #db: DatabaseSync;
   readonly #s: Statements;
   #inTx = false;
+  /** The recrawl generation URLs are queued and settled in now. */
+  generation = 0;
 
   /**
    * Prepares the ledger's statements.
@@ -91,9 +98,17 @@ export class Ledger {
 
   /** Commits the open transaction, if any. */
   commit(): void {
-    if (!this.#inTx) return;
-    this.#db.exec("COMMIT");
-    this.#inTx = false;
+    // A failed write (a full disk) may have rolled the transaction back:
+    // then there is nothing to commit, and the next write begins anew.
+    if (!this.#db.isTransaction) {
+      this.#inTx = false;
+      return;
+    }
+    try {
+      this.#db.exec("COMMIT");
+    } finally {
+      this.#inTx = this.#db.isTransaction;
+    }
   }
 
   /**
@@ -119,7 +134,9 @@ export class Ledger {
       entry.host,
       entry.depth,
       entry.referrer ?? null,
-      entry.parentSpanId ?? null,
+      parentColumn(entry),
+      ...entryColumns(entry),
+      this.generation,
     );
     return Number(lastInsertRowid);
   }
@@ -144,6 +161,10 @@ export class Ledger {
       result.depth ?? 0,
       result.referrer ?? null,
       result.trace?.parentSpanId ?? null,
+      null,
+      result.via ?? null,
+      result.lastmod ?? null,
+      this.generation,
       ...doneColumns(result, json),
     );
   }
@@ -160,26 +181,41 @@ export class Ledger {
   }
 
   /**
-   * Whether `url` has a committed result.
+   * Whether `url` has a committed result: now (without `generation`), or
+   * in recrawl `generation` (0: the first crawl), which a later recrawl
+   * queueing the URL again does not undo.
    *
    * @param url A URL in normal form.
+   * @param generation The recrawl asked about.
    * @returns `true` when done.
    */
-  isDone(url: string): boolean {
-    const row = this.#s.isDone.get(url) as { done: number } | undefined;
-    return row?.done === 1;
+  isDone(url: string, generation?: number): boolean {
+    const row = this.#s.isDone.get(url) as
+      | { done: number; gen: number }
+      | undefined;
+    if (row === undefined) return false;
+    if (generation === undefined) return row.done === 1;
+    return row.gen > generation || (row.gen === generation && row.done === 1);
   }
 
   /**
-   * Every result, in the order the URLs were first recorded.
+   * Every result, in the order the URLs were first recorded: each URL's
+   * latest committed one, with its recrawl generation.
    *
    * @returns The results as JSON lines.
    */
   *results(): IterableIterator<StoredResult> {
     const rows = this.#db.prepare(
-      "SELECT url, result FROM urls WHERE done = 1 ORDER BY id",
-    ).iterate() as IterableIterator<{ url: string; result: string }>;
-    for (const row of rows) yield { url: row.url, json: row.result };
+      "SELECT url, result, gen FROM urls WHERE done = 1 ORDER BY id",
+    ).iterate() as IterableIterator<
+      { url: string; result: string; gen: number }
+    >;
+    for (const row of rows) {
+      const generation = Number(row.gen);
+      yield generation > 0
+        ? { url: row.url, json: row.result, generation }
+        : { url: row.url, json: row.result };
+    }
   }
 
   /**
@@ -241,7 +277,7 @@ export class Ledger {
   }
 
   #begin(): void {
-    if (this.#inTx) return;
+    if (this.#inTx && this.#db.isTransaction) return;
     this.#db.exec("BEGIN");
     this.#inTx = true;
   }

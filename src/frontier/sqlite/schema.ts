@@ -7,13 +7,20 @@
 import { DatabaseSync } from "node:sqlite";
 import { StateLockedError } from "../state_errors.ts";
 
-/** The schema's version, kept in `meta`. */
-export const SCHEMA_VERSION = "1";
+/**
+ * The schema's version, kept in `meta`: 2 added the sitemap columns
+ * (`sitemap`, `via`, `lastmod`) and the recrawl ones (`etag`,
+ * `last_modified`, `fetched_at`, `gen`); a version-1 file gains them when it
+ * is opened (see {@linkcode ADDED_COLUMNS}).
+ */
+export const SCHEMA_VERSION = "2";
 
 /**
- * The tables: `meta` (seeds, settings, version, counters), `urls` (every URL
- * accepted or settled: its entry, whether it was queued and is done, and its
- * result) and `robots` (robots.txt answers by origin).
+ * The tables: `meta` (seeds, settings, version, counters, the recrawl),
+ * `urls` (every URL accepted or settled: its entry, whether it was queued
+ * and is done, its result, its last response's validators and the recrawl
+ * generation it was last queued or settled in) and `robots` (robots.txt
+ * answers by origin).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,7 +37,14 @@ CREATE TABLE IF NOT EXISTS urls (
   skipped TEXT,
   error TEXT,
   bytes INTEGER,
-  result TEXT
+  result TEXT,
+  sitemap INTEGER,
+  via TEXT,
+  lastmod TEXT,
+  etag TEXT,
+  last_modified TEXT,
+  fetched_at INTEGER,
+  gen INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS urls_pending ON urls (id) WHERE done = 0;
 CREATE TABLE IF NOT EXISTS robots (
@@ -41,6 +55,21 @@ CREATE TABLE IF NOT EXISTS robots (
   fetched_at INTEGER NOT NULL
 );
 `;
+
+/**
+ * The `urls` columns schema version 2 added, with their definitions: a
+ * version-1 file gets them by `ALTER TABLE` (its rows belong to the first
+ * crawl, generation 0, and have no validators until fetched again).
+ */
+export const ADDED_COLUMNS: readonly (readonly [string, string])[] = [
+  ["sitemap", "INTEGER"],
+  ["via", "TEXT"],
+  ["lastmod", "TEXT"],
+  ["etag", "TEXT"],
+  ["last_modified", "TEXT"],
+  ["fetched_at", "INTEGER"],
+  ["gen", "INTEGER NOT NULL DEFAULT 0"],
+];
 
 /** Sets a `meta` key. */
 export const PUT_META =
@@ -80,10 +109,36 @@ export function openStateFile(
       `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA busy_timeout = 5000;`,
     );
     db.exec(SCHEMA);
+    migrate(db);
     return { db, lock };
   } catch (err) {
     db?.close();
     releaseLock(lock);
+    throw err;
+  }
+}
+
+/**
+ * Brings a state file made by an older schema up to this one, in one
+ * transaction: adds the `urls` columns it lacks.
+ *
+ * @param db The state, open for writing.
+ */
+export function migrate(db: DatabaseSync): void {
+  const have = new Set(
+    (db.prepare("PRAGMA table_info(urls)").all() as { name: string }[])
+      .map((c) => c.name),
+  );
+  const missing = ADDED_COLUMNS.filter(([name]) => !have.has(name));
+  if (missing.length === 0) return;
+  db.exec("BEGIN");
+  try {
+    for (const [name, type] of missing) {
+      db.exec(`ALTER TABLE urls ADD COLUMN ${name} ${type}`);
+    }
+    db.exec("COMMIT");
+  } catch (err) {
+    db.exec("ROLLBACK");
     throw err;
   }
 }

@@ -11,13 +11,14 @@ import { DatabaseSync } from "node:sqlite";
 import { existsSync } from "node:fs";
 import type { CrawlResult } from "../../crawler/result.ts";
 import { check, optional, POSITIVE_INT } from "../../options/validate.ts";
+import { asDiskFull } from "../../io/disk_full_error.ts";
 import { STORE_DEFAULTS } from "../defaults.ts";
 import {
   Frontier,
   type FrontierJournal,
   type JournalState,
 } from "../frontier.ts";
-import { StateMismatchError } from "../state_errors.ts";
+import { StateMismatchError, StateNotFoundError } from "../state_errors.ts";
 import { compareIdentity } from "../state_identity.ts";
 import type { CrawlStatus } from "../status.ts";
 import type { CrawlFrontier, FrontierContext, StateMode } from "../store.ts";
@@ -30,6 +31,7 @@ import {
   SCHEMA_VERSION,
   type StateFile,
 } from "./schema.ts";
+import { readRecrawl, type RecrawlStart, startRecrawl } from "./recrawl.ts";
 import { readStatus, restoreStats } from "./status.ts";
 
 export type { StoredResult };
@@ -105,6 +107,9 @@ export class SqliteStore implements AsyncDisposable {
   /** The counters as last written. */
   #counters?: string;
 
+  /** A state file keeps every URL with its validators: it can be recrawled. */
+  readonly supportsRecrawl = true;
+
   /**
    * Names the state file; nothing is opened until it is used.
    *
@@ -147,22 +152,23 @@ export class SqliteStore implements AsyncDisposable {
     const journal: FrontierJournal = {
       open: (ctx) => {
         this.#context = ctx;
-        const state = this.prepare({
+        this.prepare({
           seeds: ctx.seeds,
           settings: ctx.settings,
           mode: ctx.mode,
         });
+        this.#openGeneration(ctx);
         restoreStats(this.#open().db, this.#path, ctx.stats);
-        return state;
+        return this.#state(this.#use());
       },
-      queued: (entry) => this.#use().queued(entry),
+      queued: (entry) => this.#write(() => this.#use().queued(entry)),
       done: (result, id) =>
-        this.#use().done(result, JSON.stringify(result), id),
+        this.#write(() => this.#use().done(result, JSON.stringify(result), id)),
       pendingAfter: (after, limit) => this.#use().pendingAfter(after, limit),
       flush: () => this.flush(),
       robots: {
         load: (origin) => this.#use().robots.load(origin),
-        save: (record) => this.#use().robots.save(record),
+        save: (record) => this.#write(() => this.#use().robots.save(record)),
       },
       close: () => this.close(),
     };
@@ -223,27 +229,42 @@ export class SqliteStore implements AsyncDisposable {
       const counters = JSON.stringify({
         retries: stats.retries,
         sitemaps: stats.sitemaps,
+        sitemapsFetched: stats.sitemapsFetched,
+        sitemapEntries: stats.sitemapEntries,
       });
       if (counters !== this.#counters) {
         ledger.putMeta("counters", counters);
         this.#counters = counters;
       }
     }
-    ledger.commit();
+    this.#write(() => ledger.commit());
+  }
+
+  /** Runs a write; a full disk is thrown as a `DiskFullError`. */
+  #write<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      throw asDiskFull(err, this.#path);
+    }
   }
 
   /**
-   * Whether `url` has a committed result.
+   * Whether `url` has a committed result: now, or (with `generation`) in
+   * that recrawl (0: the first crawl), which a later recrawl queueing the
+   * URL again does not undo.
    *
    * @param url A URL in normal form.
+   * @param generation The recrawl asked about (a result's `recrawl`, or 0).
    * @returns `true` when done.
    */
-  isDone(url: string): boolean {
-    return this.#use().isDone(url);
+  isDone(url: string, generation?: number): boolean {
+    return this.#use().isDone(url, generation);
   }
 
   /**
-   * Every committed result, in the order the URLs were first recorded.
+   * Every committed result (each URL's latest, with the recrawl it belongs
+   * to), in the order the URLs were first recorded.
    *
    * @returns An iterator of results as JSON lines.
    */
@@ -270,7 +291,7 @@ export class SqliteStore implements AsyncDisposable {
     }
     if (
       typeof result?.url !== "string" || typeof result.status !== "number" ||
-      this.isDone(result.url)
+      this.#use().isDone(result.url)
     ) {
       return false;
     }
@@ -284,11 +305,11 @@ export class SqliteStore implements AsyncDisposable {
    *
    * @param path The state file.
    * @returns Counts: done, pending, failed by reason, per host.
-   * @throws {Deno.errors.NotFound}-like `Error` when there is no such file.
+   * @throws {StateNotFoundError} When there is no such file.
    */
   static status(path: string): CrawlStatus {
     if (!existsSync(path)) {
-      throw new Error(`No crawl state at ${path}`);
+      throw new StateNotFoundError(path);
     }
     const db = new DatabaseSync(path, { readOnly: true });
     try {
@@ -329,6 +350,36 @@ export class SqliteStore implements AsyncDisposable {
   }
 
   #state(ledger: Ledger): JournalState {
-    return { seen: ledger.urls(), ...ledger.counts() };
+    return {
+      seen: ledger.urls(),
+      ...ledger.counts(),
+      generation: ledger.generation,
+    };
+  }
+
+  /**
+   * Sets the generation the crawl works in: the last recrawl's, or with
+   * `context.recrawl` a new one when nothing is pending (logged either way).
+   */
+  #openGeneration(context: FrontierContext): void {
+    const ledger = this.#use();
+    const db = this.#open().db;
+    ledger.commit();
+    const start: RecrawlStart | undefined = context.recrawl &&
+      startRecrawl(db, context.recrawl.before, Date.now());
+    ledger.generation = start?.generation ??
+      readRecrawl(readMeta(db))?.generation ?? 0;
+    if (start === undefined) return;
+    const n = (v: number) => v.toLocaleString("en-US");
+    const message = start.action === "started"
+      ? `recrawl ${start.generation} started: ${
+        n(start.requeued)
+      } URL(s) to revisit`
+      : start.action === "continued"
+      ? `${
+        start.generation > 0 ? `recrawl ${start.generation}` : "the crawl"
+      } was not finished: continuing it (${n(start.pending)} URL(s) pending)`
+      : "nothing to recrawl: no URL in the state was fetched before the cutoff";
+    context.onLog({ level: "info", message, time: Date.now() });
   }
 }

@@ -7,6 +7,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { CrawlStats } from "../../crawler/stats.ts";
 import type { CrawlStatus, HostStatus } from "../status.ts";
+import { recrawlProgress } from "./recrawl.ts";
 import { readMeta } from "./schema.ts";
 
 /**
@@ -23,6 +24,7 @@ export function readStatus(
   withHosts = true,
 ): CrawlStatus {
   const meta = readMeta(db);
+  const recrawl = recrawlProgress(db, meta);
   const totals = db.prepare(
     "SELECT count(*) AS accepted, coalesce(sum(done), 0) AS done FROM urls",
   ).get() as { accepted: number; done: number };
@@ -42,6 +44,7 @@ export function readStatus(
     errors: countBy(db, "error"),
     skipped: countBy(db, "skipped"),
     hosts: withHosts ? hostStatuses(db) : [],
+    ...(recrawl ? { recrawl } : {}),
   };
 }
 
@@ -100,6 +103,9 @@ export function restoreStats(
     const counters = JSON.parse(readMeta(db).get("counters") ?? "{}");
     if (Number.isFinite(counters.retries)) stats.retries = counters.retries;
     if (Array.isArray(counters.sitemaps)) stats.sitemaps = counters.sitemaps;
+    for (const key of ["sitemapsFetched", "sitemapEntries"] as const) {
+      if (Number.isFinite(counters[key])) stats[key] = counters[key];
+    }
   } catch {
     // Counters are informative only.
   }

@@ -64,6 +64,8 @@ export interface ProcOptions {
   perHostRate?: number;
   maxAccepted?: number;
   store?: Partial<RedisStoreOptions>;
+  /** More of the frontier's context (shared limits, `refuse`). */
+  context?: Partial<FrontierContext>;
 }
 
 /** One simulated crawler process: a store and its opened frontier. */
@@ -90,6 +92,7 @@ export async function proc(
     },
     stats,
     onLog: (r) => logs.push(r),
+    ...o.context,
   });
   try {
     await frontier.open(

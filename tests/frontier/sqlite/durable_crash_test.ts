@@ -148,7 +148,7 @@ Deno.test("trawl --state refuses a second process on a running crawl's state (ev
       ws.perms,
       15_000,
     );
-    assert.equal(second.code, 1);
+    assert.equal(second.code, 3); // a state error
     assert.equal(second.text, locked);
   }
   await assert.rejects(Deno.stat(out2), Deno.errors.NotFound);

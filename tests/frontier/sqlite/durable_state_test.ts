@@ -26,7 +26,7 @@ function mismatch(state: string, differences: string): string {
   return `trawl: error: The crawl state in ${state} was made with other seeds or options (${differences}): pass --resume to continue it anyway (new seeds are added), or --fresh to discard it and start over\n`;
 }
 
-Deno.test("trawl --state exits 2 naming the differences when the options or seeds differ from the state's, touching neither state nor output", async () => {
+Deno.test("trawl --state exits 3 naming the differences when the options or seeds differ from the state's, touching neither state nor output", async () => {
   await using site = serveGeneratedSite({ pages: 30 });
   await using ws = await workspace();
   const base = [...FLAGS, "-q", "--state", ws.state, "--out", ws.out];
@@ -37,7 +37,7 @@ Deno.test("trawl --state exits 2 naming the differences when the options or seed
   const requests = site.pageRequests;
 
   const depth = await run([...base, "--max-depth", "3", site.seed], ws.perms);
-  assert.equal(depth.code, 2);
+  assert.equal(depth.code, 3);
   assert.equal(depth.text, mismatch(ws.state, "maxDepth was null, now 3"));
 
   const extra = `${site.origin}/p/1`;
@@ -45,7 +45,7 @@ Deno.test("trawl --state exits 2 naming the differences when the options or seed
     [...base, "--no-robots", site.seed, extra],
     ws.perms,
   );
-  assert.equal(seeds.code, 2);
+  assert.equal(seeds.code, 3);
   assert.equal(
     seeds.text,
     mismatch(
@@ -55,7 +55,7 @@ Deno.test("trawl --state exits 2 naming the differences when the options or seed
   );
 
   const other = await run([...base, extra], ws.perms);
-  assert.equal(other.code, 2);
+  assert.equal(other.code, 3);
   assert.equal(
     other.text,
     mismatch(ws.state, `seeds added: ${extra}; seeds missing: ${site.seed}`),
@@ -89,7 +89,7 @@ Deno.test("trawl --state --resume continues a state made differently and adds th
   assert.equal(now?.done, expected.size);
   // The state now holds both seeds: the first command is the different one.
   const old = await run([...base, site.seed], ws.perms);
-  assert.equal(old.code, 2);
+  assert.equal(old.code, 3);
   assert.equal(old.text, mismatch(ws.state, `seeds missing: ${extra}`));
 });
 
@@ -188,7 +188,7 @@ Deno.test("trawl status prints a finished crawl's counts as text and as JSON, an
 
   const missing = join(ws.dir, "none.db");
   const none = await run(["status", "--state", missing], statusPerms);
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 3);
   assert.equal(none.text, `trawl: error: No crawl state at ${missing}\n`);
 });
 

@@ -14,7 +14,7 @@ import {
   StateLockedError,
   StateMismatchError,
 } from "../../../mod.ts";
-import { SqliteStore } from "../../../src/sqlite.ts";
+import { SqliteStore, StateNotFoundError } from "../../../src/sqlite.ts";
 import { systemClock } from "../../../src/concurrency/mod.ts";
 import { serveGeneratedSite } from "../../_support/generated_site.ts";
 
@@ -394,7 +394,7 @@ Deno.test("SqliteStore.status() counts a finished crawl and throws when the file
   const missing = join(dir.path, "none.db");
   assert.throws(
     () => SqliteStore.status(missing),
-    new Error(`No crawl state at ${missing}`),
+    new StateNotFoundError(missing),
   );
   await assert.rejects(Deno.stat(missing), Deno.errors.NotFound);
 });

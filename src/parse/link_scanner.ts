@@ -1,0 +1,286 @@
+/**
+ * The link scanner: finds a page's links and metadata at the character
+ * level, for pages that need nothing else. It jumps from `<` to `<` over
+ * text, reads the attributes of the few elements that matter (`html`, `a`,
+ * `area`, `base`, `link`, `meta`, `title`, `template`, `svg`, `math`), and skips
+ * the others' with the same state machine, so it finds exactly what the
+ * htmlparser2 path (`extractLinks`) finds: the same events reach the same
+ * {@linkcode PageScan}, and the same {@linkcode finishPage} normalizes them.
+ * Differential property tests hold the two paths equal.
+ *
+ * @module
+ */
+import {
+  botNameOf,
+  type ExtractLinksOptions,
+  linkCap,
+} from "./extract_links.ts";
+import { type ExtractedPage, finishPage, PageScan } from "./page_scan.ts";
+import {
+  attributeValue,
+  cdataEnd,
+  commentEnd,
+  endsName,
+  isSpace,
+  rawTextEnd,
+  rawTextOf,
+  titleText,
+} from "./scan_markup.ts";
+import { ScanTree } from "./scan_tree.ts";
+
+const SLASH = 0x2f;
+const GT = 0x3e;
+const EQ = 0x3d;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const DQ = 0x22;
+const SQ = 0x27;
+const DASH = 0x2d;
+const OPEN_BRACKET = 0x5b;
+
+/** The elements whose attributes the page scan reads. */
+const WANTED = new Set([
+  "html",
+  "a",
+  "area",
+  "base",
+  "link",
+  "meta",
+  "title",
+  "template",
+  "svg",
+  "math",
+]);
+
+/** Reports no attributes: the tag's are not read. */
+const SKIPPED: Record<string, string> = Object.freeze({}) as Record<
+  string,
+  string
+>;
+
+function isAlpha(c: number): boolean {
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x7a;
+}
+
+/** A start tag read up to its end. */
+interface StartTag {
+  /** The index after the tag's `>`. */
+  next: number;
+  /** It ended with `/>`. */
+  selfClosing: boolean;
+  /** Its attributes (first of each name wins), or none when not wanted. */
+  attribs: Record<string, string>;
+}
+
+/**
+ * Reads a start tag's attributes from `i` (the character that ended its
+ * name) to its `>`, as htmlparser2's tokenizer does.
+ *
+ * @returns The tag, or `undefined` when the document ends inside it.
+ */
+function readAttributes(
+  s: string,
+  i: number,
+  want: boolean,
+): StartTag | undefined {
+  const n = s.length;
+  const attribs: Record<string, string> = want ? {} : SKIPPED;
+  const set = (name: string, value: string) => {
+    const key = name.toLowerCase();
+    if (!Object.hasOwn(attribs, key)) attribs[key] = value;
+  };
+  let selfClosing = false;
+  while (i < n) {
+    let c = s.charCodeAt(i);
+    if (c === GT) return { next: i + 1, selfClosing, attribs };
+    if (c === SLASH || isSpace(c)) {
+      selfClosing = c === SLASH || (selfClosing && isSpace(c));
+      i++;
+      continue;
+    }
+    selfClosing = false;
+    // An attribute name: this character, then up to `=`, space, `/`, `>`.
+    const start = i++;
+    while (i < n && (c = s.charCodeAt(i)) !== EQ && !endsName(c)) i++;
+    const nameEnd = i;
+    while (i < n && isSpace(c = s.charCodeAt(i))) i++;
+    if (i >= n) return undefined;
+    if (c !== EQ) {
+      if (want) set(s.slice(start, nameEnd), "");
+      continue;
+    }
+    i++;
+    while (i < n && isSpace(c = s.charCodeAt(i))) i++;
+    if (i >= n) return undefined;
+    let end: number;
+    if (c === DQ || c === SQ) {
+      end = s.indexOf(c === DQ ? '"' : "'", i + 1);
+      if (end === -1) return undefined;
+      if (want) set(s.slice(start, nameEnd), attributeValue(s, i + 1, end));
+      i = end + 1;
+    } else {
+      end = i;
+      while (end < n && (c = s.charCodeAt(end)) !== GT && !isSpace(c)) end++;
+      if (end >= n) return undefined;
+      if (want) set(s.slice(start, nameEnd), attributeValue(s, i, end));
+      i = end;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The scan of one document: the position, the element tree and the page
+ * scan the events go to.
+ */
+class Scanner {
+  readonly #s: string;
+  readonly #scan: PageScan;
+  readonly #tree: ScanTree;
+
+  constructor(s: string, scan: PageScan) {
+    this.#s = s;
+    this.#scan = scan;
+    this.#tree = new ScanTree(scan);
+  }
+
+  /** Scans the whole document. */
+  run(): void {
+    const s = this.#s;
+    let i = 0;
+    while (i >= 0) {
+      const lt = s.indexOf("<", i);
+      if (lt === -1 || lt + 1 >= s.length) return;
+      const c = s.charCodeAt(lt + 1);
+      if (isAlpha(c)) i = this.#startTag(lt + 1);
+      else if (c === SLASH) i = this.#endTag(lt + 2);
+      else if (c === BANG) i = this.#declaration(lt + 2);
+      else if (c === QUESTION) i = this.#after(s.indexOf(">", lt + 2));
+      else i = lt + 1;
+    }
+  }
+
+  /** The index after the `>` at `gt`, or -1 (the end) when there is none. */
+  #after(gt: number): number {
+    return gt === -1 ? -1 : gt + 1;
+  }
+
+  /** `<!`: a comment, a CDATA section, or a declaration up to `>`. */
+  #declaration(i: number): number {
+    const s = this.#s;
+    if (i >= s.length) return -1;
+    const c = s.charCodeAt(i);
+    if (c === DASH && s.charCodeAt(i + 1) === DASH) {
+      return this.#after(commentEnd(s, i + 2));
+    }
+    if (c === DASH) {
+      if (i + 1 >= s.length) return -1;
+      return this.#after(s.indexOf(">", i + 1));
+    }
+    if (c !== OPEN_BRACKET) return this.#after(s.indexOf(">", i));
+    const open = "CDATA[";
+    for (let k = 0; k < open.length; k++) {
+      const at = i + 1 + k;
+      if (at >= s.length) return -1;
+      if (s.charCodeAt(at) !== open.charCodeAt(k)) {
+        return this.#after(s.indexOf(">", at));
+      }
+    }
+    const from = i + 1 + open.length;
+    const end = cdataEnd(s, from);
+    if (end === -1) return -1;
+    // Inside foreign content a CDATA section is text; elsewhere a comment.
+    if (this.#tree.inForeign) this.#scan.ontext(s.slice(from, end - 2));
+    return end + 1;
+  }
+
+  /** `</`: an end tag, or a bogus comment. */
+  #endTag(i: number): number {
+    const s = this.#s;
+    if (i >= s.length) return -1;
+    const c = s.charCodeAt(i);
+    if (c === GT) return i + 1;
+    if (!isAlpha(c)) return this.#after(s.indexOf(">", i + 1));
+    let end = i + 1;
+    while (end < s.length && !endsName(s.charCodeAt(end))) end++;
+    if (end >= s.length) return -1;
+    return this.#closeAt(i, end);
+  }
+
+  /** The end tag named `s[start, end)` closes; then skip to its `>`. */
+  #closeAt(start: number, end: number): number {
+    const s = this.#s;
+    this.#tree.closeName(s.slice(start, end).toLowerCase());
+    return s.charCodeAt(end) === GT
+      ? end + 1
+      : this.#after(s.indexOf(">", end + 1));
+  }
+
+  /** A start tag whose name starts at `i`, and a raw-text body after it. */
+  #startTag(i: number): number {
+    const s = this.#s;
+    const tree = this.#tree;
+    let end = i + 1;
+    while (end < s.length && !endsName(s.charCodeAt(end))) end++;
+    if (end >= s.length) return -1;
+    // Raw text is decided before the tag opens: not inside foreign content.
+    const rawText = tree.inForeign ? undefined : rawTextOf(s, i, end);
+    const name = tree.openName(tree.adjust(s.slice(i, end).toLowerCase()));
+    const tag = readAttributes(s, end, WANTED.has(name));
+    if (tag === undefined) return -1;
+    if (tag.selfClosing) tree.selfClosingTag(name, tag.attribs);
+    else tree.endOpenTag(name, tag.attribs);
+    if (rawText === undefined) return tag.next;
+    if (rawText === "plaintext") return -1;
+    const close = rawTextEnd(s, tag.next, rawText);
+    const textEnd = close === -1 ? s.length : close - rawText.length - 2;
+    if (rawText === "title") {
+      titleText(s, tag.next, textEnd, (t) => this.#scan.ontext(t));
+    }
+    if (close === -1) return -1;
+    return this.#closeAt(textEnd + 2, close);
+  }
+}
+
+/**
+ * Extracts the links and metadata of an HTML page like
+ * {@linkcode extractLinks} (same links, `rel` and nofollow merging, base,
+ * title, canonical, meta robots and refresh, `invalid` and `truncated`),
+ * reading only what they need. Never throws on any `html`.
+ *
+ * @example Usage
+ * ```ts
+ * import { scanLinks } from "./link_scanner.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const page = scanLinks(
+ *   `<title>Home &amp; away</title><script>"<a href=/no>"</script>
+ *    <a href="/a#top">A</a> <a href=b rel="NoFollow">B</a>`,
+ *   "https://example.com/dir/",
+ * );
+ * assert.equal(page.title, "Home & away");
+ * assert.deepEqual(page.links, [
+ *   { url: "https://example.com/a", nofollow: false },
+ *   { url: "https://example.com/dir/b", nofollow: true, rel: "nofollow" },
+ * ]);
+ * ```
+ *
+ * @param html The page's text.
+ * @param baseUrl The page's URL (after redirects).
+ * @param options The link cap and the crawler's robots name (references
+ * need the full parse: see `needsFullParse`).
+ * @returns The links and metadata.
+ * @throws {RangeError} If `maxLinks` is not a non-negative integer or
+ *   `Infinity`.
+ */
+export function scanLinks(
+  html: string,
+  baseUrl: string,
+  options: Omit<ExtractLinksOptions, "references"> = {},
+): ExtractedPage {
+  const maxLinks = linkCap(options);
+  const scan = new PageScan(botNameOf(options));
+  new Scanner(html, scan).run();
+  return finishPage(scan, baseUrl, maxLinks);
+}
