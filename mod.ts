@@ -70,7 +70,7 @@ export type { CrawlStats } from "./src/crawler/stats.ts";
 export type { DomDocument, DomElement, Page } from "./src/content/page.ts";
 
 // Link checking (its types: `@trawl/trawl/check`).
-export { checkLinks, LinkChecker } from "./src/check/link_checker.ts";
+export { checkLinks } from "./src/check/link_checker.ts";
 export type { FrontierStore, StateMode } from "./src/frontier/store.ts";
 export type { Clock } from "./src/concurrency/clock.ts";
 export type { LogHandler, LogLevel, LogRecord } from "./src/telemetry/log.ts";
@@ -94,7 +94,6 @@ export {
 export { DiskFullError } from "./src/io/disk_full_error.ts";
 export {
   defaultResolver,
-  isForbiddenAddress,
   type Resolver,
   SsrfError,
 } from "./src/guards/ssrf_guard.ts";
@@ -105,27 +104,14 @@ export {
 export { ExtractModuleError } from "./src/content/extract_error.ts";
 
 // Building blocks.
-export {
-  createUrlNormalizer,
-  MAX_URL_LENGTH,
-  normalizeUrl,
-} from "./src/url/normalize_url.ts";
+export { normalizeUrl } from "./src/url/normalize_url.ts";
 export { parseRobotsTxt, type RobotsTxt } from "./src/robots/robots_txt.ts";
 export {
-  DEFAULT_MAX_LINKS,
   type ExtractedLink,
   type ExtractedPage,
   extractLinks,
   type ExtractLinksOptions,
-  MAX_TITLE_LENGTH,
   type RobotsDirectives,
 } from "./src/parse/extract_links.ts";
 export type { PageReference, ReferenceKind } from "./src/parse/references.ts";
-export {
-  type CharsetDetection,
-  type CharsetSource,
-  type DecodedHtml,
-  decodeHtml,
-  detectCharset,
-} from "./src/parse/charset.ts";
 export { parseRetryAfter } from "./src/fetch/retry_after.ts";
