@@ -33,3 +33,10 @@ export {
   type RedisStoreOptions,
   RedisUnavailableError,
 } from "./frontier/redis/redis_store.ts";
+export {
+  CrawlLostError,
+  isRedisStoreError,
+  RedisConfigError,
+  type RedisConfigProblem,
+} from "./frontier/redis/errors.ts";
+export type { RedisTlsOptions } from "./frontier/redis/link.ts";

@@ -97,3 +97,27 @@ Deno.test("mod.ts and main() load node:sqlite only for a state", async () => {
   assert.ok(!(await staticGraph("mod.ts")).has("node:sqlite"));
   assert.ok(!(await plainCrawlGraph()).includes("node:sqlite"));
 });
+
+/** Every module `entry` names, dynamic imports followed. */
+async function fullGraph(entry: string): Promise<string[]> {
+  const info = await deno("info", "--json", entry) as { modules: InfoModule[] };
+  return info.modules.map((m) => m.specifier);
+}
+
+Deno.test("cli.ts names no Redis package in any module graph, so a plain crawl never downloads it", async () => {
+  // Deno downloads every npm package a graph names, literal import()s
+  // included: the Redis client is loaded by a specifier built at run time.
+  const graph = await fullGraph("cli.ts");
+  assert.ok(graph.some((s) => s.endsWith("/src/frontier/redis/link.ts")));
+  assert.deepEqual(graph.filter(redis), []);
+});
+
+Deno.test("REDIS_PACKAGE is the range deno.json imports", async () => {
+  const { REDIS_PACKAGE } = await import(
+    "../src/frontier/redis/redis_module.ts"
+  );
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  assert.equal(REDIS_PACKAGE, config.imports.redis);
+});

@@ -22,7 +22,10 @@ import { errorMessage } from "./terminal.ts";
  * import assert from "node:assert/strict";
  *
  * const gone = new Error("gone");
- * assert.equal(rootCause(new AggregateError([gone, new Error("gone")])).message, "gone");
+ * assert.equal(
+ *   (rootCause(new AggregateError([gone, new Error("gone")])) as Error).message,
+ *   "gone",
+ * );
  * ```
  *
  * @param err What the command caught.

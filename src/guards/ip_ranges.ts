@@ -60,7 +60,7 @@ const FORBIDDEN_V4: ReadonlyArray<readonly [number, number]> = FORBIDDEN_V4_TEXT
  *
  * @example Classifying addresses
  * ```ts
- * import { isForbiddenAddress } from "@trawl/trawl";
+ * import { isForbiddenAddress } from "./ip_ranges.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(isForbiddenAddress("169.254.169.254"), true);

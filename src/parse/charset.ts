@@ -129,7 +129,7 @@ function metaEncoding(bytes: Uint8Array): string | undefined {
  *
  * @example Usage
  * ```ts
- * import { detectCharset } from "@trawl/trawl";
+ * import { detectCharset } from "./charset.ts";
  * import assert from "node:assert/strict";
  *
  * const html = new TextEncoder().encode('<meta charset="koi8-r"><p>hi');
@@ -164,7 +164,7 @@ export function detectCharset(
  *
  * @example Usage
  * ```ts
- * import { decodeHtml } from "@trawl/trawl";
+ * import { decodeHtml } from "./charset.ts";
  * import assert from "node:assert/strict";
  *
  * const bytes = new Uint8Array([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2]);

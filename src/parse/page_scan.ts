@@ -82,7 +82,7 @@ export interface ExtractedPage {
  *
  * @example Usage
  * ```ts
- * import { DEFAULT_MAX_LINKS, extractLinks } from "@trawl/trawl";
+ * import { DEFAULT_MAX_LINKS, extractLinks } from "./extract_links.ts";
  *
  * const html = "<a href=/x>x</a>".repeat(3);
  * const page = extractLinks(html, "https://example.com/");
@@ -97,7 +97,7 @@ export const DEFAULT_MAX_LINKS = 10_000;
  *
  * @example Usage
  * ```ts
- * import { extractLinks, MAX_TITLE_LENGTH } from "@trawl/trawl";
+ * import { extractLinks, MAX_TITLE_LENGTH } from "./extract_links.ts";
  *
  * const html = `<title>${"spam ".repeat(1000)}</title>`;
  * const { title } = extractLinks(html, "https://example.com/");

@@ -13,7 +13,7 @@
  *
  * @example Usage
  * ```ts
- * import { MAX_URL_LENGTH, normalizeUrl } from "@trawl/trawl";
+ * import { MAX_URL_LENGTH, normalizeUrl } from "./normalize_url.ts";
  *
  * const long = "https://example.com/" + "a".repeat(MAX_URL_LENGTH);
  * console.log(normalizeUrl(long)); // undefined
@@ -171,7 +171,7 @@ function isCleanPath(path: string): boolean {
  *
  * @example Normalizing a page's links
  * ```ts
- * import { createUrlNormalizer, normalizeUrl } from "@trawl/trawl";
+ * import { createUrlNormalizer, normalizeUrl } from "./normalize_url.ts";
  * import assert from "node:assert/strict";
  *
  * const normalize = createUrlNormalizer("https://example.com/docs/intro.html");

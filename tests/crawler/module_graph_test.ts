@@ -78,12 +78,7 @@ Deno.test("crawl() loads node:sqlite only when a crawl with state starts", async
   assert.deepEqual(lazy, ["src/crawler/state_file.ts"]);
 });
 
-Deno.test("mod.ts loads node:sqlite and redis through no module but its own SqliteStore export", async () => {
+Deno.test("mod.ts loads neither node:sqlite nor a Redis module when imported", async () => {
   const graph = await graphOf("mod.ts");
-  const mod = graph.roots[0];
-  // mod.ts re-exports SqliteStore itself (its export list is curated
-  // separately); nothing else it loads may reach SQLite or Redis.
-  const ownExport = (from: string, to: string) =>
-    from === mod && to.endsWith("/src/frontier/sqlite/sqlite_store.ts");
-  assert.deepEqual(storeModules(loaded(graph, ownExport)), []);
+  assert.deepEqual(storeModules(loaded(graph)), []);
 });

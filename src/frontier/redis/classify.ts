@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ErrorReply } from "redis";
+import { isErrorReply } from "./redis_module.ts";
 import type { RedisEndpoint } from "./endpoint.ts";
 import { CrawlLostError, RedisConfigError } from "./errors.ts";
 import type { Probe } from "./probe.ts";
@@ -60,7 +60,7 @@ export function classify(
   crawl: string,
 ): Transient {
   const address = endpoint.address;
-  if (err instanceof ErrorReply) {
+  if (isErrorReply(err)) {
     const msg = err.message;
     if (TRANSIENT.test(msg)) {
       return { connection: false, silent: false, refused: false };

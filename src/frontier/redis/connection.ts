@@ -15,7 +15,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { ErrorReply } from "redis";
+import { isErrorReply } from "./redis_module.ts";
 import { type Clock, systemClock } from "../../concurrency/clock.ts";
 import type { LogHandler } from "../../telemetry/log.ts";
 import { classify, NoAnswerError, probeError } from "./classify.ts";
@@ -156,7 +156,7 @@ export class RedisConnection {
       try {
         return await link.send(key, ["EVALSHA", s.sha, "1", key, ...args]);
       } catch (err) {
-        if (err instanceof ErrorReply && err.message.startsWith("NOSCRIPT")) {
+        if (isErrorReply(err) && err.message.startsWith("NOSCRIPT")) {
           return await link.send(key, ["EVAL", s.source, "1", key, ...args]);
         }
         throw err;

@@ -8,8 +8,12 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
-import { createClient, createCluster } from "redis";
 import type { RedisEndpoint } from "./endpoint.ts";
+import {
+  loadRedis,
+  type RedisClientLike,
+  type RedisClusterLike,
+} from "./redis_module.ts";
 
 /** A command argument: text, or bytes (fingerprints). */
 export type RedisArg = string | Buffer;
@@ -101,7 +105,7 @@ export function openLink(
     ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
   };
   if (endpoint.cluster) {
-    const cluster = createCluster({
+    const options = {
       rootNodes: endpoint.nodes.map((n) => ({
         socket: socket(n.host, n.port),
       })),
@@ -113,55 +117,73 @@ export function openLink(
         disableOfflineQueue: true,
       },
       maxCommandRedirections: 16,
+    };
+    let cluster: RedisClusterLike | undefined;
+    let dropped = false;
+    const ready = loadRedis().then(async ({ createCluster }) => {
+      if (dropped) throw new Error("The connection was dropped");
+      cluster = createCluster(options);
+      cluster.on("error", () => {});
+      await cluster.connect();
     });
-    cluster.on("error", () => {});
     return {
       link: {
-        send: (key, args) => cluster.sendCommand(key, false, args),
+        send: (key, args) => cluster!.sendCommand(key, false, args),
         destroy: () => {
+          dropped = true;
           try {
-            cluster.destroy();
+            cluster?.destroy();
           } catch {
             // never connected, or gone already
           }
         },
         close: async () => {
+          dropped = true;
           try {
-            await cluster.close();
+            await cluster?.close();
           } catch {
             // never connected, or gone already
           }
         },
       },
-      ready: cluster.connect().then(() => {}),
+      ready,
     };
   }
   const [node] = endpoint.nodes;
-  const client = createClient({
+  const options = {
     socket: socket(node.host, node.port),
     ...auth,
     database: endpoint.database,
     disableClientInfo: true,
     disableOfflineQueue: true,
+  };
+  let client: RedisClientLike | undefined;
+  let dropped = false;
+  const ready = loadRedis().then(async ({ createClient }) => {
+    if (dropped) throw new Error("The connection was dropped");
+    client = createClient(options);
+    // Errors surface through the commands and `ready`; the listener keeps
+    // the emitter from throwing.
+    client.on("error", () => {});
+    await client.connect();
   });
-  // Errors surface through the commands and `ready`; the listener keeps the
-  // emitter from throwing.
-  client.on("error", () => {});
   return {
     link: {
-      send: (_key, args) => client.sendCommand(args),
+      send: (_key, args) => client!.sendCommand(args),
       destroy: () => {
+        dropped = true;
         try {
-          client.destroy();
+          client?.destroy();
         } catch {
           // never connected, or gone already
         }
       },
       close: async () => {
-        if (client.isReady) await client.close();
-        else client.destroy();
+        dropped = true;
+        if (client?.isReady) await client.close();
+        else client?.destroy();
       },
     },
-    ready: client.connect().then(() => {}),
+    ready,
   };
 }

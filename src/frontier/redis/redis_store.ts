@@ -102,7 +102,7 @@ export {
  *   url: "redis://127.0.0.1:6379/0",
  *   crawl: "docs",
  * });
- * const crawler = new Crawler({ seeds: ["https://example.com/"], store });
+ * await using crawler = new Crawler(["https://example.com/"], { store });
  * for await (const result of crawler.run()) console.log(result.url);
  * console.log(await store.status());
  * ```
