@@ -336,11 +336,13 @@ export class PageTask {
       references: this.#o.includeReferences,
       // The worker strips session ids and fingerprints the links.
       sessionParams: this.#o.triage.traps.limits.sessionParams,
-      content: this.#content,
-      extract: this.#o.content?.extract === undefined
-        ? undefined
-        : extractInput(url, out, this.#o.content),
     };
+    // Set only when asked for: every key travels to the parse worker.
+    if (this.#content !== undefined) input.content = this.#content;
+    const content = this.#o.content;
+    if (content?.extract !== undefined) {
+      input.extract = extractInput(url, out, content);
+    }
     try {
       return await this.#o.parser.parse(input, trace, signal);
     } catch (err) {
