@@ -67,6 +67,7 @@ export type {
   TraceInfo,
 } from "./src/crawler/result.ts";
 export type { CrawlStats } from "./src/crawler/stats.ts";
+export type { DomDocument, DomElement, Page } from "./src/content/page.ts";
 
 // Link checking (its types: `@trawl/trawl/check`).
 export { checkLinks } from "./src/check/link_checker.ts";
@@ -101,6 +102,7 @@ export {
   StateMismatchError,
 } from "./src/frontier/state_errors.ts";
 export { ArchiveError } from "./src/archive/archive_error.ts";
+export { ExtractModuleError } from "./src/content/extract_error.ts";
 
 // Building blocks.
 export { normalizeUrl } from "./src/url/normalize_url.ts";

@@ -12,7 +12,11 @@ import { CHECK_FLAGS } from "./flags.ts";
 import { checkHelpText, helpText } from "./help.ts";
 import { type Interrupts, processInterrupts } from "./interrupts.ts";
 import { writeAll } from "./output/write_all.ts";
-import { checkArchivePermission, checkNetPermission } from "./permissions.ts";
+import {
+  checkArchivePermission,
+  checkExtractModule,
+  checkNetPermission,
+} from "./permissions.ts";
 import { readSeeds } from "./read_seeds.ts";
 import { EXIT } from "./exit_codes.ts";
 import { failure } from "./failure.ts";
@@ -88,6 +92,8 @@ export async function runCommand(
       throw new UsageError("no seed URLs given (try --help)");
     }
     await checkNetPermission([...config.seeds, ...sitemaps]);
+    const extract = config.options.extract;
+    if (extract !== undefined) await checkExtractModule(String(extract));
     if (check) {
       const { checkCommand } = await import("./check_command.ts");
       return await checkCommand(config, interrupts);

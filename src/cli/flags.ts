@@ -40,9 +40,10 @@ import {
   MIN_HEAP_MB,
 } from "./heap_limits.ts";
 import { UsageError } from "./usage_error.ts";
+import { CONTENT_FLAGS } from "./content_flags.ts";
 
 /** The sections of `--help`. */
-export type FlagGroup = "Check" | "Crawl" | "Requests" | "Output";
+export type FlagGroup = "Check" | "Crawl" | "Requests" | "Content" | "Output";
 
 /**
  * Where a flag's value goes: a crawl option (`options.perHost.rate`) or a
@@ -371,6 +372,7 @@ export const FLAGS: readonly Flag[] = [
     default: `${DEFAULT_SKIP_EXTENSIONS.length} extensions of documents, ` +
       "images, audio, video, archives and other binaries",
   },
+  ...CONTENT_FLAGS,
   {
     name: "propagate-trace",
     group: "Requests",

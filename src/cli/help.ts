@@ -11,7 +11,13 @@ const WIDTH = 80;
 /** Where a flag's description starts. */
 const TEXT_COLUMN = 25;
 
-const GROUPS: readonly FlagGroup[] = ["Check", "Crawl", "Requests", "Output"];
+const GROUPS: readonly FlagGroup[] = [
+  "Check",
+  "Crawl",
+  "Requests",
+  "Content",
+  "Output",
+];
 
 /**
  * The `--help` text.
@@ -141,6 +147,7 @@ Permissions:
                          --scope domain|any), e.g. --allow-net=example.com
   --allow-write=FILE     with --out FILE
   --allow-read=FILE      with --seeds FILE (not needed for "--seeds -")
+  --allow-read=DIR       with --extract DIR/FILE (and what it imports)
   --allow-read=DIR --allow-write=DIR
                          with --state DIR/crawl.db: SQLite also writes crawl.db-wal,
                          crawl.db-shm and crawl.db.lock beside it; with --state

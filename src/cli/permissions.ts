@@ -4,6 +4,8 @@
  * @module
  */
 import { dirname } from "node:path";
+import { ExtractModuleError } from "../content/extract_error.ts";
+import { extractModuleUrl, loadExtract } from "../content/extract_module.ts";
 import { seedHosts } from "./seeds.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -97,5 +99,30 @@ export async function checkNetPermission(
         seedHosts(seeds).join(",")
       }`,
     );
+  }
+}
+
+/**
+ * Checks that the `--extract` module can be used: it exists, this process
+ * may read it (and what it imports), it loads, and its default export is a
+ * function.
+ *
+ * @example Usage
+ * ```ts ignore
+ * await checkExtractModule("hooks/title.ts");
+ * ```
+ *
+ * @param extract The `--extract` value.
+ * @throws {UsageError} Saying what is wrong; for a missing permission,
+ *   naming the `--allow-read=…` to run with.
+ */
+export async function checkExtractModule(extract: string): Promise<void> {
+  try {
+    await loadExtract(extractModuleUrl(extract));
+  } catch (err) {
+    if (err instanceof ExtractModuleError) {
+      throw new UsageError(err.message, { cause: err });
+    }
+    throw err;
   }
 }

@@ -23,6 +23,7 @@ import { countResult } from "./count_result.ts";
 import { deliver } from "./deliver.ts";
 import { fetchReports } from "./fetch_reports.ts";
 import type { CrawlOptions } from "./options.ts";
+import { loadExtract } from "../content/extract_module.ts";
 import { PageParser } from "./page_parser.ts";
 import { pipelineSizes, startPipeline } from "./pipeline.ts";
 import { PageTask } from "./page_task.ts";
@@ -195,6 +196,8 @@ export class Crawler {
     this.#stats.startedAt = Date.now();
     let tasks: CrawlTasks | undefined;
     try {
+      // A hook module that cannot be used stops the crawl before it starts.
+      if (o.extract !== undefined) await loadExtract(o.extract);
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
       const telemetry = this.#telemetry = stack.use(
@@ -387,6 +390,7 @@ export class Crawler {
       includeReferences: o.includeReferences,
       requisites: o.requisites,
       archiving: o.warc !== undefined || o.save !== undefined,
+      content: o,
       sitemaps: new SitemapTask({ ...shared, since: o.since }),
       inbox,
       telemetry,

@@ -51,6 +51,8 @@ export const DEFAULTS = {
   autoThrottle: false,
   warcMaxSize: 1_000_000_000,
   requisites: false,
+  extractTimeoutMs: 10_000,
+  mainContent: false,
 } as const;
 
 /**

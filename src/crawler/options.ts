@@ -399,6 +399,56 @@ export interface CrawlOptions {
    * @default {false}
    */
   requisites?: boolean;
+  /**
+   * An extraction hook: a module (a path resolved against the working
+   * directory, a specifier or a `URL`) whose default export
+   * `(page: Page) => unknown | Promise<unknown>` runs on every HTML page, in
+   * the parser workers (inline with `workers: 0`); what it returns becomes
+   * `result.data`. It is loaded once per worker; one that cannot be loaded
+   * stops the crawl before it starts (an `ExtractModuleError`). A hook that
+   * throws, returns what cannot be cloned, runs past `extractTimeoutMs`, or
+   * ends its worker gives only its page an `ExtractError`: the page still
+   * counts as fetched and its links are followed. In a worker, a hook that
+   * blocks its thread is ended by replacing the worker; inline (`workers:
+   * 0`) nothing can end it.
+   *
+   * @default {undefined}
+   */
+  extract?: string | URL;
+  /**
+   * How long the extraction hook may run on one page, ms.
+   *
+   * @default {10000}
+   */
+  extractTimeoutMs?: number;
+  /**
+   * Named CSS selectors whose values fill `result.data`: `"css"` gives the
+   * first match's text (whitespace collapsed) or `null`, `"css@attr"` its
+   * attribute (`href`, `src` and other URL attributes made absolute), and a
+   * one-element array `["css"]` or `["css@attr"]` every match. With
+   * `extract` too, the hook's object is merged over these values.
+   *
+   * @default {undefined}
+   */
+  select?: Record<string, string | readonly [string]>;
+  /**
+   * Put each page in `result.content`: `"text"`, `"markdown"` (headings,
+   * emphasis, absolute links, nested lists, GFM tables, fenced code with its
+   * language, images, quotes; nothing of scripts, styles or hidden
+   * elements) or `"html"` (the decoded page; with `mainContent`, the main
+   * content's markup, cleaned).
+   *
+   * @default {undefined}
+   */
+  content?: "text" | "markdown" | "html";
+  /**
+   * Keep only the page's main content in `content`: navigation, headers,
+   * footers, asides, cookie banners and link-dense blocks left out, but
+   * never everything.
+   *
+   * @default {false}
+   */
+  mainContent?: boolean;
   /** Cancels the crawl. */
   signal?: AbortSignal;
   /**

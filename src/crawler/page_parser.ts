@@ -6,18 +6,20 @@
  * @module
  */
 import type { LoopMonitor } from "../concurrency/loop_monitor.ts";
+import { type Clock, systemClock } from "../concurrency/clock.ts";
 import { WorkerPool } from "../concurrency/worker_pool.ts";
-import { ParseBatcher } from "../parse/parse_batcher.ts";
+import { parseWithHook } from "../content/extract_page.ts";
+import { ParseBatcher, type ParsePool } from "../parse/parse_batcher.ts";
 import {
   type PackedPage,
   packPage,
   parseHtml,
   type ParseInput,
 } from "../parse/parse_html.ts";
-import type { BatchItem, BatchResult } from "../parse/parse_worker.ts";
 import { parseInSpan } from "../telemetry/parse_span.ts";
 import { type Trace, traceVar } from "../telemetry/trace.ts";
 import type { CrawlLog } from "./crawl_log.ts";
+import { DEFAULTS } from "./defaults.ts";
 import type { Resolved } from "./resolve_options.ts";
 import { missingWorkerPermission } from "./worker_permission.ts";
 
@@ -56,16 +58,19 @@ const PARSER_HEAP = {
  * ```
  */
 export class PageParser implements AsyncDisposable {
-  readonly #pool?: WorkerPool<BatchItem[], BatchResult[]>;
+  readonly #pool?: ParsePool;
   readonly #batcher?: ParseBatcher;
   readonly #monitor?: LoopMonitor;
+  readonly #clock?: Clock;
 
   private constructor(
     monitor: LoopMonitor | undefined,
-    pool?: WorkerPool<BatchItem[], BatchResult[]>,
+    clock: Clock | undefined,
+    pool?: ParsePool,
     batcher?: ParseBatcher,
   ) {
     this.#monitor = monitor;
+    this.#clock = clock;
     this.#pool = pool;
     this.#batcher = batcher;
   }
@@ -75,18 +80,21 @@ export class PageParser implements AsyncDisposable {
    * they would lack the permission to load their code (a warning says
    * which).
    *
-   * @param options The worker count and permissions.
+   * @param options The worker count and permissions; with an extraction
+   * hook, its time limit and the clock that watches it.
    * @param log The crawl's log.
    * @param monitor Times parses on the main thread.
    * @returns The parser.
    */
   static start(
-    options: Pick<Resolved, "workers" | "workerPermissions">,
+    options:
+      & Pick<Resolved, "workers" | "workerPermissions">
+      & Partial<Pick<Resolved, "extract" | "extractTimeoutMs" | "clock">>,
     log: CrawlLog,
     monitor?: LoopMonitor,
   ): PageParser {
-    const { workers, workerPermissions } = options;
-    if (workers === 0) return new PageParser(monitor);
+    const { workers, workerPermissions, clock } = options;
+    if (workers === 0) return new PageParser(monitor, clock);
     // The worker loads modules from all over src/.
     const missing = missingWorkerPermission(new URL("../", import.meta.url));
     if (missing) {
@@ -94,9 +102,9 @@ export class PageParser implements AsyncDisposable {
         "warn",
         `parsing on the main thread: parser workers need ${missing} to load their code`,
       );
-      return new PageParser(monitor);
+      return new PageParser(monitor, clock);
     }
-    const pool = new WorkerPool<BatchItem[], BatchResult[]>(
+    const pool: ParsePool = new WorkerPool(
       new URL("../parse/parse_worker.ts", import.meta.url),
       {
         size: workers,
@@ -107,7 +115,12 @@ export class PageParser implements AsyncDisposable {
         resourceLimits: workerPermissions === "none" ? undefined : PARSER_HEAP,
       },
     );
-    return new PageParser(monitor, pool, new ParseBatcher(pool, workers * 2));
+    const guard = options.extract === undefined ? undefined : {
+      timeoutMs: options.extractTimeoutMs ?? DEFAULTS.extractTimeoutMs,
+      clock: clock ?? systemClock,
+    };
+    const batcher = new ParseBatcher(pool, workers * 2, 16, guard);
+    return new PageParser(monitor, clock, pool, batcher);
   }
 
   /**
@@ -125,6 +138,14 @@ export class PageParser implements AsyncDisposable {
     signal: AbortSignal,
   ): Promise<PackedPage> {
     if (this.#batcher) return await this.#batcher.parse(input, trace, signal);
+    const { extract } = input;
+    if (extract !== undefined) {
+      const bytes = new Uint8Array(input.body);
+      return packPage(
+        await parseWithHook(bytes, { ...input, extract }, this.#clock),
+        input.sessionParams,
+      );
+    }
     const parse = () =>
       parseInSpan(
         trace,

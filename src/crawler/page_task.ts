@@ -20,6 +20,13 @@ import type {
 } from "../frontier/store.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
+import type { ResolvedContent } from "../content/content_options.ts";
+import {
+  contentInput,
+  extractInput,
+  followedLinks,
+  readContent,
+} from "../content/page_input.ts";
 import type { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import type { PageSpan } from "../telemetry/spans.ts";
 import { newId, type Trace, traceVar } from "../telemetry/trace.ts";
@@ -66,6 +73,8 @@ export interface PageTaskOptions {
    * then read, whatever its type): `FetchedPage.exchanges`.
    */
   archiving?: boolean;
+  /** What to take from each page: selectors, content, the hook. */
+  content?: ResolvedContent;
   /** The crawl's counters (`inFlight`). */
   stats: CrawlStats;
   /** The crawl's log. */
@@ -82,6 +91,8 @@ export interface PageTaskOptions {
 interface PageLinks extends PageLinkList {
   /** The page (or its `X-Robots-Tag`) said `nofollow`. */
   nofollow: boolean;
+  /** URLs the extraction hook followed. */
+  follow?: readonly string[];
 }
 
 /**
@@ -133,6 +144,7 @@ export class PageTask {
   readonly #o: PageTaskOptions;
   /** The triage rules of requisites: no extension is skipped. */
   readonly #requisiteRules: TriageRules;
+  readonly #content: ParseInput["content"];
 
   /**
    * Creates the task.
@@ -142,6 +154,7 @@ export class PageTask {
   constructor(options: PageTaskOptions) {
     this.#o = options;
     this.#requisiteRules = { ...options.triage, skipExtensions: new Set() };
+    this.#content = contentInput(options.content);
   }
 
   /**
@@ -304,7 +317,14 @@ export class PageTask {
     }
     if (out) {
       const held = fetched.exchanges !== undefined; // the archive's
-      const page = await this.#parse(out, out.body, trace, signal, held);
+      const page = await this.#parse(
+        entry.url,
+        out,
+        out.body,
+        trace,
+        signal,
+        held,
+      );
       if (page instanceof Error) {
         result.error = { name: page.name, message: page.message };
         log.write("error", `parse failed: ${page.message}`, {
@@ -351,6 +371,7 @@ export class PageTask {
    * to the parser (a worker takes it over), unless the archive holds it.
    */
   async #parse(
+    url: string,
     out: FetchOutcome,
     body: Uint8Array,
     trace: Trace,
@@ -370,6 +391,12 @@ export class PageTask {
       // The worker strips session ids and fingerprints the links.
       sessionParams: this.#o.triage.traps.limits.sessionParams,
     };
+    // Set only when asked for: every key travels to the parse worker.
+    if (this.#content !== undefined) input.content = this.#content;
+    const content = this.#o.content;
+    if (content?.extract !== undefined) {
+      input.extract = extractInput(url, out, content);
+    }
     try {
       return await this.#o.parser.parse(input, trace, signal);
     } catch (err) {
@@ -400,7 +427,14 @@ export class PageTask {
       result.anchors = page.anchors;
       result.unchecked = page.unchecked;
     }
-    return { urls, flagged: new Set(page.nofollow), keys: page.keys, nofollow };
+    readContent(result, page, this.#o.log);
+    return {
+      urls,
+      flagged: new Set(page.nofollow),
+      keys: page.keys,
+      nofollow,
+      follow: page.follow,
+    };
   }
 
   /**
@@ -456,7 +490,12 @@ export class PageTask {
   ): void {
     const { frontier, scope, triage: rules } = this.#o;
     const strip = (url: string) => rules.traps.stripSessionIds(url);
-    for (const url of newLinks(links, frontier, strip)) {
+    const urls = newLinks(links, frontier, strip);
+    // URLs the hook followed are followed like links, not counted as links.
+    if (links.follow) {
+      urls.push(...followedLinks(links.follow, urls, frontier, strip));
+    }
+    for (const url of urls) {
       const u = new URL(url);
       if (!scope.allows(u)) continue;
       const found: FrontierEntry = {

@@ -22,6 +22,10 @@ import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { DEFAULTS, defaultWorkers } from "./defaults.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import {
+  resolveContentOptions,
+  type ResolvedContent,
+} from "../content/content_options.ts";
+import {
   BOOLEAN,
   check,
   FUNCTION,
@@ -54,6 +58,7 @@ export type Resolved =
       | "traps"
       | "state"
       | "store"
+      | keyof ResolvedContent
       | "autoThrottle"
       | "sitemapUrls"
       | "since"
@@ -62,6 +67,7 @@ export type Resolved =
       | "save"
     >
   >
+  & ResolvedContent
   & {
     signal?: AbortSignal;
     onLog?: CrawlOptions["onLog"];
@@ -157,6 +163,7 @@ export function resolveOptions(options: CrawlOptions): Resolved {
   return {
     ...resolveShape(options),
     ...resolveRequests(options),
+    ...resolveContentOptions(options, d),
     ...resolveDiscovery(options, store),
     workers: opt(
       "workers",

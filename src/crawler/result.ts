@@ -121,6 +121,10 @@ export interface CrawlResult {
   lastmod?: string;
   /** The page's `<title>`, trimmed, if it had one. */
   title?: string;
+  /** The page's meta description, if it had one. */
+  description?: string;
+  /** The page's `<html lang>`, if it had one. */
+  lang?: string;
   /** How many links the page had (before scope filtering). */
   links: number;
   /** The links themselves, with the `includeLinks` option. */
@@ -151,7 +155,17 @@ export interface CrawlResult {
   timings: Timings;
   /** Trace identifiers. */
   trace: TraceInfo;
-  /** Set when the URL could not be fetched or parsed. */
+  /**
+   * What the `select` selectors and the `extract` hook gave for the page
+   * (selector values, with the hook's object merged over them).
+   */
+  data?: unknown;
+  /** The page as text, Markdown or HTML, with the `content` option. */
+  content?: string;
+  /**
+   * Set when the URL could not be fetched or parsed, or (`ExtractError`)
+   * when the extraction hook failed on the page.
+   */
   error?: { name: string; message: string };
   /** Set when the URL was deliberately not fetched or not parsed. */
   skipped?: SkipReason;

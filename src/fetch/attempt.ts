@@ -273,6 +273,7 @@ async function readResponse(
     contentType,
     contentTypeHeader: typeHeader,
     robotsTag: res.headers.get("x-robots-tag"),
+    headers: res.headers,
     ...validatorsOf(res.headers),
   };
   if (isRetryableStatus(res.status)) {

@@ -160,6 +160,8 @@ export interface FetchOutcome {
   contentTypeHeader?: string | null;
   /** The `X-Robots-Tag` header. */
   robotsTag?: string | null;
+  /** The final response's headers. */
+  headers?: Headers;
   /** The body, for a 2xx response the body rule accepts, within the cap. */
   body?: Uint8Array;
   /** The body is only the first bytes of a longer one (`keepTruncated`). */

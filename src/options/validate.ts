@@ -257,3 +257,29 @@ export function matching(pattern: RegExp, text: string): Rule<string> {
     TypeError,
   );
 }
+
+/**
+ * A value for which `test` holds, described by `text`: for rules no other
+ * factory here expresses (a CSS selector, a module specifier).
+ *
+ * @example
+ * ```ts
+ * import { check, satisfying } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const even = satisfying<number>((v) => v === 0 || v === 2, "0 or 2");
+ * assert.throws(() => check("open", "n", 1, even), TypeError);
+ * ```
+ *
+ * @param test Whether a value follows the rule; must not throw.
+ * @param text What the rule says the value must be.
+ * @param error The error class a value breaking the rule gets.
+ * @returns The rule.
+ */
+export function satisfying<T>(
+  test: (value: unknown) => boolean,
+  text: string,
+  error: typeof TypeError | typeof RangeError = TypeError,
+): Rule<T> {
+  return rule(text, test, error);
+}

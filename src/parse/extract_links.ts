@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Parser } from "htmlparser2";
+import { type Handler, Parser } from "htmlparser2";
+import { teeHandler } from "./tee_handler.ts";
 import {
   DEFAULT_MAX_LINKS,
   type ExtractedPage,
@@ -155,10 +156,45 @@ export function extractLinks(
   baseUrl: string,
   options: ExtractLinksOptions = {},
 ): ExtractedPage {
+  return scanPage(html, baseUrl, options);
+}
+
+/**
+ * {@linkcode extractLinks}, with `also` receiving every event of the same
+ * parse (e.g. a `DomHandler` building the page's tree), so a page is
+ * tokenized once for its links and its content.
+ *
+ * @example Building a tree in the same pass
+ * ```ts
+ * import { DomHandler } from "domhandler";
+ * import { scanPage } from "./extract_links.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tree = new DomHandler();
+ * const page = scanPage("<p><a href=/a>a</a></p>", "https://example.com/", {}, tree);
+ * assert.equal(page.links.length, 1);
+ * assert.equal(tree.root.children.length, 1);
+ * ```
+ *
+ * @param html The page's text.
+ * @param baseUrl The page's URL (after redirects).
+ * @param options The link cap, the crawler's robots name, references.
+ * @param also Another listener of the parse.
+ * @returns The links and metadata.
+ * @throws {RangeError} If `maxLinks` is not a non-negative integer or
+ *   `Infinity`.
+ */
+export function scanPage(
+  html: string,
+  baseUrl: string,
+  options: ExtractLinksOptions,
+  also?: Partial<Handler>,
+): ExtractedPage {
   const maxLinks = linkCap(options);
   const scan = new PageScan(botNameOf(options), options.references === true);
+  const handler = also === undefined ? scan : teeHandler(scan, also);
   try {
-    new Parser(scan, PARSER_OPTIONS).end(html);
+    new Parser(handler, PARSER_OPTIONS).end(html);
   } catch {
     // htmlparser2 is forgiving; keep whatever was collected if it is not.
   }

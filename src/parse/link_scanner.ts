@@ -1,8 +1,8 @@
 /**
  * The link scanner: finds a page's links and metadata at the character
  * level, for pages that need nothing else. It jumps from `<` to `<` over
- * text, reads the attributes of the few elements that matter (`a`, `area`,
- * `base`, `link`, `meta`, `title`, `template`, `svg`, `math`), and skips
+ * text, reads the attributes of the few elements that matter (`html`, `a`,
+ * `area`, `base`, `link`, `meta`, `title`, `template`, `svg`, `math`), and skips
  * the others' with the same state machine, so it finds exactly what the
  * htmlparser2 path (`extractLinks`) finds: the same events reach the same
  * {@linkcode PageScan}, and the same {@linkcode finishPage} normalizes them.
@@ -40,6 +40,7 @@ const OPEN_BRACKET = 0x5b;
 
 /** The elements whose attributes the page scan reads. */
 const WANTED = new Set([
+  "html",
   "a",
   "area",
   "base",

@@ -43,6 +43,13 @@ export interface ExtractedPage {
   links: ExtractedLink[];
   /** The first `<title>`'s text: whitespace collapsed, trimmed, capped. */
   title?: string;
+  /**
+   * The first `<meta name="description">` (else `property="og:description"`)
+   * content: whitespace collapsed, trimmed, capped like the title.
+   */
+  description?: string;
+  /** The `<html lang>` attribute, trimmed, if not empty. */
+  lang?: string;
   /** The first `<base href>`, resolved and normalized, if valid. */
   base?: string;
   /** The first `<link rel="canonical">`, resolved and normalized. */
@@ -126,6 +133,9 @@ function refreshTarget(content: string): string | undefined {
   return target === "" ? undefined : target;
 }
 
+/** The longest `lang` kept, in characters. */
+const MAX_LANG_LENGTH = 64;
+
 function collapseTitle(text: string): string | undefined {
   let title = text.replace(ASCII_WHITESPACE_RUNS, " ").trim();
   if (title.length > MAX_TITLE_LENGTH) {
@@ -163,6 +173,9 @@ export class PageScan {
   refreshHref: string | undefined = undefined;
   noindex = false;
   nofollow = false;
+  description: string | undefined = undefined;
+  ogDescription: string | undefined = undefined;
+  lang: string | undefined = undefined;
   titleParts: string[] | undefined = undefined;
   #titleChars = 0;
   #titleDone = false;
@@ -220,6 +233,11 @@ export class PageScan {
       case "meta":
         this.#onMeta(attribs);
         break;
+      case "html":
+        if (this.lang === undefined && attribs.lang !== undefined) {
+          this.lang = attribs.lang.trim().slice(0, MAX_LANG_LENGTH);
+        }
+        break;
       case "title":
         if (!this.#titleDone && this.#foreignDepth === 0) {
           this.#inTitle = true;
@@ -260,12 +278,21 @@ export class PageScan {
     }
   }
 
-  /** `<meta name="robots">` (or the bot's name) and `http-equiv=refresh`. */
+  /**
+   * `<meta name="robots">` (or the bot's name), `http-equiv=refresh` and
+   * the description.
+   */
   #onMeta(attribs: Record<string, string>): void {
     const content = attribs.content;
     if (content === undefined) return;
     const name = attribs.name?.trim().toLowerCase();
-    if (
+    if (name === "description") {
+      this.description ??= content;
+    } else if (
+      attribs.property?.trim().toLowerCase() === "og:description"
+    ) {
+      this.ogDescription ??= content;
+    } else if (
       name !== undefined &&
       (name === "robots" || (this.#botName !== "" && name === this.#botName))
     ) {
@@ -319,6 +346,12 @@ export function finishPage(
     const title = collapseTitle(scan.titleParts.join(""));
     if (title !== undefined) page.title = title;
   }
+  const description = scan.description ?? scan.ogDescription;
+  if (description !== undefined) {
+    const text = collapseTitle(description);
+    if (text !== undefined) page.description = text;
+  }
+  if (scan.lang) page.lang = scan.lang;
   const base = resolveHeadLinks(scan, baseUrl, page);
   addLinks(scan, createUrlNormalizer(base), maxLinks, page);
   if (scan.refs !== undefined) {

@@ -4,12 +4,19 @@
  *
  * @module
  */
+import { DomHandler } from "domhandler";
+import type { ExtractInput } from "../content/extract_page.ts";
+import {
+  type ContentOptions,
+  needsTree,
+  pageContent,
+} from "../content/page_content.ts";
 import { decodeHtml } from "./charset.ts";
 import {
   type ExtractedLink,
-  extractLinks,
   type ExtractLinksOptions,
   type RobotsDirectives,
+  scanPage,
 } from "./extract_links.ts";
 import { type LinkKeys, linkKeys } from "./link_keys.ts";
 import { scanLinks } from "./link_scanner.ts";
@@ -49,6 +56,18 @@ export interface ParseInput {
    * @default {undefined}
    */
   sessionParams?: readonly string[];
+  /**
+   * Content to take from the page: selectors, text, Markdown or HTML.
+   *
+   * @default {undefined}
+   */
+  content?: ContentOptions;
+  /**
+   * The extraction hook to run on the page, and what it needs.
+   *
+   * @default {undefined}
+   */
+  extract?: ExtractInput;
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -88,6 +107,12 @@ export interface ParseHtmlOptions {
    * @default {false}
    */
   fullParse?: boolean;
+  /**
+   * Content to take from the page: selectors, text, Markdown or HTML.
+   *
+   * @default {undefined}
+   */
+  content?: ContentOptions;
 }
 
 /**
@@ -104,13 +129,15 @@ export interface ParseHtmlOptions {
  * assert.equal(needsFullParse({ url: "https://a.test/" }), false);
  * assert.equal(needsFullParse({ url: "https://a.test/", fullParse: true }), true);
  * assert.equal(needsFullParse({ url: "https://a.test/", references: true }), true);
+ * assert.equal(needsFullParse({ url: "https://a.test/", content: { content: "text" } }), true);
  * ```
  *
  * @param options The parse options.
  * @returns `true` for the htmlparser2 path.
  */
 export function needsFullParse(options: ParseHtmlOptions): boolean {
-  return options.fullParse === true || options.references === true;
+  return options.fullParse === true || options.references === true ||
+    needsTree(options.content);
 }
 
 /**
@@ -143,12 +170,25 @@ export interface ParsedPage {
   anchors?: string[];
   /** With `references`: references not checkable, or dropped past the cap. */
   unchecked?: number;
+  /** The meta description, whitespace collapsed and trimmed. */
+  description?: string;
+  /** The `<html lang>` attribute. */
+  lang?: string;
+  /** The selectors' values and what the extraction hook returned. */
+  data?: unknown;
+  /** The page as text, Markdown or HTML, when asked for. */
+  content?: string;
+  /** Why the extraction hook gave nothing for this page. */
+  extractError?: { name: string; message: string };
+  /** URLs the extraction hook added with `follow()`, normalized. */
+  follow?: string[];
 }
 
 /**
  * Decodes an HTML body (see `decodeHtml`) and extracts its links and
  * metadata: with the link scanner (`scanLinks`), or htmlparser2
- * (`extractLinks`) when {@linkcode needsFullParse} says so. Never throws on any bytes; the same
+ * (`scanPage`) when {@linkcode needsFullParse} says so, and takes the
+ * content asked for. Never throws on any bytes; the same
  * function runs inline and in the parse worker pool.
  *
  * @example Usage
@@ -178,13 +218,45 @@ export function parseHtml(
   options: ParseHtmlOptions,
 ): ParsedPage {
   const { text, charset } = decodeHtml(bytes, options.contentType);
-  const extract = needsFullParse(options) ? extractLinks : scanLinks;
+  return parseText(text, charset, options);
+}
+
+/**
+ * {@linkcode parseHtml} on a body already decoded.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseText } from "./parse_html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const page = parseText("<h1>Hi</h1>", "utf-8", {
+ *   url: "https://example.com/",
+ *   content: { content: "markdown" },
+ * });
+ * assert.equal(page.content, "# Hi");
+ * ```
+ *
+ * @param text The decoded body.
+ * @param charset The encoding it was decoded with.
+ * @param options The page URL, link cap and content options.
+ * @returns The parsed page.
+ */
+export function parseText(
+  text: string,
+  charset: string,
+  options: ParseHtmlOptions,
+): ParsedPage {
   const wanted: ExtractLinksOptions = {
     maxLinks: options.maxLinks,
     botName: options.botName,
     references: options.references,
   };
-  const page = extract(text, options.url, wanted);
+  // Selectors and text/Markdown content read the page's tree, built in the
+  // same htmlparser2 pass that finds the links.
+  const tree = needsTree(options.content) ? new DomHandler() : undefined;
+  const page = needsFullParse(options)
+    ? scanPage(text, options.url, wanted, tree)
+    : scanLinks(text, options.url, wanted);
   const parsed: ParsedPage = {
     charset,
     links: page.links,
@@ -200,6 +272,15 @@ export function parseHtml(
     parsed.references = page.references;
     parsed.anchors = page.anchors;
     parsed.unchecked = page.unchecked;
+  }
+  if (page.description !== undefined) parsed.description = page.description;
+  if (page.lang !== undefined) parsed.lang = page.lang;
+  if (options.content !== undefined) {
+    const base = page.base ?? options.url;
+    Object.assign(
+      parsed,
+      pageContent(tree?.root, text, base, options.content),
+    );
   }
   return parsed;
 }

@@ -3,11 +3,14 @@
  * crawler's `WorkerPool`, and replies with each page packed (see
  * {@linkcode packPage}). A task is one page, or a batch of pages each with
  * its own trace, run inside `traceVar` so worker-side code sees the trace
- * of the request it works for.
+ * of the request it works for. A batch whose pages run an extraction hook
+ * comes with a shared progress cell (see `ParseBatcher`), so the pool can
+ * tell which page's hook ended the worker.
  *
  * @module
  */
 import { serveWorker } from "../concurrency/serve_worker.ts";
+import { parseWithHook } from "../content/extract_page.ts";
 import { parseInSpan } from "../telemetry/parse_span.ts";
 import { type Trace, traceVar } from "../telemetry/trace.ts";
 import {
@@ -21,6 +24,19 @@ import {
 export interface BatchItem extends ParseInput {
   /** The request's trace (restored around the parse). */
   trace?: Trace;
+}
+
+/**
+ * A batch whose pages run the extraction hook. Before parsing page `i` the
+ * worker stores `2i + 1` in `progress[0]`, and `2i + 2` when its hook
+ * starts: after a crash or a hang, the pool reads which page was running
+ * and in which step.
+ */
+export interface HookBatch {
+  /** The pages. */
+  items: BatchItem[];
+  /** One `Int32Array` cell on a `SharedArrayBuffer`. */
+  progress: Int32Array;
 }
 
 /** A page's outcome in a batch: the page, or why it failed. */
@@ -52,14 +68,74 @@ function parseBatch(batch: BatchItem[]): BatchResult[] {
         )
         : parseOne(item);
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      return { error: { name: e.name, message: e.message } };
+      return failure(err);
     }
   });
 }
 
+function failure(err: unknown): BatchResult {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { error: { name: e.name, message: e.message } };
+}
+
+let shielded = false;
+
+/**
+ * Keeps an error a hook throws outside its own call (a timer, a promise it
+ * did not await) from ending the worker and the other pages of its batch.
+ */
+function shieldFromHooks(): void {
+  if (shielded) return;
+  shielded = true;
+  globalThis.addEventListener("error", (e) => e.preventDefault());
+  globalThis.addEventListener("unhandledrejection", (e) => e.preventDefault());
+}
+
+/** One page of a hook batch: parsed, then its hook run, in its trace. */
+function parseWithItsHook(
+  item: BatchItem,
+  onHook: () => void,
+): Promise<PackedPage> {
+  const extract = item.extract;
+  const bytes = new Uint8Array(item.body);
+  const parse = async () =>
+    packPage(
+      extract === undefined
+        ? parseHtml(bytes, item)
+        : await parseWithHook(bytes, { ...item, extract }, undefined, onHook),
+      item.sessionParams,
+    );
+  return item.trace ? traceVar.run(item.trace, parse) : parse();
+}
+
+async function parseHookBatch(batch: HookBatch): Promise<BatchResult[]> {
+  shieldFromHooks();
+  const { items, progress } = batch;
+  const results: BatchResult[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    Atomics.store(progress, 0, 2 * i + 1);
+    try {
+      results.push(
+        await parseWithItsHook(
+          item,
+          () => Atomics.store(progress, 0, 2 * i + 2),
+        ),
+      );
+    } catch (err) {
+      results.push(failure(err));
+    } finally {
+      item.body.transfer?.(0);
+    }
+  }
+  return results;
+}
+
 serveWorker(
-  (input: ParseInput | BatchItem[]) =>
-    Array.isArray(input) ? parseBatch(input) : parseOne(input),
+  (input: ParseInput | BatchItem[] | HookBatch) => {
+    if (Array.isArray(input)) return parseBatch(input);
+    if ("items" in input) return parseHookBatch(input);
+    return parseOne(input);
+  },
   { context: traceVar },
 );

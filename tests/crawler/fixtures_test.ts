@@ -27,6 +27,8 @@ interface Expected {
   flags?: Record<string, Record<string, unknown>>;
   /** Expected request counts per path on the server (0 = never requested). */
   hits?: Record<string, number>;
+  /** Expected `content` per key: a file of the fixture's `expected/`. */
+  content?: Record<string, string>;
 }
 
 /** Options every fixture crawl starts from: small, so the suite stays fast. */
@@ -37,8 +39,8 @@ const DEFAULTS: CrawlOptions = {
   workers: 0,
 };
 
-/** The fixture crawled with a worker pool as well (the others parse inline). */
-const WITH_WORKERS = "links";
+/** The fixtures crawled with a worker pool as well (the others parse inline). */
+const WITH_WORKERS = ["links", "content"];
 
 /** A crawl that has not finished after this long is aborted and fails. */
 const CRAWL_LIMIT_MS = 60_000;
@@ -125,6 +127,31 @@ function diffResults(
   return lines;
 }
 
+/**
+ * Lines describing each result whose `content` differs from its expected
+ * file (templated, without its final newline).
+ */
+async function diffContent(
+  name: string,
+  files: Record<string, string>,
+  actual: Map<string, CrawlResult>,
+  server: FixtureServer,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [key, file] of Object.entries(files)) {
+    const url = new URL(`${name}/expected/${file}`, FIXTURES_DIR);
+    const want = template(server, await Deno.readTextFile(url))
+      .replace(/\n$/, "");
+    const got = actual.get(key)?.content;
+    if (got !== want) {
+      lines.push(
+        `  content     ${key}: differs from expected/${file}; got:\n${got}`,
+      );
+    }
+  }
+  return lines;
+}
+
 async function readExpected(name: string): Promise<Expected> {
   const url = new URL(`${name}/expected.json`, FIXTURES_DIR);
   return JSON.parse(await Deno.readTextFile(url)) as Expected;
@@ -190,6 +217,9 @@ async function runFixture(name: string, workers: number): Promise<void> {
       }
     }
   }
+  problems.push(
+    ...await diffContent(name, expected.content ?? {}, results, server),
+  );
   for (const [path, count] of Object.entries(expected.hits ?? {})) {
     const got = server.hits.get(path) ?? 0;
     if (got !== count) {
@@ -223,14 +253,16 @@ for (const name of names) {
     () => runFixture(name, 0),
   );
 }
-Deno.test(
-  `crawl() gives the outcomes of fixtures/${WITH_WORKERS}/expected.json when parsing in a worker`,
-  () => runFixture(WITH_WORKERS, 1),
-);
+for (const name of WITH_WORKERS) {
+  Deno.test(
+    `crawl() gives the outcomes of fixtures/${name}/expected.json when parsing in a worker`,
+    () => runFixture(name, 1),
+  );
+}
 
 Deno.test("readExpected() finds seeds, well-formed outcomes and a site for every fixture", async () => {
   assert.ok(names.length >= 14, `only ${names.length} fixtures found`);
-  assert.ok(names.includes(WITH_WORKERS));
+  for (const name of WITH_WORKERS) assert.ok(names.includes(name));
   for (const name of names) {
     const expected = await readExpected(name);
     assert.ok(
@@ -250,6 +282,10 @@ Deno.test("readExpected() finds seeds, well-formed outcomes and a site for every
     }
     for (const key of Object.keys(expected.flags ?? {})) {
       assert.ok(key in expected.results, `${name}: flags for unknown ${key}`);
+    }
+    for (const [key, file] of Object.entries(expected.content ?? {})) {
+      assert.ok(key in expected.results, `${name}: content for unknown ${key}`);
+      await Deno.stat(new URL(`${name}/expected/${file}`, FIXTURES_DIR));
     }
     const site = await Deno.stat(new URL(`${name}/site/`, FIXTURES_DIR));
     assert.ok(site.isDirectory, `${name}: no site/`);

@@ -1,0 +1,2 @@
+/** An extract module without a default export. */
+export const hook = () => 1;

@@ -1,0 +1,2 @@
+/** An extract module whose default export is not a function. */
+export default 42;

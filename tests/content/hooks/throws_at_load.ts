@@ -1,0 +1,2 @@
+/** An extract module that throws while it loads. */
+throw new Error("broken at load");
