@@ -10,7 +10,7 @@
  */
 import type { CliConfig, StatusConfig } from "./args.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
-import { LOG_LEVEL, SCOPE } from "../crawler/resolve_options.ts";
+import { LOG_LEVEL, SCOPE } from "../crawler/option_rules.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { CHECK_DEFAULTS } from "../check/check_options.ts";
 import { STATUS_RANGES } from "../check/status_ranges.ts";
