@@ -16,22 +16,11 @@ import {
 } from "../parse/parse_html.ts";
 import type { BatchItem, BatchResult } from "../parse/parse_worker.ts";
 import { parseInSpan } from "../telemetry/parse_span.ts";
-import { type Trace, traceVar } from "../telemetry/trace.ts";
+import type { Trace } from "../telemetry/trace.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import type { Resolved } from "./resolve_options.ts";
+import { PARSER_WORKER, parserPoolOptions } from "./parser_pool.ts";
 import { missingWorkerPermission } from "./worker_permission.ts";
-
-/**
- * The parser workers' heap: V8 would give each busy worker up to a 96 MiB
- * young generation and let its old generation grow to four times what
- * survives; a parse keeps little (a page's links), so a small young
- * generation costs no speed, and an old-generation limit under 2 GiB makes
- * V8 collect sooner (the live heap is a few MiB; the limit is never near).
- */
-const PARSER_HEAP = {
-  maxYoungGenerationSizeMb: 8,
-  maxOldGenerationSizeMb: 1536,
-} as const;
 
 /**
  * Parses pages for the crawl; disposing it terminates its workers.
@@ -97,15 +86,8 @@ export class PageParser implements AsyncDisposable {
       return new PageParser(monitor);
     }
     const pool = new WorkerPool<BatchItem[], BatchResult[]>(
-      new URL("../parse/parse_worker.ts", import.meta.url),
-      {
-        size: workers,
-        maxQueue: workers * 4,
-        pipeline: 2,
-        permissions: workerPermissions,
-        context: traceVar,
-        resourceLimits: workerPermissions === "none" ? undefined : PARSER_HEAP,
-      },
+      PARSER_WORKER,
+      parserPoolOptions(workers, workerPermissions),
     );
     return new PageParser(monitor, pool, new ParseBatcher(pool, workers * 2));
   }
