@@ -6,6 +6,7 @@
  * @module
  */
 import type { CrawlFrontier, FrontierBatch } from "../frontier/store.ts";
+import { loadDomainRules } from "../guards/registrable_domain.ts";
 import { ScopeFilter } from "../guards/scope.ts";
 import { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { newId } from "../telemetry/trace.ts";
@@ -187,6 +188,7 @@ export class Crawler {
     this.#stats.startedAt = Date.now();
     let tasks: CrawlTasks | undefined;
     try {
+      if (o.scope === "domain") await loadDomainRules();
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
       const telemetry = this.#telemetry = stack.use(

@@ -87,3 +87,23 @@ Deno.test("mod.ts loads node:sqlite and redis through no module but its own Sqli
     from === mod && to.endsWith("/src/frontier/sqlite/sqlite_store.ts");
   assert.deepEqual(storeModules(loaded(graph, ownExport)), []);
 });
+
+Deno.test("crawl() loads the public suffix list (tldts) only for the domain scope", async () => {
+  const graph = await graphOf("src/crawler/crawler.ts");
+  assert.deepEqual([...loaded(graph)].filter((m) => /tldts/.test(m)), []);
+  const lazy = graph.modules.flatMap((m) =>
+    (m.dependencies ?? []).filter((d) =>
+      d.isDynamic && /tldts/.test(d.code?.specifier ?? "")
+    ).map(() => m.specifier.replace(ROOT.href, ""))
+  );
+  assert.deepEqual(lazy, ["src/guards/registrable_domain.ts"]);
+});
+
+Deno.test("cli.ts loads neither the crawler nor an npm package before it starts the crawl thread", async () => {
+  const heavy = [...loaded(await graphOf("cli.ts"))].filter((m) =>
+    m.startsWith("npm:") ||
+    /\/src\/(crawler\/crawler|frontier\/frontier|crawler\/resolve_options)\.ts$/
+      .test(m)
+  );
+  assert.deepEqual(heavy, []);
+});
