@@ -8,12 +8,7 @@
 import type { LoopMonitor } from "../concurrency/loop_monitor.ts";
 import { WorkerPool } from "../concurrency/worker_pool.ts";
 import { ParseBatcher } from "../parse/parse_batcher.ts";
-import {
-  type PackedPage,
-  packPage,
-  parseHtml,
-  type ParseInput,
-} from "../parse/parse_html.ts";
+import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
 import type { BatchItem, BatchResult } from "../parse/parse_worker.ts";
 import { parseInSpan } from "../telemetry/parse_span.ts";
 import type { Trace } from "../telemetry/trace.ts";
@@ -21,6 +16,12 @@ import type { CrawlLog } from "./crawl_log.ts";
 import type { Resolved } from "./resolve_options.ts";
 import { PARSER_WORKER, parserPoolOptions } from "./parser_pool.ts";
 import { missingWorkerPermission } from "./worker_permission.ts";
+
+/**
+ * The parser, loaded for the first page parsed on this thread: with parser
+ * workers the crawl never loads it here (nor htmlparser2, which it loads).
+ */
+let inline: Promise<typeof import("../parse/parse_html.ts")> | undefined;
 
 /**
  * Parses pages for the crawl; disposing it terminates its workers.
@@ -107,6 +108,9 @@ export class PageParser implements AsyncDisposable {
     signal: AbortSignal,
   ): Promise<PackedPage> {
     if (this.#batcher) return await this.#batcher.parse(input, trace, signal);
+    const { packPage, parseHtml } = await (inline ??= import(
+      "../parse/parse_html.ts"
+    ));
     const parse = () =>
       parseInSpan(
         trace,
