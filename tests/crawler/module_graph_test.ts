@@ -107,3 +107,8 @@ Deno.test("cli.ts loads neither the crawler nor an npm package before it starts 
   );
   assert.deepEqual(heavy, []);
 });
+
+Deno.test("crawl() loads htmlparser2 only to parse a page or a sitemap on its own thread", async () => {
+  const graph = await graphOf("src/crawler/crawler.ts");
+  assert.deepEqual([...loaded(graph)].filter((m) => /htmlparser2/.test(m)), []);
+});
