@@ -13,6 +13,10 @@
  * - parent → worker: `[CRASH, id, why, cause]` when a started worker fails
  *   or exits.
  *
+ * A worker the parent starts gets the port as its first message
+ * (`serveWorker` waits for it), so the parent may start one before it is
+ * asked (`prestart`): the first request with the same spec takes it.
+ *
  * @module
  */
 import {

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { setWorkerHost } from "../../src/concurrency/_pool_worker.ts";
 import {
+  poolWorkerSpec,
   remoteWorkerHost,
   serveWorkerHost,
 } from "../../src/concurrency/_worker_host.ts";
@@ -162,6 +163,24 @@ Deno.test("WorkerPool.run() fails the task of a hosted worker over its heap limi
     return true;
   });
   assert.equal(await pool.run({ op: "echo", value: "after" }), "after");
+});
+
+Deno.test("ServedWorkerHost.prestart() starts a worker that the first pool asking for the same spec takes", async () => {
+  using host = hosted();
+  const options = { size: 2, maxQueue: 4, resourceLimits: LIMITS };
+  host.served.prestart(poolWorkerSpec(WORKERS.test, options));
+  // Another spec does not take it.
+  host.served.prestart(poolWorkerSpec(WORKERS.echoBuffer, options));
+  assert.equal(host.served.workers, 2);
+  await using pool = new WorkerPool<TestTask, unknown>(WORKERS.test, options);
+  assert.equal(await pool.run({ op: "echo", value: 1 }), 1);
+  assert.equal(pool.workers, 1);
+  assert.equal(host.served.workers, 2, "the spare was taken, not a new one");
+  const both = await Promise.all(
+    [2, 3].map((value) => pool.run({ op: "echo", value })),
+  );
+  assert.deepEqual(both, [2, 3]);
+  assert.equal(host.served.workers, 3);
 });
 
 Deno.test("serveWorkerHost() stops the workers it started when disposed", async () => {
