@@ -1,8 +1,7 @@
 /**
- * The crawl thread: `cli.ts` runs a crawl whose queue waits outside memory
- * (`--state`, `--frontier`), or any crawl given `--max-heap`, in a
- * `node:worker_threads` worker with V8 heap limits, while the main thread
- * only waits for it and passes Ctrl-C on.
+ * The crawl thread: `cli.ts` runs every crawl in a `node:worker_threads`
+ * worker with V8 heap limits, while the main thread only waits for it,
+ * passes Ctrl-C on, and starts the parser workers the thread asks for.
  *
  * Why: V8 sizes an isolate's heap for throughput from the machine's memory.
  * On a 24 GiB machine a busy crawl's main isolate grows a 64 MiB new space
@@ -15,16 +14,32 @@
  * at most about 1.8 times what survives. Discovering 1,000,000 URLs with
  * `--state` peaks at 180-200 MiB of RSS this way instead of 290-340.
  *
- * An in-memory crawl stays on the main thread: its live heap grows with the
- * crawl, so it keeps V8's own limit, and on this 2-core machine a crawl
- * thread whose parser worker is nested in it ran about 10-15 % slower.
+ * An in-memory crawl's queue lives in the heap, so its old-generation limit
+ * is as high as stays under 2 GiB (`MEMORY_HEAP_MB`): discovering 1,000,000
+ * URLs in memory peaks at about 200-250 MiB of RSS instead of 370-420.
+ *
+ * The parser workers are started by the main thread and talk to the crawl
+ * thread over `MessageChannel` ports (see `_worker_host.ts`): in Deno 2.9 a
+ * worker nested in the crawl thread took half a second to start and
+ * answered about ten times slower.
  *
  * @module
  */
 import { SHARE_ENV, Worker } from "node:worker_threads";
+import {
+  poolWorkerSpec,
+  type ServedWorkerHost,
+  serveWorkerHost,
+} from "../concurrency/_worker_host.ts";
+import { DEFAULTS, defaultWorkers } from "../crawler/defaults.ts";
+import { PARSER_WORKER, parserPoolOptions } from "../crawler/parser_pool.ts";
 import { missingWorkerPermission } from "../crawler/worker_permission.ts";
 import { type CliConfig, parseCliArgs } from "./args.ts";
-import { BOUNDED_HEAP_MB, CRAWL_THREAD_YOUNG_MB } from "./heap_limits.ts";
+import {
+  BOUNDED_HEAP_MB,
+  CRAWL_THREAD_YOUNG_MB,
+  MEMORY_HEAP_MB,
+} from "./heap_limits.ts";
 import { processInterrupts, STOP_EXIT, type StopSignal } from "./interrupts.ts";
 
 /** What the crawl thread is started with. */
@@ -33,6 +48,11 @@ export interface CrawlThreadData {
   argv: string[];
   /** The version `--version` prints. */
   version: string;
+  /**
+   * The control port of the thread's worker host: this thread starts the
+   * parser workers (see `_worker_host.ts`).
+   */
+  workers: MessagePort;
 }
 
 /** The message that passes a Ctrl-C to the crawl thread. */
@@ -50,8 +70,8 @@ const EXIT_CRASH = 1;
 
 /**
  * The heap limits to run `argv` with in a crawl thread, or `undefined` for
- * the main thread: an in-memory crawl without `--max-heap`, and what is not
- * a crawl (help, version, status, a usage error, reported as before).
+ * the main thread: what is not a crawl (help, version, status, `check`, a
+ * usage error, reported as before).
  *
  * @example Usage
  * ```ts
@@ -74,10 +94,18 @@ export function crawlThreadLimits(
   return plan(argv)?.limits;
 }
 
-/** The thread's limits with the parsed command line they came from. */
-function plan(
-  argv: readonly string[],
-): { limits: CrawlThreadLimits; config: CliConfig } | undefined {
+/** A crawl thread: its limits and the command line they came from. */
+interface ThreadPlan {
+  limits: CrawlThreadLimits;
+  config: CliConfig;
+  /**
+   * The command line asks for the limits (`--state`, `--frontier`,
+   * `--max-heap`): running without them deserves a warning.
+   */
+  asked: boolean;
+}
+
+function plan(argv: readonly string[]): ThreadPlan | undefined {
   if (argv[0] === "status" || argv[0] === "check") return undefined;
   let config: CliConfig;
   try {
@@ -86,18 +114,13 @@ function plan(
     return undefined;
   }
   if (config.help || config.version) return undefined;
-  const old = config.maxHeapMb ??
-    (bounded(config) ? BOUNDED_HEAP_MB : undefined);
-  if (old === undefined) return undefined;
+  const bounded = config.state !== undefined || config.frontier !== undefined;
+  const old = config.maxHeapMb ?? (bounded ? BOUNDED_HEAP_MB : MEMORY_HEAP_MB);
   const limits = {
     maxYoungGenerationSizeMb: CRAWL_THREAD_YOUNG_MB,
     maxOldGenerationSizeMb: old,
   };
-  return { limits, config };
-}
-
-function bounded(config: CliConfig): boolean {
-  return config.state !== undefined || config.frontier !== undefined;
+  return { limits, config, asked: bounded || config.maxHeapMb !== undefined };
 }
 
 /**
@@ -118,10 +141,12 @@ export async function runCli(
   if (thread !== undefined) {
     const missing = missingWorkerPermission(new URL("../", import.meta.url));
     if (missing === undefined) {
-      return await runInThread(argv, version, thread.limits);
+      return await runInThread(argv, version, thread);
     }
-    // A warning, unless --log-level error asked for errors only.
-    if (thread.config.logLevel !== "error") {
+    // A warning when the limits were asked for, unless --log-level error
+    // asked for errors only (without --allow-read the parser workers say
+    // the same of themselves).
+    if (thread.asked && thread.config.logLevel !== "error") {
       warn(
         `the crawl runs on the main thread, without its heap limits: the crawl thread needs ${missing} to load its code`,
       );
@@ -134,14 +159,23 @@ export async function runCli(
 async function runInThread(
   argv: readonly string[],
   version: string,
-  limits: CrawlThreadLimits,
+  { limits, config }: ThreadPlan,
 ): Promise<number> {
-  const data: CrawlThreadData = { argv: [...argv], version };
+  const { port1, port2 } = new MessageChannel();
+  using workers = serveWorkerHost(port1);
+  prestartParser(workers, config);
+  const data: CrawlThreadData = { argv: [...argv], version, workers: port2 };
   const thread = new Worker(
     new URL("./crawl_thread_worker.ts", import.meta.url),
     // SHARE_ENV: a copy of the environment would read every variable,
     // which needs --allow-env (and Deno asks for it on a terminal).
-    { workerData: data, resourceLimits: limits, env: SHARE_ENV },
+    {
+      workerData: data,
+      // A web MessagePort, which Deno transfers as Node's.
+      transferList: [port2 as never],
+      resourceLimits: limits,
+      env: SHARE_ENV,
+    },
   );
   // The first Ctrl-C (or SIGTERM) stops the crawl gracefully (in the
   // thread); a second ends the process here, even when the thread is busy.
@@ -167,6 +201,21 @@ async function runInThread(
   } finally {
     unlisten();
   }
+}
+
+/**
+ * Starts the crawl's first parser worker now, so that it loads its code
+ * while the crawl thread loads its own (on another core): the crawl's first
+ * parse need not wait for it.
+ */
+function prestartParser(host: ServedWorkerHost, config: CliConfig): void {
+  const workers = config.options.workers ?? defaultWorkers();
+  if (workers === 0) return;
+  const permissions = config.options.workerPermissions ??
+    DEFAULTS.workerPermissions;
+  host.prestart(
+    poolWorkerSpec(PARSER_WORKER, parserPoolOptions(workers, permissions)),
+  );
 }
 
 function describeFailure(

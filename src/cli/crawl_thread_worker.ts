@@ -6,12 +6,17 @@
  * @module
  */
 import { parentPort, resourceLimits, workerData } from "node:worker_threads";
+import { setWorkerHost } from "../concurrency/_pool_worker.ts";
+import { remoteWorkerHost } from "../concurrency/_worker_host.ts";
 import { runCommand } from "./command.ts";
 import type { Interrupts } from "./interrupts.ts";
 import { type CrawlThreadData, INTERRUPT } from "./crawl_thread.ts";
 
 const port = parentPort!;
-const { argv, version } = workerData as CrawlThreadData;
+const { argv, version, workers } = workerData as CrawlThreadData;
+// The parser workers are started by the main thread: nested in this thread
+// they would answer about ten times slower.
+setWorkerHost(remoteWorkerHost(workers));
 const fromMainThread: Interrupts = {
   listen(onInterrupt) {
     const onMessage = (message: unknown) => {

@@ -10,7 +10,7 @@
  */
 import type { CliConfig, StatusConfig } from "./args.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
-import { LOG_LEVEL, SCOPE } from "../crawler/resolve_options.ts";
+import { LOG_LEVEL, SCOPE } from "../crawler/option_rules.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { CHECK_DEFAULTS } from "../check/check_options.ts";
 import { STATUS_RANGES } from "../check/status_ranges.ts";
@@ -37,6 +37,7 @@ import { SHARED_FLAGS } from "./shared_flags.ts";
 import {
   BOUNDED_HEAP_MB,
   CRAWL_THREAD_YOUNG_MB,
+  MEMORY_HEAP_MB,
   MIN_HEAP_MB,
 } from "./heap_limits.ts";
 import { UsageError } from "./usage_error.ts";
@@ -345,12 +346,13 @@ export const FLAGS: readonly Flag[] = [
     group: "Requests",
     sets: "maxHeapMb",
     parse: heapMb,
-    help: "run the crawl in a thread whose V8 old generation is limited to " +
-      `MB (and whose young generation is ${CRAWL_THREAD_YOUNG_MB} MB); ` +
-      "under 2048 V8 also keeps less garbage between collections; needs " +
-      "--allow-read for trawl's src/",
+    help: "the V8 old-generation limit of the crawl thread, which runs " +
+      `the crawl (its young generation is ${CRAWL_THREAD_YOUNG_MB} MB); ` +
+      "under 2048 V8 also keeps less garbage between collections; the " +
+      "thread needs --allow-read for trawl's src/, else the crawl runs on " +
+      "the main thread with V8's own limits",
     default: `${BOUNDED_HEAP_MB} with --state or --frontier, whose queue ` +
-      "waits outside memory; else no thread, V8's own limit",
+      `waits outside memory; else ${MEMORY_HEAP_MB}`,
   },
   {
     name: "sandbox-workers",

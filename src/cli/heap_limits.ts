@@ -20,5 +20,12 @@ export const CRAWL_THREAD_YOUNG_MB = 12;
  */
 export const BOUNDED_HEAP_MB = 1536;
 
+/**
+ * The old-generation limit of an in-memory crawl, in MiB: its queue lives
+ * in the heap, so it keeps as much room as stays under 2 GiB, where V8
+ * grows the heap by at most about 2 times what survives a full collection.
+ */
+export const MEMORY_HEAP_MB = 2047;
+
 /** The smallest `--max-heap` (MiB): below it a crawl would hardly start. */
 export const MIN_HEAP_MB = 64;

@@ -1,11 +1,13 @@
 /**
  * The workers of a {@linkcode WorkerPool}: a Web Worker, or a
  * `node:worker_threads` worker when heap limits are set, behind one small
- * interface.
+ * interface; started by this thread, or by the thread's worker host (see
+ * `_worker_host.ts`).
  *
  * @module
  */
 import { SHARE_ENV, Worker as ThreadWorker } from "node:worker_threads";
+import { POOL_PORT } from "./_pool_port.ts";
 import type { WorkerResourceLimits } from "./worker_pool_options.ts";
 
 /** What the pool needs of a worker, Web Worker or `node:worker_threads`. */
@@ -30,9 +32,41 @@ export interface PoolWorkerSpec {
   resourceLimits: WorkerResourceLimits | undefined;
   /** The options of a Web Worker (type and permissions). */
   workerOptions: WorkerOptions;
+  /**
+   * Started by a worker host (see `_worker_host.ts`): the worker talks to
+   * its pool over a `MessagePort` that comes as its first message, not over
+   * its parent's channel.
+   */
+  hosted?: boolean;
 }
 
-const UNREADABLE = "a reply could not be deserialized";
+/** Starts workers for this thread's pools somewhere else. */
+export interface WorkerHost {
+  /**
+   * Starts one worker.
+   *
+   * @param spec The module and how to run it.
+   * @param events Where its messages and its failure go.
+   * @returns The worker.
+   */
+  start(spec: PoolWorkerSpec, events: PoolWorkerEvents): PoolWorker;
+}
+
+/** Where this thread's pools start their workers; `undefined`: here. */
+let host: WorkerHost | undefined;
+
+/**
+ * Makes every pool of this thread start its workers through `next` (or,
+ * with `undefined`, in this thread again).
+ *
+ * @param next The host.
+ */
+export function setWorkerHost(next: WorkerHost | undefined): void {
+  host = next;
+}
+
+/** Why a worker fails when a message from it cannot be read. */
+export const UNREADABLE = "a reply could not be deserialized";
 
 /**
  * Starts one worker of the pool.
@@ -45,14 +79,17 @@ export function startPoolWorker(
   spec: PoolWorkerSpec,
   events: PoolWorkerEvents,
 ): PoolWorker {
+  if (host !== undefined && !spec.hosted) return host.start(spec, events);
+  const hosted = spec.hosted === true;
   return spec.resourceLimits
-    ? startThread(spec.url, spec.resourceLimits, events)
-    : startWebWorker(spec.url, spec.workerOptions, events);
+    ? startThread(spec.url, spec.resourceLimits, hosted, events)
+    : startWebWorker(spec.url, spec.workerOptions, hosted, events);
 }
 
 function startThread(
   url: string,
   resourceLimits: WorkerResourceLimits,
+  hosted: boolean,
   events: PoolWorkerEvents,
 ): PoolWorker {
   const worker = new ThreadWorker(new URL(url), {
@@ -60,6 +97,7 @@ function startThread(
     // Share the environment instead of copying it: a copy reads every
     // variable, which needs --allow-env (Deno prompts on a terminal).
     env: SHARE_ENV,
+    workerData: hosted ? { [POOL_PORT]: true } : undefined,
   });
   worker.on("message", (data) => events.onMessage(data));
   worker.on("error", (error: Error) => events.onCrash(error.message, error));
@@ -78,9 +116,13 @@ function startThread(
 function startWebWorker(
   url: string,
   options: WorkerOptions,
+  hosted: boolean,
   events: PoolWorkerEvents,
 ): PoolWorker {
-  const worker = new Worker(url, options);
+  const worker = new Worker(
+    url,
+    hosted ? { ...options, name: POOL_PORT } : options,
+  );
   worker.onmessage = (event) => events.onMessage(event.data);
   worker.onerror = (event) => {
     event.preventDefault();

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
+import { POOL_PORT } from "./_pool_port.ts";
 import type { ContextVar } from "./context_var.ts";
 
 // Wire protocol, shared with worker_pool.ts (keep the two in sync).
@@ -35,6 +36,7 @@ export interface ServeWorkerOptions<Out> {
 }
 
 interface WorkerScope {
+  name: string;
   onmessage: ((event: MessageEvent) => void) | null;
   postMessage(message: unknown, transfer?: Transferable[]): void;
   close(): void;
@@ -125,16 +127,22 @@ interface Channel {
 /**
  * The channel to the pool: a `node:worker_threads` worker's `parentPort` (a
  * pool with `resourceLimits`; the pool sees the worker exit), or the Web
- * Worker's global scope, whose `close()` is reported to the pool first.
+ * Worker's global scope, whose `close()` is reported to the pool first; or,
+ * for a worker a worker host started (see `_worker_host.ts`), the port that
+ * comes as its first message.
  */
 function workerChannel(): Channel {
   if (parentPort) {
     const port = parentPort;
-    return {
+    const parent: Channel = {
       postMessage: (message, transfer) =>
         port.postMessage(message, transfer as never),
       listen: (handler) => port.on("message", handler),
     };
+    const hosted = (workerData as Record<string, unknown> | null | undefined)
+      ?.[POOL_PORT] === true;
+    if (!hosted) return parent;
+    return portToCome((take) => port.once("message", take));
   }
   const WorkerGlobalScope = (globalThis as { WorkerGlobalScope?: unknown })
     .WorkerGlobalScope;
@@ -147,15 +155,49 @@ function workerChannel(): Channel {
     );
   }
   const scope = globalThis as unknown as WorkerScope;
+  const channel: Channel = scope.name === POOL_PORT
+    ? portToCome((take) => {
+      scope.onmessage = (event) => {
+        scope.onmessage = null;
+        take(event.data);
+      };
+    })
+    : {
+      postMessage: (message, transfer) => scope.postMessage(message, transfer),
+      listen: (handler) => {
+        scope.onmessage = (event) => handler(event.data);
+      },
+    };
   const close = scope.close.bind(scope);
   scope.close = () => {
-    scope.postMessage([CLOSING]);
+    channel.postMessage([CLOSING]);
     close();
   };
+  return channel;
+}
+
+/**
+ * A channel over the `MessagePort` that `first` receives (the worker's
+ * first message); what is posted before it comes waits.
+ */
+function portToCome(first: (take: (port: unknown) => void) => void): Channel {
+  let port: MessagePort | undefined;
+  let onData: ((data: unknown) => void) | undefined;
+  const early: [unknown, Transferable[] | undefined][] = [];
+  const post = (message: unknown, transfer?: Transferable[]) =>
+    port!.postMessage(message, transfer ?? []);
+  first((given) => {
+    port = given as MessagePort;
+    if (onData) port.onmessage = (event) => onData!(event.data);
+    for (const [message, transfer] of early) post(message, transfer);
+    early.length = 0;
+  });
   return {
-    postMessage: (message, transfer) => scope.postMessage(message, transfer),
+    postMessage: (message, transfer) =>
+      port ? post(message, transfer) : void early.push([message, transfer]),
     listen: (handler) => {
-      scope.onmessage = (event) => handler(event.data);
+      onData = handler;
+      if (port) port.onmessage = (event) => handler(event.data);
     },
   };
 }

@@ -12,6 +12,7 @@ import type {
   FrontierBatch,
   FrontierStore,
 } from "../frontier/store.ts";
+import { loadDomainRules } from "../guards/registrable_domain.ts";
 import { ScopeFilter } from "../guards/scope.ts";
 import { CrawlTelemetry } from "../telemetry/crawl_telemetry.ts";
 import { newId } from "../telemetry/trace.ts";
@@ -198,6 +199,7 @@ export class Crawler {
     try {
       // A hook module that cannot be used stops the crawl before it starts.
       if (o.extract !== undefined) await loadExtract(o.extract);
+      if (o.scope === "domain") await loadDomainRules();
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));
       const telemetry = this.#telemetry = stack.use(

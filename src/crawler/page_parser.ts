@@ -8,32 +8,21 @@
 import type { LoopMonitor } from "../concurrency/loop_monitor.ts";
 import { type Clock, systemClock } from "../concurrency/clock.ts";
 import { WorkerPool } from "../concurrency/worker_pool.ts";
-import { parseWithHook } from "../content/extract_page.ts";
 import { ParseBatcher, type ParsePool } from "../parse/parse_batcher.ts";
-import {
-  type PackedPage,
-  packPage,
-  parseHtml,
-  type ParseInput,
-} from "../parse/parse_html.ts";
+import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
 import { parseInSpan } from "../telemetry/parse_span.ts";
-import { type Trace, traceVar } from "../telemetry/trace.ts";
+import type { Trace } from "../telemetry/trace.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { Resolved } from "./resolve_options.ts";
+import { PARSER_WORKER, parserPoolOptions } from "./parser_pool.ts";
 import { missingWorkerPermission } from "./worker_permission.ts";
 
 /**
- * The parser workers' heap: V8 would give each busy worker up to a 96 MiB
- * young generation and let its old generation grow to four times what
- * survives; a parse keeps little (a page's links), so a small young
- * generation costs no speed, and an old-generation limit under 2 GiB makes
- * V8 collect sooner (the live heap is a few MiB; the limit is never near).
+ * The parser, loaded for the first page parsed on this thread: with parser
+ * workers the crawl never loads it here (nor htmlparser2, which it loads).
  */
-const PARSER_HEAP = {
-  maxYoungGenerationSizeMb: 8,
-  maxOldGenerationSizeMb: 1536,
-} as const;
+let inline: Promise<typeof import("../parse/parse_html.ts")> | undefined;
 
 /**
  * Parses pages for the crawl; disposing it terminates its workers.
@@ -105,15 +94,8 @@ export class PageParser implements AsyncDisposable {
       return new PageParser(monitor, clock);
     }
     const pool: ParsePool = new WorkerPool(
-      new URL("../parse/parse_worker.ts", import.meta.url),
-      {
-        size: workers,
-        maxQueue: workers * 4,
-        pipeline: 2,
-        permissions: workerPermissions,
-        context: traceVar,
-        resourceLimits: workerPermissions === "none" ? undefined : PARSER_HEAP,
-      },
+      PARSER_WORKER,
+      parserPoolOptions(workers, workerPermissions),
     );
     const guard = options.extract === undefined ? undefined : {
       timeoutMs: options.extractTimeoutMs ?? DEFAULTS.extractTimeoutMs,
@@ -138,8 +120,12 @@ export class PageParser implements AsyncDisposable {
     signal: AbortSignal,
   ): Promise<PackedPage> {
     if (this.#batcher) return await this.#batcher.parse(input, trace, signal);
+    const { packPage, parseHtml } = await (inline ??= import(
+      "../parse/parse_html.ts"
+    ));
     const { extract } = input;
     if (extract !== undefined) {
+      const { parseWithHook } = await import("../content/extract_page.ts");
       const bytes = new Uint8Array(input.body);
       return packPage(
         await parseWithHook(bytes, { ...input, extract }, this.#clock),

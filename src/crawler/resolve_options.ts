@@ -15,11 +15,16 @@ import type { CrawlOptions } from "./options.ts";
 import type { StateMode } from "../frontier/store.ts";
 import { MemoryStore } from "../frontier/memory_store.ts";
 import { StateFile, type StoreSource } from "./state_file.ts";
-import { LOG_LEVELS, type LogLevel } from "../telemetry/log.ts";
 import { privateFetch } from "../telemetry/private_fetch.ts";
 import { TrapGuard } from "../guards/trap_guard.ts";
 import { DEFAULT_SKIP_EXTENSIONS } from "../guards/skip_extensions.ts";
 import { DEFAULTS, defaultWorkers } from "./defaults.ts";
+import {
+  LOG_LEVEL_OPTION,
+  SCOPE,
+  STATE_MODE,
+  WORKER_PERMISSIONS,
+} from "./option_rules.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import {
   resolveContentOptions,
@@ -33,13 +38,20 @@ import {
   NON_EMPTY_STRING,
   NON_NEGATIVE_INT,
   NON_NEGATIVE_LIMIT,
-  oneOf,
   optional,
   POSITIVE_INT,
   POSITIVE_NUMBER,
   type Rule,
   VALID_DATE,
 } from "../options/validate.ts";
+
+export {
+  LOG_LEVEL,
+  LOG_LEVEL_OPTION,
+  SCOPE,
+  STATE_MODE,
+  WORKER_PERMISSIONS,
+} from "./option_rules.ts";
 
 /** The crawl options with every default filled in. */
 export type Resolved =
@@ -95,27 +107,6 @@ export type Resolved =
     /** Recrawl URLs fetched longer ago than this (0: all of them). */
     recrawlOlderThanMs: number;
   };
-
-/** The scopes a crawl can have. */
-export const SCOPE: Rule<NonNullable<CrawlOptions["scope"]>> = oneOf(
-  ["host", "domain", "origin", "any"] as const,
-);
-/** The worker permission modes. */
-export const WORKER_PERMISSIONS: Rule<"inherit" | "none"> = oneOf(
-  ["inherit", "none"] as const,
-);
-/** The log levels. */
-export const LOG_LEVEL: Rule<LogLevel> = oneOf(
-  Object.keys(LOG_LEVELS) as LogLevel[],
-);
-/** The `logLevel` option: a log level, or `"silent"`. */
-export const LOG_LEVEL_OPTION: Rule<LogLevel | "silent"> = oneOf(
-  [...Object.keys(LOG_LEVELS) as LogLevel[], "silent"],
-);
-/** The state modes. */
-export const STATE_MODE: Rule<StateMode> = oneOf(
-  ["auto", "resume", "fresh"] as const,
-);
 
 /** One option checked, with its default: `action` is "crawl". */
 function opt<T>(name: string, value: unknown, rule: Rule<T>, fallback: T): T {

@@ -23,6 +23,16 @@ interface Run {
   pos: number;
 }
 
+/**
+ * A copy of `s` that keeps no larger string alive. V8 makes a substring of
+ * 13 characters or more a view into its parent: a link split from the
+ * parser's string of all a page's links would keep that whole string
+ * (tens of KB) alive for as long as the link waits in the queue.
+ */
+function own(s: string): string {
+  return (s + " ").slice(0, -1);
+}
+
 /** The longest prefix all the entries' URLs share. */
 function commonPrefix(entries: readonly FrontierEntry[]): string {
   let prefix = entries[0].url;
@@ -119,6 +129,7 @@ export class HostQueue {
    * @param entry The entry.
    */
   push(entry: FrontierEntry): void {
+    entry.url = own(entry.url);
     this.#chunks.push(entry);
     this.#length++;
   }
@@ -133,7 +144,7 @@ export class HostQueue {
     if (entries.length === 1) return this.push(entries[0]);
     if (entries.length === 0) return;
     const first = entries[0];
-    const prefix = commonPrefix(entries);
+    const prefix = own(commonPrefix(entries));
     const run: Run = {
       host: first.host,
       depth: first.depth,

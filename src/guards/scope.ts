@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { getDomain } from "tldts";
 import type { Scope, UrlFilter } from "../crawler/options.ts";
+import { registrableDomain } from "./registrable_domain.ts";
 
 /** Options of {@linkcode ScopeFilter}. */
 export interface ScopeFilterOptions {
@@ -23,7 +23,9 @@ export interface ScopeFilterOptions {
 
 /**
  * Decides whether a URL belongs to the crawl: within the scope of one of the
- * seeds, matching `include` (when given) and no `exclude`.
+ * seeds, matching `include` (when given) and no `exclude`. The `domain`
+ * scope needs `loadDomainRules()` (see `registrable_domain.ts`) to have
+ * resolved before the first URL is checked.
  *
  * @example Host scope
  * ```ts
@@ -37,7 +39,9 @@ export interface ScopeFilterOptions {
  */
 export class ScopeFilter {
   readonly #scope: Scope;
-  readonly #keys = new Set<string>();
+  /** The seeds' keys, made at the first check; till then, the seeds. */
+  #keys?: Set<string>;
+  readonly #seeds: URL[] = [];
   readonly #include: UrlFilter[];
   readonly #exclude: UrlFilter[];
 
@@ -60,8 +64,9 @@ export class ScopeFilter {
    * @param seed A seed URL.
    */
   addSeed(seed: string | URL): void {
-    const key = this.#key(typeof seed === "string" ? new URL(seed) : seed);
-    if (key !== undefined) this.#keys.add(key);
+    const url = typeof seed === "string" ? new URL(seed) : seed;
+    if (this.#keys === undefined) this.#seeds.push(url);
+    else this.#keys.add(this.#key(url));
   }
 
   /**
@@ -72,8 +77,8 @@ export class ScopeFilter {
    */
   inScope(url: URL): boolean {
     if (this.#scope === "any") return true;
-    const key = this.#key(url);
-    return key !== undefined && this.#keys.has(key);
+    this.#keys ??= new Set(this.#seeds.map((seed) => this.#key(seed)));
+    return this.#keys.has(this.#key(url));
   }
 
   /**
@@ -99,13 +104,13 @@ export class ScopeFilter {
     return this.inScope(url) && this.passesFilters(url.href);
   }
 
-  #key(url: URL): string | undefined {
+  #key(url: URL): string {
     switch (this.#scope) {
       case "origin":
         return url.origin;
       case "domain":
         // IP addresses and single-label hosts have no registrable domain.
-        return getDomain(url.hostname) ?? url.hostname;
+        return registrableDomain(url.hostname);
       case "any":
         return "";
       default:

@@ -30,7 +30,7 @@ import type {
 import type { ScopeFilter } from "../guards/scope.ts";
 import type { Trace } from "../telemetry/trace.ts";
 import { SITEMAP_LIMITS } from "./limits.ts";
-import { parseSitemap, type SitemapEntry } from "./parse_sitemap.ts";
+import type { SitemapEntry } from "./parse_sitemap.ts";
 import { parseW3cDatetime } from "./w3c_datetime.ts";
 
 /** A sitemap's body: any type (it is sniffed), up to 50 MB, a cut one kept. */
@@ -172,6 +172,9 @@ export class SitemapTask {
     const { log, maxDepth } = this.#o;
     const follow = entry.depth < maxDepth;
     const taken = new Set<string>();
+    // Loaded with the first sitemap: a crawl without one never needs the
+    // XML parser (nor htmlparser2, which it loads).
+    const { parseSitemap } = await import("./parse_sitemap.ts");
     const report = await parseSitemap(pieces(out.body!), {
       base: out.finalUrl,
       signal,

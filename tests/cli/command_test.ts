@@ -4,6 +4,10 @@ import { join } from "node:path";
 import type { CrawlResult } from "../../src/crawler/result.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { html, serve, stall } from "../_support/serve.ts";
+import {
+  CRAWL_THREAD_YOUNG_MB,
+  MEMORY_HEAP_MB,
+} from "../../src/cli/heap_limits.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
@@ -327,6 +331,53 @@ Deno.test("main() prints no summary with --quiet and adds linkList with --links"
   assert.deepEqual(
     home?.linkList?.slice().sort(),
     [`${site.origin}/a`, `${site.origin}/b`],
+  );
+});
+
+Deno.test("main() crawls in memory in a crawl thread with a bounded heap, parsing in workers", async () => {
+  await using site = serveSite(THREE_PAGES);
+  const { code, stdout, stderr } = await run(
+    [
+      "--retries",
+      "0",
+      "--workers",
+      "1",
+      "--log-level",
+      "debug",
+      `${site.origin}/`,
+    ],
+    { perms: ["--allow-net=127.0.0.1", `--allow-read=${join(ROOT, "src")}`] },
+  );
+  assert.equal(code, 0, stderr);
+  assertThreePages(parseJsonl(stdout), site.origin);
+  assert.match(
+    stderr,
+    new RegExp(
+      `crawling in a thread with a ${CRAWL_THREAD_YOUNG_MB} MB young generation and a ${MEMORY_HEAP_MB} MB old-generation limit`,
+    ),
+  );
+  assert.doesNotMatch(stderr, /on the main thread/);
+});
+
+Deno.test("main() crawls in memory on the main thread without read access to src/, and says so only of the parser", async () => {
+  await using site = serveSite(THREE_PAGES);
+  const { code, stdout, stderr } = await run(
+    [
+      "--retries",
+      "0",
+      "--workers",
+      "1",
+      "--log-level",
+      "debug",
+      `${site.origin}/`,
+    ],
+  );
+  assert.equal(code, 0, stderr);
+  assertThreePages(parseJsonl(stdout), site.origin);
+  assert.doesNotMatch(stderr, /crawling in a thread|the crawl runs on/);
+  assert.match(
+    stderr,
+    /parsing on the main thread: parser workers need --allow-read=/,
   );
 });
 

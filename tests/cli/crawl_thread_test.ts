@@ -4,6 +4,7 @@ import { crawlThreadLimits } from "../../src/cli/crawl_thread.ts";
 import {
   BOUNDED_HEAP_MB,
   CRAWL_THREAD_YOUNG_MB,
+  MEMORY_HEAP_MB,
 } from "../../src/cli/heap_limits.ts";
 
 const SEED = "http://127.0.0.1:9/";
@@ -39,11 +40,20 @@ Deno.test("crawlThreadLimits() bounds the heap of a crawl whose queue waits outs
   assert.ok(BOUNDED_HEAP_MB < 2048, "under 2 GiB V8 grows the heap less");
 });
 
-Deno.test("crawlThreadLimits() keeps every other run on the main thread", () => {
+Deno.test("crawlThreadLimits() bounds the heap of an in-memory crawl under 2 GiB", () => {
+  assert.deepEqual(crawlThreadLimits([SEED]), {
+    maxYoungGenerationSizeMb: CRAWL_THREAD_YOUNG_MB,
+    maxOldGenerationSizeMb: MEMORY_HEAP_MB,
+  });
+  assert.ok(MEMORY_HEAP_MB < 2048, "under 2 GiB V8 grows the heap less");
+  assert.ok(MEMORY_HEAP_MB >= BOUNDED_HEAP_MB, "the queue lives in the heap");
+});
+
+Deno.test("crawlThreadLimits() keeps what is not a crawl on the main thread", () => {
   for (
     const argv of [
-      [SEED], // in memory: V8's own heap, as fast as before
       ["--help"],
+      ["check", SEED],
       ["--version"],
       ["status", "--state", "c.db"],
       ["--state", "c.db"], // no seeds: the usage error is reported inline

@@ -449,3 +449,42 @@ Deno.test("Crawler.run() retries a link whose host cannot be resolved and never 
   // Once when taken from the frontier, then before each of the 3 attempts.
   assert.equal(asked.filter((h) => h === "dead.test").length, 4);
 });
+
+Deno.test("Crawler.run() with scope 'domain' follows links to the seeds' registrable domains only", async () => {
+  // No server: `fetch` answers from this table, and every host resolves to
+  // a public address, so the SSRF guard lets them through.
+  const pages: Record<string, string> = {
+    "http://www.example.co.uk/": `<a href="http://docs.example.co.uk/a">a</a>
+      <a href="http://example.co.uk/b">b</a>
+      <a href="http://other.co.uk/c">c</a>
+      <a href="http://example.com/d">d</a>`,
+    "http://docs.example.co.uk/a":
+      `<a href="http://api.docs.example.co.uk/e">e</a>`,
+  };
+  const requested: string[] = [];
+  const fetchFn: typeof fetch = (input) => {
+    const url = input instanceof Request ? input.url : String(input);
+    requested.push(url);
+    return Promise.resolve(
+      new Response(`<title>${url}</title>${pages[url] ?? ""}`, {
+        headers: { "content-type": "text/html" },
+      }),
+    );
+  };
+  const results = await collect(
+    crawl(["http://www.example.co.uk/"], {
+      ...fast,
+      scope: "domain",
+      respectRobots: false,
+      resolver: () => Promise.resolve(["93.184.216.34"]),
+      fetch: fetchFn,
+    }),
+  );
+  assert.deepEqual(results.map((r) => r.url).sort(), [
+    "http://api.docs.example.co.uk/e",
+    "http://docs.example.co.uk/a",
+    "http://example.co.uk/b",
+    "http://www.example.co.uk/",
+  ]);
+  assert.deepEqual(requested.sort(), results.map((r) => r.url).sort());
+});

@@ -82,3 +82,28 @@ Deno.test("mod.ts loads neither node:sqlite nor a Redis module when imported", a
   const graph = await graphOf("mod.ts");
   assert.deepEqual(storeModules(loaded(graph)), []);
 });
+
+Deno.test("crawl() loads the public suffix list (tldts) only for the domain scope", async () => {
+  const graph = await graphOf("src/crawler/crawler.ts");
+  assert.deepEqual([...loaded(graph)].filter((m) => /tldts/.test(m)), []);
+  const lazy = graph.modules.flatMap((m) =>
+    (m.dependencies ?? []).filter((d) =>
+      d.isDynamic && /tldts/.test(d.code?.specifier ?? "")
+    ).map(() => m.specifier.replace(ROOT.href, ""))
+  );
+  assert.deepEqual(lazy, ["src/guards/registrable_domain.ts"]);
+});
+
+Deno.test("cli.ts loads neither the crawler nor an npm package before it starts the crawl thread", async () => {
+  const heavy = [...loaded(await graphOf("cli.ts"))].filter((m) =>
+    m.startsWith("npm:") ||
+    /\/src\/(crawler\/crawler|frontier\/frontier|crawler\/resolve_options)\.ts$/
+      .test(m)
+  );
+  assert.deepEqual(heavy, []);
+});
+
+Deno.test("crawl() loads htmlparser2 only to parse a page or a sitemap on its own thread", async () => {
+  const graph = await graphOf("src/crawler/crawler.ts");
+  assert.deepEqual([...loaded(graph)].filter((m) => /htmlparser2/.test(m)), []);
+});
