@@ -72,13 +72,16 @@ Deno.test("mod.ts loads no Redis client when imported", async () => {
 
 /**
  * What a plain crawl of the command loads: cli.ts, then these modules with
- * `import()`, each with what it imports.
+ * `import()` or as a worker (the crawl thread, the parser workers), each
+ * with what it imports.
  */
 const PLAIN_CRAWL = [
   "cli.ts",
+  "src/cli/crawl_thread_worker.ts",
   "src/cli/command.ts",
   "src/cli/crawl_command.ts",
   "src/crawler/crawler.ts",
+  "src/parse/parse_worker.ts",
 ];
 
 async function plainCrawlGraph(): Promise<string[]> {

@@ -6,7 +6,7 @@
  * @module
  */
 import { CONTENT_FORMAT } from "../content/content_options.ts";
-import { SELECTOR, type Selector } from "../content/select.ts";
+import { SELECTOR, type Selector } from "../content/selector_rule.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
 import { POSITIVE_INT } from "../options/validate.ts";
 import { fileName, integer, word } from "./flag_parsers.ts";

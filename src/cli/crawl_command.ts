@@ -9,6 +9,7 @@ import type { CliConfig } from "./args.ts";
 import { openStore } from "./crawl_store.ts";
 import { asDiskFull } from "../io/disk_full_error.ts";
 import { CrawlReport } from "../report/crawl_report.ts";
+import { compileSelectors } from "../content/selector_rule.ts";
 import { EXIT } from "./exit_codes.ts";
 import { CrawlStop, type Interrupts } from "./interrupts.ts";
 import { writeReport } from "./write_report.ts";
@@ -95,6 +96,8 @@ async function crawlToOutput(
   using stop = new CrawlStop(interrupts, reporter);
   let crawler;
   try {
+    const { select } = config.options;
+    if (select !== undefined) await compileSelectors(select);
     crawler = new Crawler(config.seeds, {
       ...config.options,
       store: store.store,

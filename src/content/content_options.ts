@@ -15,7 +15,7 @@ import {
 } from "../options/validate.ts";
 import { extractModuleUrl } from "./extract_module.ts";
 import type { ContentFormat } from "./page_content.ts";
-import { SELECTOR, type Selector } from "./select.ts";
+import { SELECTOR, type Selector } from "./selector_rule.ts";
 
 /** The content formats. */
 export const CONTENT_FORMAT: Rule<ContentFormat> = oneOf(

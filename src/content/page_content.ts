@@ -9,7 +9,8 @@ import type { AnyNode, Document, ParentNode } from "domhandler";
 import { cleanHtml } from "./clean_html.ts";
 import { mainContent } from "./main_content.ts";
 import { render } from "./render.ts";
-import { type Selector, Selectors } from "./select.ts";
+import { Selectors } from "./select.ts";
+import type { Selector } from "./selector_rule.ts";
 
 /** The formats of a result's `content`. */
 export type ContentFormat = "text" | "markdown" | "html";

@@ -6,30 +6,14 @@
  */
 import { compile, selectAll, selectOne } from "css-select";
 import type { AnyNode, Element, ParentNode } from "domhandler";
-import { type Rule, satisfying } from "../options/validate.ts";
+import {
+  type ParsedSelector,
+  parseSelector,
+  SELECTOR,
+  type Selector,
+} from "./selector_rule.ts";
 import { type TextBudget, visibleText } from "./tree.ts";
 
-/**
- * One named selector: `"css"` gives the first match's text (whitespace
- * collapsed) or `null`; `"css@attr"` gives the first match's attribute (URL
- * attributes resolved to absolute URLs) or `null`; a one-element array,
- * `["css"]` or `["css@attr"]`, gives every match's text or attribute, in
- * document order (matches without the attribute left out).
- */
-export type Selector = string | readonly [string];
-
-/** A selector's parts. */
-export interface ParsedSelector {
-  /** The CSS selector. */
-  css: string;
-  /** The attribute to read instead of the text. */
-  attr?: string;
-  /** Every match, not the first. */
-  all: boolean;
-}
-
-/** A trailing `@attribute` (attribute names as HTML spells them). */
-const ATTRIBUTE = /@([A-Za-z_:][-A-Za-z0-9_:.]*)$/;
 /** Attributes holding a URL, resolved against the page. */
 const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
   "href",
@@ -48,68 +32,13 @@ interface Compiled extends ParsedSelector {
   query: Query;
 }
 
-function compileCss(css: string): Query | undefined {
+function compileCss(css: string): Query | Error {
   try {
     return compile<AnyNode, Element>(css);
-  } catch {
-    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
   }
 }
-
-/**
- * Splits a selector into its CSS and attribute, and checks the CSS
- * compiles.
- *
- * @example
- * ```ts
- * import { parseSelector } from "./select.ts";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(parseSelector("a.next@href"), { css: "a.next", attr: "href", all: false });
- * assert.deepEqual(parseSelector(["li"]), { css: "li", all: true });
- * assert.equal(parseSelector("h1["), undefined);
- * ```
- *
- * @param selector The selector.
- * @returns Its parts, or `undefined` when it is not a valid selector.
- */
-export function parseSelector(selector: unknown): ParsedSelector | undefined {
-  let all = false;
-  let text = selector;
-  if (Array.isArray(selector)) {
-    if (selector.length !== 1) return undefined;
-    all = true;
-    text = selector[0];
-  }
-  if (typeof text !== "string" || text.trim() === "") return undefined;
-  const m = ATTRIBUTE.exec(text);
-  if (m !== null) {
-    const css = text.slice(0, m.index);
-    if (css.trim() === "") return undefined;
-    if (compileCss(css) !== undefined) {
-      return { css, attr: m[1].toLowerCase(), all };
-    }
-  }
-  return compileCss(text) === undefined ? undefined : { css: text, all };
-}
-
-/**
- * The rule a selector follows (see {@linkcode Selector}); the library's
- * `select` option and the CLI's `--select` check with it.
- *
- * @example
- * ```ts
- * import { SELECTOR } from "./select.ts";
- * import { check } from "../options/validate.ts";
- * import assert from "node:assert/strict";
- *
- * assert.throws(() => check("crawl", "select.title", "h1[", SELECTOR), TypeError);
- * ```
- */
-export const SELECTOR: Rule<Selector> = satisfying<Selector>(
-  (v) => parseSelector(v) !== undefined,
-  'a CSS selector, optionally followed by "@attribute" (alone, or alone in an array for every match)',
-);
 
 /**
  * Compiled selectors, ready to run on many pages.
@@ -138,19 +67,29 @@ export class Selectors {
    * Compiles every selector.
    *
    * @param spec Names and selectors.
-   * @throws {TypeError} When a selector is not valid.
+   * @throws {TypeError} When a selector is not valid, naming it and the
+   * engine's reason.
    */
   constructor(spec: Readonly<Record<string, Selector>>) {
     for (const [name, selector] of Object.entries(spec)) {
-      const parsed = parseSelector(selector);
-      if (parsed === undefined) {
+      let failure: Error | undefined;
+      let query: Query | undefined;
+      const parsed = parseSelector(selector, (css) => {
+        const compiled = compileCss(css);
+        if (compiled instanceof Error) failure = compiled;
+        else query = compiled;
+        return query !== undefined;
+      });
+      if (parsed === undefined || query === undefined) {
+        const why = failure === undefined ? "" : ` (${failure.message})`;
         throw new TypeError(
-          `Cannot select '${name}' as ${SELECTOR.text}: current value is ${
-            String(selector)
-          }`,
+          `Cannot crawl as 'select.${name}' must be ${SELECTOR.text}: current value is ${
+            JSON.stringify(selector)
+          }${why}`,
+          { cause: failure },
         );
       }
-      this.#compiled.push({ ...parsed, name, query: compileCss(parsed.css)! });
+      this.#compiled.push({ ...parsed, name, query });
     }
   }
 

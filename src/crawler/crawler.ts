@@ -25,6 +25,7 @@ import { deliver } from "./deliver.ts";
 import { fetchReports } from "./fetch_reports.ts";
 import type { CrawlOptions } from "./options.ts";
 import { loadExtract } from "../content/extract_module.ts";
+import { compileSelectors } from "../content/selector_rule.ts";
 import { PageParser } from "./page_parser.ts";
 import { pipelineSizes, startPipeline } from "./pipeline.ts";
 import { PageTask } from "./page_task.ts";
@@ -197,8 +198,10 @@ export class Crawler {
     this.#stats.startedAt = Date.now();
     let tasks: CrawlTasks | undefined;
     try {
-      // A hook module that cannot be used stops the crawl before it starts.
+      // A hook module or a selector that cannot be used stops the crawl
+      // before it starts.
       if (o.extract !== undefined) await loadExtract(o.extract);
+      if (o.select !== undefined) await compileSelectors(o.select);
       if (o.scope === "domain") await loadDomainRules();
       await using stack = new AsyncDisposableStack();
       const monitor = stack.use(startStallMonitor(o.stallThresholdMs, log));

@@ -195,6 +195,29 @@ Deno.test("main() names --crawl and exits 2 on --crawl a:b", async () => {
   );
 });
 
+Deno.test("main() exits 2 before any request on a --select the selector engine cannot run, on either thread", async () => {
+  await using server = serve(() => html("<p>x</p>"));
+  for (
+    const perms of [
+      ["--allow-net=127.0.0.1"],
+      ["--allow-net=127.0.0.1", `--allow-read=${ROOT}`],
+    ]
+  ) {
+    const { code, stdout, stderr } = await run([
+      "--select",
+      "title=p:hovering",
+      `${server.origin}/`,
+    ], { perms });
+    assert.equal(code, 2, stderr);
+    assert.equal(stdout, "");
+    assert.match(
+      stderr,
+      /^trawl: error: Cannot crawl as 'select\.title' must be a CSS selector.*: current value is "p:hovering" \(Unknown pseudo-class :hovering\)\n$/,
+    );
+  }
+  assert.equal(server.log.length, 0);
+});
+
 Deno.test("main() exits 2 when given no seeds", async () => {
   const { code, stderr } = await run([]);
   assert.equal(code, 2);

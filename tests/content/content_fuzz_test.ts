@@ -8,7 +8,8 @@ import { cleanHtml } from "../../src/content/clean_html.ts";
 import { mainContent } from "../../src/content/main_content.ts";
 import { pageContent } from "../../src/content/page_content.ts";
 import { render } from "../../src/content/render.ts";
-import { parseSelector, Selectors } from "../../src/content/select.ts";
+import { Selectors } from "../../src/content/select.ts";
+import { parseSelector } from "../../src/content/selector_rule.ts";
 
 const NUM_RUNS = 10_000;
 const BASE = "https://ex.test/d/p";
@@ -205,7 +206,7 @@ Deno.test("Selectors.run() never throws on arbitrary markup", () => {
   );
 });
 
-Deno.test("parseSelector() never throws on arbitrary selector text", () => {
+Deno.test("parseSelector() never throws on arbitrary selector text, and the engine refuses only with a TypeError what it accepts", () => {
   const selectorPiece = fc.constantFrom(
     "a",
     "div",
@@ -239,11 +240,18 @@ Deno.test("parseSelector() never throws on arbitrary selector text", () => {
   ).map((p) => p.join(""));
   fc.assert(
     fc.property(selectorText, fc.boolean(), (text, all) => {
-      const parsed = parseSelector(all ? [text] : text);
-      if (parsed !== undefined) {
-        // A selector that parses runs on any page.
-        new Selectors({ x: all ? [text] : text }).run(parseDocument("<p>x"));
+      const selector = all ? [text] as const : text;
+      const parsed = parseSelector(selector);
+      let select: Selectors;
+      try {
+        select = new Selectors({ x: selector });
+      } catch (err) {
+        assert.ok(err instanceof TypeError, String(err));
+        return;
       }
+      // What the engine compiles also parses, and runs on any page.
+      assert.notEqual(parsed, undefined);
+      select.run(parseDocument("<p>x"));
     }),
     { numRuns: NUM_RUNS },
   );

@@ -4,11 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { parseDocument } from "htmlparser2";
+import { Selectors } from "../../src/content/select.ts";
 import {
+  compileSelectors,
   parseSelector,
   SELECTOR,
-  Selectors,
-} from "../../src/content/select.ts";
+} from "../../src/content/selector_rule.ts";
 import { check } from "../../src/options/validate.ts";
 
 const PAGE = parseDocument(`
@@ -97,4 +98,27 @@ Deno.test("SELECTOR rejects invalid CSS with a message naming the option and val
     check("crawl", "select.ok", ["li:nth-child(2)@id"], SELECTOR)[0],
     "li:nth-child(2)@id",
   );
+});
+
+Deno.test("compileSelectors() refuses what parses but the engine cannot run, naming the selector and why", async () => {
+  for (const css of [":foo", "p::before", "li:nth-child(x)", "ns|a"]) {
+    assert.equal(check("crawl", "select.x", css, SELECTOR), css);
+    await assert.rejects(
+      compileSelectors({ ok: "h1", x: css }),
+      (err: Error) => {
+        assert.equal(err.name, "TypeError");
+        assert.match(
+          err.message,
+          new RegExp(
+            `^Cannot crawl as 'select\\.x' must be a CSS selector.*: current value is "${
+              css.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+            }" \\(.+\\)$`,
+          ),
+        );
+        assert.ok(err.cause instanceof Error);
+        return true;
+      },
+    );
+  }
+  await compileSelectors({ a: "a[href]@href", b: ["li:first-child"] });
 });
