@@ -234,18 +234,7 @@ export class PageTask {
         inbox?.drainInto(batch, frontier);
         return result;
       });
-    const span = page.span;
-    if (span === undefined) return step();
-    return span.run(step).then(
-      (result) => {
-        span.end(result);
-        return result;
-      },
-      (err) => {
-        span.fail(err);
-        throw err;
-      },
-    );
+    return page.span?.last(step) ?? step();
   }
 
   /** A sitemap: read whole by the sitemap task, its links kept for later. */

@@ -72,22 +72,6 @@ export class CrawlTelemetry implements Disposable {
   }
 
   /**
-   * Runs the work on one URL (see {@linkcode CrawlSpans.page}).
-   *
-   * @param entry The URL taken from the frontier.
-   * @param trace The request's trace (it takes the span's ids).
-   * @param run The work.
-   * @returns What `run` returns.
-   */
-  page(
-    entry: PageEntry,
-    trace: Trace,
-    run: () => Promise<CrawlResult>,
-  ): Promise<CrawlResult> {
-    return this.#spans ? this.#spans.page(entry, trace, run) : run();
-  }
-
-  /**
    * Opens the span of one URL whose work runs in steps (see
    * {@linkcode CrawlSpans.open}); `undefined` when tracing is off.
    *

@@ -57,6 +57,11 @@ export interface PageSpan {
   end(result: CrawlResult): void;
   /** Ends the span as failed (the work threw). */
   fail(err: unknown): void;
+  /**
+   * Runs the last step in the span's context, then ends the span with the
+   * result it gives, or as failed when it throws.
+   */
+  last(step: () => Promise<CrawlResult>): Promise<CrawlResult>;
 }
 
 /**
@@ -97,39 +102,12 @@ export class CrawlSpans {
   }
 
   /**
-   * Runs the work on one URL in its `trawl.page` span, the root of a new
-   * trace: `trace` takes the span's ids (so results and logs carry the
-   * exported ids) and is marked sampled when the span is recorded (so the
-   * parse worker adds its span).
-   * The span ends with what the result says.
-   *
-   * @param entry The URL, its depth, referring span and politeness wait.
-   * @param trace The request's trace; its ids are replaced.
-   * @param run The work; its result describes the span.
-   * @returns What `run` returns.
-   */
-  page(
-    entry: PageEntry,
-    trace: Trace,
-    run: () => Promise<CrawlResult>,
-  ): Promise<CrawlResult> {
-    const span = this.open(entry, trace);
-    return span.run(run).then(
-      (result) => {
-        span.end(result);
-        return result;
-      },
-      (err) => {
-        span.fail(err);
-        throw err;
-      },
-    );
-  }
-
-  /**
    * Opens the `trawl.page` span of one URL whose work runs in steps (the
    * request, then the parse): each step runs in it with `run`, and `end`
-   * (or `fail`) closes it. `trace` takes the span's ids, as with `page`.
+   * (or `fail`, or `last` around the last step) closes it. `trace` takes the
+   * span's ids: the results and logs carry the exported ids, and the trace is
+   * marked sampled when the span is recorded (so the parse worker adds its
+   * span).
    *
    * @param entry The URL, its depth, referring span and politeness wait.
    * @param trace The request's trace; its ids are replaced.
@@ -151,14 +129,26 @@ export class CrawlSpans {
     trace.sampled = (ids.traceFlags & TraceFlags.SAMPLED) !== 0;
     const ctx = setSpan(span);
     if (wait) this.#wait(ctx, wait, now, offset);
-    return {
+    const page: PageSpan = {
       run: (step) => context.with(ctx, step),
       end: (result) => {
         describeResult(span, result);
         span.end();
       },
       fail: (err) => endFailed(span, err),
+      last: (step) =>
+        page.run(step).then(
+          (result) => {
+            page.end(result);
+            return result;
+          },
+          (err) => {
+            page.fail(err);
+            throw err;
+          },
+        ),
     };
+    return page;
   }
 
   /**
