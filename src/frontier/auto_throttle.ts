@@ -53,6 +53,18 @@ export const AUTO_THROTTLE_DEFAULTS = {
   maxDelayMs: 60_000,
 } as const;
 
+/** An auto-throttle's numbers, all given (see {@linkcode AutoThrottle.rule}). */
+export interface AutoThrottleRule {
+  /** Requests in flight to one host that the delay aims at. */
+  targetConcurrency: number;
+  /** A host's delay before its first answer, ms. */
+  startDelayMs: number;
+  /** The shortest delay (the configured rate's), ms. */
+  minDelayMs: number;
+  /** The longest delay, ms. */
+  maxDelayMs: number;
+}
+
 /**
  * Each host's delay, adjusted with every answer: the target delay is the
  * latency divided by the target concurrency, and the new delay the mean of
@@ -109,6 +121,20 @@ export class AutoThrottle {
     );
     this.#max = at("maxDelayMs", options.maxDelayMs, d.maxDelayMs);
     this.#min = check("crawl", "minDelayMs", minDelayMs, NON_NEGATIVE_NUMBER);
+  }
+
+  /**
+   * The rule's numbers, checked and with their defaults: what the Redis
+   * store's `AUTO_THROTTLE` script applies to the delays every process
+   * shares.
+   */
+  get rule(): AutoThrottleRule {
+    return {
+      targetConcurrency: this.#target,
+      startDelayMs: this.#start,
+      minDelayMs: this.#min,
+      maxDelayMs: this.#max,
+    };
   }
 
   /**

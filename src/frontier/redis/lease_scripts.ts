@@ -15,7 +15,10 @@ import { PRELUDE } from "./scripts.ts";
  *
  * ARGV: prefix, crawl id, worker, want, per-host concurrency, default
  * interval (ms between requests to a host; 0: no rate limit), lease (ms),
- * shards, token, received tokens (comma-separated, as for `COMMIT`).
+ * shards, token, received tokens (comma-separated, as for `COMMIT`),
+ * auto-throttle's start delay (ms; `-1` or absent: auto-throttle is off). With
+ * auto-throttle a host's requests are spaced by at least its shared delay
+ * (field `ad`, see `AUTO_THROTTLE`), or the start delay before it has one.
  *
  * Returns `[pending, leased, hint, reclaimed, accepted, entry JSON...]`:
  * `hint` is the ms until something may become claimable (-1: unknown),
@@ -32,7 +35,7 @@ export const CLAIM: Script = script(
 check_crawl()
 local worker, want, conc = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local interval, leaseMs, shards = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local token = ARGV[8]
+local token, autoStart = ARGV[8], tonumber(ARGV[10]) or -1
 local tk = P .. 'w:' .. worker .. ':tok'
 for t in string.gmatch(ARGV[9], '[^,]+') do redis.call('HDEL', tk, t) end
 local now = now_ms()
@@ -76,10 +79,11 @@ end
 for _, host in ipairs(hosts) do
   if #out >= want then break end
   local hk = P .. 'h:' .. host
-  local h = redis.call('HMGET', hk, 'n', 'nx', 'r')
+  local h = redis.call('HMGET', hk, 'n', 'nx', 'r', 'ad')
   local n, nx = tonumber(h[1]) or 0, tonumber(h[2]) or 0
   local iv = interval
   if h[3] then iv = 1000 / tonumber(h[3]) end
+  if autoStart >= 0 then iv = math.max(iv, tonumber(h[4]) or autoStart) end
   local q = P .. 'q:' .. host
   local popped = 0
   while #out < want and n < conc and nx <= now do

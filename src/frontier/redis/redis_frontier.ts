@@ -7,6 +7,7 @@
  */
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { LogRecord } from "../../telemetry/log.ts";
+import { AutoThrottle, type AutoThrottleRule } from "../auto_throttle.ts";
 import { FingerprintSet } from "../fingerprint_set.ts";
 import {
   HostThrottle,
@@ -33,7 +34,7 @@ import { CLAIM, GIVE_BACK, RELEASE, TAKE_BACK_OWN } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
 import { scriptArgs, type StoreShared } from "./shared.ts";
 import { restoreStats } from "./status.ts";
-import { LIMIT, RECOVER, THROTTLE } from "./throttle_scripts.ts";
+import { AUTO_THROTTLE, LIMIT, RECOVER, THROTTLE } from "./throttle_scripts.ts";
 import { Tokens } from "./tokens.ts";
 
 /**
@@ -57,6 +58,8 @@ export class RedisFrontier implements CrawlFrontier {
   /** This process's view of the hosts' rates (the shared one is in Redis). */
   readonly #throttle: HostThrottle;
   readonly #robots: RedisRobotsStore;
+  /** Auto-throttle's numbers, when it is on (applied in Redis). */
+  readonly #auto?: AutoThrottleRule;
   /** Updates sent without waiting (throttles, limits, slot releases). */
   readonly #background = new Set<Promise<unknown>>();
   #shards = 0;
@@ -85,6 +88,13 @@ export class RedisFrontier implements CrawlFrontier {
       (err) => this.#broken(err),
     );
     this.#throttle = new HostThrottle(context.perHostRate);
+    if (context.autoThrottle) {
+      // Never faster than the configured rate.
+      this.#auto = new AutoThrottle(
+        context.autoThrottle,
+        Number.isFinite(context.perHostRate) ? 1000 / context.perHostRate : 0,
+      ).rule;
+    }
     this.#robots = new RedisRobotsStore(shared.conn, shared.prefix);
   }
 
@@ -267,14 +277,32 @@ export class RedisFrontier implements CrawlFrontier {
   /**
    * Counts how a host answered: after a window of good answers the host's
    * shared rate climbs back one step (the rule of `HostThrottle.answered`,
-   * applied in Redis by `RECOVER`). Auto-throttle is not applied here.
+   * applied in Redis by `RECOVER`); with auto-throttle, the answer's latency
+   * adjusts the host's shared delay (the rule of `AutoThrottle.observe`,
+   * applied in Redis by `AUTO_THROTTLE`).
    *
    * @param host The host.
-   * @param answer Whether it answered well.
+   * @param answer Whether it answered well, its status and latency (ms).
    * @param now The current clock reading.
    * @returns The new rate when this process raised it.
    */
   answered(host: string, answer: HostAnswer, now: number): number | undefined {
+    const auto = this.#auto;
+    if (auto !== undefined) {
+      this.#track(this.#s.conn.run(
+        AUTO_THROTTLE,
+        scriptArgs(
+          this.#s,
+          host,
+          String(answer.ms),
+          String(answer.status),
+          String(auto.targetConcurrency),
+          String(auto.startDelayMs),
+          String(auto.minDelayMs),
+          String(auto.maxDelayMs),
+        ),
+      ));
+    }
     const rate = this.#throttle.answered(host, answer.good, now);
     if (rate === undefined) return undefined;
     const s = this.#s;
@@ -399,6 +427,7 @@ export class RedisFrontier implements CrawlFrontier {
           String(this.#shards),
           token,
           received.join(","),
+          String(this.#auto?.startDelayMs ?? -1),
         ),
         signal,
       ) as (number | string)[];

@@ -102,3 +102,32 @@ redis.call('HSET', hk, 'r', tostring(nr))
 return tostring(nr)
 `,
 );
+
+/**
+ * Adjusts a host's delay to one answer for every process: the rule of
+ * `AutoThrottle.observe` on the delay the processes share (hash field
+ * `ad`, ms; absent: the start delay). The claim spaces the host's requests
+ * by at least that delay, so about `target` requests are in flight to it
+ * across all processes.
+ *
+ * ARGV: prefix, crawl id, host, latency (ms), status, target concurrency,
+ * start delay, shortest delay, longest delay (ms). Returns the new delay,
+ * or `""` when it did not change.
+ */
+export const AUTO_THROTTLE: Script = script(
+  PRELUDE + `
+check_crawl()
+local host, ms, status = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local target, start = tonumber(ARGV[5]), tonumber(ARGV[6])
+local lo, hi = tonumber(ARGV[7]), tonumber(ARGV[8])
+local function clamp(d) return math.min(math.max(d, lo), hi) end
+local hk = P .. 'h:' .. host
+local old = clamp(tonumber(redis.call('HGET', hk, 'ad')) or start)
+local t = ms / target
+local nd = clamp(math.max(t, (old + t) / 2))
+if (status < 200 or status >= 300) and nd <= old then return '' end
+if nd == old then return '' end
+redis.call('HSET', hk, 'ad', tostring(nd))
+return tostring(nd)
+`,
+);

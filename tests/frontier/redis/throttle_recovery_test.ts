@@ -1,10 +1,12 @@
 // The Redis store's throttle recovers as HostThrottle does: each window of
 // good answers one process counts raises the host's shared rate one step.
+// Its auto-throttle sets a host's shared delay as AutoThrottle does.
 import assert from "node:assert/strict";
 import { delay, systemClock } from "../../../src/concurrency/clock.ts";
+import { AutoThrottle } from "../../../src/frontier/auto_throttle.ts";
 import { HOST_THROTTLE } from "../../../src/frontier/host_throttle.ts";
 import { redisTest } from "../../_support/redis_server.ts";
-import { proc } from "./_processes.ts";
+import { entry, never, proc, raw, result } from "./_processes.ts";
 
 redisTest(
   "RedisFrontier.answered() raises the shared rate in Redis as HostThrottle does locally, up to the configured rate",
@@ -57,6 +59,64 @@ redisTest(
       assert.equal(st.hosts.find((h) => h.host === "h.test")?.rate, 4);
     } finally {
       await p.close();
+    }
+  },
+);
+
+redisTest(
+  "RedisFrontier with autoThrottle spaces a host's requests in every process by the delay the answers set, as AutoThrottle does",
+  async ({ url, crawl }) => {
+    const auto = { startDelayMs: 200 };
+    const options = { perHostConcurrency: 4, context: { autoThrottle: auto } };
+    const p1 = await proc(url, crawl, {
+      ...options,
+      seeds: ["http://h.test/"],
+    });
+    const p2 = await proc(url, crawl, { ...options, mode: "resume" });
+    const r = await raw(url);
+    try {
+      const seed = (await p1.frontier.next(never))!;
+      seed.permit.release();
+      await p1.frontier.commit({
+        page: { entry: seed, result: result(seed.url) },
+        found: ["a", "b", "c"].map((p) => entry(`http://h.test/${p}`, 1)),
+        settled: [],
+      });
+      // One slow answer seen by the first process, as AutoThrottle sees it.
+      const local = new AutoThrottle(auto, 0);
+      for (const ms of [900, 500]) {
+        local.observe("h.test", ms, 200);
+        p1.frontier.answered("h.test", { good: true, status: 200, ms }, 0);
+      }
+      // An error page's short latency does not lower the delay.
+      local.observe("h.test", 1, 503);
+      p1.frontier.answered("h.test", { good: false, status: 503, ms: 1 }, 0);
+      await p1.frontier.flush();
+      // 900 (never below the latency), then (900 + 500) / 2; the 503 keeps it.
+      const expected = local.delayOf("h.test");
+      assert.equal(expected, 700);
+      const shared = await r.sendCommand([
+        "HGET",
+        `trawl:{${crawl}}:h:h.test`,
+        "ad",
+      ]);
+      assert.equal(Number(shared), expected);
+      // The second process takes the host's URLs no closer than that.
+      const taken: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const e = (await p2.frontier.next(never))!;
+        taken.push(performance.now());
+        e.permit.release();
+      }
+      for (let i = 1; i < taken.length; i++) {
+        const gap = taken[i] - taken[i - 1];
+        // Redis's clock counts whole ms: allow 2 ms of rounding.
+        assert.ok(gap >= expected - 2, `gap ${gap.toFixed(1)} ms`);
+      }
+    } finally {
+      await r.close();
+      await p2.close();
+      await p1.close();
     }
   },
 );
