@@ -10,6 +10,7 @@ import { SELECTOR, type Selector } from "../content/selector_rule.ts";
 import { DEFAULTS } from "../crawler/defaults.ts";
 import { POSITIVE_INT } from "../options/validate.ts";
 import { fileName, integer, word } from "./flag_parsers.ts";
+import { OFF } from "./flag_defaults.ts";
 import type { Flag } from "./flags.ts";
 import { checkFlag, UsageError } from "./usage_error.ts";
 
@@ -99,7 +100,7 @@ export const CONTENT_FLAGS: readonly Flag[] = [
     needs: { oneOf: ["content"], text: "--content FORMAT" },
     help: "keep only the main content: navigation, headers, footers, " +
       "asides, cookie banners and link lists left out, never everything",
-    default: "off",
+    default: OFF,
   },
   {
     name: "select",

@@ -7,10 +7,8 @@
 import { DEFAULTS } from "../crawler/defaults.ts";
 import { POSITIVE_NUMBER } from "../options/validate.ts";
 import { date, duration, httpUrl } from "./flag_parsers.ts";
+import { OFF } from "./flag_defaults.ts";
 import type { Flag } from "./flags.ts";
-
-/** What `--help` shows for a switch that is off unless given. */
-const OFF = "off";
 
 /** The sitemap flags, listed among the crawl's flags. */
 export const SITEMAP_FLAGS: readonly Flag[] = [

@@ -42,6 +42,8 @@ import {
 } from "./heap_limits.ts";
 import { UsageError } from "./usage_error.ts";
 import { CONTENT_FLAGS } from "./content_flags.ts";
+import { ARCHIVE_FLAGS } from "./archive_flags.ts";
+import { OFF, showDefault } from "./flag_defaults.ts";
 
 /** The sections of `--help`. */
 export type FlagGroup = "Check" | "Crawl" | "Requests" | "Content" | "Output";
@@ -92,33 +94,6 @@ export const CLI_DEFAULTS: { readonly logLevel: LogLevel } = {
 
 /** At `--log-level debug`, event-loop stalls this long (ms) are reported. */
 export const DEBUG_STALL_MS = 100;
-
-/** What `--help` shows for a switch that is off unless given. */
-const OFF = "off";
-
-/**
- * A default as `--help` shows it: `Infinity` is "unlimited", a string with
- * spaces is quoted.
- *
- * @example Usage
- * ```ts
- * import { showDefault } from "./flags.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(showDefault(Infinity), "unlimited");
- * assert.equal(showDefault("host"), "host");
- * ```
- *
- * @param value The default.
- * @returns Its text.
- */
-export function showDefault(value: number | string): string {
-  if (value === Infinity) return "unlimited";
-  if (typeof value === "string" && /\s/.test(value)) {
-    return JSON.stringify(value);
-  }
-  return String(value);
-}
 
 function heapMb(text: string, flag: string): number {
   const mb = integer(POSITIVE_INT)(text, flag);
@@ -404,48 +379,7 @@ export const FLAGS: readonly Flag[] = [
       "--frontier, appended to and repaired instead",
     default: "stdout",
   },
-  {
-    name: "warc",
-    arg: "FILE",
-    group: "Output",
-    sets: "options.warc",
-    parse: fileName("a file"),
-    help: "archive every request and response in WARC files: " +
-      "crawl.warc.gz writes crawl-00000.warc.gz, crawl-00001.warc.gz...; " +
-      "replaced unless --state/--frontier continues the crawl (then each " +
-      "page is archived once across all runs)",
-    default: OFF,
-  },
-  {
-    name: "warc-max-size",
-    arg: "BYTES",
-    group: "Output",
-    sets: "options.warcMaxSize",
-    parse: integer(POSITIVE_INT),
-    needs: { oneOf: ["warc"], text: "--warc FILE" },
-    help: "start a new WARC file past this size",
-    default: showDefault(DEFAULTS.warcMaxSize),
-  },
-  {
-    name: "save",
-    arg: "DIR",
-    group: "Output",
-    sets: "options.save",
-    parse: fileName("a folder"),
-    help: "save each body fetched under DIR/HOST/PATH, like wget -x",
-    default: OFF,
-  },
-  {
-    name: "report",
-    arg: "FILE",
-    group: "Output",
-    sets: "report",
-    parse: fileName("a file"),
-    help: "also write a report people can read: one self-contained HTML " +
-      "page (totals, statuses, errors, timings, hosts, slowest pages, " +
-      "broken links, redirects)",
-    default: "none",
-  },
+  ...ARCHIVE_FLAGS,
   {
     name: "state",
     arg: "PATH",

@@ -14,7 +14,8 @@ import {
 } from "../frontier/redis/rules.ts";
 import { NON_NEGATIVE_NUMBER } from "../options/validate.ts";
 import { decimal, fileName, word } from "./flag_parsers.ts";
-import { type Flag, showDefault } from "./flags.ts";
+import { showDefault } from "./flag_defaults.ts";
+import type { Flag } from "./flags.ts";
 
 /** The shared-crawl flags, listed among the output flags. */
 export const SHARED_FLAGS: readonly Flag[] = [

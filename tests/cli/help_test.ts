@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { describeFlag, helpText } from "../../src/cli/help.ts";
-import {
-  CLI_DEFAULTS,
-  type Flag,
-  FLAGS,
-  showDefault,
-} from "../../src/cli/flags.ts";
+import { CLI_DEFAULTS, type Flag, FLAGS } from "../../src/cli/flags.ts";
+import { showDefault } from "../../src/cli/flag_defaults.ts";
 import { DEFAULTS } from "../../src/crawler/defaults.ts";
 import { STORE_DEFAULTS } from "../../src/frontier/defaults.ts";
 
