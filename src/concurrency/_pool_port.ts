@@ -12,3 +12,10 @@
  * first message.
  */
 export const POOL_PORT = "trawl.pool-port";
+
+/**
+ * What such a worker tells its parent once its module has loaded: only then
+ * is it given its port, so a worker that cannot load never holds one (the
+ * parent closes it instead).
+ */
+export const POOL_READY = "trawl.pool-ready";

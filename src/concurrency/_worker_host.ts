@@ -13,9 +13,11 @@
  * - parent → worker: `[CRASH, id, why, cause]` when a started worker fails
  *   or exits.
  *
- * A worker the parent starts gets the port as its first message
- * (`serveWorker` waits for it), so the parent may start one before it is
- * asked (`prestart`): the first request with the same spec takes it.
+ * A worker the parent starts says when its module has loaded, and then
+ * gets the port as its first message (`serveWorker` waits for it); a
+ * worker that cannot load never gets it, and the parent closes it. The
+ * parent may start one before it is asked (`prestart`): the first request
+ * with the same spec takes it.
  *
  * @module
  */
@@ -27,6 +29,7 @@ import {
   UNREADABLE,
   type WorkerHost,
 } from "./_pool_worker.ts";
+import { POOL_READY } from "./_pool_port.ts";
 import {
   resolveWorkerPoolOptions,
   type WorkerPoolOptions,
@@ -140,19 +143,36 @@ export interface ServedWorkerHost extends Disposable {
  */
 export function serveWorkerHost(control: MessagePort): ServedWorkerHost {
   /** Workers given to the other end, by its id for them. */
-  const workers = new Map<number, PoolWorker>();
+  const workers = new Map<number, Started>();
   /** Workers started ahead of time, by their spec, with their owner. */
-  const spares = new Map<string, { worker: PoolWorker; owner: Owner }>();
-  const start = (spec: PoolWorkerSpec, owner: Owner) =>
-    startPoolWorker({ ...spec, hosted: true }, {
-      // The worker talks to its pool over its port, not here.
-      onMessage: () => {},
-      onCrash: (why, cause) => {
-        if (owner.spare !== undefined) spares.delete(owner.spare);
-        if (owner.id === undefined || !workers.delete(owner.id)) return;
-        control.postMessage([CRASH, owner.id, why, cause && causeData(cause)]);
-      },
-    });
+  const spares = new Map<string, Started>();
+  const start = (spec: PoolWorkerSpec, owner: Owner): Started => {
+    const started: Started = {
+      owner,
+      ready: false,
+      worker: startPoolWorker({ ...spec, hosted: true }, {
+        // The worker talks to its pool over its port; here it only says
+        // it has loaded.
+        onMessage: (data) => {
+          if ((data as unknown) !== POOL_READY) return;
+          started.ready = true;
+          handOver(started);
+        },
+        onCrash: (why, cause) => {
+          release(started);
+          if (owner.spare !== undefined) spares.delete(owner.spare);
+          if (owner.id === undefined || !workers.delete(owner.id)) return;
+          control.postMessage([
+            CRASH,
+            owner.id,
+            why,
+            cause && causeData(cause),
+          ]);
+        },
+      }),
+    };
+    return started;
+  };
   control.onmessage = (event) => {
     const [kind, id, spec, port] = event.data as [
       number,
@@ -165,13 +185,14 @@ export function serveWorkerHost(control: MessagePort): ServedWorkerHost {
       const spare = spares.get(key);
       spares.delete(key);
       if (spare) Object.assign(spare.owner, { id, spare: undefined });
-      const worker = spare?.worker ?? start(spec, { id });
-      workers.set(id, worker);
-      worker.postMessage(port, [port]);
+      const started = spare ?? start(spec, { id });
+      workers.set(id, started);
+      started.port = port;
+      handOver(started);
     } else if (kind === STOP) {
-      const worker = workers.get(id);
+      const started = workers.get(id);
       workers.delete(id);
-      worker?.terminate();
+      if (started) stop(started);
     }
   };
   return {
@@ -182,19 +203,16 @@ export function serveWorkerHost(control: MessagePort): ServedWorkerHost {
       const key = specKey(spec);
       if (spares.has(key)) return;
       const owner: Owner = { spare: key };
-      spares.set(key, { worker: start(spec, owner), owner });
+      spares.set(key, start(spec, owner));
     },
     [Symbol.dispose]() {
       control.onmessage = null;
       control.close();
       // Cleared first: the exits that follow are not crashes to report.
-      const stopping = [
-        ...workers.values(),
-        ...[...spares.values()].map((s) => s.worker),
-      ];
+      const stopping = [...workers.values(), ...spares.values()];
       workers.clear();
       spares.clear();
-      for (const worker of stopping) worker.terminate();
+      for (const started of stopping) stop(started);
     },
   };
 }
@@ -203,6 +221,35 @@ export function serveWorkerHost(control: MessagePort): ServedWorkerHost {
 interface Owner {
   id?: number;
   spare?: string;
+}
+
+/** A worker the host started, and the port it is to be given. */
+interface Started {
+  worker: PoolWorker;
+  owner: Owner;
+  /** Its module has loaded (it said `POOL_READY`). */
+  ready: boolean;
+  /** Its port, until it is ready to take it. */
+  port?: MessagePort;
+}
+
+/** Gives a ready worker its port. */
+function handOver(started: Started): void {
+  const { port } = started;
+  if (!started.ready || port === undefined) return;
+  started.port = undefined;
+  started.worker.postMessage(port, [port]);
+}
+
+/** Closes the port a worker never took. */
+function release(started: Started): void {
+  started.port?.close();
+  started.port = undefined;
+}
+
+function stop(started: Started): void {
+  release(started);
+  started.worker.terminate();
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { POOL_PORT } from "./_pool_port.ts";
+import { POOL_PORT, POOL_READY } from "./_pool_port.ts";
 import type { ContextVar } from "./context_var.ts";
 
 // Wire protocol, shared with worker_pool.ts (keep the two in sync).
@@ -142,7 +142,9 @@ function workerChannel(): Channel {
     const hosted = (workerData as Record<string, unknown> | null | undefined)
       ?.[POOL_PORT] === true;
     if (!hosted) return parent;
-    return portToCome((take) => port.once("message", take));
+    const channel = portToCome((take) => port.once("message", take));
+    port.postMessage(POOL_READY);
+    return channel;
   }
   const WorkerGlobalScope = (globalThis as { WorkerGlobalScope?: unknown })
     .WorkerGlobalScope;
@@ -161,6 +163,7 @@ function workerChannel(): Channel {
         scope.onmessage = null;
         take(event.data);
       };
+      scope.postMessage(POOL_READY);
     })
     : {
       postMessage: (message, transfer) => scope.postMessage(message, transfer),
