@@ -256,3 +256,20 @@ Deno.test("new Crawler() refuses an extract module with sandboxed parser workers
     RangeError,
   );
 });
+
+Deno.test("crawl() refuses a selector the engine cannot run as it starts, before any request; new Crawler() one that does not parse", async () => {
+  await using srv = serve(() => html("<h1>x</h1>"));
+  await assert.rejects(
+    crawlSite(srv, { workers: 0, select: { x: "p:hovering" } }),
+    (err: Error) => {
+      assert.equal(err.name, "TypeError");
+      assert.match(err.message, /'select\.x'.*Unknown pseudo-class :hovering/);
+      return true;
+    },
+  );
+  assert.equal(srv.log.length, 0);
+  assert.throws(
+    () => new Crawler([srv.origin + "/"], { select: { x: "h1[" } }),
+    TypeError,
+  );
+});
