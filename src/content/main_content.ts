@@ -63,6 +63,8 @@ const BOILERPLATE_WORDS: ReadonlySet<string> = new Set([
   "modal",
   "nav",
   "navbar",
+  "navfooter",
+  "navheader",
   "navigation",
   "newsletter",
   "pager",

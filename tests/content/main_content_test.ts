@@ -84,3 +84,24 @@ Deno.test("mainContent() gives the body when the page marks nothing", () => {
   assert.equal(main("plain text"), "plain text");
   assert.equal(main(""), "");
 });
+
+Deno.test("mainContent() leaves out the navigation header and footer of DocBook pages (PostgreSQL's docs)", () => {
+  // As PostgreSQL's sql-select.html has them.
+  const nav = (kind: string) =>
+    `<div class="nav${kind}"><table width="100%" summary="Navigation ${kind}">
+    <tr><th colspan="5" align="center">SELECT</th></tr><tr>
+    <td><a accesskey="p" href="prev.html" title="SECURITY LABEL">Prev</a></td>
+    <td><a accesskey="u" href="up.html" title="SQL Commands">Up</a></td>
+    <th width="60%" align="center">SQL Commands</th>
+    <td><a accesskey="h" href="index.html">Home</a></td>
+    <td><a accesskey="n" href="next.html" title="SELECT INTO">Next</a></td>
+    </tr></table><hr /></div>`;
+  const html = `<body id="docContent">${nav("header")}
+    <div class="refentry"><h2>SELECT</h2>
+    <p>SELECT, TABLE, WITH — retrieve rows from a table or view</p></div>
+    ${nav("footer")}</body>`;
+  assert.equal(
+    main(html),
+    "## SELECT\n\nSELECT, TABLE, WITH — retrieve rows from a table or view",
+  );
+});
