@@ -18,6 +18,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { delay } from "../../src/concurrency/clock.ts";
 import { html, serve } from "./serve.ts";
 
@@ -262,4 +263,21 @@ export function serveGeneratedSite(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * The seed of a kill test: `TRAWL_KILL_SEED` when set (to replay a run),
+ * else a random one; printed so that a failing run can be replayed.
+ *
+ * @param name The test's name in the printed line.
+ * @returns The seed.
+ */
+export function killTestSeed(name: string): number {
+  const fromEnv = Deno.env.get("TRAWL_KILL_SEED");
+  const seed = fromEnv !== undefined && fromEnv !== ""
+    ? Number(fromEnv)
+    : crypto.getRandomValues(new Uint32Array(1))[0];
+  assert.ok(Number.isInteger(seed), `bad TRAWL_KILL_SEED: ${fromEnv}`);
+  console.log(`${name} seed: ${seed} (replay with TRAWL_KILL_SEED=${seed})`);
+  return seed;
 }

@@ -7,12 +7,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { delay } from "../../src/concurrency/clock.ts";
-import { mulberry32, serveGeneratedSite } from "../_support/generated_site.ts";
+import {
+  killTestSeed,
+  mulberry32,
+  serveGeneratedSite,
+} from "../_support/generated_site.ts";
 import {
   checkOutput,
+  killAtRandom,
   start,
   status,
-  until,
   workspace,
 } from "../frontier/sqlite/_durable.ts";
 import { checkArchive, expectedFetches } from "./_archive_check.ts";
@@ -31,13 +35,7 @@ const KILL_FLAGS = [
 const KILLS = 6;
 
 Deno.test("trawl --state --warc archives each page's response exactly once, no record torn, every digest right, when SIGKILLed at 6+ random points and resumed", async () => {
-  const fromEnv = Deno.env.get("TRAWL_KILL_SEED");
-  const seed = fromEnv !== undefined && fromEnv !== ""
-    ? Number(fromEnv)
-    : crypto.getRandomValues(new Uint32Array(1))[0];
-  console.log(
-    `warc kill test seed: ${seed} (replay with TRAWL_KILL_SEED=${seed})`,
-  );
+  const seed = killTestSeed("warc kill test");
   const random = mulberry32(seed);
   await using site = serveGeneratedSite({ pages: 2000, delayMs: 2 });
   await using ws = await workspace();
@@ -69,21 +67,13 @@ Deno.test("trawl --state --warc archives each page's response exactly once, no r
     if (runs >= 30) fail(`only ${kills} kills during crawling in ${runs} runs`);
     runs++;
     const before = site.pageRequests;
-    const anytime = random() < 0.2;
-    const wait = anytime
-      ? Math.floor(random() * 400)
-      : 20 + Math.floor(random() * 700);
-    await using cli = start(args, ws.perms);
-    if (!anytime) {
-      await until(
-        () => site.pageRequests > before || cli.exited,
-        "for the crawl to start",
-      );
-    }
-    await delay(wait);
-    const crawled = site.pageRequests > before;
-    if (!cli.exited) cli.child.kill("SIGKILL");
-    const { code, signal, text } = await cli.output;
+    const { code, signal, text, anytime, wait, crawled } = await killAtRandom(
+      args,
+      ws.perms,
+      random,
+      () => site.pageRequests,
+      720,
+    );
     const now = status(ws.state);
     const files = await warcFiles(warcDir).catch(() => []);
     const repair = text.split("\n").filter((l) => /not committed/.test(l));

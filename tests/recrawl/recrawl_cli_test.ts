@@ -15,7 +15,7 @@ import {
   type ConditionalSite,
   conditionalSite,
 } from "../_support/conditional_site.ts";
-import { mulberry32 } from "../_support/generated_site.ts";
+import { killTestSeed, mulberry32 } from "../_support/generated_site.ts";
 
 const SRC = new URL("../../src/", import.meta.url).pathname;
 const CHILD_LIMIT_MS = 90_000;
@@ -191,13 +191,7 @@ Deno.test("trawl --state --recrawl writes each URL's recrawl result once next to
 
 Deno.test("trawl --state --recrawl SIGKILLed at random points goes on where it stopped when run again: each URL once per crawl, nothing refetched but what was in flight", async () => {
   const n = 1500;
-  const fromEnv = Deno.env.get("TRAWL_KILL_SEED");
-  const seed = fromEnv
-    ? Number(fromEnv)
-    : crypto.getRandomValues(new Uint32Array(1))[0];
-  console.log(
-    `recrawl kill test seed: ${seed} (replay with TRAWL_KILL_SEED=${seed})`,
-  );
+  const seed = killTestSeed("recrawl kill test");
   const random = mulberry32(seed);
   await using s = treeSite(n);
   await using ws = await workspace();

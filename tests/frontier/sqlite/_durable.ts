@@ -171,3 +171,51 @@ export const FLAGS: string[] = [
 export function crawlArgs(ws: Workspace, seed: string): string[] {
   return [...FLAGS, "--state", ws.state, "--out", ws.out, seed];
 }
+
+/** One run of a kill test (see {@linkcode killAtRandom}). */
+export interface KilledRun extends Exit {
+  /** Killed at any moment of start-up rather than while crawling. */
+  anytime: boolean;
+  /** How long it ran before the kill, ms (from the first page request). */
+  wait: number;
+  /** The site was asked for a page during the run. */
+  crawled: boolean;
+}
+
+/**
+ * Runs `cli.ts` with `args` and SIGKILLs it at a random moment: mostly 20
+ * ms to `spreadMs` after its first page request, and one run in five at
+ * any moment of its first 400 ms (start-up, the state check, the output
+ * repair).
+ *
+ * @param args The command's arguments.
+ * @param perms Its permission flags.
+ * @param random The test's seeded random numbers.
+ * @param pageRequests The site's page requests so far.
+ * @param spreadMs The latest kill after the first page request.
+ * @returns How the run ended.
+ */
+export async function killAtRandom(
+  args: string[],
+  perms: string[],
+  random: () => number,
+  pageRequests: () => number,
+  spreadMs: number,
+): Promise<KilledRun> {
+  const before = pageRequests();
+  const anytime = random() < 0.2;
+  const wait = anytime
+    ? Math.floor(random() * 400)
+    : 20 + Math.floor(random() * (spreadMs - 20));
+  await using cli = start(args, perms);
+  if (!anytime) {
+    await until(
+      () => pageRequests() > before || cli.exited,
+      "for the crawl to start",
+    );
+  }
+  await delay(wait);
+  const crawled = pageRequests() > before;
+  if (!cli.exited) cli.child.kill("SIGKILL");
+  return { ...await cli.output, anytime, wait, crawled };
+}

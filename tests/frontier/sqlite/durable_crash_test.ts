@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { delay } from "../../../src/concurrency/clock.ts";
 import type { CrawlStatus } from "../../../src/frontier/status.ts";
 import {
+  killTestSeed,
   mulberry32,
   serveGeneratedSite,
 } from "../../_support/generated_site.ts";
@@ -17,6 +17,7 @@ import {
   checkOutput,
   crawlArgs,
   FLAGS,
+  killAtRandom,
   run,
   start,
   status,
@@ -31,14 +32,7 @@ const KILL_FLAGS = ["--allow-private", "--retries", "0", "--rate", "200"];
 const KILLS = 10;
 
 Deno.test("trawl --state yields every page of a 2,000-page site exactly once when SIGKILLed at 10+ random points and resumed each time", async () => {
-  const fromEnv = Deno.env.get("TRAWL_KILL_SEED");
-  const seed = fromEnv !== undefined && fromEnv !== ""
-    ? Number(fromEnv)
-    : crypto.getRandomValues(new Uint32Array(1))[0];
-  assert.ok(Number.isInteger(seed), `bad TRAWL_KILL_SEED: ${fromEnv}`);
-  console.log(
-    `durable kill test seed: ${seed} (replay with TRAWL_KILL_SEED=${seed})`,
-  );
+  const seed = killTestSeed("durable kill test");
   const random = mulberry32(seed);
   await using site = serveGeneratedSite({ pages: 2000, delayMs: 2 });
   assert.equal(site.expected.size, 2030);
@@ -61,23 +55,13 @@ Deno.test("trawl --state yields every page of a 2,000-page site exactly once whe
     if (runs >= 40) fail(`only ${kills} kills during crawling in ${runs} runs`);
     runs++;
     const before = site.pageRequests;
-    // Mostly a kill 20-600 ms into crawling; sometimes one at any moment
-    // from the start (in start-up, the state check or the output repair).
-    const anytime = random() < 0.2;
-    const wait = anytime
-      ? Math.floor(random() * 400)
-      : 20 + Math.floor(random() * 580);
-    await using cli = start(args, ws.perms);
-    if (!anytime) {
-      await until(
-        () => site.pageRequests > before || cli.exited,
-        "for the crawl to start",
-      );
-    }
-    await delay(wait);
-    const crawled = site.pageRequests > before;
-    if (!cli.exited) cli.child.kill("SIGKILL");
-    const { code, signal, text } = await cli.output;
+    const { code, signal, text, anytime, wait, crawled } = await killAtRandom(
+      args,
+      ws.perms,
+      random,
+      () => site.pageRequests,
+      600,
+    );
     const sync = /^trawl: .*out\.jsonl: .*$/m.exec(text)?.[0] ?? "";
     if (sync.includes("tail cut")) cut++;
     if (sync.includes("appended")) appended++;
