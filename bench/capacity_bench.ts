@@ -19,16 +19,9 @@
 import { createClient } from "redis";
 import { generate } from "./site.ts";
 import { ROOT } from "./durable_bench.ts";
+import { freePort, startRedis } from "./redis_server.ts";
 
 const TICK_MS = 10;
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 async function sh(script: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command("sh", {
@@ -144,44 +137,6 @@ http {
       await new Promise((r) => setTimeout(r, 200));
     },
   };
-}
-
-/** Starts a private redis-server (no persistence) on a free port. */
-async function startRedis(): Promise<
-  { url: string; pid: number; stop: () => Promise<void> }
-> {
-  const port = freePort();
-  const child = new Deno.Command("redis-server", {
-    args: [
-      "--bind",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--loglevel",
-      "warning",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await child.status;
-  };
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return { url: `redis://127.0.0.1:${port}/0`, pid: child.pid, stop };
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  await stop();
-  throw new Error("redis-server did not start");
 }
 
 /** Pages fetched in the union of the outputs, and whether each is once. */

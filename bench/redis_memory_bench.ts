@@ -15,13 +15,7 @@ import { systemClock } from "../src/concurrency/clock.ts";
 import { emptyStats } from "../src/crawler/stats.ts";
 import { RedisStore } from "../src/frontier/redis/redis_store.ts";
 import type { FrontierEntry } from "../src/frontier/store.ts";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+import { startRedis } from "./redis_server.ts";
 
 /** URL `i` of host `h`, the shape of a documentation site's pages. */
 function pageUrl(h: number, i: number): string {
@@ -34,33 +28,8 @@ async function main(): Promise<void> {
   const urls = Number(Deno.args[0] ?? 1_000_000);
   const hosts = Number(Deno.args[1] ?? 1_000);
   const perHost = Math.ceil(urls / hosts);
-  const port = freePort();
-  const server = new Deno.Command("redis-server", {
-    args: [
-      "--bind",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--loglevel",
-      "warning",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const url = `redis://127.0.0.1:${port}/0`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+  const server = await startRedis();
+  const url = server.url;
   const client = createClient({ url });
   client.on("error", () => {});
   await client.connect();
@@ -161,8 +130,7 @@ async function main(): Promise<void> {
     await frontier.close();
     await store.close();
     await client.quit().catch(() => {});
-    server.kill("SIGTERM");
-    await server.status;
+    await server.stop();
   }
 }
 

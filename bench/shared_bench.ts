@@ -27,59 +27,7 @@
 import { serveSite } from "./site.ts";
 import { createClient } from "redis";
 import { ROOT, runCli } from "./durable_bench.ts";
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-/** Starts a private `redis-server` (no persistence) on a free port. */
-async function startRedis(): Promise<
-  { port: number; stop: () => Promise<void> }
-> {
-  const port = freePort();
-  const child = new Deno.Command("redis-server", {
-    args: [
-      "--bind",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--daemonize",
-      "no",
-      "--loglevel",
-      "warning",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    await child.status;
-  };
-  for (let i = 0; i < 200; i++) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return { port, stop };
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  await stop();
-  throw new Error(`redis-server did not start on 127.0.0.1:${port}`);
-}
+import { startRedis } from "./redis_server.ts";
 
 /** The union of the outputs, checked: each page once, nothing twice. */
 async function union(
@@ -141,7 +89,7 @@ async function main(): Promise<void> {
   const origin = site.origin;
 
   const redis = await startRedis();
-  const redisUrl = `redis://127.0.0.1:${redis.port}/0`;
+  const redisUrl = redis.url;
   const client = createClient({ url: redisUrl });
   client.on("error", () => {}); // reported by the commands that fail
   await client.connect();
