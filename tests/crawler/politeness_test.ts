@@ -3,53 +3,24 @@
 // injected fetch that stamps each request with the fake time, so every gap
 // is exact and no test waits for real time to pass.
 import assert from "node:assert/strict";
-import { crawl, type CrawlOptions, type CrawlResult } from "../../mod.ts";
 import { FakeClock } from "../../src/testing.ts";
+import type { CrawlOptions } from "../../mod.ts";
+import {
+  crawlOnClock as crawlOn,
+  type Hit,
+  html,
+  noRobots,
+  SEED,
+} from "./_fake_time_site.ts";
 
-const SEED = "http://site.test/";
-
-/** One request the fake site received. */
-interface Hit {
-  path: string;
-  time: number;
-}
-
-function html(body: string, init: ResponseInit = {}): Response {
-  return new Response(body, {
-    ...init,
-    headers: { "content-type": "text/html", ...init.headers },
-  });
-}
-
-/**
- * Crawls `SEED` on `clock` against `site`, moving fake time on 10 ms at a
- * time until the crawl ends.
- */
-async function crawlOnClock(
+/** Crawls `SEED` against `site`, moving fake time on 10 ms at a time. */
+const crawlOnClock = (
   clock: FakeClock,
   site: (url: URL) => Response,
   options: CrawlOptions,
-): Promise<{ results: CrawlResult[]; hits: Hit[] }> {
-  const hits: Hit[] = [];
-  const fetch = (input: RequestInfo | URL) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    hits.push({ path: url.pathname + url.search, time: clock.now() });
-    return Promise.resolve(site(url));
-  };
-  const results: CrawlResult[] = [];
-  let done = false;
-  const run = (async () => {
-    for await (const r of crawl([SEED], { ...options, clock, fetch })) {
-      results.push(r);
-    }
-  })().finally(() => done = true);
-  while (!done) await clock.tick(10);
-  await run;
-  return { results, hits };
-}
+) => crawlOn(clock, site, options, (c) => c.tick(10));
 
 const fast = { workers: 0, backoff: { baseMs: 5, maxMs: 2000 } };
-const noRobots = () => new Response("", { status: 404 });
 
 /** Request times of the pages (robots.txt left out). */
 function pageTimes(hits: Hit[]): number[] {

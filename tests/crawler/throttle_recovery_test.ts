@@ -4,52 +4,30 @@
 // the host's latency. Pages come from an injected fetch stamped with fake
 // time.
 import assert from "node:assert/strict";
-import { crawl, type CrawlOptions, type CrawlResult } from "../../mod.ts";
+import type { CrawlOptions } from "../../mod.ts";
 import { FakeClock } from "../../src/testing.ts";
-
-const SEED = "http://site.test/";
-
-interface Hit {
-  path: string;
-  time: number;
-}
-
-function html(body: string, init: ResponseInit = {}): Response {
-  return new Response(body, {
-    ...init,
-    headers: { "content-type": "text/html", ...init.headers },
-  });
-}
+import {
+  crawlOnClock as crawlOn,
+  type Hit,
+  html,
+  noRobots,
+} from "./_fake_time_site.ts";
 
 /**
- * Crawls `SEED` on `clock`, moving fake time to each timer as it falls due
- * (or only letting work settle when no timer waits).
+ * Crawls `SEED` against `site`, moving fake time to each timer as it falls
+ * due (or only letting work settle when no timer waits).
  */
-async function crawlOnClock(
+const crawlOnClock = (
   clock: FakeClock,
   site: (url: URL) => Response | Promise<Response>,
   options: CrawlOptions,
-): Promise<{ results: CrawlResult[]; hits: Hit[] }> {
-  const hits: Hit[] = [];
-  const fetch = (input: RequestInfo | URL) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    hits.push({ path: url.pathname + url.search, time: clock.now() });
-    return Promise.resolve(site(url));
-  };
-  const results: CrawlResult[] = [];
-  let done = false;
-  const run = (async () => {
-    for await (const r of crawl([SEED], { ...options, clock, fetch })) {
-      results.push(r);
-    }
-  })().finally(() => done = true);
-  while (!done) {
-    if (clock.pending > 0) await clock.next();
-    else await clock.tick(0);
-  }
-  await run;
-  return { results, hits };
-}
+) =>
+  crawlOn(
+    clock,
+    site,
+    options,
+    (c) => c.pending > 0 ? c.next() : c.tick(0),
+  );
 
 /** A seed that links to `/p0` … `/p{n-1}`. */
 function index(n: number): Response {
@@ -64,7 +42,6 @@ const base: CrawlOptions = {
   logLevel: "silent",
   maxLinksPerPage: 2_000,
 };
-const noRobots = () => new Response("", { status: 404 });
 
 Deno.test("Crawler.run() finishes 1,000 pages near the configured rate when the host answered one 429", async () => {
   const clock = new FakeClock();
