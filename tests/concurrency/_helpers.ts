@@ -3,7 +3,12 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import type { FakeClock } from "../../src/concurrency/fake_clock.ts";
+import {
+  WorkerCrashedError,
+  WorkerTaskTimeoutError,
+} from "../../src/concurrency/worker_error.ts";
 
 /** Lets every pending promise chain run. */
 export function flush(): Promise<void> {
@@ -39,3 +44,21 @@ export const WORKERS = {
   /** Fails to load. */
   broken: new URL("./workers/broken_worker.ts", import.meta.url),
 } as const;
+
+/**
+ * Checks the failure of a task whose worker went over its heap limit: Deno
+ * 2.9 reports `ERR_WORKER_OUT_OF_MEMORY` only sometimes (the worker may
+ * stall instead), so it is either a crash with that code or the task's
+ * timeout. For `assert.rejects`.
+ */
+export function outOfMemory(e: unknown): true {
+  if (e instanceof WorkerCrashedError) {
+    assert.equal(
+      (e.cause as { code?: string } | undefined)?.code,
+      "ERR_WORKER_OUT_OF_MEMORY",
+    );
+  } else {
+    assert.ok(e instanceof WorkerTaskTimeoutError, String(e));
+  }
+  return true;
+}
