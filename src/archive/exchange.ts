@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { PreparedResponse } from "./prepared_block.ts";
 
 /** One request sent and the response read. */
 export interface Exchange {
@@ -41,6 +42,12 @@ export interface Exchange {
    * IP address.
    */
   ip?: string;
+  /**
+   * The response's block hashed and compressed already (by the parse
+   * worker, for a page it parsed): the WARC writer uses it instead of
+   * hashing and compressing the body itself.
+   */
+  prepared?: PreparedResponse;
 }
 
 /** Options of {@linkcode ExchangeSink.record}. */
@@ -92,26 +99,38 @@ export interface ExchangeSink {
  * ```
  *
  * @param url The URL requested.
- * @param headers The headers given to `fetch`.
+ * @param headers The headers given to `fetch` (read once per object: not
+ * to be changed after a request).
  * @returns The header lines, in order.
  */
 export function sentHeaders(
   url: URL,
   headers: Headers,
 ): [string, string][] {
-  const lines: [string, string][] = [["host", url.host]];
-  for (const [name, value] of headers) {
-    if (name !== "host") lines.push([name, value]);
+  let rest = sent.get(headers);
+  if (rest === undefined) {
+    const lines: [string, string][] = [];
+    for (const [name, value] of headers) {
+      if (name !== "host") lines.push([name, value]);
+    }
+    const add = (name: string, value: string) => {
+      if (!headers.has(name)) lines.push([name, value]);
+    };
+    add("accept", "*/*");
+    add("accept-encoding", "gzip,br");
+    add("accept-language", "*");
+    add("user-agent", `Deno/${globalThis.Deno?.version?.deno ?? ""}`);
+    sent.set(headers, rest = lines);
   }
-  const add = (name: string, value: string) => {
-    if (!headers.has(name)) lines.push([name, value]);
-  };
-  add("accept", "*/*");
-  add("accept-encoding", "gzip,br");
-  add("accept-language", "*");
-  add("user-agent", `Deno/${globalThis.Deno?.version?.deno ?? ""}`);
-  return lines;
+  return [["host", url.host], ...rest];
 }
+
+/**
+ * The header lines of each `Headers` object seen, after `host`: the
+ * fetcher shares one object between its requests (and never changes it), so
+ * each is read once.
+ */
+const sent = new WeakMap<Headers, readonly [string, string][]>();
 
 /** Options of {@linkcode exchangeOf}. */
 export interface ExchangeParts {

@@ -76,13 +76,9 @@ export function* gzipMember(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const flush = (): Uint8Array => {
-    const joined = pending.length > 1;
-    const input = joined ? join(pending) : pending[0];
+    const out = deflateRun(pending);
     pending = [];
     pendingBytes = 0;
-    const out = zlib.deflateRawSync(input, SYNC);
-    // The joined copy is ours: free it now rather than at the next GC.
-    if (joined) (input.buffer as ArrayBuffer).transfer(0);
     return out;
   };
   for (const part of parts) {
@@ -99,12 +95,124 @@ export function* gzipMember(
     }
   }
   if (pendingBytes > 0) yield flush();
-  const trailer = new Uint8Array(FINAL_BLOCK.length + 8);
-  trailer.set(FINAL_BLOCK);
-  const view = new DataView(trailer.buffer);
+  yield trailer(crc, length);
+}
+
+/** One raw deflate run of `parts`, ended by a sync flush. */
+function deflateRun(parts: readonly Uint8Array[]): Uint8Array {
+  const joined = parts.length > 1;
+  const input = joined ? join(parts) : parts[0];
+  const out = zlib.deflateRawSync(input, SYNC);
+  // The joined copy is ours: free it now rather than at the next GC.
+  if (joined) (input.buffer as ArrayBuffer).transfer(0);
+  return out;
+}
+
+/**
+ * Compresses `parts`, in order, into one raw deflate run ended by a sync
+ * flush, in a buffer of its own (so it can be transferred): a segment that
+ * {@linkcode preparedMember} later puts into a gzip member.
+ *
+ * @example
+ * ```ts
+ * import { deflateSegment } from "./gzip_member.ts";
+ * import { constants, inflateRawSync } from "node:zlib";
+ * import assert from "node:assert/strict";
+ *
+ * const segment = deflateSegment([new TextEncoder().encode("hello")]);
+ * assert.equal(segment.byteLength, segment.buffer.byteLength);
+ * assert.equal(new TextDecoder().decode(inflateRawSync(segment, { finishFlush: constants.Z_SYNC_FLUSH })), "hello");
+ * ```
+ *
+ * @param parts The bytes, in parts, at most {@linkcode SEGMENT_BYTES} in all.
+ * @returns The deflate run.
+ * @throws {RangeError} When the parts hold more than a segment.
+ */
+export function deflateSegment(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.byteLength;
+  if (total > SEGMENT_BYTES) {
+    throw new RangeError(
+      `Cannot deflate a segment as its parts must hold at most ${SEGMENT_BYTES} bytes: current value is ${total}`,
+    );
+  }
+  const run = deflateRun(parts); // a Buffer, perhaps a view on a larger one
+  const own = new Uint8Array(run.byteLength);
+  own.set(run);
+  return own;
+}
+
+/**
+ * A gzip member of `head` and then `rest`, where `rest` was compressed
+ * already into `deflated` (by {@linkcode deflateSegment}, perhaps on
+ * another thread): the header, `head` in a stored block (compressed when
+ * it is too long for one), the deflate run, and the final block and
+ * trailer. Only the CRC-32 and the length are computed over `rest` here.
+ *
+ * @example Round trip
+ * ```ts
+ * import { deflateSegment, join, preparedMember } from "./gzip_member.ts";
+ * import { gunzipSync } from "node:zlib";
+ * import assert from "node:assert/strict";
+ *
+ * const enc = new TextEncoder();
+ * const rest = [enc.encode("world")];
+ * const member = join(preparedMember(enc.encode("hello "), rest, deflateSegment(rest)));
+ * assert.equal(new TextDecoder().decode(gunzipSync(member)), "hello world");
+ * ```
+ *
+ * @param head The first bytes, stored.
+ * @param rest The bytes `deflated` holds, in parts.
+ * @param deflated `rest` compressed.
+ * @returns The member's bytes, in chunks.
+ */
+export function preparedMember(
+  head: Uint8Array,
+  rest: readonly Uint8Array[],
+  deflated: Uint8Array,
+): Uint8Array[] {
+  let crc = crc32(head);
+  let length = head.byteLength;
+  for (const part of rest) {
+    crc = crc32(part, crc);
+    length += part.byteLength;
+  }
+  let start: Uint8Array[];
+  if (head.byteLength <= MAX_STORED) {
+    const first = new Uint8Array(HEADER.length + 5 + head.byteLength);
+    first.set(HEADER);
+    storedBlockHeader(first, HEADER.length, head.byteLength, false);
+    first.set(head, HEADER.length + 5);
+    start = [first];
+  } else start = [HEADER, deflateRun([head])];
+  return [...start, deflated, trailer(crc, length)];
+}
+
+/** The largest stored deflate block. */
+const MAX_STORED = 0xffff;
+
+/** Writes a stored block's header (BFINAL, BTYPE=00, LEN, NLEN) at `at`. */
+function storedBlockHeader(
+  out: Uint8Array,
+  at: number,
+  length: number,
+  final: boolean,
+): void {
+  out[at] = final ? 1 : 0;
+  out[at + 1] = length & 0xff;
+  out[at + 2] = length >>> 8;
+  out[at + 3] = ~length & 0xff;
+  out[at + 4] = (~length >>> 8) & 0xff;
+}
+
+/** The final empty block, then the CRC-32 and the length, little-endian. */
+function trailer(crc: number, length: number): Uint8Array {
+  const out = new Uint8Array(FINAL_BLOCK.length + 8);
+  out.set(FINAL_BLOCK);
+  const view = new DataView(out.buffer);
   view.setUint32(FINAL_BLOCK.length, crc >>> 0, true);
   view.setUint32(FINAL_BLOCK.length + 4, length >>> 0, true);
-  yield trailer;
+  return out;
 }
 
 /** A whole member holding `parts` in one stored deflate block. */
@@ -112,12 +220,7 @@ function stored(parts: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(HEADER.length + 5 + total + 8);
   out.set(HEADER);
   let at = HEADER.length;
-  // BFINAL=1, BTYPE=00 (stored), then LEN and NLEN, little-endian.
-  out[at] = 1;
-  out[at + 1] = total & 0xff;
-  out[at + 2] = total >>> 8;
-  out[at + 3] = ~total & 0xff;
-  out[at + 4] = (~total >>> 8) & 0xff;
+  storedBlockHeader(out, at, total, true);
   at += 5;
   let crc = 0;
   for (const part of parts) {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { writeSync, writevSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
 import { type Clock, systemClock } from "../concurrency/clock.ts";
 import { Lock } from "../concurrency/lock.ts";
@@ -15,10 +15,12 @@ import { LruMap } from "../concurrency/lru_map.ts";
 import { ArchiveError } from "./archive_error.ts";
 import { Sha1 } from "./digest.ts";
 import type { Exchange } from "./exchange.ts";
-import { gzipMember, join } from "./gzip_member.ts";
+import { gzipMember, join, preparedMember } from "./gzip_member.ts";
 import { WarcFiles } from "./warc_files.ts";
 import {
   type Original,
+  RECORD_END,
+  recordHead,
   recordId,
   requestRecord,
   responseRecord,
@@ -34,6 +36,8 @@ import { type Position, prepareFiles } from "./warc_resume.ts";
 const DEDUPE_ENTRIES = 100_000;
 /** Compressed bytes gathered before a write. */
 const FLUSH_BYTES = 1 << 20;
+/** The largest write joined without allocating. */
+const SCRATCH_BYTES = 1 << 16;
 /** How often the file is checked to still be there, ms. */
 const PRESENCE_CHECK_MS = 1000;
 
@@ -70,6 +74,8 @@ export class WarcFileWriter {
   readonly #lock = new Lock();
   readonly #seen = new LruMap<string, Original>(DEDUPE_ENTRIES);
   readonly #written: string[] = [];
+  /** Where a write's chunks are joined (the write is synchronous). */
+  readonly #scratch = new Uint8Array(SCRATCH_BYTES);
   #index = -1;
   #handle?: FileHandle;
   #identity?: { dev: number; ino: number };
@@ -213,7 +219,7 @@ export class WarcFileWriter {
     let pending = 0;
     for (const exchange of exchanges) {
       for (const record of this.#recordsOf(exchange)) {
-        for (const chunk of gzipMember(serializeRecord(record))) {
+        for (const chunk of memberOf(record)) {
           chunks.push(chunk);
           pending += chunk.byteLength;
           if (pending >= FLUSH_BYTES) {
@@ -230,7 +236,9 @@ export class WarcFileWriter {
 
   /** The request record and the response (or revisit) record. */
   #recordsOf(exchange: Exchange): WarcRecord[] {
-    const payload = new Sha1().update(exchange.body).digest();
+    const prepared = exchange.prepared;
+    const payload = prepared?.payloadDigest ??
+      new Sha1().update(exchange.body).digest();
     const ids = {
       request: recordId(),
       response: recordId(),
@@ -240,7 +248,10 @@ export class WarcFileWriter {
     if (!exchange.truncated && exchange.body.byteLength > 0) {
       const original = this.#seen.get(payload);
       if (original) {
-        return [request, revisitRecord(exchange, ids, payload, original)];
+        return [
+          request,
+          revisitRecord(exchange, ids, payload, original, prepared?.head),
+        ];
       }
       this.#seen.set(payload, {
         id: ids.response,
@@ -248,27 +259,36 @@ export class WarcFileWriter {
         date: warcDate(exchange.date),
       });
     }
-    return [request, responseRecord(exchange, ids, payload)];
+    return [request, responseRecord(exchange, ids, payload, prepared)];
   }
 
   /**
-   * Writes `chunks` at the end of the file, in one system call when it
-   * takes them all. The write is synchronous: a page's records (a few kB,
-   * at most a MiB at once) reach the page cache in microseconds, less than
-   * an asynchronous write's round trip costs.
+   * Writes `chunks` at the end of the file (where the last write ended: the
+   * file is ours alone), joined into one buffer and so, mostly, one system
+   * call. The write is synchronous: a page's records (a few kB, at most a
+   * MiB at once) reach the page cache in microseconds, less than an
+   * asynchronous write's round trip costs.
    */
   #writeOut(chunks: readonly Uint8Array[]): void {
     const fd = this.#handle!.fd;
-    let total = 0;
-    for (const c of chunks) total += c.byteLength;
-    let done = writevSync(fd, chunks as Uint8Array[], this.#size);
-    if (done < total) {
-      const rest = join(chunks);
-      while (done < total) {
-        done += writeSync(fd, rest, done, total - done, this.#size + done);
-      }
+    const bytes = chunks.length === 1 ? chunks[0] : this.#join(chunks);
+    for (let done = 0; done < bytes.byteLength;) {
+      done += writeSync(fd, bytes, done, bytes.byteLength - done);
     }
-    this.#size += total;
+    this.#size += bytes.byteLength;
+  }
+
+  /** `chunks` joined, in the scratch buffer when they fit (no allocation). */
+  #join(chunks: readonly Uint8Array[]): Uint8Array {
+    let size = 0;
+    for (const c of chunks) size += c.byteLength;
+    if (size > this.#scratch.byteLength) return join(chunks);
+    let at = 0;
+    for (const c of chunks) {
+      this.#scratch.set(c, at);
+      at += c.byteLength;
+    }
+    return this.#scratch.subarray(0, size);
   }
 
   /**
@@ -297,4 +317,14 @@ export class WarcFileWriter {
       );
     }
   }
+}
+
+/** A record's gzip member, in chunks (its block compressed already or not). */
+function memberOf(record: WarcRecord): Iterable<Uint8Array> {
+  if (record.deflated === undefined) return gzipMember(serializeRecord(record));
+  return preparedMember(
+    recordHead(record),
+    [...record.block, RECORD_END],
+    record.deflated,
+  );
 }

@@ -3,19 +3,18 @@
  * `request`, `response` and `revisit` records, and their serialization
  * (`WARC/1.1`, fields, CRLF, block, CRLF CRLF).
  *
- * A response is stored as Deno's `fetch` hands it over: the body decoded
- * (`Content-Encoding` undone) and de-chunked, so the headers that described
- * the wire form are renamed `x-orig-content-encoding` and
- * `x-orig-transfer-encoding` (and a `content-length` that no longer holds,
- * `x-orig-content-length`), and `content-length` gives the stored body's
- * length: the record replays as it is, and its digests match its bytes.
- * `fetch` hides the HTTP version; the status line says `HTTP/1.1`.
+ * A response is stored as Deno's `fetch` hands it over, its body decoded
+ * and de-chunked (see `http_head.ts`). A response whose block was hashed
+ * and compressed already, off the crawl's thread (see `prepared_block.ts`),
+ * is written with those digests and that deflate run.
  *
  * @module
  */
 import { randomUUID } from "node:crypto";
 import { Sha1 } from "./digest.ts";
 import type { Exchange } from "./exchange.ts";
+import { oneLine, requestHead, responseHead } from "./http_head.ts";
+import type { PreparedResponse } from "./prepared_block.ts";
 
 /** The version line of every record. */
 export const WARC_VERSION = "WARC/1.1";
@@ -26,10 +25,9 @@ export const REVISIT_PROFILE =
 const CRLF = "\r\n";
 /** The digest of no bytes: a GET request's payload. */
 const EMPTY_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ";
-const END = new Uint8Array([13, 10, 13, 10]);
+/** The CRLF CRLF that ends every record, after its block. */
+export const RECORD_END: Uint8Array = new Uint8Array([13, 10, 13, 10]);
 const utf8 = new TextEncoder();
-/** Response headers describing the wire form, renamed `x-orig-…`. */
-const WIRE_HEADERS = new Set(["content-encoding", "transfer-encoding"]);
 
 /** A record before serialization. */
 export interface WarcRecord {
@@ -37,6 +35,11 @@ export interface WarcRecord {
   fields: [string, string][];
   /** The block, in parts. */
   block: Uint8Array[];
+  /**
+   * The block and {@linkcode RECORD_END}, compressed already: one raw
+   * deflate run ending in a sync flush (see `prepareBlock`).
+   */
+  deflated?: Uint8Array;
 }
 
 /** An archived payload a later identical one refers to. */
@@ -64,8 +67,18 @@ export interface Original {
  * @returns The date.
  */
 export function warcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + "Z";
+  const second = Math.floor(ms / 1000);
+  if (second !== lastDate.second) {
+    // A crawl dates thousands of records a second: format each second once.
+    lastDate = {
+      second,
+      text: new Date(second * 1000).toISOString().slice(0, 19) + "Z",
+    };
+  }
+  return lastDate.text;
 }
+
+let lastDate = { second: NaN, text: "" };
 
 /**
  * A new `WARC-Record-ID`.
@@ -102,6 +115,26 @@ export function recordId(): string {
  * @returns Its bytes, in order.
  */
 export function serializeRecord(record: WarcRecord): Uint8Array[] {
+  return [recordHead(record), ...record.block, RECORD_END];
+}
+
+/**
+ * A record's version line and fields, with `Content-Length` (the block's
+ * length), and the blank line before the block.
+ *
+ * @example
+ * ```ts
+ * import { recordHead } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const head = recordHead({ fields: [["WARC-Type", "resource"]], block: [new Uint8Array(3)] });
+ * assert.equal(new TextDecoder().decode(head), "WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 3\r\n\r\n");
+ * ```
+ *
+ * @param record The record.
+ * @returns The head's bytes.
+ */
+export function recordHead(record: WarcRecord): Uint8Array {
   let length = 0;
   for (const part of record.block) length += part.byteLength;
   let head = WARC_VERSION + CRLF;
@@ -109,7 +142,7 @@ export function serializeRecord(record: WarcRecord): Uint8Array[] {
     head += `${name}: ${oneLine(value)}${CRLF}`;
   }
   head += `Content-Length: ${length}${CRLF}${CRLF}`;
-  return [utf8.encode(head), ...record.block, END];
+  return utf8.encode(head);
 }
 
 /**
@@ -182,12 +215,7 @@ export interface PairIds {
  * @returns The record.
  */
 export function requestRecord(ex: Exchange, ids: PairIds): WarcRecord {
-  const url = new URL(ex.url);
-  let head = `${ex.method} ${url.pathname}${url.search} HTTP/1.1${CRLF}`;
-  for (const [name, value] of ex.requestHeaders) {
-    head += `${name}: ${oneLine(value)}${CRLF}`;
-  }
-  const block = latin1(head + CRLF);
+  const block = requestHead(ex);
   const digest = new Sha1().update(block).digest();
   return {
     fields: [
@@ -198,48 +226,6 @@ export function requestRecord(ex: Exchange, ids: PairIds): WarcRecord {
     ],
     block: [block],
   };
-}
-
-/**
- * The HTTP head of a stored response: the status line and headers, the
- * wire-form headers renamed (see the module notes), then a blank line.
- *
- * @example A gzip response, stored decoded
- * ```ts
- * import { responseHead } from "./warc_record.ts";
- * import assert from "node:assert/strict";
- *
- * const head = responseHead({
- *   url: "http://a.test/", method: "GET", requestHeaders: [], date: 0,
- *   status: 200, statusText: "OK", truncated: false, body: new Uint8Array(5),
- *   responseHeaders: [["content-encoding", "gzip"], ["content-length", "25"]],
- * });
- * assert.equal(
- *   new TextDecoder().decode(head),
- *   "HTTP/1.1 200 OK\r\nx-orig-content-encoding: gzip\r\nx-orig-content-length: 25\r\ncontent-length: 5\r\n\r\n",
- * );
- * ```
- *
- * @param ex The exchange.
- * @returns The head's bytes.
- */
-export function responseHead(ex: Exchange): Uint8Array {
-  const reason = ex.statusText === "" ? "" : ` ${oneLine(ex.statusText)}`;
-  let head = `HTTP/1.1 ${ex.status}${reason}${CRLF}`;
-  let length: string | undefined;
-  for (const [name, value] of ex.responseHeaders) {
-    if (name === "content-length") length = value;
-    else {
-      const stored = WIRE_HEADERS.has(name) ? `x-orig-${name}` : name;
-      head += `${stored}: ${oneLine(value)}${CRLF}`;
-    }
-  }
-  const actual = String(ex.body.byteLength);
-  if (length !== undefined && length !== actual) {
-    head += `x-orig-content-length: ${oneLine(length)}${CRLF}`;
-  }
-  head += `content-length: ${actual}${CRLF}${CRLF}`;
-  return latin1(head);
 }
 
 /**
@@ -260,15 +246,18 @@ export function responseHead(ex: Exchange): Uint8Array {
  * @param ex The exchange.
  * @param ids The pair's ids.
  * @param payloadDigest The body's digest.
+ * @param prepared The block hashed and compressed already, if it was.
  * @returns The record.
  */
 export function responseRecord(
   ex: Exchange,
   ids: PairIds,
   payloadDigest: string,
+  prepared?: PreparedResponse,
 ): WarcRecord {
-  const head = responseHead(ex);
-  const digest = new Sha1().update(head).update(ex.body).digest();
+  const head = prepared?.head ?? responseHead(ex);
+  const digest = prepared?.blockDigest ??
+    new Sha1().update(head).update(ex.body).digest();
   const fields: [string, string][] = [
     ...common(ex, "response", ids.response, ids.request, ids.warcinfo),
     ["WARC-Payload-Digest", payloadDigest],
@@ -276,7 +265,9 @@ export function responseRecord(
   ];
   if (ex.truncated) fields.push(["WARC-Truncated", "length"]);
   fields.push(["Content-Type", "application/http;msgtype=response"]);
-  return { fields, block: [head, ex.body] };
+  const record: WarcRecord = { fields, block: [head, ex.body] };
+  if (prepared) record.deflated = prepared.deflated;
+  return record;
 }
 
 /**
@@ -301,6 +292,7 @@ export function responseRecord(
  * @param ids The pair's ids.
  * @param payloadDigest The body's digest (the original's too).
  * @param original The record holding the payload.
+ * @param head The response's HTTP head, if made already.
  * @returns The record.
  */
 export function revisitRecord(
@@ -308,8 +300,8 @@ export function revisitRecord(
   ids: PairIds,
   payloadDigest: string,
   original: Original,
+  head: Uint8Array = responseHead(ex),
 ): WarcRecord {
-  const head = responseHead(ex);
   return {
     fields: [
       ...common(ex, "revisit", ids.response, ids.request, ids.warcinfo),
@@ -343,25 +335,4 @@ function common(
   if (ex.ip !== undefined) fields.push(["WARC-IP-Address", ex.ip]);
   fields.push(["WARC-Warcinfo-ID", warcinfo]);
   return fields;
-}
-
-/** A value on one line: CR and LF become spaces. */
-function oneLine(value: string): string {
-  return /[\r\n]/.test(value) ? value.replace(/[\r\n]/g, " ") : value;
-}
-
-/**
- * Text whose characters are bytes (HTTP header values are byte strings) as
- * those bytes; a character past U+00FF (not from `fetch`) is written as
- * `?`.
- */
-function latin1(text: string): Uint8Array {
-  // deno-lint-ignore no-control-regex
-  if (/^[\x00-\x7f]*$/.test(text)) return utf8.encode(text);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[i] = c <= 0xff ? c : 0x3f;
-  }
-  return out;
 }

@@ -395,6 +395,7 @@ export class Crawler {
       includeReferences: o.includeReferences,
       requisites: o.requisites,
       archiving: o.warc !== undefined || o.save !== undefined,
+      warc: o.warc !== undefined,
       content: o,
       sitemaps: new SitemapTask({ ...shared, since: o.since }),
       inbox,

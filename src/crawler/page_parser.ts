@@ -123,13 +123,24 @@ export class PageParser implements AsyncDisposable {
     const { packPage, parseHtml } = await (inline ??= import(
       "../parse/parse_html.ts"
     ));
-    const { extract } = input;
+    const { extract, warcHead } = input;
+    const bytes = new Uint8Array(input.body);
+    const withWarcBlock: (
+      page: PackedPage,
+      head: Uint8Array | undefined,
+      body: Uint8Array,
+    ) => PackedPage = warcHead === undefined
+      ? (page) => page
+      : (await import("../archive/prepared_block.ts")).withWarcBlock;
     if (extract !== undefined) {
       const { parseWithHook } = await import("../content/extract_page.ts");
-      const bytes = new Uint8Array(input.body);
-      return packPage(
-        await parseWithHook(bytes, { ...input, extract }, this.#clock),
-        input.sessionParams,
+      return withWarcBlock(
+        packPage(
+          await parseWithHook(bytes, { ...input, extract }, this.#clock),
+          input.sessionParams,
+        ),
+        warcHead,
+        bytes,
       );
     }
     const parse = () =>
@@ -138,9 +149,10 @@ export class PageParser implements AsyncDisposable {
         input,
         "main",
         () =>
-          packPage(
-            parseHtml(new Uint8Array(input.body), input),
-            input.sessionParams,
+          withWarcBlock(
+            packPage(parseHtml(bytes, input), input.sessionParams),
+            warcHead,
+            bytes,
           ),
       );
     return this.#monitor ? this.#monitor.track(parse) : parse();

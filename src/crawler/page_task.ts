@@ -5,6 +5,7 @@
  * @module
  */
 import type { Exchange } from "../archive/exchange.ts";
+import { responseHead } from "../archive/http_head.ts";
 import { requisiteUrls, stylesheetUrls } from "../archive/requisites.ts";
 import type { Clock } from "../concurrency/clock.ts";
 import {
@@ -73,6 +74,12 @@ export interface PageTaskOptions {
    * then read, whatever its type): `FetchedPage.exchanges`.
    */
   archiving?: boolean;
+  /**
+   * The archive writes WARC files: each parsed page's response block is
+   * hashed and compressed by the parser, off this thread
+   * (`Exchange.prepared`).
+   */
+  warc?: boolean;
   /** What to take from each page: selectors, content, the hook. */
   content?: ResolvedContent;
   /** The crawl's counters (`inFlight`). */
@@ -305,14 +312,15 @@ export class PageTask {
       this.#stylesheet(result, entry, trace, batch, fetched.exchanges ?? []);
     }
     if (out) {
-      const held = fetched.exchanges !== undefined; // the archive's
+      const held = fetched.exchanges?.findLast((e) => e.body === out.body);
       const page = await this.#parse(
         entry.url,
         out,
         out.body,
         trace,
         signal,
-        held,
+        fetched.exchanges !== undefined, // the archive's
+        this.#o.warc ? held : undefined,
       );
       if (page instanceof Error) {
         result.error = { name: page.name, message: page.message };
@@ -358,6 +366,8 @@ export class PageTask {
   /**
    * The parsed page, or what made parsing fail. The body's buffer is handed
    * to the parser (a worker takes it over), unless the archive holds it.
+   * With `warc`, the exchange the body came with, the parser also prepares
+   * its WARC block (`Exchange.prepared`).
    */
   async #parse(
     url: string,
@@ -366,6 +376,7 @@ export class PageTask {
     trace: Trace,
     signal: AbortSignal,
     held: boolean,
+    warc?: Exchange,
   ): Promise<PackedPage | Error> {
     const buffer = !held && body.byteOffset === 0 &&
         body.byteLength === body.buffer.byteLength
@@ -386,8 +397,12 @@ export class PageTask {
     if (content?.extract !== undefined) {
       input.extract = extractInput(url, out, content);
     }
+    const head = warc && responseHead(warc);
+    if (head) input.warcHead = head;
     try {
-      return await this.#o.parser.parse(input, trace, signal);
+      const page = await this.#o.parser.parse(input, trace, signal);
+      if (head && page.warc) warc!.prepared = { ...page.warc, head };
+      return page;
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       return err instanceof Error ? err : new Error(String(err));

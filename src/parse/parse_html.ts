@@ -18,6 +18,7 @@ import {
   type RobotsDirectives,
   scanPage,
 } from "./extract_links.ts";
+import type { PreparedBlock } from "../archive/prepared_block.ts";
 import { type LinkKeys, linkKeys } from "./link_keys.ts";
 import { scanLinks } from "./link_scanner.ts";
 import type { PageReference } from "./references.ts";
@@ -68,6 +69,14 @@ export interface ParseInput {
    * @default {undefined}
    */
   extract?: ExtractInput;
+  /**
+   * The response's HTTP head, when the page goes into a WARC file: the
+   * parse then also hashes and compresses the record's block (see
+   * `prepareBlock`) into `PackedPage.warc`.
+   *
+   * @default {undefined}
+   */
+  warcHead?: Uint8Array;
 }
 
 /** Options for {@linkcode parseHtml}. */
@@ -297,6 +306,8 @@ export interface PackedPage extends Omit<ParsedPage, "links"> {
   nofollow: number[];
   /** The links' frontier keys, when the parse was given `sessionParams`. */
   keys?: LinkKeys;
+  /** The WARC block, when the parse was given `warcHead` (and it fit). */
+  warc?: PreparedBlock;
 }
 
 /**

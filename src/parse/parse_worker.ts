@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { withWarcBlock as WithWarcBlock } from "../archive/prepared_block.ts";
 import { serveWorker } from "../concurrency/serve_worker.ts";
 import { parseWithHook } from "../content/extract_page.ts";
 import { parseInSpan } from "../telemetry/parse_span.ts";
@@ -44,12 +45,27 @@ export type BatchResult = PackedPage | {
   error: { name: string; message: string };
 };
 
+/** Adds a page's WARC block: loaded when a page first asks for one. */
+let withWarcBlock: typeof WithWarcBlock | undefined;
+
+/**
+ * Loads `withWarcBlock` when one of `items` needs it and it is not loaded:
+ * a crawl that writes no WARC file never loads the archive's code here.
+ */
+function warcReady(
+  items: readonly ParseInput[],
+): Promise<void> | undefined {
+  if (withWarcBlock || !items.some((i) => i.warcHead)) return undefined;
+  return import("../archive/prepared_block.ts").then((m) => {
+    withWarcBlock = m.withWarcBlock;
+  });
+}
+
 function parseOne(input: ParseInput): PackedPage {
   try {
-    return packPage(
-      parseHtml(new Uint8Array(input.body), input),
-      input.sessionParams,
-    );
+    const bytes = new Uint8Array(input.body);
+    const page = packPage(parseHtml(bytes, input), input.sessionParams);
+    return input.warcHead ? withWarcBlock!(page, input.warcHead, bytes) : page;
   } finally {
     // Free the body now rather than at the next GC: bodies are most of the
     // memory a crawl holds, and an ArrayBuffer's bytes live outside the heap.
@@ -98,19 +114,22 @@ function parseWithItsHook(
 ): Promise<PackedPage> {
   const extract = item.extract;
   const bytes = new Uint8Array(item.body);
-  const parse = async () =>
-    packPage(
+  const parse = async () => {
+    const page = packPage(
       extract === undefined
         ? parseHtml(bytes, item)
         : await parseWithHook(bytes, { ...item, extract }, undefined, onHook),
       item.sessionParams,
     );
+    return item.warcHead ? withWarcBlock!(page, item.warcHead, bytes) : page;
+  };
   return item.trace ? traceVar.run(item.trace, parse) : parse();
 }
 
 async function parseHookBatch(batch: HookBatch): Promise<BatchResult[]> {
   shieldFromHooks();
   const { items, progress } = batch;
+  await warcReady(items);
   const results: BatchResult[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -133,9 +152,20 @@ async function parseHookBatch(batch: HookBatch): Promise<BatchResult[]> {
 
 serveWorker(
   (input: ParseInput | BatchItem[] | HookBatch) => {
-    if (Array.isArray(input)) return parseBatch(input);
     if ("items" in input) return parseHookBatch(input);
-    return parseOne(input);
+    const items = Array.isArray(input) ? input : [input];
+    const run = () =>
+      Array.isArray(input) ? parseBatch(input) : parseOne(input);
+    return warcReady(items)?.then(run) ?? run();
   },
-  { context: traceVar },
+  {
+    context: traceVar,
+    // Each WARC block's deflate run has a buffer of its own: move it back.
+    transfer: (out) =>
+      (Array.isArray(out) ? out : [out]).flatMap((page) =>
+        "warc" in page && page.warc
+          ? [page.warc.deflated.buffer as ArrayBuffer]
+          : []
+      ),
+  },
 );

@@ -200,3 +200,33 @@ Deno.test("crawl() with warc replaces the files an earlier in-memory run of the 
     [site.origin + "/robots.txt", site.origin + "/"],
   );
 });
+
+Deno.test("crawl() with warc and a parse worker has the worker hash and compress each parsed page's response, the records as right as the others", async () => {
+  await using site = serveArchiveSite();
+  await using t = await tempDir();
+  await run(site.origin + "/", { warc: `${t.dir}/site.warc.gz`, workers: 1 });
+  const files = await warcFiles(t.dir);
+  const recs = await readWarcs(files);
+  assert.deepEqual(checkRecords(recs), []);
+  const raw = new Map<string, Uint8Array>();
+  for (const f of files) raw.set(f, await Deno.readFile(f));
+  // A member made from a worker's deflate run starts with the record's
+  // head in a stored, non-final block (gzip header: 10 bytes; block type
+  // byte 0); one compressed here starts with a compressed block, or with a
+  // stored final one (byte 1) when it is small.
+  const prepared = (r: Rec) => {
+    const bytes = raw.get(r.file)!.subarray(r.offset, r.offset + r.length);
+    return bytes[10] === 0 &&
+      new TextDecoder().decode(bytes.subarray(15, 23)) === "WARC/1.1";
+  };
+  const html = recs.filter((r) =>
+    r.type === "response" && r.status === 200 &&
+    header(r, "content-type")?.startsWith("text/html") &&
+    !r.fields.has("warc-truncated") // cut: not parsed
+  );
+  assert.ok(html.length >= 3, `${html.length} HTML pages`);
+  for (const r of html) assert.ok(prepared(r), `${r.uri} prepared`);
+  const others = recs.filter((r) => !html.includes(r));
+  assert.ok(others.some((r) => r.uri?.endsWith("/robots.txt")));
+  for (const r of others) assert.ok(!prepared(r), `${r.type} ${r.uri}`);
+});

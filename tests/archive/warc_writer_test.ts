@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { ArchiveError } from "../../src/archive/archive_error.ts";
 import type { Exchange } from "../../src/archive/exchange.ts";
-import { gzipMember, SEGMENT_BYTES } from "../../src/archive/gzip_member.ts";
+import {
+  deflateSegment,
+  gzipMember,
+  join,
+  preparedMember,
+  SEGMENT_BYTES,
+} from "../../src/archive/gzip_member.ts";
+import { responseHead } from "../../src/archive/http_head.ts";
+import { prepareBlock } from "../../src/archive/prepared_block.ts";
 import { WarcWriter } from "../../src/archive/warc_writer.ts";
 import { scanWarc } from "../../src/archive/warc_reader.ts";
 import { FakeClock } from "../../src/concurrency/fake_clock.ts";
@@ -396,4 +404,50 @@ Deno.test("gzipMember() compresses a large part in segments of at most SEGMENT_B
   const out = gunzipSync(member);
   assert.equal(out.length, 4 + part.length + 4);
   assert.equal(sha1(out.subarray(4, 4 + part.length)), sha1(part));
+});
+
+Deno.test("WarcWriter.write() writes a response whose block was prepared elsewhere (prepareBlock) as it writes one it prepares itself", async () => {
+  await using t = await tempDir();
+  const body = enc.encode("<p>prepared</p>".repeat(200));
+  const own = exchange("http://a.test/own", body);
+  const made = exchange("http://a.test/made", body.slice(), {
+    responseHeaders: [["content-type", "text/html"], ["content-length", "9"]],
+  });
+  const head = responseHead(made);
+  made.prepared = { ...prepareBlock(head, made.body)!, head };
+  const warc = await WarcWriter.open({ path: `${t.dir}/crawl.warc.gz` });
+  await warc.write([made, own]);
+  await warc.close();
+  const recs = await readWarcs(warc.paths);
+  assert.deepEqual(checkRecords(recs), []);
+  assert.deepEqual(types(recs), [
+    "warcinfo",
+    ...["request", "response", "request", "revisit"],
+  ]);
+  const response = recs[2];
+  assert.deepEqual(response.payload, body);
+  assert.equal(header(response, "x-orig-content-length"), "9");
+  assert.equal(
+    response.fields.get("warc-block-digest"),
+    made.prepared.blockDigest,
+  );
+  assert.equal(recs[4].fields.get("warc-refers-to"), response.id);
+});
+
+Deno.test("preparedMember() frames a deflate run made elsewhere after a stored head, or a compressed one past 64 KiB", () => {
+  const rest = [enc.encode("body ".repeat(1000)), enc.encode("\r\n\r\n")];
+  const deflated = deflateSegment(rest);
+  for (const size of [0, 300, 0xffff, 0x10000 + 7]) {
+    const head = new Uint8Array(size).map((_, i) => 65 + (i % 26));
+    const out = gunzipSync(join(preparedMember(head, rest, deflated)));
+    assert.deepEqual(
+      new Uint8Array(out),
+      join([head, ...rest]),
+      `head ${size}`,
+    );
+  }
+  assert.throws(
+    () => deflateSegment([new Uint8Array(SEGMENT_BYTES + 1)]),
+    RangeError,
+  );
 });

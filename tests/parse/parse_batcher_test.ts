@@ -1,6 +1,8 @@
 // The parse batcher: pages sent while the workers are busy leave together,
 // each gets its own result, and a failing page fails alone.
 import assert from "node:assert/strict";
+import { constants, inflateRawSync } from "node:zlib";
+import { sha1Digest } from "../../src/archive/digest.ts";
 import { WorkerPool } from "../../src/concurrency/worker_pool.ts";
 import { ParseBatcher } from "../../src/parse/parse_batcher.ts";
 import type { BatchItem, BatchResult } from "../../src/parse/parse_worker.ts";
@@ -74,4 +76,30 @@ Deno.test("ParseBatcher.parse() rejects a waiting page when aborted and a page t
     "p4",
     "the batcher goes on",
   );
+});
+
+Deno.test("ParseBatcher.parse() hashes and compresses the WARC block of a page sent with its HTTP head, in the worker", async () => {
+  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
+    size: 1,
+    maxQueue: 2,
+  });
+  const batcher = new ParseBatcher(pool, 1);
+  const head = new TextEncoder().encode("HTTP/1.1 200 OK\r\n\r\n");
+  const plain = page(1);
+  const body = new Uint8Array(plain.body.slice(0));
+  const [archived, other] = await Promise.all([
+    batcher.parse({ ...plain, warcHead: head }, undefined),
+    batcher.parse(page(2), undefined),
+  ]);
+  assert.equal(archived.title, "p1");
+  const block = archived.warc!;
+  assert.equal(block.payloadDigest, sha1Digest(body));
+  assert.equal(block.blockDigest, sha1Digest(head, body));
+  assert.deepEqual(
+    new Uint8Array(
+      inflateRawSync(block.deflated, { finishFlush: constants.Z_SYNC_FLUSH }),
+    ),
+    new Uint8Array([...head, ...body, 13, 10, 13, 10]),
+  );
+  assert.equal(other.warc, undefined, "no head, no block");
 });
