@@ -31,17 +31,19 @@ export interface CrawlArchiveOptions {
 }
 
 /**
- * Frees the bodies' memory now rather than at the next GC (a page's body
- * is most of what it holds).
+ * Frees the bodies' memory (and their prepared deflate runs') now rather
+ * than at the next GC (a page's body is most of what it holds).
  */
 function release(exchanges: readonly Exchange[]): void {
-  for (const { body } of exchanges) {
-    const buffer = body.buffer as ArrayBuffer;
-    if (
-      body.byteOffset === 0 && body.byteLength === buffer.byteLength &&
-      !buffer.detached
-    ) {
-      buffer.transfer(0);
+  for (const { body, prepared } of exchanges) {
+    for (const bytes of prepared ? [body, prepared.deflated] : [body]) {
+      const buffer = bytes.buffer as ArrayBuffer;
+      if (
+        bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength &&
+        !buffer.detached
+      ) {
+        buffer.transfer(0);
+      }
     }
   }
 }

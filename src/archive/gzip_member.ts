@@ -98,14 +98,23 @@ export function* gzipMember(
   yield trailer(crc, length);
 }
 
-/** One raw deflate run of `parts`, ended by a sync flush. */
+/**
+ * Where the parts of a segment are joined before they are compressed: one
+ * buffer per thread, taken when a thread first compresses (the compression
+ * is synchronous), instead of a new one per segment.
+ */
+let scratch: Uint8Array | undefined;
+
+/** One raw deflate run of `parts` (at most a segment), ended by a sync flush. */
 function deflateRun(parts: readonly Uint8Array[]): Uint8Array {
-  const joined = parts.length > 1;
-  const input = joined ? join(parts) : parts[0];
-  const out = zlib.deflateRawSync(input, SYNC);
-  // The joined copy is ours: free it now rather than at the next GC.
-  if (joined) (input.buffer as ArrayBuffer).transfer(0);
-  return out;
+  if (parts.length === 1) return zlib.deflateRawSync(parts[0], SYNC);
+  scratch ??= new Uint8Array(SEGMENT_BYTES);
+  let at = 0;
+  for (const part of parts) {
+    scratch.set(part, at);
+    at += part.byteLength;
+  }
+  return zlib.deflateRawSync(scratch.subarray(0, at), SYNC);
 }
 
 /**

@@ -107,7 +107,9 @@ export function requestHead(ex: Exchange): Uint8Array {
  * @returns It on one line.
  */
 export function oneLine(value: string): string {
-  return /[\r\n]/.test(value) ? value.replace(/[\r\n]/g, " ") : value;
+  return value.includes("\r") || value.includes("\n")
+    ? value.replace(/[\r\n]/g, " ")
+    : value;
 }
 
 /**
