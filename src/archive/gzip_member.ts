@@ -23,7 +23,7 @@ export const STORED_BYTES = 2048;
 /**
  * The compression level: 1, the fastest. On crawled HTML it writes files
  * about 1.6 times the size level 6 writes, at a tenth of the CPU time (the
- * archive is written on the crawl's main thread).
+ * archive is compressed on the parse worker or the crawl thread).
  */
 export const GZIP_LEVEL = 1;
 
