@@ -4,6 +4,9 @@
 //   deno run --allow-net=127.0.0.1 --allow-read --allow-write=.bench --allow-run \
 //     bench/crawl_bench.ts [PAGES=10000] [-- extra CLI flags]
 //
+// Extra flags may name files under .bench/, e.g. `-- --warc
+// .bench/w/crawl.warc.gz` for the per-thread CPU cost of archiving.
+//
 // The site (pages of ~25-40 KB with ~60 links each, every page reachable from
 // /index.html, the shape of ../shared/bench/gen_site.py) is generated into
 // .bench/ once and served from memory by Deno.serve in this process; the
@@ -36,16 +39,19 @@ await Deno.writeTextFile(
   server.pages.get("index.html")!,
 );
 
+// The crawler may read and write in .bench/ (extra flags such as
+// `--warc .bench/w/crawl.warc.gz` or `--state .bench/s.db` write there).
+const benchDir = new URL(".bench/", root).pathname;
 const out = await Deno.makeTempFile({
-  dir: new URL(".bench/", root).pathname,
+  dir: benchDir,
   suffix: ".jsonl",
 });
 const cli = new URL("cli.ts", root);
 const cmd = [
   "run",
   "--allow-net=127.0.0.1",
-  `--allow-read=${new URL("src/", root).pathname}`,
-  `--allow-write=${out}`,
+  `--allow-read=${new URL("src/", root).pathname},${benchDir}`,
+  `--allow-write=${benchDir}`,
   cli.href,
   "--quiet",
   "--per-host",
