@@ -125,22 +125,19 @@ export class PageParser implements AsyncDisposable {
     ));
     const { extract, warcHead } = input;
     const bytes = new Uint8Array(input.body);
-    const withWarcBlock: (
-      page: PackedPage,
-      head: Uint8Array | undefined,
-      body: Uint8Array,
-    ) => PackedPage = warcHead === undefined
-      ? (page) => page
-      : (await import("../archive/prepared_block.ts")).withWarcBlock;
+    const archive = warcHead === undefined
+      ? undefined
+      : await import("../archive/prepared_block.ts");
+    /** The page, with its WARC block when the archive asked for one. */
+    const finish = (page: PackedPage) =>
+      archive ? archive.withWarcBlock(page, warcHead, bytes) : page;
     if (extract !== undefined) {
       const { parseWithHook } = await import("../content/extract_page.ts");
-      return withWarcBlock(
+      return finish(
         packPage(
           await parseWithHook(bytes, { ...input, extract }, this.#clock),
           input.sessionParams,
         ),
-        warcHead,
-        bytes,
       );
     }
     const parse = () =>
@@ -148,12 +145,7 @@ export class PageParser implements AsyncDisposable {
         trace,
         input,
         "main",
-        () =>
-          withWarcBlock(
-            packPage(parseHtml(bytes, input), input.sessionParams),
-            warcHead,
-            bytes,
-          ),
+        () => finish(packPage(parseHtml(bytes, input), input.sessionParams)),
       );
     return this.#monitor ? this.#monitor.track(parse) : parse();
   }

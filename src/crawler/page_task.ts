@@ -312,7 +312,10 @@ export class PageTask {
       this.#stylesheet(result, entry, trace, batch, fetched.exchanges ?? []);
     }
     if (out) {
-      const held = fetched.exchanges?.findLast((e) => e.body === out.body);
+      // The exchange that brought the body, for its WARC record.
+      const exchange = this.#o.warc
+        ? fetched.exchanges?.findLast((e) => e.body === out.body)
+        : undefined;
       const page = await this.#parse(
         entry.url,
         out,
@@ -320,7 +323,7 @@ export class PageTask {
         trace,
         signal,
         fetched.exchanges !== undefined, // the archive's
-        this.#o.warc ? held : undefined,
+        exchange,
       );
       if (page instanceof Error) {
         result.error = { name: page.name, message: page.message };
