@@ -118,6 +118,15 @@ const THREE_PAGES = {
 };
 
 const FAST = ["--workers", "0", "--retries", "0"];
+/** One parser worker, and the debug lines that say where the crawl runs. */
+const THREAD_DEBUG = [
+  "--retries",
+  "0",
+  "--workers",
+  "1",
+  "--log-level",
+  "debug",
+];
 
 function assertThreePages(results: CrawlResult[], origin: string): void {
   assert.deepEqual(
@@ -360,15 +369,7 @@ Deno.test("main() prints no summary with --quiet and adds linkList with --links"
 Deno.test("main() crawls in memory in a crawl thread with a bounded heap, parsing in workers", async () => {
   await using site = serveSite(THREE_PAGES);
   const { code, stdout, stderr } = await run(
-    [
-      "--retries",
-      "0",
-      "--workers",
-      "1",
-      "--log-level",
-      "debug",
-      `${site.origin}/`,
-    ],
+    [...THREAD_DEBUG, `${site.origin}/`],
     { perms: ["--allow-net=127.0.0.1", `--allow-read=${join(ROOT, "src")}`] },
   );
   assert.equal(code, 0, stderr);
@@ -385,15 +386,7 @@ Deno.test("main() crawls in memory in a crawl thread with a bounded heap, parsin
 Deno.test("main() crawls in memory on the main thread without read access to src/, and says so only of the parser", async () => {
   await using site = serveSite(THREE_PAGES);
   const { code, stdout, stderr } = await run(
-    [
-      "--retries",
-      "0",
-      "--workers",
-      "1",
-      "--log-level",
-      "debug",
-      `${site.origin}/`,
-    ],
+    [...THREAD_DEBUG, `${site.origin}/`],
   );
   assert.equal(code, 0, stderr);
   assertThreePages(parseJsonl(stdout), site.origin);

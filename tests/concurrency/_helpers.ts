@@ -62,3 +62,19 @@ export function outOfMemory(e: unknown): true {
   }
   return true;
 }
+
+/**
+ * Runs two tasks on a pool of the broken worker module (`WORKERS.broken`)
+ * and checks that each fails on its own with a `WorkerCrashedError` naming
+ * the module's error.
+ */
+export async function assertBrokenModuleFails(
+  pool: { run(input: number): Promise<unknown> },
+): Promise<void> {
+  const results = await Promise.allSettled([1, 2].map((n) => pool.run(n)));
+  for (const r of results) {
+    assert.equal(r.status, "rejected");
+    assert.ok(r.reason instanceof WorkerCrashedError);
+    assert.match(r.reason.reason, /broken worker module/);
+  }
+}

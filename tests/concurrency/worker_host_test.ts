@@ -17,7 +17,7 @@ import {
 import { delay } from "../../src/concurrency/clock.ts";
 import { type Trace, traceVar } from "../../src/telemetry/trace.ts";
 import type { TestTask } from "./workers/test_worker.ts";
-import { outOfMemory, WORKERS } from "./_helpers.ts";
+import { assertBrokenModuleFails, outOfMemory, WORKERS } from "./_helpers.ts";
 
 const LIMITS = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 64 };
 
@@ -129,12 +129,7 @@ for (const kind of ["thread", "web"] as const) {
       maxQueue: 4,
       resourceLimits: limits,
     });
-    const results = await Promise.allSettled([1, 2].map((n) => pool.run(n)));
-    for (const r of results) {
-      assert.equal(r.status, "rejected");
-      assert.ok(r.reason instanceof WorkerCrashedError);
-      assert.match(r.reason.reason, /broken worker module/);
-    }
+    await assertBrokenModuleFails(pool);
     assert.equal(pool.workers, 0);
     assert.equal(host.served.workers, 0);
   });

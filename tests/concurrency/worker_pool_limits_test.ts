@@ -11,7 +11,7 @@ import { FakeClock } from "../../src/concurrency/fake_clock.ts";
 import { delay } from "../../src/concurrency/clock.ts";
 import { type Trace, traceVar } from "../../src/telemetry/trace.ts";
 import type { TestTask } from "./workers/test_worker.ts";
-import { outOfMemory, WORKERS } from "./_helpers.ts";
+import { assertBrokenModuleFails, outOfMemory, WORKERS } from "./_helpers.ts";
 
 const TEST_WORKER = WORKERS.test;
 const ECHO_BUFFER_WORKER = WORKERS.echoBuffer;
@@ -101,12 +101,7 @@ Deno.test("WorkerPool.run() fails tasks when the module cannot load and resource
     maxQueue: 4,
     resourceLimits: LIMITS,
   });
-  const results = await Promise.allSettled([1, 2].map((n) => pool.run(n)));
-  for (const r of results) {
-    assert.equal(r.status, "rejected");
-    assert.ok(r.reason instanceof WorkerCrashedError);
-    assert.match(r.reason.reason, /broken worker module/);
-  }
+  await assertBrokenModuleFails(pool);
   assert.equal(pool.workers, 0);
 });
 

@@ -12,7 +12,7 @@ import { FakeClock } from "../../src/concurrency/fake_clock.ts";
 import { delay } from "../../src/concurrency/clock.ts";
 import { type Trace, traceVar } from "../../src/telemetry/trace.ts";
 import type { TestTask } from "./workers/test_worker.ts";
-import { WORKERS } from "./_helpers.ts";
+import { assertBrokenModuleFails, WORKERS } from "./_helpers.ts";
 
 const TEST_WORKER = WORKERS.test;
 const ECHO_BUFFER_WORKER = WORKERS.echoBuffer;
@@ -157,12 +157,7 @@ Deno.test("WorkerPool.run() fails tasks one by one when the worker module cannot
     size: 1,
     maxQueue: 4,
   });
-  const results = await Promise.allSettled([1, 2].map((n) => pool.run(n)));
-  for (const r of results) {
-    assert.equal(r.status, "rejected");
-    assert.ok(r.reason instanceof WorkerCrashedError);
-    assert.match(r.reason.reason, /broken worker module/);
-  }
+  await assertBrokenModuleFails(pool);
   assert.equal(pool.workers, 0);
   assert.equal(pool.pending, 0);
 });
