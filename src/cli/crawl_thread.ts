@@ -163,7 +163,6 @@ async function runInThread(
 ): Promise<number> {
   const { port1, port2 } = new MessageChannel();
   using workers = serveWorkerHost(port1);
-  prestartParser(workers, config);
   const data: CrawlThreadData = { argv: [...argv], version, workers: port2 };
   const thread = new Worker(
     new URL("./crawl_thread_worker.ts", import.meta.url),
@@ -177,6 +176,9 @@ async function runInThread(
       env: SHARE_ENV,
     },
   );
+  // Started after the crawl thread, which needs its code first: the parser
+  // loads its own while the crawl thread loads the crawler (two cores).
+  prestartParser(workers, config);
   // The first Ctrl-C (or SIGTERM) stops the crawl gracefully (in the
   // thread); a second ends the process here, even when the thread is busy.
   let first: StopSignal | undefined;
