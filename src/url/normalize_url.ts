@@ -166,8 +166,9 @@ function isCleanPath(path: string): boolean {
  * Returns a function that normalizes hrefs against one base, exactly as
  * {@linkcode normalizeUrl} does, but without calling the URL parser for the
  * common shapes: plain root-relative (`/a/b.html`), same-origin absolute and
- * plain relative (`../a/b.html`) paths. A page's links share one base, so
- * this saves most of link extraction's URL parsing.
+ * plain relative (`../a/b.html`) paths, and fragments (`#top`: the page).
+ * A page's links share one base, so this saves most of link extraction's
+ * URL parsing.
  *
  * @example Normalizing a page's links
  * ```ts
@@ -200,8 +201,11 @@ export function createUrlNormalizer(
   const slow = (href: string) => normalizeUrl(href, base);
   if (origin === undefined) return slow;
   const sameOrigin = origin + "/";
+  // The page itself: what `""` and every `#fragment` resolve to.
+  let self: { url: string | undefined } | undefined;
   return (href: string): string | undefined => {
     const hash = href.indexOf("#");
+    if (hash === 0 || href === "") return (self ??= { url: slow("") }).url;
     let path = hash === -1 ? href : href.slice(0, hash);
     if (path.startsWith(sameOrigin)) path = path.slice(origin.length);
     if (path === "" || !PLAIN_PATH.test(path)) return slow(href);

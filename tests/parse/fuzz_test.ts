@@ -429,6 +429,8 @@ Deno.test("createUrlNormalizer() agrees with normalizeUrl() on every href", () =
     "http://a.test/a/./b/../c",
     "http://u:p@a.test/x/",
     "mailto:x@a.test",
+    "http://a.test/x/y.html?q=1#frag",
+    "http://a.test/%7e/.././z#",
   );
   fc.assert(
     fc.property(
