@@ -6,7 +6,9 @@
  * the others' with the same state machine, so it finds exactly what the
  * htmlparser2 path (`extractLinks`) finds: the same events reach the same
  * {@linkcode PageScan}, and the same {@linkcode finishPage} normalizes them.
- * Differential property tests hold the two paths equal.
+ * With `references` (link checking, page requisites) it reads every
+ * element's attributes (any may hold an `id`) and reports the text inside
+ * links. Differential property tests hold the two paths equal.
  *
  * @module
  */
@@ -16,15 +18,18 @@ import {
   linkCap,
 } from "./extract_links.ts";
 import { type ExtractedPage, finishPage, PageScan } from "./page_scan.ts";
+import { REFERENCE_ELEMENTS } from "./references.ts";
 import {
   attributeValue,
   cdataEnd,
   commentEnd,
+  dataText,
   endsName,
   isSpace,
   rawTextEnd,
   rawTextOf,
-  titleText,
+  rcdataText,
+  startsRawText,
 } from "./scan_markup.ts";
 import { ScanTree } from "./scan_tree.ts";
 
@@ -52,6 +57,15 @@ const WANTED = new Set([
   "math",
 ]);
 
+/** Which attributes of a tag are read. */
+type Want = typeof NONE | typeof ID | typeof ALL;
+/** None. */
+const NONE = 0;
+/** Its `id` only: any element may be a fragment target. */
+const ID = 1;
+/** All. */
+const ALL = 2;
+
 /** Reports no attributes: the tag's are not read. */
 const SKIPPED: Record<string, string> = Object.freeze({}) as Record<
   string,
@@ -65,9 +79,12 @@ function isAlpha(c: number): boolean {
 
 /** A start tag read up to its end. */
 interface StartTag {
-  /** The index after the tag's `>`. */
+  /** The index after the tag's `>`, or -1 when the document ends in the tag. */
   next: number;
-  /** It ended with `/>`. */
+  /**
+   * It ended with `/>`; with `next` -1, the document ended after a `/`
+   * (and whitespace) between attributes.
+   */
   selfClosing: boolean;
   /** Its attributes (first of each name wins), or none when not wanted. */
   attribs: Record<string, string>;
@@ -77,19 +94,25 @@ interface StartTag {
  * Reads a start tag's attributes from `i` (the character that ended its
  * name) to its `>`, as htmlparser2's tokenizer does.
  *
- * @returns The tag, or `undefined` when the document ends inside it.
+ * @returns The tag (`next` -1 when the document ends inside it).
  */
 function readAttributes(
   s: string,
   i: number,
-  want: boolean,
-): StartTag | undefined {
+  want: Want,
+): StartTag {
   const n = s.length;
-  const attribs: Record<string, string> = want ? {} : SKIPPED;
+  const attribs: Record<string, string> = want === NONE ? SKIPPED : {};
   const set = (name: string, value: string) => {
     const key = name.toLowerCase();
     if (!Object.hasOwn(attribs, key)) attribs[key] = value;
   };
+  // Whether the attribute named `s[start, end)` is kept.
+  const keep = (start: number, end: number) =>
+    want === ALL ||
+    (want === ID && end - start === 2 &&
+      (s.charCodeAt(start) | 0x20) === 0x69 &&
+      (s.charCodeAt(start + 1) | 0x20) === 0x64);
   let selfClosing = false;
   while (i < n) {
     let c = s.charCodeAt(i);
@@ -105,30 +128,41 @@ function readAttributes(
     while (i < n && (c = s.charCodeAt(i)) !== EQ && !endsName(c)) i++;
     const nameEnd = i;
     while (i < n && isSpace(c = s.charCodeAt(i))) i++;
-    if (i >= n) return undefined;
+    if (i >= n) return IN_ATTRIBUTE;
     if (c !== EQ) {
-      if (want) set(s.slice(start, nameEnd), "");
+      if (keep(start, nameEnd)) set(s.slice(start, nameEnd), "");
       continue;
     }
     i++;
     while (i < n && isSpace(c = s.charCodeAt(i))) i++;
-    if (i >= n) return undefined;
+    if (i >= n) return IN_ATTRIBUTE;
     let end: number;
     if (c === DQ || c === SQ) {
       end = s.indexOf(c === DQ ? '"' : "'", i + 1);
-      if (end === -1) return undefined;
-      if (want) set(s.slice(start, nameEnd), attributeValue(s, i + 1, end));
+      if (end === -1) return IN_ATTRIBUTE;
+      if (keep(start, nameEnd)) {
+        set(s.slice(start, nameEnd), attributeValue(s, i + 1, end));
+      }
       i = end + 1;
     } else {
       end = i;
       while (end < n && (c = s.charCodeAt(end)) !== GT && !isSpace(c)) end++;
-      if (end >= n) return undefined;
-      if (want) set(s.slice(start, nameEnd), attributeValue(s, i, end));
+      if (end >= n) return IN_ATTRIBUTE;
+      if (keep(start, nameEnd)) {
+        set(s.slice(start, nameEnd), attributeValue(s, i, end));
+      }
       i = end;
     }
   }
-  return undefined;
+  return { next: -1, selfClosing, attribs: SKIPPED };
 }
+
+/** A start tag the document ends in, inside an attribute. */
+const IN_ATTRIBUTE: StartTag = Object.freeze({
+  next: -1,
+  selfClosing: false,
+  attribs: SKIPPED,
+});
 
 /**
  * The scan of one document: the position, the element tree and the page
@@ -138,26 +172,63 @@ class Scanner {
   readonly #s: string;
   readonly #scan: PageScan;
   readonly #tree: ScanTree;
+  /** Every element's attributes are read, and text is reported. */
+  readonly #references: boolean;
+  readonly #ontext: (text: string) => void;
 
   constructor(s: string, scan: PageScan) {
     this.#s = s;
     this.#scan = scan;
     this.#tree = new ScanTree(scan);
+    this.#references = scan.refs !== undefined;
+    this.#ontext = (text) => scan.ontext(text);
+  }
+
+  /**
+   * Which attributes of element `name` the page scan needs: those of the
+   * elements it reads, and with references those of the elements that
+   * hold one and every other element's `id`.
+   */
+  #want(name: string): Want {
+    if (WANTED.has(name)) return ALL;
+    if (!this.#references) return NONE;
+    return REFERENCE_ELEMENTS.has(name) ? ALL : ID;
   }
 
   /** Scans the whole document. */
   run(): void {
     const s = this.#s;
+    // Where the text that the next `<` ends starts (references only).
+    let text = 0;
     let i = 0;
     while (i >= 0) {
       const lt = s.indexOf("<", i);
-      if (lt === -1 || lt + 1 >= s.length) return;
+      if (lt === -1 || lt + 1 >= s.length) {
+        // As htmlparser2: a `<` ending the document is text of its own.
+        if (lt !== -1) this.#text(text, lt);
+        this.#text(lt === -1 ? text : lt, s.length);
+        return;
+      }
+      this.#text(text, lt);
       const c = s.charCodeAt(lt + 1);
       if (isAlpha(c)) i = this.#startTag(lt + 1);
       else if (c === SLASH) i = this.#endTag(lt + 2);
       else if (c === BANG) i = this.#declaration(lt + 2);
       else if (c === QUESTION) i = this.#after(s.indexOf(">", lt + 2));
-      else i = lt + 1;
+      else {
+        // A `<` that opens nothing starts the next piece of text.
+        i = lt + 1;
+        text = lt;
+        continue;
+      }
+      text = i;
+    }
+  }
+
+  /** The text `s[from, to)` between markup, to the page scan if it wants it. */
+  #text(from: number, to: number): void {
+    if (this.#references && from < to && this.#scan.wantsText) {
+      dataText(this.#s, from, to, this.#ontext);
     }
   }
 
@@ -195,10 +266,23 @@ class Scanner {
     return end + 1;
   }
 
+  /**
+   * Text htmlparser2 reports when the document ends inside markup (its
+   * tokenizer's trailing data): `s[from, to)` as written.
+   */
+  #tail(from: number, to: number): void {
+    if (this.#references && from < to && this.#scan.wantsText) {
+      this.#scan.ontext(this.#s.slice(from, to));
+    }
+  }
+
   /** `</`: an end tag, or a bogus comment. */
   #endTag(i: number): number {
     const s = this.#s;
-    if (i >= s.length) return -1;
+    if (i >= s.length) {
+      this.#tail(i - 2, s.length); // `</` ends the document
+      return -1;
+    }
     const c = s.charCodeAt(i);
     if (c === GT) return i + 1;
     if (!isAlpha(c)) return this.#after(s.indexOf(">", i + 1));
@@ -212,9 +296,11 @@ class Scanner {
   #closeAt(start: number, end: number): number {
     const s = this.#s;
     this.#tree.closeName(s.slice(start, end).toLowerCase());
-    return s.charCodeAt(end) === GT
-      ? end + 1
-      : this.#after(s.indexOf(">", end + 1));
+    if (s.charCodeAt(end) === GT) return end + 1;
+    const gt = s.indexOf(">", end + 1);
+    // htmlparser2 reports the document's last character then.
+    if (gt === -1) this.#tail(s.length - 1, s.length);
+    return this.#after(gt);
   }
 
   /** A start tag whose name starts at `i`, and a raw-text body after it. */
@@ -223,30 +309,56 @@ class Scanner {
     const tree = this.#tree;
     let end = i + 1;
     while (end < s.length && !endsName(s.charCodeAt(end))) end++;
-    if (end >= s.length) return -1;
+    if (end >= s.length) {
+      // A name that may still become a raw-text element's is text then.
+      if (!tree.inForeign && startsRawText(s, i, end)) this.#tail(i, end);
+      return -1;
+    }
     // Raw text is decided before the tag opens: not inside foreign content.
     const rawText = tree.inForeign ? undefined : rawTextOf(s, i, end);
     const name = tree.openName(tree.adjust(s.slice(i, end).toLowerCase()));
-    const tag = readAttributes(s, end, WANTED.has(name));
-    if (tag === undefined) return -1;
+    const tag = readAttributes(s, end, this.#want(name));
+    if (tag.next === -1) {
+      // After a `/`, htmlparser2 reports the document's last character.
+      if (tag.selfClosing) this.#tail(s.length - 1, s.length);
+      return -1;
+    }
     if (tag.selfClosing) tree.selfClosingTag(name, tag.attribs);
     else tree.endOpenTag(name, tag.attribs);
     if (rawText === undefined) return tag.next;
-    if (rawText === "plaintext") return -1;
+    if (rawText === "plaintext") {
+      this.#rawText(rawText, tag.next, s.length);
+      return -1;
+    }
     const close = rawTextEnd(s, tag.next, rawText);
     const textEnd = close === -1 ? s.length : close - rawText.length - 2;
-    if (rawText === "title") {
-      titleText(s, tag.next, textEnd, (t) => this.#scan.ontext(t));
-    }
+    this.#rawText(rawText, tag.next, textEnd);
     if (close === -1) return -1;
     return this.#closeAt(textEnd + 2, close);
+  }
+
+  /**
+   * The content `s[from, to)` of the raw-text element `name`, to the page
+   * scan: a title's always, the others' when it wants text. Character
+   * references are decoded in titles and text areas only.
+   */
+  #rawText(name: string, from: number, to: number): void {
+    const scan = this.#scan;
+    if (name === "title") {
+      rcdataText(this.#s, from, to, name, this.#ontext);
+    } else if (this.#references && from < to && scan.wantsText) {
+      if (name === "textarea") {
+        rcdataText(this.#s, from, to, name, this.#ontext);
+      } else scan.ontext(this.#s.slice(from, to));
+    }
   }
 }
 
 /**
  * Extracts the links and metadata of an HTML page like
  * {@linkcode extractLinks} (same links, `rel` and nofollow merging, base,
- * title, canonical, meta robots and refresh, `invalid` and `truncated`),
+ * title, canonical, meta robots and refresh, `invalid` and `truncated`, and
+ * with `references` the references, fragment targets and link texts),
  * reading only what they need. Never throws on any `html`.
  *
  * @example Usage
@@ -268,8 +380,7 @@ class Scanner {
  *
  * @param html The page's text.
  * @param baseUrl The page's URL (after redirects).
- * @param options The link cap and the crawler's robots name (references
- * need the full parse: see `needsFullParse`).
+ * @param options The link cap, the crawler's robots name, references.
  * @returns The links and metadata.
  * @throws {RangeError} If `maxLinks` is not a non-negative integer or
  *   `Infinity`.
@@ -277,10 +388,10 @@ class Scanner {
 export function scanLinks(
   html: string,
   baseUrl: string,
-  options: Omit<ExtractLinksOptions, "references"> = {},
+  options: ExtractLinksOptions = {},
 ): ExtractedPage {
   const maxLinks = linkCap(options);
-  const scan = new PageScan(botNameOf(options));
+  const scan = new PageScan(botNameOf(options), options.references === true);
   new Scanner(html, scan).run();
   return finishPage(scan, baseUrl, maxLinks);
 }

@@ -191,7 +191,7 @@ export class PageScan {
    * Creates the handler of one page.
    *
    * @param botName The crawler's robots name, lowercased (`""`: none).
-   * @param references Also collect every reference (the full parse only).
+   * @param references Also collect every reference and fragment target.
    */
   constructor(botName: string, references = false) {
     this.#botName = botName;
@@ -249,6 +249,16 @@ export class PageScan {
         this.#foreignDepth++;
         break;
     }
+  }
+
+  /**
+   * Whether {@linkcode PageScan.ontext} would keep text now (a title's, or
+   * a link's when references are collected): a scanner may skip it else.
+   */
+  get wantsText(): boolean {
+    return (this.#inTitle && this.#titleChars <= MAX_TITLE_LENGTH * 4) ||
+      (this.refs !== undefined && this.#templateDepth === 0 &&
+        this.refs.wantsText);
   }
 
   ontext(text: string): void {

@@ -126,9 +126,9 @@ export interface ParseHtmlOptions {
 
 /**
  * Whether a page needs htmlparser2's full parse: the one place that picks
- * the path. The link scanner (`scanLinks`) finds links and metadata only;
- * an option that wants more of the page (content, references…) must make
- * this return `true`.
+ * the path. The link scanner (`scanLinks`) finds links, metadata and
+ * references; an option that wants more of the page (content: selectors,
+ * text, Markdown…) must make this return `true`.
  *
  * @example Usage
  * ```ts
@@ -137,7 +137,7 @@ export interface ParseHtmlOptions {
  *
  * assert.equal(needsFullParse({ url: "https://a.test/" }), false);
  * assert.equal(needsFullParse({ url: "https://a.test/", fullParse: true }), true);
- * assert.equal(needsFullParse({ url: "https://a.test/", references: true }), true);
+ * assert.equal(needsFullParse({ url: "https://a.test/", references: true }), false);
  * assert.equal(needsFullParse({ url: "https://a.test/", content: { content: "text" } }), true);
  * ```
  *
@@ -145,8 +145,7 @@ export interface ParseHtmlOptions {
  * @returns `true` for the htmlparser2 path.
  */
 export function needsFullParse(options: ParseHtmlOptions): boolean {
-  return options.fullParse === true || options.references === true ||
-    needsTree(options.content);
+  return options.fullParse === true || needsTree(options.content);
 }
 
 /**

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { normalizeUrl } from "../url/normalize_url.ts";
+import { createUrlNormalizer } from "../url/normalize_url.ts";
 
 /** What a reference is for. */
 export type ReferenceKind =
@@ -58,6 +58,27 @@ export const MAX_REFERENCE_TEXT = 200;
 const WHITESPACE = /[\t\n\f\r ]+/g;
 const ICON_RELS = new Set(["icon", "apple-touch-icon", "mask-icon"]);
 const PRELOAD_RELS = new Set(["preload", "modulepreload"]);
+
+/**
+ * The elements whose attributes {@linkcode referencesOf} and
+ * {@linkcode ReferenceScan} read, besides every element's `id`.
+ */
+export const REFERENCE_ELEMENTS: ReadonlySet<string> = new Set([
+  "a",
+  "area",
+  "img",
+  "input",
+  "source",
+  "link",
+  "script",
+  "iframe",
+  "frame",
+  "video",
+  "audio",
+  "track",
+  "embed",
+  "object",
+]);
 
 /**
  * The references of one element (none for most elements). `<a>`/`<area>`
@@ -273,9 +294,10 @@ export function resolveReferences(
   base: string | undefined,
 ): ResolvedReferences {
   const references: PageReference[] = [];
+  const normalize = createUrlNormalizer(base);
   let unchecked = 0;
   for (const r of raw) {
-    const url = normalizeUrl(r.href.trim(), base);
+    const url = normalize(r.href.trim());
     if (url === undefined) {
       unchecked++;
       continue;
@@ -363,15 +385,19 @@ export class ReferenceScan {
     }
   }
 
+  /** Whether {@linkcode ReferenceScan.text} would keep text now. */
+  get wantsText(): boolean {
+    return this.#link !== undefined &&
+      this.#linkChars <= MAX_REFERENCE_TEXT * 4;
+  }
+
   /**
    * Text inside the current element.
    *
    * @param text The text.
    */
   text(text: string): void {
-    if (this.#link === undefined || this.#linkChars > MAX_REFERENCE_TEXT * 4) {
-      return;
-    }
+    if (!this.wantsText) return;
     this.#linkText.push(text);
     this.#linkChars += text.length;
   }

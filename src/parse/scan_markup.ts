@@ -4,8 +4,8 @@
  * and `<!--->`), CDATA sections, and the raw text of `<script>`, `<style>`,
  * `<title>`, `<textarea>` and the other elements whose content holds no
  * tags; and the decoding of character references (named, numeric, and the
- * legacy ones without a semicolon) in attribute values and titles, with
- * the `entities` decoder htmlparser2 uses.
+ * legacy ones without a semicolon) in attribute values and text, with the
+ * `entities` decoder htmlparser2 uses.
  *
  * @module
  */
@@ -178,6 +178,39 @@ export function rawTextOf(
 }
 
 /**
+ * Whether the tag name `s[start, end)` is the start of a raw-text element's
+ * name, or all of it (compared as the htmlparser2 tokenizer compares, with
+ * bit 0x20 set): a start tag the document ends in while its name may still
+ * open raw text.
+ *
+ * @example Usage
+ * ```ts
+ * import { startsRawText } from "./scan_markup.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(startsRawText("<ScR", 1, 4), true);
+ * assert.equal(startsRawText("<scx", 1, 4), false);
+ * ```
+ *
+ * @param s The document.
+ * @param start Where the tag name starts.
+ * @param end Where the document ends.
+ * @returns `true` when some raw-text element's name starts so.
+ */
+export function startsRawText(s: string, start: number, end: number): boolean {
+  outer: for (const name of RAW_TEXT) {
+    if (name.length < end - start) continue;
+    for (let k = 0; k < end - start; k++) {
+      if ((s.charCodeAt(start + k) | 0x20) !== name.charCodeAt(k)) {
+        continue outer;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
  * Where the raw text of `name` starting at `from` ends: the index of the
  * character after `</name` that ends the tag name (whitespace, `/`, `>`),
  * or -1 when the text runs to the end. Characters are compared with bit
@@ -302,34 +335,37 @@ function ampersand(s: string, from: number, end: number): number {
 }
 
 /**
- * Reports the text of a `<title>` from `from` to `end` as the htmlparser2
+ * Reports the text of a `<title>` or a `<textarea>` (the elements whose raw
+ * text holds character references) from `from` to `end` as the htmlparser2
  * path reports it: runs of characters and each decoded character reference
- * as separate pieces (legacy rules), except that an `&` met while a `</title`
- * may be starting is kept as written.
+ * as separate pieces (legacy rules), except that an `&` met while the
+ * element's end tag may be starting is kept as written.
  *
  * @example Usage
  * ```ts
- * import { titleText } from "./scan_markup.ts";
+ * import { rcdataText } from "./scan_markup.ts";
  * import assert from "node:assert/strict";
  *
  * const parts: string[] = [];
  * const s = "<title>A &amp B<&amp;</title>";
- * titleText(s, 7, 21, (t) => void parts.push(t));
+ * rcdataText(s, 7, 21, "title", (t) => void parts.push(t));
  * assert.deepEqual(parts, ["A ", "&", " B<&amp;"]);
  * ```
  *
  * @param s The document.
- * @param from Where the title's text starts.
+ * @param from Where the element's text starts.
  * @param end Where it ends (the `<` of its end tag, or the document's end).
+ * @param name The element: `title` or `textarea`.
  * @param ontext Receives each piece.
  */
-export function titleText(
+export function rcdataText(
   s: string,
   from: number,
   end: number,
+  name: "title" | "textarea",
   ontext: (text: string) => void,
 ): void {
-  const seq = "</title";
+  const seq = "</" + name;
   let matched = 0;
   let section = from;
   for (let i = from; i < end; i++) {
@@ -347,6 +383,49 @@ export function titleText(
       section = i + ref[1];
       i = section - 1;
     }
+  }
+  if (section < end) ontext(s.slice(section, end));
+}
+
+/**
+ * Reports text outside tags, from `from` to `end` (a `<` or the document's
+ * end), as the htmlparser2 path reports it: runs of characters and each
+ * decoded character reference (legacy rules) as separate pieces.
+ *
+ * @example Usage
+ * ```ts
+ * import { dataText } from "./scan_markup.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const parts: string[] = [];
+ * const s = "Q&ampA &copy; 2&x<b>";
+ * dataText(s, 0, 17, (t) => void parts.push(t));
+ * assert.deepEqual(parts, ["Q", "&", "A ", "\u00a9", " 2&x"]);
+ * ```
+ *
+ * @param s The document.
+ * @param from Where the text starts.
+ * @param end Where it ends.
+ * @param ontext Receives each piece.
+ */
+export function dataText(
+  s: string,
+  from: number,
+  end: number,
+  ontext: (text: string) => void,
+): void {
+  let section = from;
+  let amp = ampersand(s, from, end);
+  while (amp !== -1) {
+    const ref = decodeAt(s, amp, DecodingMode.Legacy);
+    if (ref === undefined) {
+      amp = ampersand(s, amp + 1, end);
+      continue;
+    }
+    if (section < amp) ontext(s.slice(section, amp));
+    ontext(ref[0]);
+    section = amp + ref[1];
+    amp = ampersand(s, section, end);
   }
   if (section < end) ontext(s.slice(section, end));
 }

@@ -70,6 +70,15 @@ const TAGS = [
   "clipPath",
   "scripts",
   "titles",
+  "picture",
+  "source",
+  "video",
+  "audio",
+  "track",
+  "embed",
+  "object",
+  "frame",
+  "b",
 ];
 
 const ATTRS = [
@@ -84,6 +93,13 @@ const ATTRS = [
   '"q',
   "a'b",
   "hr\u0000ef",
+  "src",
+  "srcset",
+  "poster",
+  "data",
+  "id",
+  "alt",
+  "type",
 ];
 
 /** Values that matter to links: URLs, references, rel and robots words. */
@@ -132,6 +148,13 @@ const VALUES = [
   "0; url=/r",
   "5;URL='/q'",
   "utf-8",
+  "stylesheet",
+  "ICON preload",
+  "modulepreload",
+  "image",
+  "a.png 1x, b,c.png 2x,d.png",
+  "x(1,2).png 2w, y.png",
+  "top",
   "",
 ];
 
@@ -161,6 +184,8 @@ const TEXT_CHARS = [
   "\u000f",
   "é",
   "\ud83d\ude00",
+  "&copy",
+  "&#x41;",
 ];
 
 const text = fc.array(fc.constantFrom(...TEXT_CHARS), { maxLength: 12 }).map((
@@ -188,6 +213,8 @@ const attribute = fc.tuple(
 /** The elements whose rules differ most: weighted up. */
 const HOT = [
   "a",
+  "img",
+  "picture",
   "title",
   "template",
   "svg",
@@ -290,10 +317,28 @@ Deno.test("scanLinks() finds what extractLinks() finds on 10,000 generated docum
   );
 });
 
+Deno.test("scanLinks() finds the references extractLinks() finds on 10,000 generated documents", () => {
+  fc.assert(
+    fc.property(document, options, (html, o) => {
+      const wanted = { ...o, references: true };
+      assert.deepEqual(
+        scanLinks(html, BASE, wanted),
+        extractLinks(html, BASE, wanted),
+      );
+    }),
+    { numRuns: NUM_RUNS },
+  );
+});
+
 Deno.test("scanLinks() finds what extractLinks() finds on documents of arbitrary characters", () => {
   fc.assert(
     fc.property(fc.string({ maxLength: 200, unit: "binary" }), (html) => {
       assert.deepEqual(scanLinks(html, BASE), extractLinks(html, BASE));
+      const references = { references: true };
+      assert.deepEqual(
+        scanLinks(html, BASE, references),
+        extractLinks(html, BASE, references),
+      );
     }),
     { numRuns: 2_000 },
   );
@@ -322,14 +367,26 @@ Deno.test("scanLinks() matches extractLinks() on the quirks of raw text, foreign
     "<title>" + "&amp;".repeat(1200) + "</title>",
     "<plaintext><a href=/no>",
     "<a href=/x\u0000y>",
+    "<a href=/t>Q&ampA &copy; 2&x <b id=in>bold</b><img alt=pic src=i.png> end</a>",
+    "<a href=/s><script>if (a<b) x()</script><style>p{}</style><textarea>t&amp;</textarea></a>",
+    "<a href=/p>x<plaintext>all &amp; the rest",
+    "<a href=/lt>a < b <1 <!-- c --> d<? e ?>f</>g</ h>i<",
+    "<picture><source srcset='a.webp 1x, b.webp 2x'><img src=c.png></picture><source src=v.mp4>",
+    "<link rel='Icon stylesheet' href=/s.css><link rel=preload href=/f.woff><video poster=p.png src=v.webm>",
+    "<a name=n1 id=i1 href=/a>" + "long text ".repeat(100) + "</a>",
+    "<template><a href=/no>no</a><img src=/no.png id=no></template><a href=/yes>yes</a>",
+    "<svg><a href=/svg>in <![CDATA[cdata]]> svg</a></svg>",
+    "<a href=/unclosed>text to the end &amp",
   ];
   for (const html of cases) {
     for (const botName of [undefined, "trawl"]) {
-      assert.deepEqual(
-        scanLinks(html, BASE, { botName }),
-        extractLinks(html, BASE, { botName }),
-        html,
-      );
+      for (const references of [false, true]) {
+        assert.deepEqual(
+          scanLinks(html, BASE, { botName, references }),
+          extractLinks(html, BASE, { botName, references }),
+          html,
+        );
+      }
     }
   }
 });
@@ -353,14 +410,20 @@ async function htmlFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Both paths on the file at `path`, decoded as the crawler decodes it. */
+/**
+ * Both paths on the file at `path`, decoded as the crawler decodes it,
+ * without and with references.
+ */
 async function assertSame(path: string, url: string): Promise<void> {
   const { text } = decodeHtml(await Deno.readFile(path), "text/html");
-  assert.deepEqual(
-    scanLinks(text, url, { botName: "trawl" }),
-    extractLinks(text, url, { botName: "trawl" }),
-    path,
-  );
+  for (const references of [false, true]) {
+    const options = { botName: "trawl", references };
+    assert.deepEqual(
+      scanLinks(text, url, options),
+      extractLinks(text, url, options),
+      path,
+    );
+  }
 }
 
 Deno.test("scanLinks() finds what extractLinks() finds on every fixture page", async () => {
@@ -405,13 +468,14 @@ for (
 
 Deno.test("parseHtml() takes the scanner unless fullParse asks for htmlparser2, with the same page either way", () => {
   const body = new TextEncoder().encode(
-    '<meta charset="utf-8"><title>T</title><a href="/a" rel=nofollow>',
+    '<meta charset="utf-8"><title>T</title><a href="/a" rel=nofollow id=x>A</a><img src=i.png>',
   );
-  const options = { url: BASE, botName: "trawl" };
-  assert.deepEqual(
-    parseHtml(body, options),
-    parseHtml(body, { ...options, fullParse: true }),
-  );
+  for (const references of [false, true]) {
+    const options = { url: BASE, botName: "trawl", references };
+    const page = parseHtml(body, options);
+    assert.deepEqual(page, parseHtml(body, { ...options, fullParse: true }));
+    assert.equal(page.references?.length, references ? 2 : undefined);
+  }
 });
 
 Deno.test("scanLinks() reads a big page of many attributes and few '&' in time linear in its size", () => {
