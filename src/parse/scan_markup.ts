@@ -165,16 +165,31 @@ export function rawTextOf(
   start: number,
   end: number,
 ): string | undefined {
-  outer: for (const name of RAW_TEXT) {
-    if (name.length !== end - start) continue;
-    for (let k = 0; k < name.length; k++) {
-      if ((s.charCodeAt(start + k) | 0x20) !== name.charCodeAt(k)) {
-        continue outer;
-      }
+  for (const name of RAW_TEXT) {
+    if (
+      name.length === end - start && sameLetters(s, start, name, end - start)
+    ) {
+      return name;
     }
-    return name;
   }
   return undefined;
+}
+
+/**
+ * Whether the `count` characters of `s` from `start` are the first `count`
+ * of `name` (lowercase), compared with bit 0x20 set, as the htmlparser2
+ * tokenizer compares tag names.
+ */
+function sameLetters(
+  s: string,
+  start: number,
+  name: string,
+  count: number,
+): boolean {
+  for (let k = 0; k < count; k++) {
+    if ((s.charCodeAt(start + k) | 0x20) !== name.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /**
@@ -198,16 +213,9 @@ export function rawTextOf(
  * @returns `true` when some raw-text element's name starts so.
  */
 export function startsRawText(s: string, start: number, end: number): boolean {
-  outer: for (const name of RAW_TEXT) {
-    if (name.length < end - start) continue;
-    for (let k = 0; k < end - start; k++) {
-      if ((s.charCodeAt(start + k) | 0x20) !== name.charCodeAt(k)) {
-        continue outer;
-      }
-    }
-    return true;
-  }
-  return false;
+  return RAW_TEXT.some((name) =>
+    name.length >= end - start && sameLetters(s, start, name, end - start)
+  );
 }
 
 /**
@@ -307,21 +315,37 @@ function decodeAt(
  * @returns The value.
  */
 export function attributeValue(s: string, start: number, end: number): string {
-  let amp = ampersand(s, start, end);
-  if (amp === -1) return s.slice(start, end);
+  if (ampersand(s, start, end) === -1) return s.slice(start, end);
   let out = "";
+  decodePieces(s, start, end, DecodingMode.Attribute, (piece) => out += piece);
+  return out;
+}
+
+/**
+ * Reports `s[start, end)` in pieces: the runs of characters between
+ * character references, and each reference decoded (`mode`'s rules).
+ */
+function decodePieces(
+  s: string,
+  start: number,
+  end: number,
+  mode: DecodingMode,
+  piece: (text: string) => void,
+): void {
   let section = start;
+  let amp = ampersand(s, start, end);
   while (amp !== -1) {
-    const ref = decodeAt(s, amp, DecodingMode.Attribute);
+    const ref = decodeAt(s, amp, mode);
     if (ref === undefined) {
       amp = ampersand(s, amp + 1, end);
       continue;
     }
-    out += s.slice(section, amp) + ref[0];
+    if (section < amp) piece(s.slice(section, amp));
+    piece(ref[0]);
     section = amp + ref[1];
     amp = ampersand(s, section, end);
   }
-  return out + s.slice(section, end);
+  if (section < end) piece(s.slice(section, end));
 }
 
 /**
@@ -414,18 +438,5 @@ export function dataText(
   end: number,
   ontext: (text: string) => void,
 ): void {
-  let section = from;
-  let amp = ampersand(s, from, end);
-  while (amp !== -1) {
-    const ref = decodeAt(s, amp, DecodingMode.Legacy);
-    if (ref === undefined) {
-      amp = ampersand(s, amp + 1, end);
-      continue;
-    }
-    if (section < amp) ontext(s.slice(section, amp));
-    ontext(ref[0]);
-    section = amp + ref[1];
-    amp = ampersand(s, section, end);
-  }
-  if (section < end) ontext(s.slice(section, end));
+  decodePieces(s, from, end, DecodingMode.Legacy, ontext);
 }
