@@ -225,11 +225,14 @@ class Scanner {
     }
   }
 
+  /** Whether the page scan wants the text `s[from, to)` (references only). */
+  #wantsText(from: number, to: number): boolean {
+    return this.#references && from < to && this.#scan.wantsText;
+  }
+
   /** The text `s[from, to)` between markup, to the page scan if it wants it. */
   #text(from: number, to: number): void {
-    if (this.#references && from < to && this.#scan.wantsText) {
-      dataText(this.#s, from, to, this.#ontext);
-    }
+    if (this.#wantsText(from, to)) dataText(this.#s, from, to, this.#ontext);
   }
 
   /** The index after the `>` at `gt`, or -1 (the end) when there is none. */
@@ -271,9 +274,7 @@ class Scanner {
    * tokenizer's trailing data): `s[from, to)` as written.
    */
   #tail(from: number, to: number): void {
-    if (this.#references && from < to && this.#scan.wantsText) {
-      this.#scan.ontext(this.#s.slice(from, to));
-    }
+    if (this.#wantsText(from, to)) this.#scan.ontext(this.#s.slice(from, to));
   }
 
   /** `</`: an end tag, or a bogus comment. */
@@ -343,13 +344,12 @@ class Scanner {
    * references are decoded in titles and text areas only.
    */
   #rawText(name: string, from: number, to: number): void {
-    const scan = this.#scan;
     if (name === "title") {
       rcdataText(this.#s, from, to, name, this.#ontext);
-    } else if (this.#references && from < to && scan.wantsText) {
+    } else if (this.#wantsText(from, to)) {
       if (name === "textarea") {
         rcdataText(this.#s, from, to, name, this.#ontext);
-      } else scan.ontext(this.#s.slice(from, to));
+      } else this.#scan.ontext(this.#s.slice(from, to));
     }
   }
 }
