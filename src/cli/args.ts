@@ -44,6 +44,8 @@ export interface CliConfig {
   redisTimeoutMs?: number;
   /** `--redis-ca FILE`: the CA certificate(s) of a `rediss://` server. */
   redisCa?: string;
+  /** `--redis-slots N`: the slots a new shared crawl's hosts spread over. */
+  redisSlots?: number;
   /**
    * `--max-heap MB`: the crawl thread's V8 old-generation limit.
    *

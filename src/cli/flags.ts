@@ -541,6 +541,7 @@ const NOT_FOR_CHECK = new Set([
   "worker",
   "lease",
   "redis-timeout",
+  "redis-slots",
   "links",
   "max-heap",
   "recrawl",

@@ -7,9 +7,11 @@
  */
 import { STORE_DEFAULTS } from "../frontier/defaults.ts";
 import {
+  CLUSTER_SLOTS,
   CRAWL_NAME,
   LEASE_MS,
   REDIS_URL,
+  SLOTS,
   WORKER_ID,
 } from "../frontier/redis/rules.ts";
 import { NON_NEGATIVE_NUMBER } from "../options/validate.ts";
@@ -73,6 +75,18 @@ export const SHARED_FLAGS: readonly Flag[] = [
       "also a server that does not answer) before the crawl fails with " +
       "exit code 3",
     default: showDefault(STORE_DEFAULTS.redisTimeoutMs),
+  },
+  {
+    name: "redis-slots",
+    arg: "N",
+    group: "Output",
+    sets: "redisSlots",
+    parse: decimal(SLOTS),
+    needs: { oneOf: ["frontier"], text: "--frontier URL --crawl NAME" },
+    help: "how many hash slots a new shared crawl spreads its hosts over " +
+      "(each host's keys in one): on a Redis Cluster the load spreads over " +
+      `the nodes; fixed when the crawl is created; ${SLOTS.text}`,
+    default: `1 on one server, ${CLUSTER_SLOTS} on a cluster`,
   },
   {
     name: "redis-ca",

@@ -61,6 +61,7 @@ export async function openSharedStore(
       outbox: output !== undefined,
       leaseMs: config.leaseMs,
       redisTimeoutMs: config.redisTimeoutMs,
+      slots: config.redisSlots,
       tls,
       mustExist,
     });

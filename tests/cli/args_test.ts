@@ -264,6 +264,8 @@ Deno.test("parseCliArgs() maps the shared-crawl flags", () => {
     "150.5",
     "--redis-timeout",
     "0",
+    "--redis-slots",
+    "64",
   ];
   const config = args(...shared, "--fresh");
   assert.equal(config.frontier, "rediss://127.0.0.1:6379/0");
@@ -271,6 +273,7 @@ Deno.test("parseCliArgs() maps the shared-crawl flags", () => {
   assert.equal(config.worker, "host:/out/r0.jsonl");
   assert.equal(config.leaseMs, 150.5);
   assert.equal(config.redisTimeoutMs, 0);
+  assert.equal(config.redisSlots, 64);
   assert.equal(config.options.stateMode, "fresh");
   assert.equal(args("--state", "c.db", "--resume").options.stateMode, "resume");
   assert.equal(args("--state", "c.db").state, "c.db");
@@ -311,7 +314,7 @@ Deno.test("parseCliArgs() rejects --worker w,1", () => {
   }
 });
 
-Deno.test("parseCliArgs() rejects what RedisStore rejects in --frontier, --lease and --redis-timeout", () => {
+Deno.test("parseCliArgs() rejects what RedisStore rejects in --frontier, --lease, --redis-timeout and --redis-slots", () => {
   const shared = ["--crawl", "c", SEED];
   usageError(
     ["--frontier", "http://127.0.0.1:6379/", ...shared],
@@ -328,11 +331,26 @@ Deno.test("parseCliArgs() rejects what RedisStore rejects in --frontier, --lease
     ["--redis-timeout=-1", ...frontier],
     `--redis-timeout must be a non-negative number: got "-1"`,
   );
+  for (const bad of ["0", "1025", "2.5"]) {
+    usageError(
+      [`--redis-slots=${bad}`, ...frontier],
+      `--redis-slots must be an integer from 1 to 1024: got ${
+        JSON.stringify(bad)
+      }`,
+    );
+  }
 });
 
 Deno.test("parseCliArgs() rejects a flag without the flag it needs, and flags that exclude each other", () => {
   const frontier = ["--frontier", "redis://127.0.0.1:6379/0"];
-  for (const flag of ["--worker=w", "--lease=1000", "--redis-timeout=10"]) {
+  for (
+    const flag of [
+      "--worker=w",
+      "--lease=1000",
+      "--redis-timeout=10",
+      "--redis-slots=4",
+    ]
+  ) {
     usageError(
       [flag, SEED],
       `${flag.split("=")[0]} needs --frontier URL --crawl NAME`,

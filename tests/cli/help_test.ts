@@ -57,6 +57,7 @@ const EVERY_FLAG = [
   "worker",
   "lease",
   "redis-ca",
+  "redis-slots",
   "redis-timeout",
   "seeds",
   "quiet",

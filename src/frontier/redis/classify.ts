@@ -120,7 +120,8 @@ function configError(
       { cause },
     );
   }
-  if (/^NOAUTH/.test(msg)) {
+  // An unauthenticated client's long command is refused as a protocol error.
+  if (/^NOAUTH|Protocol error: unauthenticated/.test(msg)) {
     return new RedisConfigError(
       "noauth",
       address,

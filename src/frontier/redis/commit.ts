@@ -12,6 +12,13 @@
  * counted in the script for every process together: each found URL a
  * limit may refuse carries the result to report should it be refused.
  *
+ * A crawl of several slots (see `slots.ts`) commits in several scripts:
+ * the found URLs and settled results of hosts in other slots go to their
+ * slots first, then the page to its own slot, so the page's lease is held
+ * until every URL it found is queued. A page budget is then shared through
+ * slot 0: each commit reserves part of it first and settles the reservation
+ * after (see `RESERVE`).
+ *
  * @module
  */
 import type { CrawlResult } from "../../crawler/result.ts";
@@ -25,17 +32,39 @@ import type { RedisArg } from "./connection.ts";
 import { encodeEntry, limitArg, statLine } from "./codec.ts";
 import { fingerprints } from "./fingerprint.ts";
 import { COMMIT } from "./scripts.ts";
-import { scriptArgs, type StoreShared } from "./shared.ts";
-import type { Tokens } from "./tokens.ts";
+import { runIn, type StoreShared } from "./shared.ts";
+import { RESERVE, SETTLE } from "./slot_scripts.ts";
+import type { Slot } from "./slots.ts";
+import type { SlotTokens } from "./tokens.ts";
+
+/** A slot's shared counts, as a script saw them. */
+export interface SlotCounts {
+  /** URLs accepted in the slot by every process (queued and settled). */
+  accepted: number;
+  /** Entries queued in the slot. */
+  pending: number;
+}
 
 /** What a commit did. */
 export interface CommitOutcome {
   /** The results this process won: to be emitted. */
   won: CrawlResult[];
-  /** URLs accepted so far by every process. */
-  accepted: number;
-  /** Entries queued in Redis. */
-  pending: number;
+  /** The counts of each slot the commit ran in. */
+  counts: Map<Slot, SlotCounts>;
+}
+
+/** The part of a batch committed in one slot. */
+interface Part {
+  page?: FrontierBatch["page"];
+  found: FrontierEntry[];
+  settled: CrawlResult[];
+}
+
+/** What one slot's commit did. */
+interface PartOutcome extends SlotCounts {
+  won: CrawlResult[];
+  /** Found URLs it queued. */
+  added: number;
 }
 
 /** The reasons a shared limit refuses a found URL, by reply flag. */
@@ -45,7 +74,7 @@ const REFUSALS = { b: "budget", q: "query-variants" } as const;
 export class Commits {
   readonly #s: StoreShared;
   readonly #ctx: FrontierContext;
-  readonly #tokens: Tokens;
+  readonly #tokens: SlotTokens;
   /** URLs per host at most, shared (`Infinity`: no limit or no reporting). */
   readonly #perHost: number;
   /** Query variants per host and path at most, shared. */
@@ -56,9 +85,9 @@ export class Commits {
    *
    * @param s The store's shared state.
    * @param ctx The crawl's budget, limits and per-host concurrency.
-   * @param tokens This worker's tokens.
+   * @param tokens This worker's tokens, by slot.
    */
-  constructor(s: StoreShared, ctx: FrontierContext, tokens: Tokens) {
+  constructor(s: StoreShared, ctx: FrontierContext, tokens: SlotTokens) {
     this.#s = s;
     this.#ctx = ctx;
     this.#tokens = tokens;
@@ -81,16 +110,117 @@ export class Commits {
     shards: number,
     signal: AbortSignal | undefined,
   ): Promise<CommitOutcome> {
-    const tokens = this.#tokens;
+    const slots = this.#s.slots!;
+    const counts = new Map<Slot, SlotCounts>();
+    if (slots.count === 1) {
+      const max = this.#ctx.maxAccepted;
+      const out = await this.#part(slots.home, batch, shards, max, -1, signal);
+      counts.set(slots.home, out);
+      return { won: out.won, counts };
+    }
+    const parts = this.#split(batch);
+    const budgeted = Number.isFinite(this.#ctx.maxAccepted);
+    const token = this.#tokens.of(slots.home).next();
+    const granted = budgeted ? await this.#reserve(token, batch, signal) : -1;
+    let left = granted;
+    const won: CrawlResult[] = [];
+    const run = async (slot: Slot, part: Part) => {
+      const out = await this.#part(slot, part, shards, -1, left, signal);
+      if (budgeted) left -= out.added;
+      counts.set(slot, out);
+      won.push(...out.won);
+    };
+    // The page's own slot last: its lease is held until every URL it found
+    // is queued.
+    const others = [...parts].filter(([, p]) => !p.page);
+    const own = [...parts].find(([, p]) => p.page);
+    if (budgeted) {
+      for (const [slot, part] of others) await run(slot, part);
+    } else {
+      await Promise.all(others.map(([slot, part]) => run(slot, part)));
+    }
+    if (own) await run(own[0], own[1]);
+    if (budgeted && batch.found.length > 0) {
+      const s = this.#s;
+      await runIn(
+        s,
+        slots.home,
+        SETTLE,
+        [token, String(granted - left)],
+        signal,
+      );
+    }
+    return { won, counts };
+  }
+
+  /** Drops the tokens still kept in Redis (on close). */
+  async close(): Promise<void> {
+    const s = this.#s;
+    for (const [slot, tokens] of this.#tokens.entries()) {
+      const left = tokens.drain();
+      if (left.length === 0) continue;
+      await s.conn.command(
+        ["HDEL", `${slot.prefix}w:${s.worker}:tok`, ...left],
+        undefined,
+        slot.key,
+      );
+    }
+  }
+
+  /** The batch's parts, by the slot of their hosts. */
+  #split(batch: FrontierBatch): Map<Slot, Part> {
+    const slots = this.#s.slots!;
+    const parts = new Map<Slot, Part>();
+    const partOf = (slot: Slot) => {
+      let part = parts.get(slot);
+      if (!part) parts.set(slot, part = { found: [], settled: [] });
+      return part;
+    };
+    if (batch.page) partOf(slots.of(batch.page.entry.host)).page = batch.page;
+    for (const e of batch.found) partOf(slots.of(e.host)).found.push(e);
+    for (const r of batch.settled) partOf(slots.ofUrl(r.url)).settled.push(r);
+    return parts;
+  }
+
+  /** Reserves budget for the batch's found URLs (in slot 0). */
+  async #reserve(
+    token: string,
+    batch: FrontierBatch,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    if (batch.found.length === 0) return 0;
+    const s = this.#s;
+    return Number(
+      await runIn(s, s.slots!.home, RESERVE, [
+        token,
+        String(batch.found.length),
+        String(this.#ctx.maxAccepted),
+      ], signal),
+    );
+  }
+
+  /** Commits a batch's part in its slot. */
+  async #part(
+    slot: Slot,
+    part: Part,
+    shards: number,
+    max: number,
+    cap: number,
+    signal: AbortSignal | undefined,
+  ): Promise<PartOutcome> {
+    const tokens = this.#tokens.of(slot);
     const token = tokens.next();
     const received = tokens.take();
     /** The results to report for the found URLs a shared limit refuses. */
     const refusable: (CrawlResult | undefined)[] = [];
+    const args = this.#args(part, shards, max, cap, refusable);
     let reply: string;
     try {
-      reply = await this.#s.conn.run(
+      reply = await runIn(
+        this.#s,
+        slot,
         COMMIT,
-        this.#args(batch, shards, token, received, refusable),
+        [this.#s.worker, token, received.join(","), ...args],
         signal,
       ) as string;
     } catch (err) {
@@ -98,60 +228,54 @@ export class Commits {
       throw err;
     }
     tokens.settle(token, received, true);
-    const [flags, accepted, pending, refused] = reply.split(";");
+    const [flags, accepted, pending, refused, added] = reply.split(";");
     const won: CrawlResult[] = [];
     let i = 0;
-    if (batch.page && flags[i++] === "1") won.push(batch.page.result);
-    for (const r of batch.settled) if (flags[i++] === "1") won.push(r);
+    if (part.page && flags[i++] === "1") won.push(part.page.result);
+    for (const r of part.settled) if (flags[i++] === "1") won.push(r);
     for (let j = 0; j < (refused?.length ?? 0); j++) {
       const why = REFUSALS[refused[j] as keyof typeof REFUSALS];
       const r = refusable[j];
       if (why && r) won.push({ ...r, skipped: why });
     }
-    return { won, accepted: Number(accepted), pending: Number(pending) };
-  }
-
-  /** Drops the tokens still kept in Redis (on close). */
-  async close(): Promise<void> {
-    const tokens = this.#tokens.drain();
-    if (tokens.length === 0) return;
-    const s = this.#s;
-    await s.conn.command(["HDEL", `${s.prefix}w:${s.worker}:tok`, ...tokens]);
+    return {
+      won,
+      accepted: Number(accepted),
+      pending: Number(pending),
+      added: Number(added),
+    };
   }
 
   /**
-   * The COMMIT script's arguments (see `scripts.ts`); `refusable` gets the
-   * result of each found URL a shared limit may refuse.
+   * The COMMIT script's arguments after the worker, token and received
+   * tokens (see `scripts.ts`); `refusable` gets the result of each found URL
+   * a shared limit may refuse.
    */
   #args(
-    batch: FrontierBatch,
+    part: Part,
     shards: number,
-    token: string,
-    received: readonly string[],
+    max: number,
+    cap: number,
     refusable: (CrawlResult | undefined)[],
   ): RedisArg[] {
-    const s = this.#s;
-    const { page, found, settled } = batch;
+    const { page, found, settled } = part;
     const urls: string[] = [];
     if (page) urls.push(page.entry.url);
     for (const e of found) urls.push(e.url);
     for (const r of settled) urls.push(r.url);
-    const args: RedisArg[] = scriptArgs(
-      s,
-      s.worker,
-      token,
-      received.join(","),
+    const args: RedisArg[] = [
       String(shards),
-      limitArg(this.#ctx.maxAccepted),
+      limitArg(max),
       String(this.#ctx.perHostConcurrency),
-      s.outbox ? "1" : "0",
+      this.#s.outbox ? "1" : "0",
       fingerprints(urls),
       page ? "1" : "0",
       String(found.length),
       String(settled.length),
       limitArg(this.#perHost),
       limitArg(this.#variants),
-    );
+      String(cap),
+    ];
     if (page) {
       args.push(
         JSON.stringify(page.result),

@@ -134,24 +134,36 @@ export class RedisConnection {
    * @param args The command and its arguments.
    * @param signal Stops the retries (an attempt under way runs to its
    * deadline).
+   * @param key A key of the command's slot, when not the crawl's own: a
+   * cluster routes the command by it.
    * @returns The reply.
    */
-  command(args: RedisArg[], signal?: AbortSignal): Promise<unknown> {
-    return this.#retrying((link) => link.send(this.#key, args), signal);
+  command(
+    args: RedisArg[],
+    signal?: AbortSignal,
+    key: string = this.#key,
+  ): Promise<unknown> {
+    return this.#retrying((link) => link.send(key, args), signal);
   }
 
   /**
    * Runs a script (EVALSHA, falling back to EVAL when the server does not
-   * have it, e.g. after a restart), with the crawl's key as its one key,
-   * retrying while Redis is unreachable or silent.
+   * have it, e.g. after a restart), with one key (the crawl's, or a slot's:
+   * a cluster routes the script by it), retrying while Redis is unreachable
+   * or silent.
    *
    * @param s The script.
    * @param args Its ARGV.
    * @param signal Stops the retries.
+   * @param key The key of the slot the script works in.
    * @returns The script's reply.
    */
-  run(s: Script, args: RedisArg[], signal?: AbortSignal): Promise<unknown> {
-    const key = this.#key;
+  run(
+    s: Script,
+    args: RedisArg[],
+    signal?: AbortSignal,
+    key: string = this.#key,
+  ): Promise<unknown> {
     return this.#retrying(async (link) => {
       try {
         return await link.send(key, ["EVALSHA", s.sha, "1", key, ...args]);

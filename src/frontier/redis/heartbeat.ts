@@ -6,9 +6,10 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import type { HeldLeases } from "./leases.ts";
 import { RENEW } from "./lease_scripts.ts";
-import { scriptArgs, type StoreShared } from "./shared.ts";
+import { runIn, type StoreShared } from "./shared.ts";
 
 /**
  * Registers the worker in the crawl's `workers` hash.
@@ -81,9 +82,11 @@ export class Heartbeat {
    */
   async beat(signal: AbortSignal): Promise<void> {
     const s = this.#s;
-    await s.conn.run(
+    await runIn(
+      s,
+      s.slots!.home,
       RENEW,
-      scriptArgs(s, s.worker, String(s.leaseMs), ""),
+      [s.worker, String(s.leaseMs), ""],
       signal,
     );
   }
@@ -109,19 +112,35 @@ export class Heartbeat {
       } catch {
         return;
       }
-      const { keys, fingerprints } = this.#leases.snapshot();
       try {
-        const flags = await s.conn.run(
-          RENEW,
-          scriptArgs(s, s.worker, String(s.leaseMs), fingerprints),
-          signal,
-        ) as string;
-        this.#leases.keep(keys, flags);
+        await this.#renew(signal);
       } catch (err) {
         if (signal.aborted) return;
         this.#onFail(err);
         return;
       }
     }
+  }
+
+  /**
+   * Records the worker alive (in slot 0) and renews its leases in every
+   * slot that holds some.
+   */
+  async #renew(signal: AbortSignal): Promise<void> {
+    const s = this.#s;
+    const home = s.slots!.home;
+    const held = this.#leases.snapshot();
+    if (!held.some((l) => l.slot === home)) {
+      held.push({ slot: home, keys: [], fingerprints: Buffer.alloc(0) });
+    }
+    await Promise.all(held.map(async ({ slot, keys, fingerprints }) => {
+      const flags = await runIn(s, slot, RENEW, [
+        s.worker,
+        String(s.leaseMs),
+        fingerprints,
+        slot === home ? "1" : "0",
+      ], signal) as string;
+      this.#leases.keep(keys, flags);
+    }));
   }
 }

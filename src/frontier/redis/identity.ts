@@ -10,7 +10,9 @@ import { compareIdentity } from "../state_identity.ts";
 import type { FrontierContext } from "../store.ts";
 import { MAX_SHARDS } from "./rules.ts";
 import { FRESH, INIT } from "./scripts.ts";
-import { dropKeys, type StoreShared } from "./shared.ts";
+import { dropKeys, runIn, type StoreShared } from "./shared.ts";
+import { SLOT_INIT, SLOTS_READY } from "./slot_scripts.ts";
+import { Slots } from "./slots.ts";
 
 /** How often a process joining a crawl another one starts over looks, ms. */
 const FRESH_POLL_MS = 50;
@@ -23,7 +25,7 @@ const FRESH_POLL_MS = 50;
  * @param s The store's shared state.
  * @param ctx The crawl's seeds, settings, mode and budget.
  * @param signal Aborts the call.
- * @returns The crawl's dedupe shards.
+ * @returns The crawl's dedupe shards (its slots are in `s.slots`).
  * @throws {StateMismatchError} When the crawl was made with other seeds or
  * settings and the mode is `"auto"`.
  * @throws {CrawlLostError} When the crawl does not exist and `mustExist`
@@ -59,22 +61,19 @@ export async function initCrawl(
           settings,
           String(s.shards ?? defaultShards(ctx.maxAccepted)),
           how,
+          String(s.newSlots),
         ],
         signal,
-      ) as [string, string, string, string, number, string] | string;
+      ) as InitReply | string;
       if (reply !== "WAIT") break;
       await s.clock.sleep(FRESH_POLL_MS, signal);
     }
   } while (reply === "RETRY");
-  const [storedSeeds, storedSettings, shards, , created, id] = reply as [
-    string,
-    string,
-    string,
-    string,
-    number,
-    string,
-  ];
+  const [storedSeeds, storedSettings, shards, , created, id, slots, ready] =
+    reply as InitReply;
   s.crawlId = id;
+  s.slots = new Slots(s.crawl, id, Number(slots));
+  if (ready !== 1) await readySlots(s, signal);
   if (ctx.mode === "auto" && created !== 1) {
     const differences = compareIdentity(
       JSON.parse(storedSeeds),
@@ -90,6 +89,31 @@ export async function initCrawl(
     }
   }
   return Number(shards);
+}
+
+/** `INIT`'s reply. */
+type InitReply = [
+  seeds: string,
+  settings: string,
+  shards: string,
+  created: string,
+  createdNow: number,
+  id: string,
+  slots: string,
+  ready: number,
+];
+
+/**
+ * Gives every slot but 0 its `meta`, then marks the slots ready. Every
+ * process that finds them not ready does it (the steps are idempotent), so
+ * a process that died while doing it holds no one up.
+ */
+async function readySlots(s: StoreShared, signal: AbortSignal): Promise<void> {
+  const slots = s.slots!;
+  await Promise.all(
+    slots.all.slice(1).map((slot) => runIn(s, slot, SLOT_INIT, [], signal)),
+  );
+  await runIn(s, slots.home, SLOTS_READY, [], signal);
 }
 
 /**

@@ -20,9 +20,10 @@ import { PRELUDE } from "./scripts.ts";
  * auto-throttle a host's requests are spaced by at least its shared delay
  * (field `ad`, see `AUTO_THROTTLE`), or the start delay before it has one.
  *
- * Returns `[pending, leased, hint, reclaimed, accepted, entry JSON...]`:
- * `hint` is the ms until something may become claimable (-1: unknown),
- * when nothing was claimed.
+ * Returns `[pending, leased, hint, reclaimed, accepted, version, entry
+ * JSON...]`: `hint` is the ms until something may become claimable (-1:
+ * unknown), when nothing was claimed; `version` the slot's `c` `v` (see
+ * `slot_scripts.ts`). With `want` 0 it only reads the counts.
  *
  * Idempotent: the fingerprints claimed are stored under the token, and a
  * repeated token returns the same entries (those still leased to the
@@ -106,7 +107,8 @@ for _, host in ipairs(hosts) do
   fix_host(host, conc)
 end
 if #claimed > 0 then redis.call('HSET', tk, token, table.concat(claimed)) end
-local c = redis.call('HMGET', P .. 'c', 'pending', 'accepted', 'settled')
+if #claimed > 0 or reclaimed > 0 then redis.call('HINCRBY', P .. 'c', 'v', 1) end
+local c = redis.call('HMGET', P .. 'c', 'pending', 'accepted', 'settled', 'v')
 local hint = -1
 if #out == 0 then
   local first = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
@@ -120,7 +122,8 @@ if #out == 0 then
   end
 end
 local reply = {tonumber(c[1]) or 0, redis.call('ZCARD', P .. 'leases'),
-  math.floor(hint), reclaimed, (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)}
+  math.floor(hint), reclaimed, (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0),
+  tonumber(c[4]) or 0}
 for _, e in ipairs(out) do reply[#reply + 1] = e end
 return reply
 `,
@@ -153,17 +156,17 @@ return 1
 /**
  * The worker's heartbeat: records it alive and extends its leases.
  *
- * ARGV: prefix, crawl id, worker, lease (ms), fingerprints (8 bytes each).
- * Returns a
- * flag per fingerprint: `1` renewed, `0` no longer held (expired and taken,
- * or committed). Idempotent.
+ * ARGV: prefix, crawl id, worker, lease (ms), fingerprints (8 bytes each),
+ * `0` to renew leases only (in slots other than 0, which keeps the
+ * heartbeats). Returns a flag per fingerprint: `1` renewed, `0` no longer
+ * held (expired and taken, or committed). Idempotent.
  */
 export const RENEW: Script = script(
   PRELUDE + `
 check_crawl()
 local worker, leaseMs, fps = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local now = now_ms()
-redis.call('ZADD', P .. 'beats', now, worker)
+if ARGV[5] ~= '0' then redis.call('ZADD', P .. 'beats', now, worker) end
 local flags = {}
 for i = 1, #fps / 8 do
   local fp = fp_at(fps, i)
@@ -188,6 +191,7 @@ local function give_back(fp, rec, conc, shards)
   if not is_done(fp, shards) then
     redis.call('LPUSH', P .. 'q:' .. rec.h, fp .. rec.e)
     redis.call('HINCRBY', P .. 'c', 'pending', 1)
+    redis.call('HINCRBY', P .. 'c', 'v', 1)
     back = 1
   end
   if rec.s == 1 then redis.call('HINCRBY', P .. 'h:' .. rec.h, 'n', -1) end

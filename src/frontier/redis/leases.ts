@@ -6,11 +6,30 @@
  */
 import { Buffer } from "node:buffer";
 import { fingerprintKey, fingerprints } from "./fingerprint.ts";
+import type { Slot } from "./slots.ts";
+
+/** A held lease. */
+interface Held {
+  /** The URL's fingerprint. */
+  fp: Buffer;
+  /** The slot of the URL's host, where the lease is. */
+  slot: Slot;
+}
+
+/** The leases of one slot, in one buffer. */
+export interface SlotLeases {
+  /** The slot. */
+  slot: Slot;
+  /** The leases' keys (see {@linkcode HeldLeases.keep}). */
+  keys: string[];
+  /** Their fingerprints, 8 bytes each, in the keys' order. */
+  fingerprints: Buffer;
+}
 
 /** This process's leases, by URL fingerprint. */
 export class HeldLeases {
-  /** Fingerprint key (`latin1`) → fingerprint bytes. */
-  readonly #held = new Map<string, Buffer>();
+  /** Fingerprint key (`latin1`) → the lease. */
+  readonly #held = new Map<string, Held>();
 
   /** How many leases are held. */
   get size(): number {
@@ -21,11 +40,12 @@ export class HeldLeases {
    * Records the lease of a claimed URL.
    *
    * @param url The URL.
+   * @param slot The slot of its host.
    * @returns Its 8-byte fingerprint (the lease's key in Redis).
    */
-  hold(url: string): Buffer {
+  hold(url: string, slot: Slot): Buffer {
     const fp = fingerprints([url]);
-    this.#held.set(fp.toString("latin1"), fp);
+    this.#held.set(fp.toString("latin1"), { fp, slot });
     return fp;
   }
 
@@ -50,17 +70,12 @@ export class HeldLeases {
   }
 
   /**
-   * Every held fingerprint, in one buffer, with the keys in the same order
-   * (for renewing).
+   * Every held lease, by slot (for renewing).
    *
-   * @returns The keys and the fingerprints.
+   * @returns The leases of each slot that holds some.
    */
-  snapshot(): { keys: string[]; fingerprints: Buffer } {
-    const keys = [...this.#held.keys()];
-    return {
-      keys,
-      fingerprints: Buffer.concat(keys.map((k) => this.#held.get(k)!)),
-    };
+  snapshot(): SlotLeases[] {
+    return this.#bySlot(this.#held.entries());
   }
 
   /**
@@ -78,11 +93,25 @@ export class HeldLeases {
   /**
    * Takes every lease off the list (to give them back).
    *
-   * @returns Their fingerprints, in one buffer.
+   * @returns The leases of each slot that held some.
    */
-  takeAll(): Buffer {
-    const all = Buffer.concat([...this.#held.values()]);
+  takeAll(): SlotLeases[] {
+    const all = this.#bySlot(this.#held.entries());
     this.#held.clear();
     return all;
+  }
+
+  #bySlot(entries: Iterable<[string, Held]>): SlotLeases[] {
+    const groups = new Map<Slot, [string, Held][]>();
+    for (const e of entries) {
+      const list = groups.get(e[1].slot);
+      if (list) list.push(e);
+      else groups.set(e[1].slot, [e]);
+    }
+    return [...groups].map(([slot, list]) => ({
+      slot,
+      keys: list.map(([k]) => k),
+      fingerprints: Buffer.concat(list.map(([, h]) => h.fp)),
+    }));
   }
 }

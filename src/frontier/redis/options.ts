@@ -97,6 +97,16 @@ export interface RedisStoreOptions {
    * @default {the page budget / 40 rounded up to a power of two (at least 16), or 16384 without a budget}
    */
   shards?: number;
+  /**
+   * How many slots the crawl's hosts are spread over: each host's keys (its
+   * queue, politeness state, dedupe marks, leases and results) share one
+   * hash slot, so on a Redis Cluster the hosts, and the load, spread over
+   * the nodes, while every script still runs in one slot. At most 1024.
+   * Fixed when the crawl is created.
+   *
+   * @default {1 on one server, 16 on a cluster}
+   */
+  slots?: number;
 }
 
 /** Options of calls that may wait on Redis. */

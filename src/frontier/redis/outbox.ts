@@ -9,11 +9,13 @@
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { RedisArg } from "./connection.ts";
 import { redisTime } from "./codec.ts";
+import { hostOf as hostOfUrl } from "../host_of.ts";
+import { CrawlLostError } from "./errors.ts";
 import { fingerprints } from "./fingerprint.ts";
 import { ADOPT } from "./scripts.ts";
 import {
-  loadCrawlId,
-  scriptArgs,
+  loadSlots,
+  runIn,
   type StoreShared,
   type WorkerRegistration,
 } from "./shared.ts";
@@ -44,11 +46,22 @@ export async function unacknowledged(
   s: StoreShared,
   signal?: AbortSignal,
 ): Promise<CrawlResult[]> {
-  const raw = await s.conn.command(
-    ["HVALS", `${s.prefix}out:${s.worker}`],
-    signal,
-  ) as string[];
-  return raw.map((r) => JSON.parse(r) as CrawlResult);
+  let slots;
+  try {
+    slots = await loadSlots(s, signal);
+  } catch (err) {
+    // No crawl yet: no outbox.
+    if (err instanceof CrawlLostError) return [];
+    throw err;
+  }
+  const raw = await Promise.all(slots.all.map((slot) =>
+    s.conn.command(
+      ["HVALS", `${slot.prefix}out:${s.worker}`],
+      signal,
+      slot.key,
+    ) as Promise<string[]>
+  ));
+  return raw.flat().map((r) => JSON.parse(r) as CrawlResult);
 }
 
 /**
@@ -65,12 +78,17 @@ export async function acknowledge(
   signal?: AbortSignal,
 ): Promise<void> {
   if (urls.length === 0) return;
-  const fps = fingerprints(urls);
-  const args: RedisArg[] = ["HDEL", `${s.prefix}out:${s.worker}`];
-  for (let i = 0; i < urls.length; i++) {
-    args.push(fps.subarray(i * 8, i * 8 + 8));
+  const slots = await loadSlots(s, signal);
+  const calls: Promise<unknown>[] = [];
+  for (const [slot, some] of slots.group(urls, hostOfUrl)) {
+    const fps = fingerprints(some);
+    const args: RedisArg[] = ["HDEL", `${slot.prefix}out:${s.worker}`];
+    for (let i = 0; i < some.length; i++) {
+      args.push(fps.subarray(i * 8, i * 8 + 8));
+    }
+    calls.push(s.conn.command(args, signal, slot.key));
   }
-  await s.conn.command(args, signal);
+  await Promise.all(calls);
 }
 
 /**
@@ -112,15 +130,15 @@ export async function adopt(
       `Cannot adopt the outbox of worker '${worker}' as it is alive (heartbeat ${age} ms ago)`,
     );
   }
-  await loadCrawlId(s, signal);
-  const moved = await s.conn.run(
-    ADOPT,
-    scriptArgs(s, worker, s.worker),
-    signal,
-  ) as string[];
+  const slots = await loadSlots(s, signal);
+  const moved = await Promise.all(
+    slots.all.map((slot) =>
+      runIn(s, slot, ADOPT, [worker, s.worker], signal) as Promise<string[]>
+    ),
+  );
   const out: AdoptedOutput = {
     worker,
-    results: moved.map((r) => JSON.parse(r) as CrawlResult),
+    results: moved.flat().map((r) => JSON.parse(r) as CrawlResult),
   };
   if (info.hostname !== undefined) out.hostname = info.hostname;
   if (info.output !== undefined) out.output = info.output;

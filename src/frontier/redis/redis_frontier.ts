@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
 import type { CrawlResult } from "../../crawler/result.ts";
 import type { LogRecord } from "../../telemetry/log.ts";
 import { AutoThrottle, type AutoThrottleRule } from "../auto_throttle.ts";
@@ -23,19 +24,22 @@ import type {
   ReadyEntry,
   RobotsStore,
 } from "../store.ts";
+import { claimAcross, type SlotClaim } from "./claim_across.ts";
 import { type Claimed, ClaimLoop } from "./claim_loop.ts";
 import { decodeClaimed, limitArg } from "./codec.ts";
-import { Commits } from "./commit.ts";
+import { Commits, type SlotCounts } from "./commit.ts";
+import type { RedisArg, Script } from "./connection.ts";
 import { CrawlLostError, isRedisStoreError } from "./errors.ts";
 import { Heartbeat, registerWorker } from "./heartbeat.ts";
 import { initCrawl } from "./identity.ts";
 import { HeldLeases } from "./leases.ts";
 import { CLAIM, GIVE_BACK, RELEASE, TAKE_BACK_OWN } from "./lease_scripts.ts";
 import { RedisRobotsStore } from "./robots_store.ts";
-import { scriptArgs, type StoreShared } from "./shared.ts";
+import { runIn, type StoreShared } from "./shared.ts";
+import type { Slot } from "./slots.ts";
 import { restoreStats } from "./status.ts";
 import { AUTO_THROTTLE, LIMIT, RECOVER, THROTTLE } from "./throttle_scripts.ts";
-import { Tokens } from "./tokens.ts";
+import { SlotTokens } from "./tokens.ts";
 
 /**
  * A crawl's frontier in Redis, built by `RedisStore`. See `CrawlFrontier`
@@ -48,8 +52,8 @@ export class RedisFrontier implements CrawlFrontier {
   readonly #leases = new HeldLeases();
   readonly #claims: ClaimLoop;
   readonly #commits: Commits;
-  /** The tokens of this worker's commits and claims. */
-  readonly #tokens = new Tokens();
+  /** The tokens of this worker's commits and claims, by slot. */
+  readonly #tokens = new SlotTokens();
   /**
    * Stopped only when the store closes, so the worker counts as alive while
    * its caller writes and acknowledges its last results.
@@ -63,8 +67,10 @@ export class RedisFrontier implements CrawlFrontier {
   /** Updates sent without waiting (throttles, limits, slot releases). */
   readonly #background = new Set<Promise<unknown>>();
   #shards = 0;
-  #accepted = 0;
-  #pending = 0;
+  /** Each slot's counts, as of the last round trip there. */
+  readonly #counts: SlotCounts[] = [];
+  /** The slot the next claim round starts from. */
+  #turn = 0;
   #opened = false;
   #closed = false;
 
@@ -100,12 +106,16 @@ export class RedisFrontier implements CrawlFrontier {
 
   /** URLs accepted so far by every process (as of the last round trip). */
   get accepted(): number {
-    return this.#accepted;
+    let n = 0;
+    for (const c of this.#counts) n += c?.accepted ?? 0;
+    return n;
   }
 
   /** URLs queued in Redis (as of the last round trip) and claimed here. */
   get queued(): number {
-    return this.#pending + this.#claims.buffered;
+    let n = this.#claims.buffered;
+    for (const c of this.#counts) n += c?.pending ?? 0;
+    return n;
   }
 
   /** The shared robots.txt records. */
@@ -133,16 +143,17 @@ export class RedisFrontier implements CrawlFrontier {
     this.#shards = await initCrawl(s, ctx, signal);
     await registerWorker(s, signal);
     await this.#heartbeat.beat(signal);
-    const back = await s.conn.run(
-      TAKE_BACK_OWN,
-      scriptArgs(
-        s,
-        s.worker,
-        String(ctx.perHostConcurrency),
-        String(this.#shards),
+    const takeBack = [
+      s.worker,
+      String(ctx.perHostConcurrency),
+      String(this.#shards),
+    ];
+    const backs = await Promise.all(
+      s.slots!.all.map((slot) =>
+        runIn(s, slot, TAKE_BACK_OWN, takeBack, signal) as Promise<number>
       ),
-      signal,
-    ) as number;
+    );
+    const back = backs.reduce((a, b) => a + b, 0);
     if (back > 0) {
       this.#log(
         "info",
@@ -150,8 +161,7 @@ export class RedisFrontier implements CrawlFrontier {
       );
     }
     const counters = await restoreStats(s, ctx.stats, signal);
-    this.#accepted = counters.accepted;
-    this.#pending = counters.pending;
+    counters.forEach((c, i) => this.#counts[i] = c);
     const won = await this.#commit(seeds, signal);
     this.#heartbeat.start();
     s.stopHeartbeat = () => this.#heartbeat.stop();
@@ -226,13 +236,10 @@ export class RedisFrontier implements CrawlFrontier {
    */
   limitHost(host: string, rate: number): void {
     this.#throttle.limit(host, rate);
-    const s = this.#s;
-    this.#track(
-      s.conn.run(
-        LIMIT,
-        scriptArgs(s, host, String(rate), limitArg(this.#ctx.perHostRate)),
-      ),
-    );
+    this.#track(this.#runFor(host, LIMIT, [
+      String(rate),
+      limitArg(this.#ctx.perHostRate),
+    ]));
   }
 
   /**
@@ -253,23 +260,15 @@ export class RedisFrontier implements CrawlFrontier {
     now: number,
     cause?: ThrottleCause,
   ): number | undefined {
-    const s = this.#s;
     const floor = cause === "timeout"
       ? timeoutFloor(this.#throttle.ceilingOf(host))
       : 0;
-    this.#track(
-      s.conn.run(
-        THROTTLE,
-        scriptArgs(
-          s,
-          host,
-          String(Math.max(0, Math.ceil(until - now))),
-          limitArg(this.#ctx.perHostRate),
-          String(this.#ctx.perHostConcurrency),
-          String(floor),
-        ),
-      ),
-    );
+    this.#track(this.#runFor(host, THROTTLE, [
+      String(Math.max(0, Math.ceil(until - now))),
+      limitArg(this.#ctx.perHostRate),
+      String(this.#ctx.perHostConcurrency),
+      String(floor),
+    ]));
     const decision = this.#throttle.throttle(host, until, now, cause);
     return decision.action === "pause" ? decision.rate : undefined;
   }
@@ -289,25 +288,19 @@ export class RedisFrontier implements CrawlFrontier {
   answered(host: string, answer: HostAnswer, now: number): number | undefined {
     const auto = this.#auto;
     if (auto !== undefined) {
-      this.#track(this.#s.conn.run(
-        AUTO_THROTTLE,
-        scriptArgs(
-          this.#s,
-          host,
-          String(answer.ms),
-          String(answer.status),
-          String(auto.targetConcurrency),
-          String(auto.startDelayMs),
-          String(auto.minDelayMs),
-          String(auto.maxDelayMs),
-        ),
-      ));
+      this.#track(this.#runFor(host, AUTO_THROTTLE, [
+        String(answer.ms),
+        String(answer.status),
+        String(auto.targetConcurrency),
+        String(auto.startDelayMs),
+        String(auto.minDelayMs),
+        String(auto.maxDelayMs),
+      ]));
     }
     const rate = this.#throttle.answered(host, answer.good, now);
     if (rate === undefined) return undefined;
-    const s = this.#s;
     const ceiling = limitArg(this.#throttle.ceilingOf(host));
-    this.#track(s.conn.run(RECOVER, scriptArgs(s, host, ceiling)));
+    this.#track(this.#runFor(host, RECOVER, [ceiling]));
     return rate;
   }
 
@@ -328,16 +321,17 @@ export class RedisFrontier implements CrawlFrontier {
     const s = this.#s;
     try {
       if (this.#leases.size > 0) {
-        const back = await s.conn.run(
-          GIVE_BACK,
-          scriptArgs(
-            s,
+        const giveBack = (slot: Slot, fps: Uint8Array) =>
+          runIn(s, slot, GIVE_BACK, [
             s.worker,
             String(this.#ctx.perHostConcurrency),
             String(this.#shards),
-            this.#leases.takeAll(),
-          ),
-        ) as number;
+            fps as Buffer,
+          ]) as Promise<number>;
+        const backs = await Promise.all(
+          this.#leases.takeAll().map((l) => giveBack(l.slot, l.fingerprints)),
+        );
+        const back = backs.reduce((a, b) => a + b, 0);
         if (back > 0) {
           this.#log(
             "info",
@@ -372,6 +366,12 @@ export class RedisFrontier implements CrawlFrontier {
     this.#ctx.onLog({ level, message, time: Date.now() });
   }
 
+  /** Runs a script of a host in the host's slot. */
+  #runFor(host: string, script: Script, args: RedisArg[]): Promise<unknown> {
+    const s = this.#s;
+    return runIn(s, s.slots!.of(host), script, [host, ...args]);
+  }
+
   #track(p: Promise<unknown>): void {
     const tracked = p.catch((err) => {
       // Redis away or the crawl lost: the claims and commits fail with it.
@@ -395,8 +395,7 @@ export class RedisFrontier implements CrawlFrontier {
       this.#broken(err);
       throw err;
     }
-    this.#accepted = outcome.accepted;
-    this.#pending = outcome.pending;
+    for (const [slot, c] of outcome.counts) this.#counts[slot.index] = c;
     for (const e of batch.found) this.#seen.add(e.url);
     for (const r of batch.settled) this.#seen.add(r.url);
     if (batch.page) this.#leases.drop(batch.page.entry.url);
@@ -404,63 +403,77 @@ export class RedisFrontier implements CrawlFrontier {
     return outcome.won;
   }
 
-  /** One claim round trip (see `CLAIM`). */
+  /** One claim round (see `CLAIM`): one round trip with one slot. */
   async #claim(want: number, signal: AbortSignal): Promise<Claimed> {
+    const slots = this.#s.slots!;
+    if (slots.count === 1) {
+      const r = await this.#claimIn(slots.home, want, signal);
+      return {
+        entries: r.entries,
+        progress: r.entries.length > 0 || r.reclaimed > 0,
+        over: r.pending === 0 && r.leased === 0,
+        hint: r.hint,
+      };
+    }
+    const start = this.#turn++ % slots.count;
+    return await claimAcross(
+      slots,
+      want,
+      (slot, n, sig) => this.#claimIn(slot, n, sig),
+      (slot) => (this.#counts[slot.index]?.pending ?? 0) > 0,
+      start,
+      signal,
+    );
+  }
+
+  /** Claims up to `want` entries in one slot (see `CLAIM`). */
+  async #claimIn(
+    slot: Slot,
+    want: number,
+    signal: AbortSignal,
+  ): Promise<SlotClaim> {
     const s = this.#s;
     const ctx = this.#ctx;
-    const tokens = this.#tokens;
+    const tokens = this.#tokens.of(slot);
     const token = tokens.next();
     const received = tokens.take();
     let reply: (number | string)[];
     try {
-      reply = await s.conn.run(
-        CLAIM,
-        scriptArgs(
-          s,
-          s.worker,
-          String(want),
-          String(ctx.perHostConcurrency),
-          Number.isFinite(ctx.perHostRate)
-            ? String(1000 / ctx.perHostRate)
-            : "0",
-          String(s.leaseMs),
-          String(this.#shards),
-          token,
-          received.join(","),
-          String(this.#auto?.startDelayMs ?? -1),
-        ),
-        signal,
-      ) as (number | string)[];
+      reply = await runIn(s, slot, CLAIM, [
+        s.worker,
+        String(want),
+        String(ctx.perHostConcurrency),
+        Number.isFinite(ctx.perHostRate) ? String(1000 / ctx.perHostRate) : "0",
+        String(s.leaseMs),
+        String(this.#shards),
+        token,
+        received.join(","),
+        String(this.#auto?.startDelayMs ?? -1),
+      ], signal) as (number | string)[];
     } catch (err) {
       tokens.settle(token, received, false);
       this.#broken(err);
       throw err;
     }
     tokens.settle(token, received, true);
-    const [pending, leased, hint, reclaimed, accepted] = reply.slice(0, 5)
-      .map(Number);
-    this.#pending = pending;
-    this.#accepted = accepted;
+    const [pending, leased, hint, reclaimed, accepted, version] = reply
+      .slice(0, 6).map(Number);
+    this.#counts[slot.index] = { pending, accepted };
     if (reclaimed > 0) {
       this.#log(
         "info",
         `returned ${reclaimed} URL(s) with expired leases to the frontier`,
       );
     }
-    const entries = (reply.slice(5) as string[]).map((raw) =>
-      this.#ready(decodeClaimed(raw))
+    const entries = (reply.slice(6) as string[]).map((raw) =>
+      this.#ready(decodeClaimed(raw), slot)
     );
-    return {
-      entries,
-      progress: entries.length > 0 || reclaimed > 0,
-      over: pending === 0 && leased === 0,
-      hint,
-    };
+    return { entries, pending, leased, hint, reclaimed, version };
   }
 
   /** A claimed entry, leased here, with the permit that frees its slot. */
-  #ready(entry: FrontierEntry): ReadyEntry {
-    const fp = this.#leases.hold(entry.url);
+  #ready(entry: FrontierEntry, slot: Slot): ReadyEntry {
+    const fp = this.#leases.hold(entry.url, slot);
     let released = false;
     const release = () => {
       if (released || this.#closed) return;
@@ -470,10 +483,11 @@ export class RedisFrontier implements CrawlFrontier {
       if (!this.#leases.holds(fp)) return;
       const s = this.#s;
       this.#track(
-        s.conn.run(
-          RELEASE,
-          scriptArgs(s, s.worker, String(this.#ctx.perHostConcurrency), fp),
-        ).then(() => this.#claims.kick()),
+        runIn(s, slot, RELEASE, [
+          s.worker,
+          String(this.#ctx.perHostConcurrency),
+          fp,
+        ]).then(() => this.#claims.kick()),
       );
     };
     return { ...entry, permit: { release } };

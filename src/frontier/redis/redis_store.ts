@@ -10,13 +10,15 @@
  * that decides which process won it.
  *
  * The parts: `shared.ts` (options checked, connection and identity),
- * `identity.ts` (the crawl's seeds, settings and id), `redis_frontier.ts`
- * with `claim_loop.ts`, `commit.ts`, `tokens.ts`, `leases.ts` and
+ * `identity.ts` (the crawl's seeds, settings and id), `slots.ts` (the key
+ * groups its hosts spread over), `redis_frontier.ts` with `claim_loop.ts`,
+ * `claim_across.ts`, `commit.ts`, `tokens.ts`, `leases.ts` and
  * `heartbeat.ts`, `outbox.ts`, `status.ts`, `robots_store.ts`, `codec.ts`;
  * the connection: `connection.ts` (deadlines and retries), `link.ts` (one
  * client, or a cluster client), `endpoint.ts` (the URL), `classify.ts` and
  * `probe.ts` (what a failure means), `errors.ts`; and the Lua in
- * `scripts.ts`, `lease_scripts.ts` and `throttle_scripts.ts`.
+ * `scripts.ts`, `lease_scripts.ts`, `throttle_scripts.ts` and
+ * `slot_scripts.ts`.
  *
  * @module
  */
@@ -39,7 +41,12 @@ import {
   unacknowledged,
 } from "./outbox.ts";
 import { RedisFrontier } from "./redis_frontier.ts";
-import { createShared, dropKeys, type StoreShared } from "./shared.ts";
+import {
+  createShared,
+  dropKeys,
+  loadSlots,
+  type StoreShared,
+} from "./shared.ts";
 import {
   readStatus,
   type RedisCrawlStatus,
@@ -87,9 +94,10 @@ export {
  * - A lost crawl: every script checks the crawl's id, so when Redis loses
  *   the crawl (flushed, restarted without persistence) or it is started
  *   over, the processes stop with {@linkcode CrawlLostError}.
- * - Redis Cluster: `redis+cluster://HOST:PORT,…`; a crawl's keys share one
- *   hash slot, so a crawl lives on one node and several crawls spread over
- *   the cluster.
+ * - Redis Cluster: `redis+cluster://HOST:PORT,…`; the crawl's hosts are
+ *   spread over `slots` hash slots (16 by default on a cluster), each
+ *   host's keys in one, so a crawl's load spreads over the nodes while each
+ *   script still runs on one node.
  *
  * Close the store (it owns its connection) after the crawl.
  *
@@ -133,9 +141,24 @@ export class RedisStore implements FrontierStore, AsyncDisposable {
     return this.#shared.worker;
   }
 
-  /** The crawl's key prefix, `trawl:{NAME}:`. */
+  /** The crawl's key prefix, `trawl:{NAME}:` (that of its slot 0). */
   get prefix(): string {
     return this.#shared.prefix;
+  }
+
+  /**
+   * The key prefix of a host's slot (see `slots`): its queue is
+   * `PREFIX` + `q:HOST`, its politeness state `PREFIX` + `h:HOST`.
+   *
+   * @param host A host (`host[:port]`).
+   * @param options Aborts the call.
+   * @returns The prefix.
+   */
+  async prefixOf(
+    host: string,
+    options: RedisCallOptions = {},
+  ): Promise<string> {
+    return (await loadSlots(this.#shared, options.signal)).of(host).prefix;
   }
 
   /**

@@ -50,6 +50,35 @@ export const SHARDS: Rule<number> = {
     (v as number) <= MAX_SHARDS && ((v as number) & ((v as number) - 1)) === 0,
 };
 
+/** The most slots a crawl's hosts may be spread over. */
+export const MAX_SLOTS = 1024;
+
+/**
+ * The number of slots a crawl's hosts are spread over (see `slots.ts`): an
+ * integer from 1 to {@linkcode MAX_SLOTS}.
+ */
+export const SLOTS: Rule<number> = {
+  text: `an integer from 1 to ${MAX_SLOTS}`,
+  error: RangeError,
+  test: (v: unknown): v is number =>
+    Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_SLOTS,
+};
+
+/** The slots of a new crawl on a Redis Cluster, by default. */
+export const CLUSTER_SLOTS = 16;
+
+/**
+ * The slots of a new crawl by default: one on a server (a crawl made
+ * before slots existed has one), {@linkcode CLUSTER_SLOTS} on a cluster, so
+ * its hosts spread over the nodes.
+ *
+ * @param cluster Whether the store's URL names a cluster.
+ * @returns The number of slots.
+ */
+export function defaultSlots(cluster: boolean): number {
+  return cluster ? CLUSTER_SLOTS : 1;
+}
+
 /** The shortest and longest default attempt deadlines, ms. */
 const DEADLINE = { min: 250, max: 5_000 } as const;
 

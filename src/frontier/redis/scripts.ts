@@ -3,16 +3,25 @@
  * every one is safe to run again after an unknown outcome (a connection lost
  * before the reply): see each script's notes.
  *
- * Keys (all under the prefix `trawl:{NAME}:`, whose hash tag keeps a crawl
- * in one cluster slot; every script declares `meta` as its key, so a cluster
- * routes it to that slot's node):
+ * Keys (all under the prefix of one of the crawl's slots, `trawl:{NAME}:`
+ * or `trawl:{NAME/N}:ID:`, whose hash tag keeps them in one cluster slot;
+ * see `slots.ts`). Every script works in one slot and declares that slot's
+ * `meta` as its key, so a cluster routes it to the slot's node. What is
+ * about a host (its queue, state, leases, dedupe marks, results and
+ * counters) is in its host's slot; the crawl's own keys (`meta`'s seeds and
+ * settings, `workers`, `beats`, `robots`) are in slot 0:
  *
- * - `meta` (hash): seeds, settings, shards, created, `id` (the crawl's
- *   random id: every script but `INIT` first checks it against the id the
- *   process joined, so a crawl that Redis lost, or that was started over,
- *   stops its processes instead of being crawled again from scratch).
+ * - `meta` (hash): seeds, settings, shards, slots, created, `ready` (every
+ *   slot has its `meta`), `id` (the crawl's random id: every script but
+ *   `INIT` first checks it against the id the process joined, so a crawl
+ *   that Redis lost, or that was started over, stops its processes instead
+ *   of being crawled again from scratch). The other slots' `meta` hold the
+ *   id alone.
  * - `c` (hash): `accepted` (queued URLs ever, against the budget),
- *   `settled`, `pending` (entries in host queues).
+ *   `settled`, `pending` (entries in host queues), `v` (a version, raised
+ *   whenever an entry is queued or leased: see `slot_scripts.ts`), and in
+ *   slot 0 `budget` (URLs accepted in every slot, with a crawl of several
+ *   slots and a budget: see `RESERVE`).
  * - `s:N` (hash, N < shards): the dedupe set. Field: the last 6 bytes of the
  *   URL's 8-byte fingerprint (the first 2 pick the shard); value `0`
  *   (accepted) or `1` (done). Small hashes stay listpack-encoded.
@@ -124,13 +133,15 @@ end
  * `must` (fail with the crawl-lost error instead of creating it) or `await`
  * (join the crawl with this id, which another process is starting over:
  * `WAIT` while it is not there yet, `RETRY` when that process's claim
- * expired without it). Returns `[seeds, settings, shards, created,
- * createdNow, id]`. Re-running is harmless.
+ * expired without it), slots. Returns `[seeds, settings, shards, created,
+ * createdNow, id, slots, ready]` (a crawl made before slots existed has
+ * one, ready). Re-running is harmless.
  */
 export const INIT: Script = script(
   PRELUDE + `
 local how = ARGV[5]
-local m = redis.call('HMGET', P .. 'meta', 'seeds', 'settings', 'shards', 'created', 'id')
+local m = redis.call('HMGET', P .. 'meta', 'seeds', 'settings', 'shards', 'created', 'id',
+  'slots', 'ready')
 if how == 'await' and (not m[3] or m[5] ~= ID) then
   if redis.call('EXISTS', string.sub(P, 1, -2) .. '!fresh') == 1 then
     return 'WAIT'
@@ -142,13 +153,15 @@ if m[3] then
     redis.call('HSET', P .. 'meta', 'id', ID)
     m[5] = ID
   end
-  return {m[1], m[2], m[3], m[4], 0, m[5]}
+  local slots = m[6] or '1'
+  return {m[1], m[2], m[3], m[4], 0, m[5], slots, (slots == '1' or m[7]) and 1 or 0}
 end
 if how == 'must' then error({err = '${CRAWL_LOST} missing'}) end
 local now = now_ms()
+local slots = ARGV[6] or '1'
 redis.call('HSET', P .. 'meta', 'seeds', ARGV[2], 'settings', ARGV[3],
-  'shards', ARGV[4], 'created', now, 'version', 1, 'id', ID)
-return {ARGV[2], ARGV[3], ARGV[4], tostring(now), 1, ID}
+  'shards', ARGV[4], 'created', now, 'version', 1, 'id', ID, 'slots', slots)
+return {ARGV[2], ARGV[3], ARGV[4], tostring(now), 1, ID, slots, slots == '1' and 1 or 0}
 `,
 );
 
@@ -181,7 +194,9 @@ return ID
  * shards, max accepted (-1: none), per-host concurrency, outbox (`1`/`0`),
  * fingerprints (8 bytes each: page, found, settled), page count (0/1), found
  * count, settled count, URLs per host (-1: no limit), query variants per
- * path (-1: no limit); then the page's result JSON, host and stat line;
+ * path (-1: no limit), found URLs this commit may accept at most (-1: no
+ * limit; the crawl's share of the budget reserved by `RESERVE` when it has
+ * several slots); then the page's result JSON, host and stat line;
  * each found entry's host, entry JSON, variant key (the 8-byte fingerprint
  * of its host and path when it has a query, else empty) and the JSON of its
  * result should a shared limit refuse it, without its closing brace (empty
@@ -194,11 +209,12 @@ return ID
  * also take in newly settled `extension` results, as the crawler's own
  * spider-trap guard does.
  *
- * Returns `FLAGS;ACCEPTED;PENDING;REFUSED`: one flag per page and settled
- * result (`1`: this commit won it and it is to be emitted), the URLs
- * accepted so far (queued and settled), the entries pending, and one flag
+ * Returns `FLAGS;ACCEPTED;PENDING;REFUSED;ADDED`: one flag per page and
+ * settled result (`1`: this commit won it and it is to be emitted), the
+ * URLs accepted so far (queued and settled), the entries pending, one flag
  * per found URL (`b` refused by the host's budget, `q` by the query
- * variants, `0` otherwise; empty without limits).
+ * variants, `0` otherwise; empty without limits), and how many found URLs
+ * this commit queued.
  *
  * Idempotent: the reply is stored under the commit's token, and a repeated
  * token returns it without doing anything again. The caller lists the tokens
@@ -216,8 +232,8 @@ local shards, max, conc = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]
 local outbox = ARGV[8] == '1'
 local fps = ARGV[9]
 local np, nf, ns = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local perHost, variants = tonumber(ARGV[13]), tonumber(ARGV[14])
-local a, idx = 15, 0
+local perHost, variants, cap = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])
+local a, idx = 16, 0
 local flags, refused, touched = {}, {}, {}
 local function count(res, host, desc, fp)
   local cls, skipped, err, bytes, retries =
@@ -286,7 +302,8 @@ for i = 1, nf do
   a = a + 4
   local k, f = seen_key(fp, shards)
   local why = nil
-  if (max < 0 or accepted < max) and redis.call('HEXISTS', k, f) == 0 then
+  if (max < 0 or accepted < max) and (cap < 0 or added < cap) and
+    redis.call('HEXISTS', k, f) == 0 then
     if limited and skip ~= '' then why = refusal(host, vk) end
     if why then
       redis.call('HSET', k, f, 1)
@@ -322,12 +339,13 @@ end
 if added > 0 then
   redis.call('HINCRBY', P .. 'c', 'accepted', added)
   redis.call('HINCRBY', P .. 'c', 'pending', added)
+  redis.call('HINCRBY', P .. 'c', 'v', 1)
 end
 if newSettled > 0 then redis.call('HINCRBY', P .. 'c', 'settled', newSettled) end
 for host in pairs(touched) do fix_host(host, conc) end
 local pending = tonumber(redis.call('HGET', P .. 'c', 'pending')) or 0
 local reply = table.concat(flags) .. ';' .. (accepted + settled + newSettled) ..
-  ';' .. pending .. ';' .. table.concat(refused)
+  ';' .. pending .. ';' .. table.concat(refused) .. ';' .. added
 redis.call('HSET', tk, token, reply)
 return reply
 `,

@@ -15,7 +15,7 @@ import {
   optional,
 } from "../../options/validate.ts";
 import { STORE_DEFAULTS } from "../defaults.ts";
-import { type RedisArg, RedisConnection } from "./connection.ts";
+import { type RedisArg, RedisConnection, type Script } from "./connection.ts";
 import { parseRedisUrl } from "./endpoint.ts";
 import { CrawlLostError } from "./errors.ts";
 import type { RedisStoreOptions } from "./options.ts";
@@ -23,12 +23,15 @@ import {
   COMMAND_TIMEOUT_MS,
   commandTimeoutFor,
   CRAWL_NAME,
+  defaultSlots,
   LEASE_MS,
   REDIS_URL,
   SHARDS,
+  SLOTS,
   TLS_OPTIONS,
   WORKER_ID,
 } from "./rules.ts";
+import { type Slot, slotPattern, Slots } from "./slots.ts";
 
 /** A worker as it registers in the crawl's `workers` hash. */
 export interface WorkerRegistration {
@@ -66,6 +69,10 @@ export interface StoreShared {
   outbox: boolean;
   /** The dedupe set's hashes, when given. */
   shards?: number;
+  /** The slots a crawl created by this store gets. */
+  newSlots: number;
+  /** The crawl's slots, once known (a frontier opened, or read for a call). */
+  slots?: Slots;
   /** Whether the crawl must exist already (see `mustExist`). */
   mustExist: boolean;
   /**
@@ -122,6 +129,14 @@ export function createShared(options: RedisStoreOptions): StoreShared {
   const tls = optional(ACTION, "tls", o.tls, TLS_OPTIONS, {});
   const mustExist = optional(ACTION, "mustExist", o.mustExist, BOOLEAN, false);
   const shards = optional(ACTION, "shards", o.shards, SHARDS, undefined);
+  const endpoint = parseRedisUrl(url)!;
+  const newSlots = optional(
+    ACTION,
+    "slots",
+    o.slots,
+    SLOTS,
+    defaultSlots(endpoint.cluster),
+  );
   const outbox = optional(
     ACTION,
     "outbox",
@@ -148,7 +163,7 @@ export function createShared(options: RedisStoreOptions): StoreShared {
   const prefix = `trawl:{${crawl}}:`;
   return {
     conn: new RedisConnection({
-      endpoint: parseRedisUrl(url)!,
+      endpoint,
       client: o.client,
       tls,
       timeoutMs: redisTimeoutMs,
@@ -164,6 +179,7 @@ export function createShared(options: RedisStoreOptions): StoreShared {
     clock,
     outbox,
     shards,
+    newSlots,
     mustExist,
     registration: {
       id: worker,
@@ -177,17 +193,89 @@ export function createShared(options: RedisStoreOptions): StoreShared {
 }
 
 /**
- * A script's leading arguments: the key prefix and the crawl's id.
+ * A script's leading arguments in one of the crawl's slots: its key prefix
+ * and the crawl's id.
  *
  * @param s The shared state, its crawl id known.
+ * @param slot The slot.
  * @param rest The script's own arguments.
  * @returns The arguments.
  */
-export function scriptArgs(s: StoreShared, ...rest: RedisArg[]): RedisArg[] {
+export function slotArgs(
+  s: StoreShared,
+  slot: Slot,
+  ...rest: RedisArg[]
+): RedisArg[] {
   if (s.crawlId === undefined) {
     throw new Error("The crawl's id is not known yet: open a frontier first");
   }
-  return [s.prefix, s.crawlId, ...rest];
+  return [slot.prefix, s.crawlId, ...rest];
+}
+
+/**
+ * Runs a script in one of the crawl's slots.
+ *
+ * @param s The shared state, its crawl id known.
+ * @param slot The slot.
+ * @param script The script.
+ * @param args Its own arguments (after the prefix and the crawl's id).
+ * @param signal Aborts the call.
+ * @returns The script's reply.
+ */
+export async function runIn(
+  s: StoreShared,
+  slot: Slot,
+  script: Script,
+  args: RedisArg[],
+  signal?: AbortSignal,
+): Promise<unknown> {
+  try {
+    return await s.conn.run(
+      script,
+      slotArgs(s, slot, ...args),
+      signal,
+      slot.key,
+    );
+  } catch (err) {
+    if (
+      slot.index === 0 || !(err instanceof CrawlLostError) ||
+      err.reason !== "gone"
+    ) {
+      throw err;
+    }
+    // A slot's keys are gone: the whole crawl, or it was started over (its
+    // new keys are elsewhere), as slot 0 tells.
+    const id = await s.conn.command(["HGET", s.prefix + "meta", "id"], signal)
+      .catch(() => undefined);
+    if (typeof id !== "string" || id === s.crawlId) throw err;
+    throw new CrawlLostError(s.conn.address, s.crawl, "replaced", {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Reads the crawl's id and slots (for calls made without an open frontier).
+ *
+ * @param s The shared state.
+ * @param signal Aborts the read.
+ * @returns The slots.
+ * @throws {CrawlLostError} When the crawl does not exist.
+ */
+export async function loadSlots(
+  s: StoreShared,
+  signal?: AbortSignal,
+): Promise<Slots> {
+  if (s.slots !== undefined) return s.slots;
+  const [id, count] = await s.conn.command(
+    ["HMGET", s.prefix + "meta", "id", "slots"],
+    signal,
+  ) as (string | null)[];
+  if (typeof id !== "string") {
+    throw new CrawlLostError(s.conn.address, s.crawl, "gone");
+  }
+  s.crawlId = id;
+  return s.slots = new Slots(s.crawl, id, Number(count ?? 1));
 }
 
 /**
@@ -203,15 +291,12 @@ export async function loadCrawlId(
   signal?: AbortSignal,
 ): Promise<string> {
   if (s.crawlId !== undefined) return s.crawlId;
-  const id = await s.conn.command(["HGET", s.prefix + "meta", "id"], signal);
-  if (typeof id !== "string") {
-    throw new CrawlLostError(s.conn.address, s.crawl, "gone");
-  }
-  return s.crawlId = id;
+  await loadSlots(s, signal);
+  return s.crawlId!;
 }
 
 /**
- * Deletes every key of the crawl.
+ * Deletes every key of the crawl, in every slot, whatever its id.
  *
  * @param s The shared state.
  * @param signal Aborts the scan.
@@ -221,16 +306,37 @@ export async function dropKeys(
   s: StoreShared,
   signal?: AbortSignal,
 ): Promise<number> {
+  const count = Number(
+    await s.conn.command(["HGET", s.prefix + "meta", "slots"], signal) ?? 1,
+  );
+  let deleted = 0;
+  for (let i = count - 1; i >= 0; i--) {
+    const pattern = slotPattern(s.crawl, i);
+    deleted += await dropMatching(s, pattern, pattern.slice(0, -1), signal);
+  }
+  return deleted;
+}
+
+/** Deletes the keys matching `pattern`, on the node of `key`'s slot. */
+async function dropMatching(
+  s: StoreShared,
+  pattern: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<number> {
   let cursor = "0";
   let deleted = 0;
   do {
     const [next, keys] = await s.conn.command(
-      ["SCAN", cursor, "MATCH", s.prefix + "*", "COUNT", "1000"],
+      ["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"],
       signal,
+      key,
     ) as [string, string[]];
     cursor = next;
     if (keys.length > 0) {
-      deleted += Number(await s.conn.command(["UNLINK", ...keys], signal));
+      deleted += Number(
+        await s.conn.command(["UNLINK", ...keys], signal, key),
+      );
     }
   } while (cursor !== "0");
   return deleted;

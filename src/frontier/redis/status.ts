@@ -8,7 +8,13 @@ import type { CrawlStats } from "../../crawler/stats.ts";
 import type { CrawlStatus, HostStatus, ProcessStatus } from "../status.ts";
 import type { RedisArg } from "./connection.ts";
 import { countersWith, pairs, redisTime } from "./codec.ts";
-import type { StoreShared, WorkerRegistration } from "./shared.ts";
+import { CrawlLostError } from "./errors.ts";
+import {
+  loadSlots,
+  type StoreShared,
+  type WorkerRegistration,
+} from "./shared.ts";
+import { type Slot, Slots } from "./slots.ts";
 
 /** Hosts listed by `status()`, at most. */
 const STATUS_HOSTS = 1000;
@@ -59,7 +65,8 @@ export interface RedisCrawlStatus extends CrawlStatus {
   now: number;
 }
 
-type Command = (...args: RedisArg[]) => Promise<unknown>;
+/** Sends a command to the node of a slot. */
+type Command = (slot: Slot, ...args: RedisArg[]) => Promise<unknown>;
 
 /** The crawl's hashes and sets read at one moment. */
 interface Snapshot {
@@ -89,8 +96,10 @@ export async function readStatus(
   s: StoreShared,
   signal?: AbortSignal,
 ): Promise<RedisCrawlStatus> {
-  const cmd: Command = (...args) => s.conn.command(args, signal);
-  const snap = await snapshot(cmd, s.prefix);
+  const cmd: Command = (slot, ...args) =>
+    s.conn.command(args, signal, slot.key);
+  const slots = await slotsOf(s, signal);
+  const snap = await snapshot(cmd, slots);
   const leasedBy = new Map<string, number>();
   const leasedOn = new Map<string, number>();
   for (const raw of snap.leases) {
@@ -99,8 +108,8 @@ export async function readStatus(
     leasedOn.set(rec.h, (leasedOn.get(rec.h) ?? 0) + 1);
   }
   const [hosts, processes] = await Promise.all([
-    hostStatuses(cmd, s.prefix, snap, leasedOn),
-    processStatuses(cmd, s, snap, leasedBy),
+    hostStatuses(cmd, slots, snap, leasedOn),
+    processStatuses(cmd, s, slots, snap, leasedBy),
   ]);
   const { meta: m, counters: c, stats } = snap;
   const queued = Number(c.pending ?? 0);
@@ -128,34 +137,88 @@ export async function readStatus(
   };
 }
 
-async function snapshot(cmd: Command, P: string): Promise<Snapshot> {
-  const replies = await Promise.all([
-    cmd("HGETALL", P + "meta"),
-    cmd("HGETALL", P + "c"),
-    cmd("HGETALL", P + "stats"),
-    cmd("HGETALL", P + "hostdone"),
-    cmd("HGETALL", P + "hostfailed"),
-    cmd("ZRANGE", P + "hosts", "0", String(STATUS_HOSTS - 1)),
-    cmd("HVALS", P + "lease"),
-    cmd("HGETALL", P + "workers"),
-    cmd("ZRANGE", P + "beats", "0", "-1", "WITHSCORES"),
-    cmd("TIME"),
+/**
+ * The crawl's slots: those of its frontier, else read from Redis (one, when
+ * the crawl does not exist).
+ */
+async function slotsOf(s: StoreShared, signal?: AbortSignal): Promise<Slots> {
+  try {
+    return await loadSlots(s, signal);
+  } catch (err) {
+    if (err instanceof CrawlLostError) return new Slots(s.crawl, "", 1);
+    throw err;
+  }
+}
+
+/** Each slot's hashes and sets, and the crawl's, read at one moment. */
+async function snapshot(cmd: Command, slots: Slots): Promise<Snapshot> {
+  const home = slots.home;
+  const P = home.prefix;
+  const [own, parts] = await Promise.all([
+    Promise.all([
+      cmd(home, "HGETALL", P + "meta"),
+      cmd(home, "HGETALL", P + "workers"),
+      cmd(home, "ZRANGE", P + "beats", "0", "-1", "WITHSCORES"),
+      cmd(home, "TIME"),
+    ]),
+    Promise.all(slots.all.map((slot) => slotSnapshot(cmd, slot))),
   ]);
-  const [meta, counters, stats, doneOn, failedOn] = replies.slice(0, 5).map(
-    pairs,
-  );
+  const snap: Snapshot = {
+    meta: pairs(own[0]),
+    counters: {},
+    stats: {},
+    doneOn: {},
+    failedOn: {},
+    queuedHosts: [],
+    leases: [],
+    workers: pairs(own[1]),
+    beats: pairs(own[2]),
+    now: redisTime(own[3]),
+  };
+  for (const part of parts) {
+    addUp(snap.counters, part.counters);
+    addUp(snap.stats, part.stats);
+    Object.assign(snap.doneOn, part.doneOn);
+    Object.assign(snap.failedOn, part.failedOn);
+    snap.queuedHosts.push(...part.queuedHosts);
+    snap.leases.push(...part.leases);
+  }
+  snap.queuedHosts.length = Math.min(snap.queuedHosts.length, STATUS_HOSTS);
+  return snap;
+}
+
+/** What one slot holds of the snapshot. */
+type SlotSnapshot = Pick<
+  Snapshot,
+  "counters" | "stats" | "doneOn" | "failedOn" | "queuedHosts" | "leases"
+>;
+
+async function slotSnapshot(cmd: Command, slot: Slot): Promise<SlotSnapshot> {
+  const P = slot.prefix;
+  const replies = await Promise.all([
+    cmd(slot, "HGETALL", P + "c"),
+    cmd(slot, "HGETALL", P + "stats"),
+    cmd(slot, "HGETALL", P + "hostdone"),
+    cmd(slot, "HGETALL", P + "hostfailed"),
+    cmd(slot, "ZRANGE", P + "hosts", "0", String(STATUS_HOSTS - 1)),
+    cmd(slot, "HVALS", P + "lease"),
+  ]);
+  const [counters, stats, doneOn, failedOn] = replies.slice(0, 4).map(pairs);
   return {
-    meta,
     counters,
     stats,
     doneOn,
     failedOn,
-    queuedHosts: replies[5] as string[],
-    leases: replies[6] as string[],
-    workers: pairs(replies[7]),
-    beats: pairs(replies[8]),
-    now: redisTime(replies[9]),
+    queuedHosts: replies[4] as string[],
+    leases: replies[5] as string[],
   };
+}
+
+/** Adds the numeric fields of `more` into `into`. */
+function addUp(into: Record<string, string>, more: Record<string, string>) {
+  for (const [k, v] of Object.entries(more)) {
+    into[k] = String(Number(into[k] ?? 0) + Number(v));
+  }
 }
 
 /**
@@ -164,7 +227,7 @@ async function snapshot(cmd: Command, P: string): Promise<Snapshot> {
  */
 async function hostStatuses(
   cmd: Command,
-  P: string,
+  slots: Slots,
   snap: Snapshot,
   leasedOn: Map<string, number>,
 ): Promise<RedisHostStatus[]> {
@@ -177,12 +240,13 @@ async function hostStatuses(
   }
   const list = [...names];
   const info = await Promise.all(
-    list.map((h) =>
-      Promise.all([
-        cmd("LLEN", P + "q:" + h),
-        cmd("HMGET", P + "h:" + h, "r", "pu"),
-      ])
-    ),
+    list.map((h) => {
+      const slot = slots.of(h);
+      return Promise.all([
+        cmd(slot, "LLEN", slot.prefix + "q:" + h),
+        cmd(slot, "HMGET", slot.prefix + "h:" + h, "r", "pu"),
+      ]);
+    }),
   );
   const hosts = list.map((host, i) => {
     const [len, [r, pu]] = info[i] as [number, (string | null)[]];
@@ -208,12 +272,18 @@ async function hostStatuses(
 async function processStatuses(
   cmd: Command,
   s: StoreShared,
+  slots: Slots,
   snap: Snapshot,
   leasedBy: Map<string, number>,
 ): Promise<RedisProcessStatus[]> {
   const ids = Object.keys(snap.workers);
   const unacked = await Promise.all(
-    ids.map((id) => cmd("HLEN", s.prefix + "out:" + id)),
+    ids.map(async (id) => {
+      const n = await Promise.all(
+        slots.all.map((slot) => cmd(slot, "HLEN", slot.prefix + "out:" + id)),
+      );
+      return n.reduce((a: number, b) => a + Number(b), 0);
+    }),
   );
   return ids.map((id, i) => {
     const reg = JSON.parse(snap.workers[id]) as WorkerRegistration;
@@ -245,35 +315,44 @@ export interface SharedCounters {
 }
 
 /**
- * Loads the crawl's shared counters into `stats` (a joining or resuming
- * process goes on from them).
+ * Loads the crawl's shared counters, summed over its slots, into `stats` (a
+ * joining or resuming process goes on from them).
  *
- * @param s The store's shared state.
+ * @param s The store's shared state, its slots known.
  * @param stats The crawl's live counters.
  * @param signal Aborts the reads.
- * @returns The accepted and pending counts.
+ * @returns The accepted and pending counts of each slot, by index.
  */
 export async function restoreStats(
   s: StoreShared,
   stats: CrawlStats,
   signal: AbortSignal,
-): Promise<SharedCounters> {
-  const [raw, counters] = await Promise.all([
-    s.conn.command(["HGETALL", s.prefix + "stats"], signal),
-    s.conn.command(
-      ["HMGET", s.prefix + "c", "accepted", "settled", "pending"],
-      signal,
-    ),
-  ]);
-  const shared = pairs(raw);
-  const [acc, settled, pending] = (counters as (string | null)[]).map(Number);
-  const accepted = (acc || 0) + (settled || 0);
-  stats.accepted = accepted;
+): Promise<SharedCounters[]> {
+  const slots = s.slots!;
+  const replies = await Promise.all(slots.all.map((slot) =>
+    Promise.all([
+      s.conn.command(["HGETALL", slot.prefix + "stats"], signal, slot.key),
+      s.conn.command(
+        ["HMGET", slot.prefix + "c", "accepted", "settled", "pending"],
+        signal,
+        slot.key,
+      ),
+    ])
+  ));
+  const shared: Record<string, string> = {};
+  const counts = replies.map(([raw, counters]) => {
+    addUp(shared, pairs(raw));
+    const [acc, settled, pending] = (counters as (string | null)[]).map(
+      Number,
+    );
+    return { accepted: (acc || 0) + (settled || 0), pending: pending || 0 };
+  });
+  stats.accepted = counts.reduce((n, c) => n + c.accepted, 0);
   stats.done = Number(shared.done ?? 0);
   stats.errors = Number(shared.errors ?? 0);
   stats.bytes = Number(shared.bytes ?? 0);
   stats.retries = Number(shared.retries ?? 0);
   Object.assign(stats.byStatusClass, countersWith(shared, "c:"));
   Object.assign(stats.skipped, countersWith(shared, "k:"));
-  return { accepted, pending: pending || 0 };
+  return counts;
 }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { Slot } from "./slots.ts";
+
 /** Tokens whose replies arrived, dropped with one call at most. */
 const MAX_RECEIVED = 256;
 
@@ -53,5 +55,31 @@ export class Tokens {
    */
   drain(): string[] {
     return this.#received.splice(0);
+  }
+}
+
+/** One worker's tokens in each slot (each slot keeps its own replies). */
+export class SlotTokens {
+  readonly #bySlot = new Map<Slot, Tokens>();
+
+  /**
+   * The tokens of a slot.
+   *
+   * @param slot The slot.
+   * @returns Its tokens.
+   */
+  of(slot: Slot): Tokens {
+    let tokens = this.#bySlot.get(slot);
+    if (!tokens) this.#bySlot.set(slot, tokens = new Tokens());
+    return tokens;
+  }
+
+  /**
+   * Every slot's tokens.
+   *
+   * @returns The slots and their tokens.
+   */
+  entries(): IterableIterator<[Slot, Tokens]> {
+    return this.#bySlot.entries();
   }
 }

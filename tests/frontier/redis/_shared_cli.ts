@@ -155,7 +155,10 @@ export async function parseOutput(path: string): Promise<Parsed> {
  *
  * @returns The problems found (empty when none).
  */
-export function checkUnion(outputs: Parsed[], site: GeneratedSite): string[] {
+export function checkUnion(
+  outputs: Parsed[],
+  site: Pick<GeneratedSite, "expected" | "redirectTargets">,
+): string[] {
   const problems = outputs.flatMap((o) => o.problems);
   const where = new Map<string, string[]>();
   for (const { path, results } of outputs) {

@@ -192,7 +192,7 @@ redisTest(
   { ownServer: true },
 );
 
-Deno.test("RedisStore() rejects an http URL, a crawl name with a space, leaseMs 5 and shards 3", () => {
+Deno.test("RedisStore() rejects an http URL, a crawl name with a space, leaseMs 5, shards 3 and slots 0", () => {
   assert.throws(
     () => new RedisStore({ url: "http://x", crawl: "a" }),
     /'url' must be a redis:\/\/ or rediss:\/\/ URL/,
@@ -211,4 +211,13 @@ Deno.test("RedisStore() rejects an http URL, a crawl name with a space, leaseMs 
       new RedisStore({ url: "redis://127.0.0.1:1/0", crawl: "a", shards: 3 }),
     /power of two/,
   );
+  for (const slots of [0, 1025, 1.5]) {
+    assert.throws(
+      () => new RedisStore({ url: "redis://127.0.0.1:1/0", crawl: "a", slots }),
+      (err) =>
+        err instanceof RangeError &&
+        err.message ===
+          `Cannot create RedisStore as 'slots' must be an integer from 1 to 1024: current value is ${slots}`,
+    );
+  }
 });
