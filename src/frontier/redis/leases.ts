@@ -102,12 +102,7 @@ export class HeldLeases {
   }
 
   #bySlot(entries: Iterable<[string, Held]>): SlotLeases[] {
-    const groups = new Map<Slot, [string, Held][]>();
-    for (const e of entries) {
-      const list = groups.get(e[1].slot);
-      if (list) list.push(e);
-      else groups.set(e[1].slot, [e]);
-    }
+    const groups = Map.groupBy(entries, ([, held]) => held.slot);
     return [...groups].map(([slot, list]) => ({
       slot,
       keys: list.map(([k]) => k),

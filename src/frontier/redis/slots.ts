@@ -129,13 +129,6 @@ export class Slots {
     items: Iterable<T>,
     host: (item: T) => string,
   ): Map<Slot, T[]> {
-    const out = new Map<Slot, T[]>();
-    for (const item of items) {
-      const slot = this.of(host(item));
-      const list = out.get(slot);
-      if (list) list.push(item);
-      else out.set(slot, [item]);
-    }
-    return out;
+    return Map.groupBy(items, (item) => this.of(host(item)));
   }
 }
