@@ -9,6 +9,8 @@
  * @module
  */
 import zlib from "node:zlib";
+import { ByteBuilder } from "./byte_builder.ts";
+import { deflateRaw } from "./raw_deflate.ts";
 
 /** Uncompressed bytes per deflate segment. */
 export const SEGMENT_BYTES = 1 << 20;
@@ -20,18 +22,10 @@ export const SEGMENT_BYTES = 1 << 20;
  */
 export const STORED_BYTES = 2048;
 
-/**
- * The compression level: 1, the fastest. On crawled HTML it writes files
- * about 1.6 times the size level 6 writes, at a tenth of the CPU time (the
- * archive is compressed on the parse worker or the crawl thread).
- */
-export const GZIP_LEVEL = 1;
-
 /** ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown). */
 const HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** A final, empty, fixed-Huffman deflate block. */
 const FINAL_BLOCK = new Uint8Array([0x03, 0x00]);
-const SYNC = { level: GZIP_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH };
 const crc32 = (zlib as unknown as {
   crc32(data: Uint8Array, value?: number): number;
 }).crc32;
@@ -76,7 +70,7 @@ export function* gzipMember(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const flush = (): Uint8Array => {
-    const out = deflateRun(pending);
+    const out = deflateRaw(pending);
     pending = [];
     pendingBytes = 0;
     return out;
@@ -96,25 +90,6 @@ export function* gzipMember(
   }
   if (pendingBytes > 0) yield flush();
   yield trailer(crc, length);
-}
-
-/**
- * Where the parts of a segment are joined before they are compressed: one
- * buffer per thread, taken when a thread first compresses (the compression
- * is synchronous), instead of a new one per segment.
- */
-let scratch: Uint8Array | undefined;
-
-/** One raw deflate run of `parts` (at most a segment), ended by a sync flush. */
-function deflateRun(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return zlib.deflateRawSync(parts[0], SYNC);
-  scratch ??= new Uint8Array(SEGMENT_BYTES);
-  let at = 0;
-  for (const part of parts) {
-    scratch.set(part, at);
-    at += part.byteLength;
-  }
-  return zlib.deflateRawSync(scratch.subarray(0, at), SYNC);
 }
 
 /**
@@ -145,56 +120,64 @@ export function deflateSegment(parts: readonly Uint8Array[]): Uint8Array {
       `Cannot deflate a segment as its parts must hold at most ${SEGMENT_BYTES} bytes: current value is ${total}`,
     );
   }
-  const run = deflateRun(parts); // a Buffer, perhaps a view on a larger one
-  const own = new Uint8Array(run.byteLength);
-  own.set(run);
-  return own;
+  return deflateRaw(parts);
 }
 
 /**
- * A gzip member of `head` and then `rest`, where `rest` was compressed
- * already into `deflated` (by {@linkcode deflateSegment}, perhaps on
- * another thread): the header, `head` in a stored block (compressed when
- * it is too long for one), the deflate run, and the final block and
- * trailer. Only the CRC-32 and the length are computed over `rest` here.
+ * Writes one whole gzip member into `out`, when it can be done without
+ * compressing anything here: first the bytes `writeHead` writes (into
+ * `out` itself, so they need no buffer of their own), stored, then `rest`:
+ * stored too when `deflated` is not given and the member is at most
+ * {@linkcode STORED_BYTES}, or as `deflated`, `rest` compressed already
+ * (see {@linkcode deflateSegment}).
  *
- * @example Round trip
+ * @example A member with a stored head and a compressed rest
  * ```ts
- * import { deflateSegment, join, preparedMember } from "./gzip_member.ts";
+ * import { ByteBuilder } from "./byte_builder.ts";
+ * import { deflateSegment, writeMember } from "./gzip_member.ts";
  * import { gunzipSync } from "node:zlib";
  * import assert from "node:assert/strict";
  *
- * const enc = new TextEncoder();
- * const rest = [enc.encode("world")];
- * const member = join(preparedMember(enc.encode("hello "), rest, deflateSegment(rest)));
- * assert.equal(new TextDecoder().decode(gunzipSync(member)), "hello world");
+ * const rest = [new TextEncoder().encode(" world")];
+ * const out = new ByteBuilder();
+ * assert.ok(writeMember(out, (o) => o.utf8("hello"), rest, deflateSegment(rest)));
+ * assert.equal(new TextDecoder().decode(gunzipSync(out.view())), "hello world");
  * ```
  *
- * @param head The first bytes, stored.
- * @param rest The bytes `deflated` holds, in parts.
- * @param deflated `rest` compressed.
- * @returns The member's bytes, in chunks.
+ * @param out Where the member goes, after what it holds.
+ * @param writeHead Writes the first bytes into `out`.
+ * @param rest The bytes after them, in parts.
+ * @param deflated `rest` compressed, if it was.
+ * @returns Whether the member was written; if not (a head over a stored
+ * block's 65,535 bytes, or a member to compress), `out` is as it was.
  */
-export function preparedMember(
-  head: Uint8Array,
+export function writeMember(
+  out: ByteBuilder,
+  writeHead: (out: ByteBuilder) => void,
   rest: readonly Uint8Array[],
-  deflated: Uint8Array,
-): Uint8Array[] {
-  let crc = crc32(head);
-  let length = head.byteLength;
+  deflated?: Uint8Array,
+): boolean {
+  const start = out.length;
+  out.bytes(HEADER);
+  const block = out.skip(5);
+  writeHead(out);
+  const head = out.length - block - 5;
+  let length = head;
+  for (const part of rest) length += part.byteLength;
+  const stored = deflated === undefined ? length : head;
+  if (stored > (deflated === undefined ? STORED_BYTES : MAX_STORED)) {
+    out.truncate(start);
+    return false;
+  }
+  let crc = crc32(out.view(block + 5));
   for (const part of rest) {
     crc = crc32(part, crc);
-    length += part.byteLength;
+    if (deflated === undefined) out.bytes(part);
   }
-  let start: Uint8Array[];
-  if (head.byteLength <= MAX_STORED) {
-    const first = new Uint8Array(HEADER.length + 5 + head.byteLength);
-    first.set(HEADER);
-    storedBlockHeader(first, HEADER.length, head.byteLength, false);
-    first.set(head, HEADER.length + 5);
-    start = [first];
-  } else start = [HEADER, deflateRun([head])];
-  return [...start, deflated, trailer(crc, length)];
+  storedBlockHeader(out.view(block), 0, stored, deflated === undefined);
+  if (deflated !== undefined) out.bytes(deflated).bytes(FINAL_BLOCK);
+  out.uint32le(crc >>> 0).uint32le(length >>> 0);
+  return true;
 }
 
 /** The largest stored deflate block. */
@@ -226,21 +209,9 @@ function trailer(crc: number, length: number): Uint8Array {
 
 /** A whole member holding `parts` in one stored deflate block. */
 function stored(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(HEADER.length + 5 + total + 8);
-  out.set(HEADER);
-  let at = HEADER.length;
-  storedBlockHeader(out, at, total, true);
-  at += 5;
-  let crc = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-    crc = crc32(part, crc);
-  }
-  const view = new DataView(out.buffer, at, 8);
-  view.setUint32(0, crc >>> 0, true);
-  view.setUint32(4, total, true);
-  return out;
+  const out = new ByteBuilder(HEADER.length + 5 + total + 8);
+  writeMember(out, () => {}, parts);
+  return out.view();
 }
 
 /**

@@ -10,15 +10,19 @@
  * length: the record replays as it is, and its digests match its bytes.
  * `fetch` hides the HTTP version; the status line says `HTTP/1.1`.
  *
- * This module has no dependencies, so the crawl loads it (to hand a page's
- * head to the parse worker with its body) without the archive's writer.
+ * Header values are written as the bytes they stand for (Latin-1), each
+ * on one line. This module depends only on the byte builder, so the crawl
+ * loads it (to hand a page's head to the parse worker with its body)
+ * without the archive's writer.
  *
  * @module
  */
+import { ByteBuilder } from "./byte_builder.ts";
 import type { Exchange } from "./exchange.ts";
 
 const CRLF = "\r\n";
-const utf8 = new TextEncoder();
+/** Where a head is put together (synchronously) before it is copied out. */
+const scratch = new ByteBuilder(1024);
 /** Response headers describing the wire form, renamed `x-orig-…`. */
 const WIRE_HEADERS = new Set(["content-encoding", "transfer-encoding"]);
 
@@ -46,22 +50,25 @@ const WIRE_HEADERS = new Set(["content-encoding", "transfer-encoding"]);
  * @returns The head's bytes.
  */
 export function responseHead(ex: Exchange): Uint8Array {
-  const reason = ex.statusText === "" ? "" : ` ${oneLine(ex.statusText)}`;
-  let head = `HTTP/1.1 ${ex.status}${reason}${CRLF}`;
+  const b = scratch;
+  b.reset();
+  b.utf8("HTTP/1.1 ").utf8(String(ex.status));
+  if (ex.statusText !== "") b.utf8(" ").latin1Line(ex.statusText);
+  b.utf8(CRLF);
   let length: string | undefined;
   for (const [name, value] of ex.responseHeaders) {
     if (name === "content-length") length = value;
     else {
-      const stored = WIRE_HEADERS.has(name) ? `x-orig-${name}` : name;
-      head += `${stored}: ${oneLine(value)}${CRLF}`;
+      if (WIRE_HEADERS.has(name)) b.utf8("x-orig-");
+      b.latin1Line(name).utf8(": ").latin1Line(value).utf8(CRLF);
     }
   }
   const actual = String(ex.body.byteLength);
   if (length !== undefined && length !== actual) {
-    head += `x-orig-content-length: ${oneLine(length)}${CRLF}`;
+    b.utf8("x-orig-content-length: ").latin1Line(length).utf8(CRLF);
   }
-  head += `content-length: ${actual}${CRLF}${CRLF}`;
-  return latin1(head);
+  b.utf8("content-length: ").utf8(actual).utf8(CRLF).utf8(CRLF);
+  return b.copy();
 }
 
 /**
@@ -85,11 +92,14 @@ export function responseHead(ex: Exchange): Uint8Array {
  */
 export function requestHead(ex: Exchange): Uint8Array {
   const url = new URL(ex.url);
-  let head = `${ex.method} ${url.pathname}${url.search} HTTP/1.1${CRLF}`;
+  const b = scratch;
+  b.reset();
+  b.latin1Line(ex.method).utf8(" ").latin1Line(url.pathname)
+    .latin1Line(url.search).utf8(" HTTP/1.1").utf8(CRLF);
   for (const [name, value] of ex.requestHeaders) {
-    head += `${name}: ${oneLine(value)}${CRLF}`;
+    b.latin1Line(name).utf8(": ").latin1Line(value).utf8(CRLF);
   }
-  return latin1(head + CRLF);
+  return b.utf8(CRLF).copy();
 }
 
 /**
@@ -110,31 +120,4 @@ export function oneLine(value: string): string {
   return value.includes("\r") || value.includes("\n")
     ? value.replace(/[\r\n]/g, " ")
     : value;
-}
-
-/**
- * Text whose characters are bytes (HTTP header values are byte strings) as
- * those bytes; a character past U+00FF (not from `fetch`) is written as
- * `?`.
- *
- * @example
- * ```ts
- * import { latin1 } from "./http_head.ts";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(latin1("é€"), new Uint8Array([0xe9, 0x3f]));
- * ```
- *
- * @param text The text.
- * @returns Its bytes.
- */
-export function latin1(text: string): Uint8Array {
-  // deno-lint-ignore no-control-regex
-  if (/^[\x00-\x7f]*$/.test(text)) return utf8.encode(text);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[i] = c <= 0xff ? c : 0x3f;
-  }
-  return out;
 }

@@ -15,12 +15,12 @@ import { LruMap } from "../concurrency/lru_map.ts";
 import { ArchiveError } from "./archive_error.ts";
 import { Sha1 } from "./digest.ts";
 import type { Exchange } from "./exchange.ts";
-import { gzipMember, join, preparedMember } from "./gzip_member.ts";
+import { ByteBuilder } from "./byte_builder.ts";
+import { gzipMember, writeMember } from "./gzip_member.ts";
 import { WarcFiles } from "./warc_files.ts";
 import {
   type Original,
   RECORD_END,
-  recordHead,
   recordId,
   requestRecord,
   responseRecord,
@@ -29,6 +29,7 @@ import {
   warcDate,
   warcinfoRecord,
   type WarcRecord,
+  writeRecordHead,
 } from "./warc_record.ts";
 import { type Position, prepareFiles } from "./warc_resume.ts";
 
@@ -36,7 +37,10 @@ import { type Position, prepareFiles } from "./warc_resume.ts";
 const DEDUPE_ENTRIES = 100_000;
 /** Compressed bytes gathered before a write. */
 const FLUSH_BYTES = 1 << 20;
-/** The largest write joined without allocating. */
+/**
+ * The bytes first set aside to put a write's records together; a chunk of
+ * at least this many bytes is written alone, not copied there first.
+ */
 const SCRATCH_BYTES = 1 << 16;
 /** How often the file is checked to still be there, ms. */
 const PRESENCE_CHECK_MS = 1000;
@@ -74,8 +78,11 @@ export class WarcFileWriter {
   readonly #lock = new Lock();
   readonly #seen = new LruMap<string, Original>(DEDUPE_ENTRIES);
   readonly #written: string[] = [];
-  /** Where a write's chunks are joined (the write is synchronous). */
-  readonly #scratch = new Uint8Array(SCRATCH_BYTES);
+  /**
+   * Where a write's records are put together (the write is synchronous):
+   * its gzip members, or the small chunks of a member compressed here.
+   */
+  readonly #out = new ByteBuilder(SCRATCH_BYTES);
   #index = -1;
   #handle?: FileHandle;
   #identity?: { dev: number; ino: number };
@@ -201,7 +208,9 @@ export class WarcFileWriter {
       Date.now(),
       this.#options.info,
     );
-    this.#writeOut([...gzipMember(serializeRecord(info))]);
+    this.#out.reset();
+    for (const chunk of gzipMember(serializeRecord(info))) this.#put(chunk);
+    this.#flush();
     this.#checkedAt = this.#clock.now();
   }
 
@@ -215,23 +224,22 @@ export class WarcFileWriter {
 
   /** Writes the records of `exchanges`, a bounded amount at a time. */
   #append(exchanges: readonly Exchange[]): void {
-    let chunks: Uint8Array[] = [];
-    let pending = 0;
+    const out = this.#out;
+    out.reset();
     for (const exchange of exchanges) {
       for (const record of this.#recordsOf(exchange)) {
-        for (const chunk of memberOf(record)) {
-          chunks.push(chunk);
-          pending += chunk.byteLength;
-          if (pending >= FLUSH_BYTES) {
-            this.#writeOut(chunks);
-            chunks = [];
-            pending = 0;
+        const block = [...record.block, RECORD_END];
+        const head = (o: ByteBuilder) => writeRecordHead(o, record);
+        if (!writeMember(out, head, block, record.deflated)) {
+          for (const chunk of gzipMember(serializeRecord(record))) {
+            this.#put(chunk);
           }
         }
         this.#records++;
+        if (out.length >= FLUSH_BYTES) this.#flush();
       }
     }
-    if (pending > 0) this.#writeOut(chunks);
+    this.#flush();
   }
 
   /** The request record and the response (or revisit) record. */
@@ -262,33 +270,34 @@ export class WarcFileWriter {
     return [request, responseRecord(exchange, ids, payload, prepared)];
   }
 
+  /** Adds `chunk` to what is written next; a large one is written alone. */
+  #put(chunk: Uint8Array): void {
+    if (chunk.byteLength < SCRATCH_BYTES) {
+      this.#out.bytes(chunk);
+      return;
+    }
+    this.#flush();
+    this.#writeOut(chunk);
+  }
+
+  /** Writes what {@linkcode WarcFileWriter.#put} gathered. */
+  #flush(): void {
+    if (this.#out.length > 0) this.#writeOut(this.#out.view());
+    this.#out.reset();
+  }
+
   /**
-   * Writes `chunks` at the end of the file (where the last write ended: the
-   * file is ours alone), joined into one buffer and so, mostly, one system
-   * call. The write is synchronous: a page's records (a few kB, at most a
-   * MiB at once) reach the page cache in microseconds, less than an
-   * asynchronous write's round trip costs.
+   * Writes `bytes` at the end of the file (where the last write ended: the
+   * file is ours alone). The write is synchronous: a page's records (a few
+   * kB, at most a MiB at once) reach the page cache in microseconds, less
+   * than an asynchronous write's round trip costs.
    */
-  #writeOut(chunks: readonly Uint8Array[]): void {
+  #writeOut(bytes: Uint8Array): void {
     const fd = this.#handle!.fd;
-    const bytes = chunks.length === 1 ? chunks[0] : this.#join(chunks);
     for (let done = 0; done < bytes.byteLength;) {
       done += writeSync(fd, bytes, done, bytes.byteLength - done);
     }
     this.#size += bytes.byteLength;
-  }
-
-  /** `chunks` joined, in the scratch buffer when they fit (no allocation). */
-  #join(chunks: readonly Uint8Array[]): Uint8Array {
-    let size = 0;
-    for (const c of chunks) size += c.byteLength;
-    if (size > this.#scratch.byteLength) return join(chunks);
-    let at = 0;
-    for (const c of chunks) {
-      this.#scratch.set(c, at);
-      at += c.byteLength;
-    }
-    return this.#scratch.subarray(0, size);
   }
 
   /**
@@ -317,14 +326,4 @@ export class WarcFileWriter {
       );
     }
   }
-}
-
-/** A record's gzip member, in chunks (its block compressed already or not). */
-function memberOf(record: WarcRecord): Iterable<Uint8Array> {
-  if (record.deflated === undefined) return gzipMember(serializeRecord(record));
-  return preparedMember(
-    recordHead(record),
-    [...record.block, RECORD_END],
-    record.deflated,
-  );
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { ByteBuilder } from "./byte_builder.ts";
 import { Sha1 } from "./digest.ts";
 import type { Exchange } from "./exchange.ts";
 import { oneLine, requestHead, responseHead } from "./http_head.ts";
@@ -135,14 +136,37 @@ export function serializeRecord(record: WarcRecord): Uint8Array[] {
  * @returns The head's bytes.
  */
 export function recordHead(record: WarcRecord): Uint8Array {
+  const b = new ByteBuilder(512);
+  writeRecordHead(b, record);
+  return b.copy();
+}
+
+/**
+ * Writes {@linkcode recordHead} into `out`, where it goes, without making
+ * it a string first.
+ *
+ * @example
+ * ```ts
+ * import { ByteBuilder } from "./byte_builder.ts";
+ * import { writeRecordHead } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const out = new ByteBuilder();
+ * writeRecordHead(out, { fields: [["WARC-Type", "resource"]], block: [new Uint8Array(3)] });
+ * assert.equal(new TextDecoder().decode(out.view()), "WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 3\r\n\r\n");
+ * ```
+ *
+ * @param out Where to write.
+ * @param record The record.
+ */
+export function writeRecordHead(out: ByteBuilder, record: WarcRecord): void {
   let length = 0;
   for (const part of record.block) length += part.byteLength;
-  let head = WARC_VERSION + CRLF;
+  out.utf8(WARC_VERSION).utf8(CRLF);
   for (const [name, value] of record.fields) {
-    head += `${name}: ${oneLine(value)}${CRLF}`;
+    out.utf8(name).utf8(": ").line(value).utf8(CRLF);
   }
-  head += `Content-Length: ${length}${CRLF}${CRLF}`;
-  return utf8.encode(head);
+  out.utf8("Content-Length: ").utf8(String(length)).utf8(CRLF).utf8(CRLF);
 }
 
 /**

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { ArchiveError } from "../../src/archive/archive_error.ts";
 import type { Exchange } from "../../src/archive/exchange.ts";
+import { ByteBuilder } from "../../src/archive/byte_builder.ts";
 import {
   deflateSegment,
   gzipMember,
   join,
-  preparedMember,
   SEGMENT_BYTES,
+  STORED_BYTES,
+  writeMember,
 } from "../../src/archive/gzip_member.ts";
 import { responseHead } from "../../src/archive/http_head.ts";
 import { prepareBlock } from "../../src/archive/prepared_block.ts";
@@ -434,20 +436,61 @@ Deno.test("WarcWriter.write() writes a response whose block was prepared elsewhe
   assert.equal(recs[4].fields.get("warc-refers-to"), response.id);
 });
 
-Deno.test("preparedMember() frames a deflate run made elsewhere after a stored head, or a compressed one past 64 KiB", () => {
+Deno.test("writeMember() stores a head of up to 64 KiB before a deflate run made elsewhere, and leaves a longer one to gzipMember()", () => {
   const rest = [enc.encode("body ".repeat(1000)), enc.encode("\r\n\r\n")];
   const deflated = deflateSegment(rest);
-  for (const size of [0, 300, 0xffff, 0x10000 + 7]) {
+  const out = new ByteBuilder(16);
+  for (const size of [0, 300, 0xffff]) {
     const head = new Uint8Array(size).map((_, i) => 65 + (i % 26));
-    const out = gunzipSync(join(preparedMember(head, rest, deflated)));
+    out.reset();
+    assert.ok(writeMember(out, (o) => o.bytes(head), rest, deflated));
     assert.deepEqual(
-      new Uint8Array(out),
+      new Uint8Array(gunzipSync(out.view())),
       join([head, ...rest]),
       `head ${size}`,
     );
   }
+  out.reset();
+  out.utf8("kept");
+  const long = new Uint8Array(0x10000 + 7);
+  assert.equal(writeMember(out, (o) => o.bytes(long), rest, deflated), false);
+  assert.equal(new TextDecoder().decode(out.view()), "kept");
   assert.throws(
     () => deflateSegment([new Uint8Array(SEGMENT_BYTES + 1)]),
     RangeError,
   );
+});
+
+Deno.test("writeMember() stores a whole member of up to STORED_BYTES, and leaves a longer one to gzipMember()", () => {
+  const out = new ByteBuilder();
+  const parts = [enc.encode("a".repeat(1000)), enc.encode("b".repeat(1000))];
+  assert.ok(writeMember(out, (o) => o.utf8("head:"), parts));
+  const member = out.copy();
+  assert.equal(member.byteLength, 10 + 5 + 5 + 2000 + 8, "no compression");
+  assert.deepEqual(
+    new Uint8Array(gunzipSync(member)),
+    join([
+      enc.encode("head:"),
+      ...parts,
+    ]),
+  );
+  const tooLong = [new Uint8Array(STORED_BYTES - 4)];
+  assert.equal(writeMember(out, (o) => o.utf8("head:"), tooLong), false);
+  assert.deepEqual(out.view(), member);
+});
+
+Deno.test("WarcWriter.write() archives a page whose WARC head is past 64 KiB (a very long URL)", async () => {
+  await using t = await tempDir();
+  const url = `http://a.test/${"x".repeat(70_000)}`;
+  const made = exchange(url, enc.encode("<p>long</p>".repeat(100)));
+  const head = responseHead(made);
+  made.prepared = { ...prepareBlock(head, made.body)!, head };
+  const warc = await WarcWriter.open({ path: `${t.dir}/long.warc.gz` });
+  await warc.write([made]);
+  await warc.close();
+  const recs = await readWarcs(warc.paths);
+  assert.deepEqual(checkRecords(recs), []);
+  assert.deepEqual(types(recs), ["warcinfo", "request", "response"]);
+  assert.equal(recs[2].fields.get("warc-target-uri"), url);
+  assert.deepEqual(recs[2].payload, made.body);
 });
