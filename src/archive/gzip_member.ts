@@ -10,6 +10,7 @@
  */
 import zlib from "node:zlib";
 import { ByteBuilder } from "./byte_builder.ts";
+import { crc32Combine } from "./crc32_combine.ts";
 import { deflateRaw } from "./raw_deflate.ts";
 
 /** Uncompressed bytes per deflate segment. */
@@ -26,9 +27,21 @@ export const STORED_BYTES = 2048;
 const HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** A final, empty, fixed-Huffman deflate block. */
 const FINAL_BLOCK = new Uint8Array([0x03, 0x00]);
-const crc32 = (zlib as unknown as {
-  crc32(data: Uint8Array, value?: number): number;
-}).crc32;
+/**
+ * The CRC-32 of `data` after the bytes whose CRC-32 is `value` (zlib's,
+ * which `node:zlib` has but does not type).
+ *
+ * @example
+ * ```ts
+ * import { crc32 } from "./gzip_member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(crc32(new TextEncoder().encode("hello")), 0x3610a686);
+ * ```
+ */
+export const crc32: (data: Uint8Array, value?: number) => number = (
+  zlib as unknown as { crc32(data: Uint8Array, value?: number): number }
+).crc32;
 
 /**
  * Compresses `parts`, in order, into one gzip member, yielding its bytes in
@@ -124,58 +137,79 @@ export function deflateSegment(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
+ * Bytes compressed already (by {@linkcode deflateSegment}, perhaps on
+ * another thread), with what a gzip trailer needs to know of them.
+ */
+export interface DeflatedRun {
+  /** The raw deflate run, ended by a sync flush. */
+  bytes: Uint8Array;
+  /** The CRC-32 of the bytes it holds. */
+  crc: number;
+  /** How many bytes it holds. */
+  length: number;
+}
+
+/**
  * Writes one whole gzip member into `out`, when it can be done without
  * compressing anything here: first the bytes `writeHead` writes (into
  * `out` itself, so they need no buffer of their own), stored, then `rest`:
- * stored too when `deflated` is not given and the member is at most
- * {@linkcode STORED_BYTES}, or as `deflated`, `rest` compressed already
- * (see {@linkcode deflateSegment}).
+ * bytes stored too, when the member is at most {@linkcode STORED_BYTES}, or
+ * a {@linkcode DeflatedRun} (then a head too long for a stored block,
+ * 65,535 bytes, is compressed here).
  *
  * @example A member with a stored head and a compressed rest
  * ```ts
  * import { ByteBuilder } from "./byte_builder.ts";
- * import { deflateSegment, writeMember } from "./gzip_member.ts";
+ * import { crc32, deflateSegment, writeMember } from "./gzip_member.ts";
  * import { gunzipSync } from "node:zlib";
  * import assert from "node:assert/strict";
  *
- * const rest = [new TextEncoder().encode(" world")];
+ * const rest = new TextEncoder().encode(" world");
+ * const run = { bytes: deflateSegment([rest]), crc: crc32(rest), length: rest.byteLength };
  * const out = new ByteBuilder();
- * assert.ok(writeMember(out, (o) => o.utf8("hello"), rest, deflateSegment(rest)));
+ * assert.ok(writeMember(out, (o) => o.utf8("hello"), run));
  * assert.equal(new TextDecoder().decode(gunzipSync(out.view())), "hello world");
  * ```
  *
  * @param out Where the member goes, after what it holds.
  * @param writeHead Writes the first bytes into `out`.
- * @param rest The bytes after them, in parts.
- * @param deflated `rest` compressed, if it was.
- * @returns Whether the member was written; if not (a head over a stored
- * block's 65,535 bytes, or a member to compress), `out` is as it was.
+ * @param rest The bytes after them: in parts, or compressed already.
+ * @returns Whether the member was written; if not (parts too many bytes
+ * to store), `out` is as it was.
  */
 export function writeMember(
   out: ByteBuilder,
   writeHead: (out: ByteBuilder) => void,
-  rest: readonly Uint8Array[],
-  deflated?: Uint8Array,
+  rest: readonly Uint8Array[] | DeflatedRun,
 ): boolean {
   const start = out.length;
   out.bytes(HEADER);
   const block = out.skip(5);
   writeHead(out);
   const head = out.length - block - 5;
-  let length = head;
-  for (const part of rest) length += part.byteLength;
-  const stored = deflated === undefined ? length : head;
-  if (stored > (deflated === undefined ? STORED_BYTES : MAX_STORED)) {
+  const run = "bytes" in rest ? rest : undefined;
+  const parts = run ? [] : rest as readonly Uint8Array[];
+  let length = head + (run?.length ?? 0);
+  for (const part of parts) length += part.byteLength;
+  if (!run && length > STORED_BYTES) {
     out.truncate(start);
     return false;
   }
   let crc = crc32(out.view(block + 5));
-  for (const part of rest) {
+  for (const part of parts) {
     crc = crc32(part, crc);
-    if (deflated === undefined) out.bytes(part);
+    out.bytes(part);
   }
-  storedBlockHeader(out.view(block), 0, stored, deflated === undefined);
-  if (deflated !== undefined) out.bytes(deflated).bytes(FINAL_BLOCK);
+  if (run && head > MAX_STORED) {
+    // Too long for a stored block: compressed here instead.
+    const compressed = deflateRaw([out.view(block + 5)]);
+    out.truncate(block);
+    out.bytes(compressed);
+  } else storedBlockHeader(out.view(block), 0, run ? head : length, !run);
+  if (run) {
+    crc = crc32Combine(crc, run.crc, run.length);
+    out.bytes(run.bytes).bytes(FINAL_BLOCK);
+  }
   out.uint32le(crc >>> 0).uint32le(length >>> 0);
   return true;
 }

@@ -11,7 +11,7 @@
  * @module
  */
 import { Sha1 } from "./digest.ts";
-import { deflateSegment, SEGMENT_BYTES } from "./gzip_member.ts";
+import { crc32, deflateSegment, SEGMENT_BYTES } from "./gzip_member.ts";
 import { RECORD_END } from "./warc_record.ts";
 
 /** What the parse worker makes of a response's block. */
@@ -25,6 +25,10 @@ export interface PreparedBlock {
    * raw deflate run ended by a sync flush.
    */
   deflated: Uint8Array;
+  /** The CRC-32 of what `deflated` holds. */
+  crc: number;
+  /** The block's length: the HTTP head's and the body's. */
+  length: number;
 }
 
 /** A prepared block with the HTTP head it was made with. */
@@ -62,13 +66,41 @@ export function prepareBlock(
   head: Uint8Array,
   body: Uint8Array,
 ): PreparedBlock | undefined {
-  const size = head.byteLength + body.byteLength + RECORD_END.byteLength;
-  if (size > SEGMENT_BYTES) return undefined;
+  if (!fitsPreparedBlock(head.byteLength, body.byteLength)) return undefined;
+  const parts = [head, body, RECORD_END];
+  let crc = 0;
+  for (const part of parts) crc = crc32(part, crc);
   return {
     payloadDigest: new Sha1().update(body).digest(),
     blockDigest: new Sha1().update(head).update(body).digest(),
-    deflated: deflateSegment([head, body, RECORD_END]),
+    deflated: deflateSegment(parts),
+    crc: crc >>> 0,
+    length: head.byteLength + body.byteLength,
   };
+}
+
+/**
+ * Whether a response's block is prepared by {@linkcode prepareBlock} (one
+ * deflate segment holds it), given its HTTP head's and body's lengths.
+ *
+ * @example
+ * ```ts
+ * import { fitsPreparedBlock } from "./prepared_block.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(fitsPreparedBlock(200, 30_000));
+ * assert.ok(!fitsPreparedBlock(200, 2 ** 21));
+ * ```
+ *
+ * @param headBytes The HTTP head's length.
+ * @param bodyBytes The body's length.
+ * @returns Whether it fits.
+ */
+export function fitsPreparedBlock(
+  headBytes: number,
+  bodyBytes: number,
+): boolean {
+  return headBytes + bodyBytes + RECORD_END.byteLength <= SEGMENT_BYTES;
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   responseRecord,
   revisitRecord,
   serializeRecord,
+  storedBody,
   warcDate,
   warcinfoRecord,
   type WarcRecord,
@@ -228,9 +229,9 @@ export class WarcFileWriter {
     out.reset();
     for (const exchange of exchanges) {
       for (const record of this.#recordsOf(exchange)) {
-        const block = [...record.block, RECORD_END];
+        const rest = record.deflated ?? [...record.block, RECORD_END];
         const head = (o: ByteBuilder) => writeRecordHead(o, record);
-        if (!writeMember(out, head, block, record.deflated)) {
+        if (!writeMember(out, head, rest)) {
           for (const chunk of gzipMember(serializeRecord(record))) {
             this.#put(chunk);
           }
@@ -246,14 +247,18 @@ export class WarcFileWriter {
   #recordsOf(exchange: Exchange): WarcRecord[] {
     const prepared = exchange.prepared;
     const payload = prepared?.payloadDigest ??
-      new Sha1().update(exchange.body).digest();
+      new Sha1().update(storedBody(exchange)).digest();
     const ids = {
       request: recordId(),
       response: recordId(),
       warcinfo: this.#warcinfoId,
     };
     const request = requestRecord(exchange, ids);
-    if (!exchange.truncated && exchange.body.byteLength > 0) {
+    // The body may have been handed to the parser, which prepared it.
+    const bodyBytes = prepared
+      ? prepared.length - prepared.head.byteLength
+      : storedBody(exchange).byteLength;
+    if (!exchange.truncated && bodyBytes > 0) {
       const original = this.#seen.get(payload);
       if (original) {
         return [

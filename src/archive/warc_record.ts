@@ -12,6 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { ByteBuilder } from "./byte_builder.ts";
+import type { DeflatedRun } from "./gzip_member.ts";
 import { Sha1 } from "./digest.ts";
 import type { Exchange } from "./exchange.ts";
 import { oneLine, requestHead, responseHead } from "./http_head.ts";
@@ -26,6 +27,7 @@ export const REVISIT_PROFILE =
 const CRLF = "\r\n";
 /** The digest of no bytes: a GET request's payload. */
 const EMPTY_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ";
+const NO_BYTES = new Uint8Array(0);
 /** The CRLF CRLF that ends every record, after its block. */
 export const RECORD_END: Uint8Array = new Uint8Array([13, 10, 13, 10]);
 const utf8 = new TextEncoder();
@@ -34,13 +36,13 @@ const utf8 = new TextEncoder();
 export interface WarcRecord {
   /** The named fields, in order; `Content-Length` is added when serialized. */
   fields: [string, string][];
-  /** The block, in parts. */
+  /** The block, in parts (none when `deflated` holds it). */
   block: Uint8Array[];
   /**
    * The block and {@linkcode RECORD_END}, compressed already: one raw
    * deflate run ending in a sync flush (see `prepareBlock`).
    */
-  deflated?: Uint8Array;
+  deflated?: DeflatedRun;
 }
 
 /** An archived payload a later identical one refers to. */
@@ -160,7 +162,9 @@ export function recordHead(record: WarcRecord): Uint8Array {
  * @param record The record.
  */
 export function writeRecordHead(out: ByteBuilder, record: WarcRecord): void {
-  let length = 0;
+  let length = record.deflated
+    ? record.deflated.length - RECORD_END.byteLength
+    : 0;
   for (const part of record.block) length += part.byteLength;
   out.utf8(WARC_VERSION).utf8(CRLF);
   for (const [name, value] of record.fields) {
@@ -253,7 +257,10 @@ export function requestRecord(ex: Exchange, ids: PairIds): WarcRecord {
 }
 
 /**
- * The `response` record of an exchange, its body in place (not copied).
+ * The `response` record of an exchange, its body in place (not copied), or
+ * its block as the parse worker prepared it. A body lost with a parse
+ * worker that ended (see {@linkcode bodyLost}) is written as an empty
+ * payload marked `WARC-Truncated: unspecified`.
  *
  * @example
  * ```ts
@@ -280,18 +287,51 @@ export function responseRecord(
   prepared?: PreparedResponse,
 ): WarcRecord {
   const head = prepared?.head ?? responseHead(ex);
+  const body = storedBody(ex);
   const digest = prepared?.blockDigest ??
-    new Sha1().update(head).update(ex.body).digest();
+    new Sha1().update(head).update(body).digest();
   const fields: [string, string][] = [
     ...common(ex, "response", ids.response, ids.request, ids.warcinfo),
     ["WARC-Payload-Digest", payloadDigest],
     ["WARC-Block-Digest", digest],
   ];
   if (ex.truncated) fields.push(["WARC-Truncated", "length"]);
+  else if (!prepared && bodyLost(ex)) {
+    fields.push(["WARC-Truncated", "unspecified"]);
+  }
   fields.push(["Content-Type", "application/http;msgtype=response"]);
-  const record: WarcRecord = { fields, block: [head, ex.body] };
-  if (prepared) record.deflated = prepared.deflated;
-  return record;
+  if (!prepared) return { fields, block: [head, body] };
+  const { deflated: bytes, crc, length } = prepared;
+  const run = { bytes, crc, length: length + RECORD_END.byteLength };
+  return { fields, block: [], deflated: run };
+}
+
+/**
+ * Whether an exchange's body is gone: handed to the parse worker, which
+ * ended before it sent back the WARC block it makes of it.
+ */
+function bodyLost(ex: Exchange): boolean {
+  return (ex.body.buffer as ArrayBuffer).detached === true;
+}
+
+/**
+ * The body an exchange's response record holds: none when it was lost
+ * (see {@linkcode bodyLost}).
+ *
+ * @example
+ * ```ts
+ * import { storedBody } from "./warc_record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const ex = { body: new Uint8Array(3) } as Parameters<typeof storedBody>[0];
+ * assert.equal(storedBody(ex).byteLength, 3);
+ * ```
+ *
+ * @param ex The exchange.
+ * @returns Its body, or no bytes.
+ */
+export function storedBody(ex: Exchange): Uint8Array {
+  return bodyLost(ex) ? NO_BYTES : ex.body;
 }
 
 /**

@@ -396,6 +396,7 @@ export class Crawler {
       requisites: o.requisites,
       archiving: o.warc !== undefined || o.save !== undefined,
       warc: o.warc !== undefined,
+      mirror: o.save !== undefined,
       content: o,
       sitemaps: new SitemapTask({ ...shared, since: o.since }),
       inbox,

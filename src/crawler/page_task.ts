@@ -6,6 +6,7 @@
  */
 import type { Exchange } from "../archive/exchange.ts";
 import { responseHead } from "../archive/http_head.ts";
+import { fitsPreparedBlock } from "../archive/prepared_block.ts";
 import { requisiteUrls, stylesheetUrls } from "../archive/requisites.ts";
 import type { Clock } from "../concurrency/clock.ts";
 import {
@@ -20,6 +21,7 @@ import type {
   ReadyEntry,
 } from "../frontier/store.ts";
 import type { ScopeFilter } from "../guards/scope.ts";
+import type { ParseFailure } from "../parse/parse_batcher.ts";
 import type { PackedPage, ParseInput } from "../parse/parse_html.ts";
 import type { ResolvedContent } from "../content/content_options.ts";
 import {
@@ -80,6 +82,11 @@ export interface PageTaskOptions {
    * (`Exchange.prepared`).
    */
   warc?: boolean;
+  /**
+   * The archive saves bodies into a folder (`save`): the parser gets a copy
+   * of each page's body, never the body itself.
+   */
+  mirror?: boolean;
   /** What to take from each page: selectors, content, the hook. */
   content?: ResolvedContent;
   /** The crawl's counters (`inFlight`). */
@@ -381,7 +388,13 @@ export class PageTask {
     held: boolean,
     warc?: Exchange,
   ): Promise<PackedPage | Error> {
-    const buffer = !held && body.byteOffset === 0 &&
+    const head = warc && responseHead(warc);
+    // The archive needs the body unless the parser makes its WARC block
+    // (the body is then handed over, not copied).
+    const handOver = !held ||
+      (head !== undefined && !this.#o.mirror &&
+        fitsPreparedBlock(head.byteLength, body.byteLength));
+    const buffer = handOver && body.byteOffset === 0 &&
         body.byteLength === body.buffer.byteLength
       ? body.buffer as ArrayBuffer
       : body.slice().buffer as ArrayBuffer;
@@ -400,7 +413,6 @@ export class PageTask {
     if (content?.extract !== undefined) {
       input.extract = extractInput(url, out, content);
     }
-    const head = warc && responseHead(warc);
     if (head) input.warcHead = head;
     try {
       const page = await this.#o.parser.parse(input, trace, signal);
@@ -408,6 +420,8 @@ export class PageTask {
       return page;
     } catch (err) {
       if (signal.aborted) throw signal.reason;
+      const block = (err as ParseFailure).warc;
+      if (head && block) warc!.prepared = { ...block, head };
       return err instanceof Error ? err : new Error(String(err));
     }
   }

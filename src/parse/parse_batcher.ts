@@ -7,6 +7,7 @@
 import { STOP } from "../concurrency/_stop.ts";
 import type { WorkerPool } from "../concurrency/worker_pool.ts";
 import { WorkerPoolClosedError } from "../concurrency/worker_error.ts";
+import type { PreparedBlock } from "../archive/prepared_block.ts";
 import type { Trace } from "../telemetry/trace.ts";
 import { type HookGuard, HookHangError, watchHooks } from "./hook_watchdog.ts";
 import type { PackedPage, ParseInput } from "./parse_html.ts";
@@ -26,6 +27,13 @@ interface Pending {
 
 /** What a batch's worker pool takes. */
 export type ParsePool = WorkerPool<BatchItem[] | HookBatch, BatchResult[]>;
+
+/**
+ * Why a page failed to parse in the worker, with the page's WARC block when
+ * one was asked for: it is made before the parse, so the archive has it
+ * even when the body went to the worker.
+ */
+export type ParseFailure = Error & { warc?: PreparedBlock };
 
 function describe(reason: unknown): string {
   return reason instanceof Error ? reason.message : String(reason);
@@ -208,8 +216,9 @@ function answer(batch: Pending[], results: BatchResult[]): void {
   batch.forEach((p, i) => {
     const r = results[i];
     if ("error" in r) {
-      const err = new Error(r.error.message);
+      const err: ParseFailure = new Error(r.error.message);
       err.name = r.error.name;
+      if (r.warc) err.warc = r.warc;
       p.reject(err);
     } else {
       p.resolve(r);

@@ -9,7 +9,10 @@
  *
  * @module
  */
-import type { withWarcBlock as WithWarcBlock } from "../archive/prepared_block.ts";
+import type {
+  prepareBlock as PrepareBlock,
+  PreparedBlock,
+} from "../archive/prepared_block.ts";
 import { serveWorker } from "../concurrency/serve_worker.ts";
 import { parseWithHook } from "../content/extract_page.ts";
 import { parseInSpan } from "../telemetry/parse_span.ts";
@@ -40,58 +43,75 @@ export interface HookBatch {
   progress: Int32Array;
 }
 
-/** A page's outcome in a batch: the page, or why it failed. */
+/**
+ * A page's outcome in a batch: the page, or why it failed (with its WARC
+ * block, made before the parse).
+ */
 export type BatchResult = PackedPage | {
   error: { name: string; message: string };
+  warc?: PreparedBlock;
 };
 
-/** Adds a page's WARC block: loaded when a page first asks for one. */
-let withWarcBlock: typeof WithWarcBlock | undefined;
+/** Makes a page's WARC block: loaded when a page first asks for one. */
+let prepareBlock: typeof PrepareBlock | undefined;
 
 /**
- * Loads `withWarcBlock` when one of `items` needs it and it is not loaded:
+ * Loads `prepareBlock` when one of `items` needs it and it is not loaded:
  * a crawl that writes no WARC file never loads the archive's code here.
  */
 function warcReady(
   items: readonly ParseInput[],
 ): Promise<void> | undefined {
-  if (withWarcBlock || !items.some((i) => i.warcHead)) return undefined;
+  if (prepareBlock || !items.some((i) => i.warcHead)) return undefined;
   return import("../archive/prepared_block.ts").then((m) => {
-    withWarcBlock = m.withWarcBlock;
+    prepareBlock = m.prepareBlock;
   });
 }
 
-function parseOne(input: ParseInput): PackedPage {
+/**
+ * Parses one page. Its WARC block, if asked for, is made first: the crawl
+ * may have handed the body over, so a page that fails to parse still comes
+ * back with it.
+ */
+function parseItem(item: BatchItem): BatchResult {
+  const bytes = new Uint8Array(item.body);
   try {
-    const bytes = new Uint8Array(input.body);
-    const page = packPage(parseHtml(bytes, input), input.sessionParams);
-    return input.warcHead ? withWarcBlock!(page, input.warcHead, bytes) : page;
+    const block = item.warcHead && prepareBlock!(item.warcHead, bytes);
+    try {
+      const parse = () => packPage(parseHtml(bytes, item), item.sessionParams);
+      const trace = item.trace;
+      const page = trace
+        ? traceVar.run(trace, () => parseInSpan(trace, item, "worker", parse))
+        : parse();
+      if (block) page.warc = block;
+      return page;
+    } catch (err) {
+      return failure(err, block);
+    }
+  } catch (err) {
+    return failure(err);
   } finally {
     // Free the body now rather than at the next GC: bodies are most of the
     // memory a crawl holds, and an ArrayBuffer's bytes live outside the heap.
-    input.body.transfer?.(0);
+    item.body.transfer?.(0);
   }
 }
 
-function parseBatch(batch: BatchItem[]): BatchResult[] {
-  return batch.map((item) => {
-    try {
-      const trace = item.trace;
-      return trace
-        ? traceVar.run(
-          trace,
-          () => parseInSpan(trace, item, "worker", () => parseOne(item)),
-        )
-        : parseOne(item);
-    } catch (err) {
-      return failure(err);
-    }
-  });
+function parseOne(input: ParseInput): PackedPage {
+  const result = parseItem(input);
+  if (!("error" in result)) return result;
+  throw Object.assign(new Error(result.error.message), result.error);
 }
 
-function failure(err: unknown): BatchResult {
+function parseBatch(batch: BatchItem[]): BatchResult[] {
+  return batch.map(parseItem);
+}
+
+function failure(err: unknown, warc?: PreparedBlock): BatchResult {
   const e = err instanceof Error ? err : new Error(String(err));
-  return { error: { name: e.name, message: e.message } };
+  const result: BatchResult = { error: { name: e.name, message: e.message } };
+  if (warc) result.warc = warc;
+  return result;
 }
 
 let shielded = false;
@@ -121,7 +141,11 @@ function parseWithItsHook(
         : await parseWithHook(bytes, { ...item, extract }, undefined, onHook),
       item.sessionParams,
     );
-    return item.warcHead ? withWarcBlock!(page, item.warcHead, bytes) : page;
+    if (item.warcHead) {
+      const block = prepareBlock!(item.warcHead, bytes);
+      if (block) page.warc = block;
+    }
+    return page;
   };
   return item.trace ? traceVar.run(item.trace, parse) : parse();
 }

@@ -4,6 +4,7 @@ import { ArchiveError } from "../../src/archive/archive_error.ts";
 import type { Exchange } from "../../src/archive/exchange.ts";
 import { ByteBuilder } from "../../src/archive/byte_builder.ts";
 import {
+  crc32,
   deflateSegment,
   gzipMember,
   join,
@@ -436,14 +437,19 @@ Deno.test("WarcWriter.write() writes a response whose block was prepared elsewhe
   assert.equal(recs[4].fields.get("warc-refers-to"), response.id);
 });
 
-Deno.test("writeMember() stores a head of up to 64 KiB before a deflate run made elsewhere, and leaves a longer one to gzipMember()", () => {
+Deno.test("writeMember() stores a head of up to 64 KiB before a deflate run made elsewhere, and compresses a longer one", () => {
   const rest = [enc.encode("body ".repeat(1000)), enc.encode("\r\n\r\n")];
-  const deflated = deflateSegment(rest);
+  const whole = join(rest);
+  const run = {
+    bytes: deflateSegment(rest),
+    crc: crc32(whole),
+    length: whole.byteLength,
+  };
   const out = new ByteBuilder(16);
   for (const size of [0, 300, 0xffff]) {
     const head = new Uint8Array(size).map((_, i) => 65 + (i % 26));
     out.reset();
-    assert.ok(writeMember(out, (o) => o.bytes(head), rest, deflated));
+    assert.ok(writeMember(out, (o) => o.bytes(head), run));
     assert.deepEqual(
       new Uint8Array(gunzipSync(out.view())),
       join([head, ...rest]),
@@ -451,10 +457,12 @@ Deno.test("writeMember() stores a head of up to 64 KiB before a deflate run made
     );
   }
   out.reset();
-  out.utf8("kept");
-  const long = new Uint8Array(0x10000 + 7);
-  assert.equal(writeMember(out, (o) => o.bytes(long), rest, deflated), false);
-  assert.equal(new TextDecoder().decode(out.view()), "kept");
+  const long = new Uint8Array(0x10000 + 7).map((_, i) => i % 251);
+  assert.ok(writeMember(out, (o) => o.bytes(long), run), "head compressed");
+  assert.deepEqual(
+    new Uint8Array(gunzipSync(out.view())),
+    join([long, ...rest]),
+  );
   assert.throws(
     () => deflateSegment([new Uint8Array(SEGMENT_BYTES + 1)]),
     RangeError,
@@ -493,4 +501,48 @@ Deno.test("WarcWriter.write() archives a page whose WARC head is past 64 KiB (a 
   assert.deepEqual(types(recs), ["warcinfo", "request", "response"]);
   assert.equal(recs[2].fields.get("warc-target-uri"), url);
   assert.deepEqual(recs[2].payload, made.body);
+});
+
+Deno.test("WarcWriter.write() archives a prepared page whose body went to the parser, and a revisit of its payload", async () => {
+  await using t = await tempDir();
+  const body = enc.encode("<p>handed over</p>".repeat(300));
+  const handed = (url: string) => {
+    const e = exchange(url, body.slice());
+    const head = responseHead(e);
+    e.prepared = { ...prepareBlock(head, e.body)!, head };
+    (e.body.buffer as ArrayBuffer).transfer(); // handed to a worker
+    return e;
+  };
+  const warc = await WarcWriter.open({ path: `${t.dir}/h.warc.gz` });
+  await warc.write([handed("http://a.test/1"), handed("http://a.test/2")]);
+  await warc.close();
+  const recs = await readWarcs(warc.paths);
+  assert.deepEqual(checkRecords(recs), []);
+  assert.deepEqual(types(recs), [
+    "warcinfo",
+    ...["request", "response", "request", "revisit"],
+  ]);
+  assert.deepEqual(recs[2].payload, body);
+  assert.equal(
+    recs[2].fields.get("content-length"),
+    String(
+      responseHead(exchange("http://a.test/1", body)).byteLength +
+        body.byteLength,
+    ),
+  );
+  assert.equal(recs[4].fields.get("warc-refers-to"), recs[2].id);
+});
+
+Deno.test("WarcWriter.write() marks a response whose body was lost with its parse worker WARC-Truncated: unspecified", async () => {
+  await using t = await tempDir();
+  const lost = exchange("http://a.test/lost", "<p>gone</p>");
+  (lost.body.buffer as ArrayBuffer).transfer();
+  const warc = await WarcWriter.open({ path: `${t.dir}/l.warc.gz` });
+  await warc.write([lost]);
+  await warc.close();
+  const recs = await readWarcs(warc.paths);
+  assert.deepEqual(checkRecords(recs), []);
+  assert.deepEqual(types(recs), ["warcinfo", "request", "response"]);
+  assert.equal(recs[2].fields.get("warc-truncated"), "unspecified");
+  assert.equal(recs[2].payload!.length, 0);
 });

@@ -4,7 +4,11 @@ import assert from "node:assert/strict";
 import { constants, inflateRawSync } from "node:zlib";
 import { sha1Digest } from "../../src/archive/digest.ts";
 import { WorkerPool } from "../../src/concurrency/worker_pool.ts";
-import { ParseBatcher } from "../../src/parse/parse_batcher.ts";
+import {
+  ParseBatcher,
+  type ParseFailure,
+} from "../../src/parse/parse_batcher.ts";
+import { crc32 } from "../../src/archive/gzip_member.ts";
 import type { BatchItem, BatchResult } from "../../src/parse/parse_worker.ts";
 import {
   packPage,
@@ -102,4 +106,37 @@ Deno.test("ParseBatcher.parse() hashes and compresses the WARC block of a page s
     new Uint8Array([...head, ...body, 13, 10, 13, 10]),
   );
   assert.equal(other.warc, undefined, "no head, no block");
+});
+
+Deno.test("ParseBatcher.parse() rejects a page that fails to parse with the WARC block made before the parse", async () => {
+  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
+    size: 1,
+    maxQueue: 2,
+  });
+  const batcher = new ParseBatcher(pool, 1);
+  const head = new TextEncoder().encode("HTTP/1.1 200 OK\r\n\r\n");
+  const failing = { ...page(1), maxLinks: -1, warcHead: head };
+  const body = new Uint8Array(failing.body.slice(0));
+  const err: ParseFailure = await batcher.parse(failing, undefined).then(
+    () => assert.fail("the page parsed"),
+    (e) => e,
+  );
+  assert.equal(err.name, "RangeError");
+  assert.equal(failing.body.byteLength, 0, "the body went to the worker");
+  const block = err.warc!;
+  assert.equal(block.payloadDigest, sha1Digest(body));
+  assert.equal(block.length, head.byteLength + body.byteLength);
+  assert.equal(
+    block.crc,
+    crc32(new Uint8Array([...head, ...body, 13, 10, 13, 10])),
+  );
+  assert.deepEqual(
+    new Uint8Array(
+      inflateRawSync(block.deflated, { finishFlush: constants.Z_SYNC_FLUSH }),
+    ),
+    new Uint8Array([...head, ...body, 13, 10, 13, 10]),
+  );
+  const plain = await batcher.parse({ ...page(2), maxLinks: -1 }, undefined)
+    .catch((e: ParseFailure) => e);
+  assert.equal((plain as ParseFailure).warc, undefined, "no head, no block");
 });
