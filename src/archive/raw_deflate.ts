@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
 
 /**
@@ -135,15 +136,7 @@ function keptStream(): { handle: ZlibHandle; state: Uint32Array } | null {
 
 /** {@linkcode deflateRaw} through `deflateRawSync`. */
 function fallback(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.byteLength;
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.byteLength;
-  }
   const options = { level: GZIP_LEVEL, finishFlush: Z_SYNC_FLUSH };
-  const run = zlib.deflateRawSync(joined, options);
+  const run = zlib.deflateRawSync(Buffer.concat(parts), options);
   return new Uint8Array(run.buffer, run.byteOffset, run.byteLength).slice();
 }

@@ -9,6 +9,7 @@ import {
   type ParseFailure,
 } from "../../src/parse/parse_batcher.ts";
 import { crc32 } from "../../src/archive/gzip_member.ts";
+import type { PreparedBlock } from "../../src/archive/prepared_block.ts";
 import type { BatchItem, BatchResult } from "../../src/parse/parse_worker.ts";
 import {
   packPage,
@@ -82,6 +83,19 @@ Deno.test("ParseBatcher.parse() rejects a waiting page when aborted and a page t
   );
 });
 
+/** Checks a WARC block the worker made of `head` and `body`. */
+function assertBlock(block: PreparedBlock, head: Uint8Array, body: Uint8Array) {
+  const record = new Uint8Array([...head, ...body, 13, 10, 13, 10]);
+  assert.equal(block.payloadDigest, sha1Digest(body));
+  assert.equal(block.blockDigest, sha1Digest(head, body));
+  assert.equal(block.length, head.byteLength + body.byteLength);
+  assert.equal(block.crc, crc32(record) >>> 0);
+  const inflated = inflateRawSync(block.deflated, {
+    finishFlush: constants.Z_SYNC_FLUSH,
+  });
+  assert.deepEqual(new Uint8Array(inflated), record);
+}
+
 Deno.test("ParseBatcher.parse() hashes and compresses the WARC block of a page sent with its HTTP head, in the worker", async () => {
   await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
     size: 1,
@@ -96,15 +110,7 @@ Deno.test("ParseBatcher.parse() hashes and compresses the WARC block of a page s
     batcher.parse(page(2), undefined),
   ]);
   assert.equal(archived.title, "p1");
-  const block = archived.warc!;
-  assert.equal(block.payloadDigest, sha1Digest(body));
-  assert.equal(block.blockDigest, sha1Digest(head, body));
-  assert.deepEqual(
-    new Uint8Array(
-      inflateRawSync(block.deflated, { finishFlush: constants.Z_SYNC_FLUSH }),
-    ),
-    new Uint8Array([...head, ...body, 13, 10, 13, 10]),
-  );
+  assertBlock(archived.warc!, head, body);
   assert.equal(other.warc, undefined, "no head, no block");
 });
 
@@ -123,19 +129,7 @@ Deno.test("ParseBatcher.parse() rejects a page that fails to parse with the WARC
   );
   assert.equal(err.name, "RangeError");
   assert.equal(failing.body.byteLength, 0, "the body went to the worker");
-  const block = err.warc!;
-  assert.equal(block.payloadDigest, sha1Digest(body));
-  assert.equal(block.length, head.byteLength + body.byteLength);
-  assert.equal(
-    block.crc,
-    crc32(new Uint8Array([...head, ...body, 13, 10, 13, 10])),
-  );
-  assert.deepEqual(
-    new Uint8Array(
-      inflateRawSync(block.deflated, { finishFlush: constants.Z_SYNC_FLUSH }),
-    ),
-    new Uint8Array([...head, ...body, 13, 10, 13, 10]),
-  );
+  assertBlock(err.warc!, head, body);
   const plain = await batcher.parse({ ...page(2), maxLinks: -1 }, undefined)
     .catch((e: ParseFailure) => e);
   assert.equal((plain as ParseFailure).warc, undefined, "no head, no block");
