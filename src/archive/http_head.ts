@@ -50,25 +50,22 @@ const WIRE_HEADERS = new Set(["content-encoding", "transfer-encoding"]);
  * @returns The head's bytes.
  */
 export function responseHead(ex: Exchange): Uint8Array {
-  const b = scratch;
-  b.reset();
-  b.utf8("HTTP/1.1 ").utf8(String(ex.status));
-  if (ex.statusText !== "") b.utf8(" ").latin1Line(ex.statusText);
-  b.utf8(CRLF);
+  const reason = ex.statusText === "" ? "" : ` ${oneLine(ex.statusText)}`;
+  let head = `HTTP/1.1 ${ex.status}${reason}${CRLF}`;
   let length: string | undefined;
   for (const [name, value] of ex.responseHeaders) {
     if (name === "content-length") length = value;
     else {
-      if (WIRE_HEADERS.has(name)) b.utf8("x-orig-");
-      b.latin1Line(name).utf8(": ").latin1Line(value).utf8(CRLF);
+      const stored = WIRE_HEADERS.has(name) ? `x-orig-${name}` : name;
+      head += `${stored}: ${oneLine(value)}${CRLF}`;
     }
   }
   const actual = String(ex.body.byteLength);
   if (length !== undefined && length !== actual) {
-    b.utf8("x-orig-content-length: ").latin1Line(length).utf8(CRLF);
+    head += `x-orig-content-length: ${oneLine(length)}${CRLF}`;
   }
-  b.utf8("content-length: ").utf8(actual).utf8(CRLF).utf8(CRLF);
-  return b.copy();
+  head += `content-length: ${actual}${CRLF}${CRLF}`;
+  return bytesOf(head);
 }
 
 /**
@@ -92,14 +89,17 @@ export function responseHead(ex: Exchange): Uint8Array {
  */
 export function requestHead(ex: Exchange): Uint8Array {
   const url = new URL(ex.url);
-  const b = scratch;
-  b.reset();
-  b.latin1Line(ex.method).utf8(" ").latin1Line(url.pathname)
-    .latin1Line(url.search).utf8(" HTTP/1.1").utf8(CRLF);
+  let head = `${ex.method} ${url.pathname}${url.search} HTTP/1.1${CRLF}`;
   for (const [name, value] of ex.requestHeaders) {
-    b.latin1Line(name).utf8(": ").latin1Line(value).utf8(CRLF);
+    head += `${name}: ${oneLine(value)}${CRLF}`;
   }
-  return b.utf8(CRLF).copy();
+  return bytesOf(head + CRLF);
+}
+
+/** A head's bytes (Latin-1), in a buffer of their own. */
+function bytesOf(head: string): Uint8Array {
+  scratch.reset();
+  return scratch.latin1(head).copy();
 }
 
 /**

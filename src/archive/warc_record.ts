@@ -166,11 +166,11 @@ export function writeRecordHead(out: ByteBuilder, record: WarcRecord): void {
     ? record.deflated.length - RECORD_END.byteLength
     : 0;
   for (const part of record.block) length += part.byteLength;
-  out.utf8(WARC_VERSION).utf8(CRLF);
+  let head = WARC_VERSION + CRLF;
   for (const [name, value] of record.fields) {
-    out.utf8(name).utf8(": ").line(value).utf8(CRLF);
+    head += `${name}: ${oneLine(value)}${CRLF}`;
   }
-  out.utf8("Content-Length: ").utf8(String(length)).utf8(CRLF).utf8(CRLF);
+  out.utf8(`${head}Content-Length: ${length}${CRLF}${CRLF}`);
 }
 
 /**

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ByteBuilder } from "../../src/archive/byte_builder.ts";
 
-const dec = new TextDecoder();
 const enc = new TextEncoder();
 
 Deno.test("ByteBuilder.utf8() writes text as TextEncoder does, past ASCII too, growing as needed", () => {
@@ -19,18 +18,33 @@ Deno.test("ByteBuilder.utf8() writes text as TextEncoder does, past ASCII too, g
   );
 });
 
-Deno.test("ByteBuilder.line() writes each CR and LF as a space, on the ASCII and the UTF-8 path", () => {
-  const b = new ByteBuilder();
-  b.line("a\r\nb").utf8("|").line("é\r\n€\n");
-  assert.equal(dec.decode(b.view()), "a  b|é  € ");
-});
-
-Deno.test("ByteBuilder.latin1Line() writes a character as its byte, past U+00FF as ?, and CR and LF as spaces", () => {
+Deno.test("ByteBuilder.latin1() writes a character as its byte, past U+00FF as ?, ASCII as TextEncoder does", () => {
   const b = new ByteBuilder(4);
-  b.latin1Line("aé\u00ff€\r\n😀");
+  b.latin1("aé\u00ff€\r\n😀").latin1("plain");
   assert.deepEqual(
     b.view(),
-    new Uint8Array([0x61, 0xe9, 0xff, 0x3f, 0x20, 0x20, 0x3f, 0x3f]),
+    new Uint8Array([
+      0x61,
+      0xe9,
+      0xff,
+      0x3f,
+      13,
+      10,
+      0x3f,
+      0x3f,
+      ...enc.encode("plain"),
+    ]),
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), (text) => {
+      const out = new ByteBuilder(8).utf8("x").latin1(text).view();
+      assert.equal(out.length, 1 + text.length);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        assert.equal(out[1 + i], c <= 0xff ? c : 0x3f);
+      }
+    }),
+    { numRuns: 1000 },
   );
 });
 
