@@ -73,6 +73,23 @@ async function tempDir(): Promise<AsyncDisposable & { dir: string }> {
 
 const types = (recs: Rec[]) => recs.map((r) => r.type);
 
+/** `ex` with its block prepared as the parse worker prepares it. */
+function withPrepared(ex: Exchange): Exchange {
+  const head = responseHead(ex);
+  ex.prepared = { ...prepareBlock(head, ex.body)!, head };
+  return ex;
+}
+
+/** Writes `exchanges` into a new archive at `path` and reads it back. */
+async function archived(path: string, exchanges: Exchange[]): Promise<Rec[]> {
+  const warc = await WarcWriter.open({ path });
+  await warc.write(exchanges);
+  await warc.close();
+  const recs = await readWarcs(warc.paths);
+  assert.deepEqual(checkRecords(recs), []);
+  return recs;
+}
+
 Deno.test("WarcWriter.write() writes warcinfo first, then a request and a response per exchange, linked both ways, every digest right", async () => {
   await using t = await tempDir();
   const warc = await WarcWriter.open({
@@ -413,16 +430,14 @@ Deno.test("WarcWriter.write() writes a response whose block was prepared elsewhe
   await using t = await tempDir();
   const body = enc.encode("<p>prepared</p>".repeat(200));
   const own = exchange("http://a.test/own", body);
-  const made = exchange("http://a.test/made", body.slice(), {
-    responseHeaders: [["content-type", "text/html"], ["content-length", "9"]],
-  });
-  const head = responseHead(made);
-  made.prepared = { ...prepareBlock(head, made.body)!, head };
-  const warc = await WarcWriter.open({ path: `${t.dir}/crawl.warc.gz` });
-  await warc.write([made, own]);
-  await warc.close();
-  const recs = await readWarcs(warc.paths);
-  assert.deepEqual(checkRecords(recs), []);
+  const responseHeaders: [string, string][] = [
+    ["content-type", "text/html"],
+    ["content-length", "9"],
+  ];
+  const made = withPrepared(
+    exchange("http://a.test/made", body.slice(), { responseHeaders }),
+  );
+  const recs = await archived(`${t.dir}/crawl.warc.gz`, [made, own]);
   assert.deepEqual(types(recs), [
     "warcinfo",
     ...["request", "response", "request", "revisit"],
@@ -432,7 +447,7 @@ Deno.test("WarcWriter.write() writes a response whose block was prepared elsewhe
   assert.equal(header(response, "x-orig-content-length"), "9");
   assert.equal(
     response.fields.get("warc-block-digest"),
-    made.prepared.blockDigest,
+    made.prepared!.blockDigest,
   );
   assert.equal(recs[4].fields.get("warc-refers-to"), response.id);
 });
@@ -490,14 +505,10 @@ Deno.test("writeMember() stores a whole member of up to STORED_BYTES, and leaves
 Deno.test("WarcWriter.write() archives a page whose WARC head is past 64 KiB (a very long URL)", async () => {
   await using t = await tempDir();
   const url = `http://a.test/${"x".repeat(70_000)}`;
-  const made = exchange(url, enc.encode("<p>long</p>".repeat(100)));
-  const head = responseHead(made);
-  made.prepared = { ...prepareBlock(head, made.body)!, head };
-  const warc = await WarcWriter.open({ path: `${t.dir}/long.warc.gz` });
-  await warc.write([made]);
-  await warc.close();
-  const recs = await readWarcs(warc.paths);
-  assert.deepEqual(checkRecords(recs), []);
+  const made = withPrepared(
+    exchange(url, enc.encode("<p>long</p>".repeat(100))),
+  );
+  const recs = await archived(`${t.dir}/long.warc.gz`, [made]);
   assert.deepEqual(types(recs), ["warcinfo", "request", "response"]);
   assert.equal(recs[2].fields.get("warc-target-uri"), url);
   assert.deepEqual(recs[2].payload, made.body);
@@ -507,17 +518,14 @@ Deno.test("WarcWriter.write() archives a prepared page whose body went to the pa
   await using t = await tempDir();
   const body = enc.encode("<p>handed over</p>".repeat(300));
   const handed = (url: string) => {
-    const e = exchange(url, body.slice());
-    const head = responseHead(e);
-    e.prepared = { ...prepareBlock(head, e.body)!, head };
+    const e = withPrepared(exchange(url, body.slice()));
     (e.body.buffer as ArrayBuffer).transfer(); // handed to a worker
     return e;
   };
-  const warc = await WarcWriter.open({ path: `${t.dir}/h.warc.gz` });
-  await warc.write([handed("http://a.test/1"), handed("http://a.test/2")]);
-  await warc.close();
-  const recs = await readWarcs(warc.paths);
-  assert.deepEqual(checkRecords(recs), []);
+  const recs = await archived(`${t.dir}/h.warc.gz`, [
+    handed("http://a.test/1"),
+    handed("http://a.test/2"),
+  ]);
   assert.deepEqual(types(recs), [
     "warcinfo",
     ...["request", "response", "request", "revisit"],
@@ -537,11 +545,7 @@ Deno.test("WarcWriter.write() marks a response whose body was lost with its pars
   await using t = await tempDir();
   const lost = exchange("http://a.test/lost", "<p>gone</p>");
   (lost.body.buffer as ArrayBuffer).transfer();
-  const warc = await WarcWriter.open({ path: `${t.dir}/l.warc.gz` });
-  await warc.write([lost]);
-  await warc.close();
-  const recs = await readWarcs(warc.paths);
-  assert.deepEqual(checkRecords(recs), []);
+  const recs = await archived(`${t.dir}/l.warc.gz`, [lost]);
   assert.deepEqual(types(recs), ["warcinfo", "request", "response"]);
   assert.equal(recs[2].fields.get("warc-truncated"), "unspecified");
   assert.equal(recs[2].payload!.length, 0);
