@@ -19,6 +19,7 @@ import { scanWarc } from "../../src/archive/warc_reader.ts";
 import { FakeClock } from "../../src/concurrency/fake_clock.ts";
 import type { Checkpoints } from "../../src/frontier/store.ts";
 import { checkRecords, header, readWarcs, type Rec, sha1 } from "./_warc.ts";
+import { canMount, tmpfs } from "../_support/tmpfs.ts";
 
 const enc = new TextEncoder();
 
@@ -69,6 +70,15 @@ async function tempDir(): Promise<AsyncDisposable & { dir: string }> {
     dir,
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
+}
+
+/** `n` random bytes (getRandomValues fills at most 64 KiB at once). */
+function randomBytes(n: number): Uint8Array {
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) {
+    crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  }
+  return bytes;
 }
 
 const types = (recs: Rec[]) => recs.map((r) => r.type);
@@ -249,6 +259,60 @@ Deno.test("WarcWriter.write() starts a new numbered file, opened by its own warc
     const request = recs.find((q) => q.id === r.concurrentTo[0])!;
     assert.equal(request.file, r.file);
   }
+});
+
+Deno.test("WarcWriter.write() writes calls made together with one write, and commits each at the end of its own records, in call order", async () => {
+  await using t = await tempDir();
+  const cp = checkpoints();
+  const warc = await WarcWriter.open({
+    path: `${t.dir}/g.warc.gz`,
+    checkpoints: cp.live,
+  });
+  const file = `${t.dir}/g-00000.warc.gz`;
+  const commits: { call: number; offset: number; size: number }[] = [];
+  const calls = [0, 1, 2].map((i) =>
+    warc.write([exchange(`http://a.test/${i}`, `body ${i}`)], () => {
+      const { offset } = JSON.parse(cp.live.get("warc")!);
+      commits.push({ call: i, offset, size: Deno.statSync(file).size });
+      return i;
+    })
+  );
+  assert.deepEqual(await Promise.all(calls), [0, 1, 2]);
+  await warc.close();
+  const ends = new Map<string, number>();
+  const { size } = await scanWarc(file, ({ offset, length, fields }) => {
+    const uri = fields.find(([k]) => k === "WARC-Target-URI")?.[1];
+    if (uri) ends.set(uri, offset + length);
+  });
+  // Each call is committed at the end of its own records, in call order...
+  assert.deepEqual(
+    commits.map(({ call, offset }) => [call, offset]),
+    [0, 1, 2].map((i) => [i, ends.get(`http://a.test/${i}`)]),
+  );
+  // ...and the first call's turn wrote all three: the file held them before
+  // the first commit.
+  assert.deepEqual(commits.map((c) => c.size), [size, size, size]);
+});
+
+Deno.test({
+  name:
+    "WarcWriter.write() fails every call of a turn whose write fails (a full disk), and commits none of them",
+  ignore: !canMount,
+  fn: async () => {
+    await using small = await tmpfs("64k");
+    const warc = await WarcWriter.open({ path: `${small.dir}/f.warc.gz` });
+    const committed: number[] = [];
+    // Three calls of 30 kB that do not compress: their turn needs 90 kB.
+    const calls = [0, 1, 2].map((i) =>
+      warc.write(
+        [exchange(`http://a.test/${i}`, randomBytes(30_000))],
+        () => committed.push(i),
+      )
+    );
+    for (const call of calls) await assert.rejects(call, ArchiveError);
+    assert.deepEqual(committed, []);
+    await warc.close();
+  },
 });
 
 Deno.test("WarcWriter.open() cuts the files back to the committed position and goes on in a new file, remembering the payloads kept", async () => {
