@@ -243,13 +243,18 @@ export class WarcFileWriter {
 
   /**
    * Writes the records of each call's exchanges, a bounded amount at a
-   * time, and sets where each call's records end.
+   * time, and sets where each call's records end. Once the file is past
+   * `maxSize`, the calls left go back to wait for a turn in a new file.
    */
-  #append(calls: readonly Waiting[]): void {
+  #append(calls: Waiting[]): void {
     const out = this.#out;
     out.reset();
     const ends: number[] = [];
-    for (const call of calls) {
+    for (const [i, call] of calls.entries()) {
+      if (i > 0 && this.#size + out.length >= this.#options.maxSize) {
+        this.#waiting.unshift(...calls.splice(i));
+        break;
+      }
       for (const exchange of call.exchanges) {
         for (const record of this.#recordsOf(exchange)) {
           const rest = record.deflated ?? [...record.block, RECORD_END];

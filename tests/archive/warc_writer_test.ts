@@ -229,37 +229,47 @@ Deno.test("WarcWriter.write() marks a body cut at the cap WARC-Truncated: length
   );
 });
 
-Deno.test("WarcWriter.write() starts a new numbered file, opened by its own warcinfo, past maxSize", async () => {
-  await using t = await tempDir();
-  await using warc = await WarcWriter.open({
-    path: `${t.dir}/r.warc.gz`,
-    maxSize: 4000,
+for (const together of [false, true]) {
+  const how = together ? "written together" : "one at a time";
+  Deno.test(`WarcWriter.write() starts a new numbered file, opened by its own warcinfo, past maxSize (calls ${how})`, async () => {
+    await using t = await tempDir();
+    await using warc = await WarcWriter.open({
+      path: `${t.dir}/r.warc.gz`,
+      maxSize: 4000,
+    });
+    const write = (i: number) => {
+      const body = crypto.getRandomValues(new Uint8Array(1500));
+      return warc.write([exchange(`http://a.test/${i}`, body)]);
+    };
+    if (together) {
+      await Promise.all(Array.from({ length: 12 }, (_, i) => write(i)));
+    } else for (let i = 0; i < 12; i++) await write(i);
+    await warc.close();
+    assert.ok(warc.paths.length >= 4, `${warc.paths.length} files`);
+    assert.deepEqual(
+      warc.paths,
+      warc.paths.map((_, i) =>
+        `${t.dir}/r-${String(i).padStart(5, "0")}.warc.gz`
+      ),
+    );
+    const recs = await readWarcs(warc.paths);
+    assert.deepEqual(checkRecords(recs), []);
+    assert.deepEqual(
+      recs.filter((r) => r.type === "response").map((r) => r.uri),
+      Array.from({ length: 12 }, (_, i) => `http://a.test/${i}`),
+    );
+    // Past maxSize by at most one call's records.
+    for (const path of warc.paths.slice(0, -1)) {
+      const { size } = await Deno.stat(path);
+      assert.ok(size >= 4000 && size < 4000 + 2000, `${path}: ${size} bytes`);
+    }
+    // A page's records stay together in one file.
+    for (const r of recs.filter((r) => r.type === "response")) {
+      const request = recs.find((q) => q.id === r.concurrentTo[0])!;
+      assert.equal(request.file, r.file);
+    }
   });
-  for (let i = 0; i < 12; i++) {
-    const body = crypto.getRandomValues(new Uint8Array(1500));
-    await warc.write([exchange(`http://a.test/${i}`, body)]);
-  }
-  await warc.close();
-  assert.ok(warc.paths.length >= 4, `${warc.paths.length} files`);
-  assert.deepEqual(
-    warc.paths,
-    warc.paths.map((_, i) =>
-      `${t.dir}/r-${String(i).padStart(5, "0")}.warc.gz`
-    ),
-  );
-  const recs = await readWarcs(warc.paths);
-  assert.deepEqual(checkRecords(recs), []);
-  assert.equal(recs.filter((r) => r.type === "response").length, 12);
-  for (const path of warc.paths.slice(0, -1)) {
-    const { size } = await Deno.stat(path);
-    assert.ok(size >= 4000 && size < 4000 + 2000, `${path}: ${size} bytes`);
-  }
-  // A page's records stay together in one file.
-  for (const r of recs.filter((r) => r.type === "response")) {
-    const request = recs.find((q) => q.id === r.concurrentTo[0])!;
-    assert.equal(request.file, r.file);
-  }
-});
+}
 
 Deno.test("WarcWriter.write() writes calls made together with one write, and commits each at the end of its own records, in call order", async () => {
   await using t = await tempDir();
