@@ -17,69 +17,10 @@ import { prepareBlock } from "../../src/archive/prepared_block.ts";
 import { WarcWriter } from "../../src/archive/warc_writer.ts";
 import { scanWarc } from "../../src/archive/warc_reader.ts";
 import { FakeClock } from "../../src/concurrency/fake_clock.ts";
-import type { Checkpoints } from "../../src/frontier/store.ts";
 import { checkRecords, header, readWarcs, type Rec, sha1 } from "./_warc.ts";
-import { canMount, tmpfs } from "../_support/tmpfs.ts";
+import { checkpoints, exchange, tempDir } from "./_writer_fixtures.ts";
 
 const enc = new TextEncoder();
-
-function exchange(
-  url: string,
-  body: string | Uint8Array,
-  extra: Partial<Exchange> = {},
-): Exchange {
-  return {
-    url,
-    method: "GET",
-    requestHeaders: [["host", new URL(url).host], ["user-agent", "test"]],
-    date: Date.UTC(2026, 0, 2, 3, 4, 5),
-    status: 200,
-    statusText: "OK",
-    responseHeaders: [["content-type", "text/html"]],
-    body: typeof body === "string" ? enc.encode(body) : body,
-    truncated: false,
-    ...extra,
-  };
-}
-
-/** Checkpoints kept in a map; `commit()` snapshots what a flush would keep. */
-function checkpoints() {
-  const live = new Map<string, string>();
-  let committed = new Map<string, string>();
-  const live_: Checkpoints = {
-    get: (k) => live.get(k),
-    set: (k, v) => void live.set(k, v),
-  };
-  return {
-    live: live_,
-    commit: () => void (committed = new Map(live)),
-    /** What a resumed crawl finds: only what was committed. */
-    resumed(): Checkpoints {
-      const values = new Map(committed);
-      return {
-        get: (k) => values.get(k),
-        set: (k, v) => void values.set(k, v),
-      };
-    },
-  };
-}
-
-async function tempDir(): Promise<AsyncDisposable & { dir: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "trawl_warc_" });
-  return {
-    dir,
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
-  };
-}
-
-/** `n` random bytes (getRandomValues fills at most 64 KiB at once). */
-function randomBytes(n: number): Uint8Array {
-  const bytes = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) {
-    crypto.getRandomValues(bytes.subarray(i, i + 65536));
-  }
-  return bytes;
-}
 
 const types = (recs: Rec[]) => recs.map((r) => r.type);
 
@@ -227,102 +168,6 @@ Deno.test("WarcWriter.write() marks a body cut at the cap WARC-Truncated: length
     responses.map((r) => r.fields.get("warc-truncated")),
     ["length", "length", undefined],
   );
-});
-
-for (const together of [false, true]) {
-  const how = together ? "written together" : "one at a time";
-  Deno.test(`WarcWriter.write() starts a new numbered file, opened by its own warcinfo, past maxSize (calls ${how})`, async () => {
-    await using t = await tempDir();
-    await using warc = await WarcWriter.open({
-      path: `${t.dir}/r.warc.gz`,
-      maxSize: 4000,
-    });
-    const write = (i: number) => {
-      const body = crypto.getRandomValues(new Uint8Array(1500));
-      return warc.write([exchange(`http://a.test/${i}`, body)]);
-    };
-    if (together) {
-      await Promise.all(Array.from({ length: 12 }, (_, i) => write(i)));
-    } else for (let i = 0; i < 12; i++) await write(i);
-    await warc.close();
-    assert.ok(warc.paths.length >= 4, `${warc.paths.length} files`);
-    assert.deepEqual(
-      warc.paths,
-      warc.paths.map((_, i) =>
-        `${t.dir}/r-${String(i).padStart(5, "0")}.warc.gz`
-      ),
-    );
-    const recs = await readWarcs(warc.paths);
-    assert.deepEqual(checkRecords(recs), []);
-    assert.deepEqual(
-      recs.filter((r) => r.type === "response").map((r) => r.uri),
-      Array.from({ length: 12 }, (_, i) => `http://a.test/${i}`),
-    );
-    // Past maxSize by at most one call's records.
-    for (const path of warc.paths.slice(0, -1)) {
-      const { size } = await Deno.stat(path);
-      assert.ok(size >= 4000 && size < 4000 + 2000, `${path}: ${size} bytes`);
-    }
-    // A page's records stay together in one file.
-    for (const r of recs.filter((r) => r.type === "response")) {
-      const request = recs.find((q) => q.id === r.concurrentTo[0])!;
-      assert.equal(request.file, r.file);
-    }
-  });
-}
-
-Deno.test("WarcWriter.write() writes calls made together with one write, and commits each at the end of its own records, in call order", async () => {
-  await using t = await tempDir();
-  const cp = checkpoints();
-  const warc = await WarcWriter.open({
-    path: `${t.dir}/g.warc.gz`,
-    checkpoints: cp.live,
-  });
-  const file = `${t.dir}/g-00000.warc.gz`;
-  const commits: { call: number; offset: number; size: number }[] = [];
-  const calls = [0, 1, 2].map((i) =>
-    warc.write([exchange(`http://a.test/${i}`, `body ${i}`)], () => {
-      const { offset } = JSON.parse(cp.live.get("warc")!);
-      commits.push({ call: i, offset, size: Deno.statSync(file).size });
-      return i;
-    })
-  );
-  assert.deepEqual(await Promise.all(calls), [0, 1, 2]);
-  await warc.close();
-  const ends = new Map<string, number>();
-  const { size } = await scanWarc(file, ({ offset, length, fields }) => {
-    const uri = fields.find(([k]) => k === "WARC-Target-URI")?.[1];
-    if (uri) ends.set(uri, offset + length);
-  });
-  // Each call is committed at the end of its own records, in call order...
-  assert.deepEqual(
-    commits.map(({ call, offset }) => [call, offset]),
-    [0, 1, 2].map((i) => [i, ends.get(`http://a.test/${i}`)]),
-  );
-  // ...and the first call's turn wrote all three: the file held them before
-  // the first commit.
-  assert.deepEqual(commits.map((c) => c.size), [size, size, size]);
-});
-
-Deno.test({
-  name:
-    "WarcWriter.write() fails every call of a turn whose write fails (a full disk), and commits none of them",
-  ignore: !canMount,
-  fn: async () => {
-    await using small = await tmpfs("64k");
-    const warc = await WarcWriter.open({ path: `${small.dir}/f.warc.gz` });
-    const committed: number[] = [];
-    // Three calls of 30 kB that do not compress: their turn needs 90 kB.
-    const calls = [0, 1, 2].map((i) =>
-      warc.write(
-        [exchange(`http://a.test/${i}`, randomBytes(30_000))],
-        () => committed.push(i),
-      )
-    );
-    for (const call of calls) await assert.rejects(call, ArchiveError);
-    assert.deepEqual(committed, []);
-    await warc.close();
-  },
 });
 
 Deno.test("WarcWriter.open() cuts the files back to the committed position and goes on in a new file, remembering the payloads kept", async () => {
