@@ -178,6 +178,7 @@ export class WarcFileWriter {
         }
         this.#append(this.#waiting.splice(0));
       } catch (err) {
+        // The calls still waiting fail in their turns: let go of their pages.
         this.#waiting.length = 0;
         throw (this.#failed = ArchiveError.from(this.#path, err));
       }
