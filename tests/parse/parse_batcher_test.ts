@@ -19,6 +19,14 @@ import {
 
 const WORKER = new URL("../../src/parse/parse_worker.ts", import.meta.url);
 
+/** A pool of one parse worker, as the batcher tests use it. */
+function oneWorkerPool(): WorkerPool<BatchItem[], BatchResult[]> {
+  return new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
+    size: 1,
+    maxQueue: 2,
+  });
+}
+
 function page(i: number): ParseInput {
   const html =
     `<title>p${i}</title><a href="/n${i}">n</a><a rel=nofollow href="/x">x</a>`;
@@ -29,10 +37,7 @@ function page(i: number): ParseInput {
 }
 
 Deno.test("ParseBatcher.parse() batches pages while the worker is busy and answers each", async () => {
-  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
-    size: 1,
-    maxQueue: 2,
-  });
+  await using pool = oneWorkerPool();
   const sizes: number[] = [];
   const counting = {
     run(items: BatchItem[], options: { transfer?: Transferable[] }) {
@@ -57,10 +62,7 @@ Deno.test("ParseBatcher.parse() batches pages while the worker is busy and answe
 });
 
 Deno.test("ParseBatcher.parse() rejects a waiting page when aborted and a page that cannot be sent", async () => {
-  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
-    size: 1,
-    maxQueue: 2,
-  });
+  await using pool = oneWorkerPool();
   const batcher = new ParseBatcher(pool, 1);
   const first = batcher.parse(page(1), undefined); // goes at once
   const ctl = new AbortController();
@@ -97,10 +99,7 @@ function assertBlock(block: PreparedBlock, head: Uint8Array, body: Uint8Array) {
 }
 
 Deno.test("ParseBatcher.parse() hashes and compresses the WARC block of a page sent with its HTTP head, in the worker", async () => {
-  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
-    size: 1,
-    maxQueue: 2,
-  });
+  await using pool = oneWorkerPool();
   const batcher = new ParseBatcher(pool, 1);
   const head = new TextEncoder().encode("HTTP/1.1 200 OK\r\n\r\n");
   const plain = page(1);
@@ -115,10 +114,7 @@ Deno.test("ParseBatcher.parse() hashes and compresses the WARC block of a page s
 });
 
 Deno.test("ParseBatcher.parse() rejects a page that fails to parse with the WARC block made before the parse", async () => {
-  await using pool = new WorkerPool<BatchItem[], BatchResult[]>(WORKER, {
-    size: 1,
-    maxQueue: 2,
-  });
+  await using pool = oneWorkerPool();
   const batcher = new ParseBatcher(pool, 1);
   const head = new TextEncoder().encode("HTTP/1.1 200 OK\r\n\r\n");
   const failing = { ...page(1), maxLinks: -1, warcHead: head };
