@@ -8,13 +8,19 @@
 const EMPTY_HI = 0;
 const EMPTY_LO = 0;
 /** Grow when more than this fraction of slots is used. */
-const MAX_LOAD = 0.5;
+const MAX_LOAD = 0.75;
+/** How many times more slots a table has after it grows. */
+const GROWTH = 1.5;
 
 /**
- * A set of strings that stores only a 64-bit fingerprint of each, in two
- * typed arrays with open addressing: 16 to 32 bytes per entry, against about
- * 100 for a `Set<string>` of URLs, and nothing for the garbage collector to
- * trace.
+ * A set of strings that stores only a 64-bit fingerprint of each, in one
+ * typed array with open addressing (linear probing; a fingerprint's two
+ * words side by side, so that a probe reads one cache line): 10.7 to 16
+ * bytes per entry, against about 100 for a `Set<string>` of URLs, and
+ * nothing for the garbage collector to trace. The table grows by half when
+ * three quarters of its slots are used (a table of a power of two slots
+ * that grows twofold at half full takes 16 to 32 bytes an entry: 16 MiB at
+ * a million URLs, against 10.5 MiB here).
  *
  * It can answer "seen" for a string it never saw when two strings share a
  * fingerprint. With 64 bits that takes about 4 billion entries to reach even
@@ -35,9 +41,9 @@ const MAX_LOAD = 0.5;
  * ```
  */
 export class FingerprintSet {
-  #hi: Uint32Array;
-  #lo: Uint32Array;
-  #mask: number;
+  /** Slot `i` holds a fingerprint's high word at `2i`, its low at `2i + 1`. */
+  #table: Uint32Array;
+  #slots: number;
   #size = 0;
 
   /**
@@ -53,10 +59,9 @@ export class FingerprintSet {
       );
     }
     let slots = 16;
-    while (slots * MAX_LOAD < capacity) slots *= 2;
-    this.#hi = new Uint32Array(slots);
-    this.#lo = new Uint32Array(slots);
-    this.#mask = slots - 1;
+    while (slots * MAX_LOAD < capacity) slots = grown(slots);
+    this.#table = new Uint32Array(2 * slots);
+    this.#slots = slots;
   }
 
   /** How many distinct strings were added. */
@@ -66,7 +71,7 @@ export class FingerprintSet {
 
   /** Bytes held by the tables. */
   get bytes(): number {
-    return this.#hi.byteLength + this.#lo.byteLength;
+    return this.#table.byteLength;
   }
 
   /**
@@ -102,9 +107,9 @@ export class FingerprintSet {
    * @returns `true` when present.
    */
   hasFingerprint(hi: number, lo: number): boolean {
-    const his = this.#hi, los = this.#lo, mask = this.#mask;
-    for (let i = lo & mask;; i = (i + 1) & mask) {
-      const h = his[i], l = los[i];
+    const table = this.#table, end = table.length;
+    for (let i = home(lo, this.#slots);; i = i + 2 === end ? 0 : i + 2) {
+      const h = table[i], l = table[i + 1];
       if (h === hi && l === lo) return true;
       if (h === EMPTY_HI && l === EMPTY_LO) return false;
     }
@@ -119,35 +124,47 @@ export class FingerprintSet {
   add(value: string): boolean {
     fingerprint64(value, FP);
     if (!this.#insert(FP[0], FP[1])) return false;
-    if (++this.#size > (this.#mask + 1) * MAX_LOAD) this.#grow();
+    if (++this.#size > this.#slots * MAX_LOAD) this.#grow();
     return true;
   }
 
   #insert(hi: number, lo: number): boolean {
-    const his = this.#hi, los = this.#lo, mask = this.#mask;
-    for (let i = lo & mask;; i = (i + 1) & mask) {
-      const h = his[i], l = los[i];
+    const table = this.#table, end = table.length;
+    for (let i = home(lo, this.#slots);; i = i + 2 === end ? 0 : i + 2) {
+      const h = table[i], l = table[i + 1];
       if (h === hi && l === lo) return false;
       if (h === EMPTY_HI && l === EMPTY_LO) {
-        his[i] = hi;
-        los[i] = lo;
+        table[i] = hi;
+        table[i + 1] = lo;
         return true;
       }
     }
   }
 
   #grow(): void {
-    const oldHi = this.#hi, oldLo = this.#lo;
-    const slots = oldHi.length * 2;
-    this.#hi = new Uint32Array(slots);
-    this.#lo = new Uint32Array(slots);
-    this.#mask = slots - 1;
-    for (let i = 0; i < oldHi.length; i++) {
-      if (oldHi[i] !== EMPTY_HI || oldLo[i] !== EMPTY_LO) {
-        this.#insert(oldHi[i], oldLo[i]);
+    const old = this.#table;
+    this.#slots = grown(this.#slots);
+    this.#table = new Uint32Array(2 * this.#slots);
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i] !== EMPTY_HI || old[i + 1] !== EMPTY_LO) {
+        this.#insert(old[i], old[i + 1]);
       }
     }
   }
+}
+
+/** The slots of a table grown from `slots`. */
+function grown(slots: number): number {
+  return Math.ceil(slots * GROWTH);
+}
+
+/**
+ * Where the search for a fingerprint starts in a table of `slots` slots:
+ * its low word (a well-mixed hash) modulo the slots, as an index into the
+ * table (two words a slot). A table of any size, not only a power of two.
+ */
+function home(lo: number, slots: number): number {
+  return 2 * ((lo >>> 1) % slots);
 }
 
 // Scratch space for the last fingerprint (no allocation per call).

@@ -9,7 +9,7 @@ import type { CrawlFrontier, FrontierContext, FrontierStore } from "./store.ts";
 
 /**
  * Keeps a crawl's frontier in memory: the fastest store, and the default.
- * The dedupe set costs about 17 bytes per URL (see `FingerprintSet`); queued
+ * The dedupe set costs about 11 bytes per URL (see `FingerprintSet`); queued
  * URLs are kept as objects until fetched.
  *
  * @example Crawl with the memory store (the same as passing no store)
