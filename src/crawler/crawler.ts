@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CrawlArchive } from "../archive/crawl_archive.ts";
+import type { CrawlArchive } from "../archive/crawl_archive.ts";
 import { MemoryStore } from "../frontier/memory_store.ts";
 import type {
   CrawlFrontier,
@@ -228,7 +228,7 @@ export class Crawler {
         traceId: this.#traceId,
       });
       tasks.defer(() => frontier.close());
-      const archive = tasks.use(this.#archive(store));
+      const archive = tasks.use(await this.#archive(store));
       const ssrf = ssrfGuard(o, this.#roots);
       const robots = tasks.use(
         robotsCache(o, ssrf, frontier.robots, log, archive),
@@ -279,10 +279,14 @@ export class Crawler {
     tasks.throwIfFailed();
   }
 
-  /** The crawl's archive, when it keeps WARC files or a folder. */
-  #archive(store: FrontierStore): CrawlArchive | undefined {
+  /**
+   * The crawl's archive, when it keeps WARC files or a folder; its code is
+   * loaded only then.
+   */
+  async #archive(store: FrontierStore): Promise<CrawlArchive | undefined> {
     const o = this.#opts;
     if (o.warc === undefined && o.save === undefined) return undefined;
+    const { CrawlArchive } = await import("../archive/crawl_archive.ts");
     const worker = (store as { worker?: unknown }).worker;
     return new CrawlArchive({
       warc: o.warc,
