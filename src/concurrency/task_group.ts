@@ -94,7 +94,11 @@ export class TaskGroup implements AsyncDisposable {
   /** Errors `spawn` threw because the group was cancelled. */
   readonly #spawnRefusals = new WeakSet<Error>();
   readonly #parent: AbortSignal | undefined;
-  readonly #onParentAbort: () => void;
+  // A field, not written in the constructor: V8 makes a function written
+  // into a property of `this` in its old generation, where it would keep
+  // the group's young objects alive until a full collection.
+  readonly #onParentAbort = (): void =>
+    this.#abort(this.#parent!.reason, "parent");
   #cause: AbortCause | undefined;
   #closed = false;
   #settled: Promise<void> | undefined;
@@ -108,7 +112,6 @@ export class TaskGroup implements AsyncDisposable {
   constructor(options: TaskGroupOptions = {}) {
     const { signal } = options;
     this.#parent = signal;
-    this.#onParentAbort = () => this.#abort(signal!.reason, "parent");
     if (signal?.aborted) this.#onParentAbort();
     else signal?.addEventListener("abort", this.#onParentAbort, { once: true });
   }
