@@ -43,7 +43,6 @@ const GROWTH = 1.5;
 export class FingerprintSet {
   /** Slot `i` holds a fingerprint's high word at `2i`, its low at `2i + 1`. */
   #table: Uint32Array;
-  #slots: number;
   #size = 0;
 
   /**
@@ -61,7 +60,6 @@ export class FingerprintSet {
     let slots = 16;
     while (slots * MAX_LOAD < capacity) slots = grown(slots);
     this.#table = new Uint32Array(2 * slots);
-    this.#slots = slots;
   }
 
   /** How many distinct strings were added. */
@@ -107,12 +105,7 @@ export class FingerprintSet {
    * @returns `true` when present.
    */
   hasFingerprint(hi: number, lo: number): boolean {
-    const table = this.#table, end = table.length;
-    for (let i = home(lo, this.#slots);; i = i + 2 === end ? 0 : i + 2) {
-      const h = table[i], l = table[i + 1];
-      if (h === hi && l === lo) return true;
-      if (h === EMPTY_HI && l === EMPTY_LO) return false;
-    }
+    return !isEmpty(this.#table, probe(this.#table, hi, lo));
   }
 
   /**
@@ -124,31 +117,24 @@ export class FingerprintSet {
   add(value: string): boolean {
     fingerprint64(value, FP);
     if (!this.#insert(FP[0], FP[1])) return false;
-    if (++this.#size > this.#slots * MAX_LOAD) this.#grow();
+    if (++this.#size > (this.#table.length >>> 1) * MAX_LOAD) this.#grow();
     return true;
   }
 
   #insert(hi: number, lo: number): boolean {
-    const table = this.#table, end = table.length;
-    for (let i = home(lo, this.#slots);; i = i + 2 === end ? 0 : i + 2) {
-      const h = table[i], l = table[i + 1];
-      if (h === hi && l === lo) return false;
-      if (h === EMPTY_HI && l === EMPTY_LO) {
-        table[i] = hi;
-        table[i + 1] = lo;
-        return true;
-      }
-    }
+    const table = this.#table;
+    const i = probe(table, hi, lo);
+    if (!isEmpty(table, i)) return false;
+    table[i] = hi;
+    table[i + 1] = lo;
+    return true;
   }
 
   #grow(): void {
     const old = this.#table;
-    this.#slots = grown(this.#slots);
-    this.#table = new Uint32Array(2 * this.#slots);
+    this.#table = new Uint32Array(2 * grown(old.length >>> 1));
     for (let i = 0; i < old.length; i += 2) {
-      if (old[i] !== EMPTY_HI || old[i + 1] !== EMPTY_LO) {
-        this.#insert(old[i], old[i + 1]);
-      }
+      if (!isEmpty(old, i)) this.#insert(old[i], old[i + 1]);
     }
   }
 }
@@ -159,12 +145,22 @@ function grown(slots: number): number {
 }
 
 /**
- * Where the search for a fingerprint starts in a table of `slots` slots:
- * its low word (a well-mixed hash) modulo the slots, as an index into the
- * table (two words a slot). A table of any size, not only a power of two.
+ * Where a fingerprint is in `table`, or the empty slot it would take, as an
+ * index into the table (two words a slot). The search starts at its low
+ * word (a well-mixed hash) modulo the slots, so a table of any size works,
+ * not only a power of two.
  */
-function home(lo: number, slots: number): number {
-  return 2 * ((lo >>> 1) % slots);
+function probe(table: Uint32Array, hi: number, lo: number): number {
+  const end = table.length;
+  for (let i = 2 * ((lo >>> 1) % (end >>> 1));; i = i + 2 === end ? 0 : i + 2) {
+    const h = table[i], l = table[i + 1];
+    if ((h === hi && l === lo) || (h === EMPTY_HI && l === EMPTY_LO)) return i;
+  }
+}
+
+/** Whether slot index `i` of `table` is empty. */
+function isEmpty(table: Uint32Array, i: number): boolean {
+  return table[i] === EMPTY_HI && table[i + 1] === EMPTY_LO;
 }
 
 // Scratch space for the last fingerprint (no allocation per call).
