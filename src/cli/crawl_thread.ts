@@ -10,9 +10,10 @@
  * of live objects. Only V8 flags (`--v8-flags=--max-semi-space-size=...`)
  * change that for the main isolate; a worker takes heap limits from the
  * program. In the thread the young generation is 12 MiB, and the
- * old-generation limit of 1,536 MiB (under 2 GiB) makes V8 grow the heap by
- * at most about 1.8 times what survives. Discovering 1,000,000 URLs with
- * `--state` peaks at 180-200 MiB of RSS this way instead of 290-340.
+ * old-generation limit of 512 MiB (`BOUNDED_HEAP_MB`, under 2 GiB) makes V8
+ * grow the heap by at most about 1.4 times what survives. Discovering
+ * 1,000,000 URLs with `--state` peaks at 195-200 MiB of RSS this way
+ * instead of 290-340.
  *
  * An in-memory crawl's queue lives in the heap, so its old-generation limit
  * is as high as stays under 2 GiB (`MEMORY_HEAP_MB`): discovering 1,000,000
@@ -80,7 +81,7 @@ const EXIT_CRASH = 1;
  *
  * assert.deepEqual(
  *   crawlThreadLimits(["--state", "c.db", "https://example.com/"]),
- *   { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 1536 },
+ *   { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 512 },
  * );
  * assert.equal(crawlThreadLimits(["--help"]), undefined);
  * ```
@@ -216,7 +217,10 @@ function prestartParser(host: ServedWorkerHost, config: CliConfig): void {
   const permissions = config.options.workerPermissions ??
     DEFAULTS.workerPermissions;
   host.prestart(
-    poolWorkerSpec(PARSER_WORKER, parserPoolOptions(workers, permissions)),
+    poolWorkerSpec(
+      PARSER_WORKER,
+      parserPoolOptions(workers, permissions, config.options),
+    ),
   );
 }
 

@@ -36,31 +36,6 @@ export interface PageContent {
   content?: string;
 }
 
-/**
- * Whether the page's tree must be built in its parse: for selectors, text,
- * Markdown, and the main content's HTML (a page's whole HTML is its text).
- *
- * @example
- * ```ts
- * import { needsTree } from "./page_content.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(needsTree({ content: "html" }), false);
- * assert.equal(needsTree({ content: "html", mainContent: true }), true);
- * assert.equal(needsTree(undefined), false);
- * ```
- *
- * @param options The content options, if any.
- * @returns `true` when a tree is needed.
- */
-export function needsTree(options: ContentOptions | undefined): boolean {
-  if (options === undefined) return false;
-  if (options.select !== undefined) return true;
-  const format = options.content;
-  return format === "text" || format === "markdown" ||
-    (format === "html" && options.mainContent === true);
-}
-
 /** Compiled selectors by their spec (a crawl has one; tests have a few). */
 const compiled = new Map<string, Selectors>();
 const MAX_COMPILED = 16;
@@ -100,7 +75,7 @@ function selectorsFor(spec: Readonly<Record<string, Selector>>): Selectors {
  * );
  * ```
  *
- * @param tree The page's tree (needed when {@linkcode needsTree} says so).
+ * @param tree The page's tree (needed when `needsTree` says so).
  * @param html The page's decoded text.
  * @param baseUrl The page's `<base href>`, else its final URL.
  * @param options What to take.

@@ -69,8 +69,10 @@ export class PageParser implements AsyncDisposable {
    * they would lack the permission to load their code (a warning says
    * which).
    *
-   * @param options The worker count and permissions; with an extraction
-   * hook, its time limit and the clock that watches it.
+   * @param options The worker count and permissions; the content options
+   * and extraction hook, which size the workers' heap (see
+   * `parserPoolOptions`); with a hook, its time limit and the clock that
+   * watches it.
    * @param log The crawl's log.
    * @param monitor Times parses on the main thread.
    * @returns The parser.
@@ -78,7 +80,17 @@ export class PageParser implements AsyncDisposable {
   static start(
     options:
       & Pick<Resolved, "workers" | "workerPermissions">
-      & Partial<Pick<Resolved, "extract" | "extractTimeoutMs" | "clock">>,
+      & Partial<
+        Pick<
+          Resolved,
+          | "extract"
+          | "extractTimeoutMs"
+          | "clock"
+          | "select"
+          | "content"
+          | "mainContent"
+        >
+      >,
     log: CrawlLog,
     monitor?: LoopMonitor,
   ): PageParser {
@@ -95,7 +107,7 @@ export class PageParser implements AsyncDisposable {
     }
     const pool: ParsePool = new WorkerPool(
       PARSER_WORKER,
-      parserPoolOptions(workers, workerPermissions),
+      parserPoolOptions(workers, workerPermissions, options),
     );
     const guard = options.extract === undefined ? undefined : {
       timeoutMs: options.extractTimeoutMs ?? DEFAULTS.extractTimeoutMs,

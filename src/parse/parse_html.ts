@@ -6,11 +6,8 @@
  */
 import { DomHandler } from "domhandler";
 import type { ExtractInput } from "../content/extract_page.ts";
-import {
-  type ContentOptions,
-  needsTree,
-  pageContent,
-} from "../content/page_content.ts";
+import { type ContentOptions, pageContent } from "../content/page_content.ts";
+import { needsTree } from "../content/needs_tree.ts";
 import { decodeHtml } from "./charset.ts";
 import {
   type ExtractedLink,

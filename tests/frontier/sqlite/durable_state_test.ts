@@ -7,6 +7,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CLI } from "../../_support/cli_process.ts";
+import {
+  BOUNDED_HEAP_MB,
+  CRAWL_THREAD_YOUNG_MB,
+} from "../../../src/cli/heap_limits.ts";
 import { serveGeneratedSite } from "../../_support/generated_site.ts";
 import {
   assertOutput,
@@ -194,8 +198,9 @@ Deno.test("trawl status prints a finished crawl's counts as text and as JSON, an
 
 Deno.test("trawl --state runs the crawl in a thread with a bounded heap, or on the main thread (saying so) without read access to src/", async () => {
   await using site = serveGeneratedSite({ pages: 40 });
-  const THREAD =
-    /crawling in a thread with a 12 MB young generation and a 1536 MB old-generation limit/;
+  const THREAD = new RegExp(
+    `crawling in a thread with a ${CRAWL_THREAD_YOUNG_MB} MB young generation and a ${BOUNDED_HEAP_MB} MB old-generation limit`,
+  );
   {
     // With parser workers too: the main thread starts them for the crawl
     // thread.
