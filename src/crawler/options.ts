@@ -219,10 +219,10 @@ export interface CrawlOptions {
   /**
    * Parser workers; `0` parses on the main thread. Each runs with a small
    * V8 heap (a 4 MiB young generation, 8 MiB when content options or an
-   * extraction hook parse pages into trees, and a 1,536 MiB old-generation
-   * limit, which also makes V8 keep less garbage), so a long crawl's parsers
-   * stay at a few tens of MiB; with `workerPermissions: "none"` they are Web
-   * Workers without heap limits.
+   * extraction hook parse pages into trees or `warc` has them prepare WARC
+   * blocks, and a 1,536 MiB old-generation limit, which also makes V8 keep
+   * less garbage), so a long crawl's parsers stay at a few tens of MiB; with
+   * `workerPermissions: "none"` they are Web Workers without heap limits.
    *
    * @default {Math.max(1, navigator.hardwareConcurrency - 1)}
    */

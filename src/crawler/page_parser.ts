@@ -69,8 +69,8 @@ export class PageParser implements AsyncDisposable {
    * they would lack the permission to load their code (a warning says
    * which).
    *
-   * @param options The worker count and permissions; the content options
-   * and extraction hook, which size the workers' heap (see
+   * @param options The worker count and permissions; the content options,
+   * extraction hook and WARC files, which size the workers' heap (see
    * `parserPoolOptions`); with a hook, its time limit and the clock that
    * watches it.
    * @param log The crawl's log.
@@ -89,6 +89,7 @@ export class PageParser implements AsyncDisposable {
           | "select"
           | "content"
           | "mainContent"
+          | "warc"
         >
       >,
     log: CrawlLog,

@@ -31,20 +31,23 @@ const SCAN_HEAP = {
 } as const;
 
 /**
- * The heap of parser workers that build each page's tree (content options,
- * an extraction hook): a tree outlives more of a small young generation's
- * collections, so they keep 8 MiB (with 4, `--content markdown` ran 10 %
- * slower and `--select` 27 %, and both peaked 35 MiB higher).
+ * The heap of parser workers that do more with each page: build its tree
+ * (content options, an extraction hook) or its WARC block. A tree outlives
+ * more of a small young generation's collections, so they keep 8 MiB (with
+ * 4, `--content markdown` ran 10 % slower and `--select` 27 %, and both
+ * peaked 35 MiB higher; with `--warc` the parser spent 2-7 % more CPU).
  */
-const TREE_HEAP = {
+const WORK_HEAP = {
   maxYoungGenerationSizeMb: 8,
   maxOldGenerationSizeMb: 1536,
 } as const;
 
-/** The crawl options that decide how parser workers read pages. */
+/** The crawl options that decide what parser workers do with a page. */
 export interface ParsedPages extends ContentOptions {
   /** An extraction hook's module. */
   extract?: unknown;
+  /** The WARC files the pages go to (the parser prepares their blocks). */
+  warc?: unknown;
 }
 
 /**
@@ -60,14 +63,17 @@ export interface ParsedPages extends ContentOptions {
  * assert.equal(options.resourceLimits?.maxYoungGenerationSizeMb, 4);
  * const trees = parserPoolOptions(2, "inherit", { content: "markdown" });
  * assert.equal(trees.resourceLimits?.maxYoungGenerationSizeMb, 8);
+ * const warc = parserPoolOptions(2, "inherit", { warc: "crawl.warc.gz" });
+ * assert.equal(warc.resourceLimits?.maxYoungGenerationSizeMb, 8);
  * assert.equal(parserPoolOptions(1, "none").resourceLimits, undefined);
  * ```
  *
  * @param workers How many workers (at least 1).
  * @param permissions Their permissions: `"none"` makes them Web Workers,
  * which take no heap limits.
- * @param pages The crawl's content options and extraction hook, which
- * decide whether pages are parsed into trees (a larger young generation).
+ * @param pages The crawl's content options, extraction hook and WARC
+ * files, which decide whether the workers only scan pages for links (a
+ * smaller young generation).
  * @returns The pool's options.
  */
 export function parserPoolOptions(
@@ -75,7 +81,8 @@ export function parserPoolOptions(
   permissions: "inherit" | "none",
   pages: ParsedPages = {},
 ): WorkerPoolOptions {
-  const trees = pages.extract !== undefined || needsTree(pages);
+  const scan = pages.extract === undefined && pages.warc === undefined &&
+    !needsTree(pages);
   return {
     size: workers,
     maxQueue: workers * 4,
@@ -84,8 +91,8 @@ export function parserPoolOptions(
     context: traceVar,
     resourceLimits: permissions === "none"
       ? undefined
-      : trees
-      ? TREE_HEAP
-      : SCAN_HEAP,
+      : scan
+      ? SCAN_HEAP
+      : WORK_HEAP,
   };
 }

@@ -8,7 +8,7 @@ function youngMb(pages?: Parameters<typeof parserPoolOptions>[2]) {
     ?.maxYoungGenerationSizeMb;
 }
 
-Deno.test("parserPoolOptions() gives workers that only scan for links a smaller young generation than workers that build trees", () => {
+Deno.test("parserPoolOptions() gives workers that only scan for links a smaller young generation than workers that build trees or WARC blocks", () => {
   const scan = youngMb();
   assert.equal(scan, 4);
   for (const pages of [{}, { content: "html" as const }]) {
@@ -21,6 +21,7 @@ Deno.test("parserPoolOptions() gives workers that only scan for links a smaller 
       { content: "html" as const, mainContent: true },
       { select: { title: "h1" } },
       { extract: "file:///extract.ts" },
+      { warc: "crawl.warc.gz" },
     ]
   ) {
     assert.equal(youngMb(pages), 8, JSON.stringify(pages));
@@ -37,7 +38,7 @@ Deno.test("the CLI's parser options size the workers' heap as the crawl's own op
       "--content",
       "html",
       "--main-content",
-    ]]
+    ], ["--warc", "crawl.warc.gz"]]
   ) {
     const { options } = parseCliArgs([...flags, "http://a.test/"]);
     const trees = flags.length > 0;
