@@ -41,8 +41,8 @@ Deno.test("the CLI's parser options size the workers' heap as the crawl's own op
     ], ["--warc", "crawl.warc.gz"]]
   ) {
     const { options } = parseCliArgs([...flags, "http://a.test/"]);
-    const trees = flags.length > 0;
-    assert.equal(youngMb(options), trees ? 8 : 4, flags.join(" "));
+    const scanOnly = flags.length === 0;
+    assert.equal(youngMb(options), scanOnly ? 4 : 8, flags.join(" "));
     assert.equal(youngMb(resolveOptions(options)), youngMb(options));
   }
 });
