@@ -15,7 +15,11 @@ import type { Trace } from "../telemetry/trace.ts";
 import type { CrawlLog } from "./crawl_log.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { Resolved } from "./resolve_options.ts";
-import { PARSER_WORKER, parserPoolOptions } from "./parser_pool.ts";
+import {
+  type ParsedPages,
+  PARSER_WORKER,
+  parserPoolOptions,
+} from "./parser_pool.ts";
 import { missingWorkerPermission } from "./worker_permission.ts";
 
 /**
@@ -80,18 +84,8 @@ export class PageParser implements AsyncDisposable {
   static start(
     options:
       & Pick<Resolved, "workers" | "workerPermissions">
-      & Partial<
-        Pick<
-          Resolved,
-          | "extract"
-          | "extractTimeoutMs"
-          | "clock"
-          | "select"
-          | "content"
-          | "mainContent"
-          | "warc"
-        >
-      >,
+      & Partial<Pick<Resolved, "extractTimeoutMs" | "clock">>
+      & ParsedPages,
     log: CrawlLog,
     monitor?: LoopMonitor,
   ): PageParser {
