@@ -8,7 +8,11 @@
  */
 import { join } from "node:path";
 import { createClient } from "redis";
-import { type RedisServer, startRedisServer } from "./redis_server.ts";
+import {
+  type RedisServer,
+  RedisStartError,
+  startRedisServer,
+} from "./redis_server.ts";
 
 /** A running cluster; disposing of it stops every node. */
 export interface RedisCluster extends AsyncDisposable {
@@ -71,10 +75,14 @@ async function cli(...args: string[]): Promise<string> {
   return text;
 }
 
-/** A port whose cluster bus port (10000 higher) is free too. */
+/**
+ * A port whose cluster bus port (10000 higher) is free too. Both lie below
+ * 32768, where Linux's ephemeral ports start, so no outgoing connection of
+ * another test takes one between this check and the node's start.
+ */
 function clusterPort(taken: Set<number>): number {
   for (let i = 0; i < 100; i++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+    const port = 12000 + Math.floor(Math.random() * 10000);
     if (taken.has(port)) continue;
     try {
       Deno.listen({ hostname: "127.0.0.1", port }).close();
@@ -111,7 +119,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const ports = [clusterPort(taken), clusterPort(taken), clusterPort(taken)];
   const nodes: (RedisServer | undefined)[] = [];
   const start = async (i: number) => {
-    const dir = join(root, String(ports[i]));
+    const dir = join(root, `node${i}`);
     await Deno.mkdir(dir, { recursive: true });
     nodes[i] = await startRedisServer({
       port: ports[i],
@@ -126,12 +134,26 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       ],
     });
   };
+  // Before the cluster is made, a node whose port was taken in the meantime
+  // (the server exits at once) moves to another pair.
+  const startFresh = async (i: number) => {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await start(i);
+      } catch (err) {
+        if (!(err instanceof RedisStartError && err.exited) || attempt >= 3) {
+          throw err;
+        }
+        ports[i] = clusterPort(taken);
+      }
+    }
+  };
   const stop = async () => {
     await Promise.all(nodes.map((n) => n?.stop()));
     await Deno.remove(root, { recursive: true });
   };
   try {
-    await Promise.all(ports.map((_, i) => start(i)));
+    await Promise.all(ports.map((_, i) => startFresh(i)));
     await cli(
       "--cluster",
       "create",

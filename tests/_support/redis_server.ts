@@ -82,10 +82,21 @@ export function freePort(): number {
  */
 export async function pingRedis(port: number, ca?: string): Promise<boolean> {
   let conn: Deno.Conn | Deno.TlsConn | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const close = () => {
+    try {
+      conn?.close();
+    } catch {
+      // closed already
+    }
+    conn = undefined;
+  };
   try {
     conn = ca === undefined
       ? await Deno.connect({ hostname: "127.0.0.1", port })
       : await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [ca] });
+    // Something else on the port (not Redis) may never answer.
+    timer = setTimeout(close, 1000);
     await conn.write(new TextEncoder().encode("PING\r\n"));
     const buf = new Uint8Array(64);
     const n = await conn.read(buf);
@@ -94,12 +105,61 @@ export async function pingRedis(port: number, ca?: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    conn?.close();
+    clearTimeout(timer);
+    close();
+  }
+}
+
+/** How long a starting server may take to answer PING (a loaded CI machine). */
+const START_TIMEOUT_MS = 20_000;
+
+/** How many fresh ports a server without a fixed port is tried on. */
+const START_ATTEMPTS = 3;
+
+/** The last bytes of a child's output, kept for an error message. */
+function outputTail(stream: ReadableStream<Uint8Array>): {
+  done: Promise<void>;
+  text(): string;
+} {
+  let tail = "";
+  const decoder = new TextDecoder();
+  const done = stream.pipeTo(
+    new WritableStream({
+      write(chunk) {
+        tail = (tail + decoder.decode(chunk, { stream: true })).slice(-2000);
+      },
+    }),
+  ).catch(() => {});
+  return { done, text: () => tail.trim() };
+}
+
+/** Why a server did not start: it exited (with its log) or never answered. */
+export class RedisStartError extends Error {
+  override name = "RedisStartError";
+  /** Whether the process exited (a taken port, a bad option) rather than hung. */
+  readonly exited: boolean;
+
+  /**
+   * @param port The port it was started on.
+   * @param exited Whether the process exited.
+   * @param log The end of its output.
+   */
+  constructor(port: number, exited: boolean, log: string) {
+    super(
+      `redis-server did not start on 127.0.0.1:${port}: ` +
+        (exited
+          ? "it exited"
+          : `it did not answer PING within ${START_TIMEOUT_MS} ms`) +
+        (log ? `; its log ends:\n${log}` : "; it logged nothing"),
+    );
+    this.exited = exited;
   }
 }
 
 /**
- * Starts `redis-server` on 127.0.0.1 and waits until it answers PING.
+ * Starts `redis-server` on 127.0.0.1 and waits until it answers PING. A
+ * server given no port that exits at once (its free port was taken in the
+ * meantime) is started again on another one.
  *
  * @param options The port and persistence.
  * @returns The running server.
@@ -107,7 +167,18 @@ export async function pingRedis(port: number, ca?: string): Promise<boolean> {
 export async function startRedisServer(
   options: StartRedisOptions = {},
 ): Promise<RedisServer> {
-  const port = options.port ?? freePort();
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOnce(options.port ?? freePort(), options);
+    } catch (err) {
+      const retry = options.port === undefined && attempt < START_ATTEMPTS &&
+        err instanceof RedisStartError && err.exited;
+      if (!retry) throw err;
+    }
+  }
+}
+
+function serverArgs(port: number, options: StartRedisOptions): string[] {
   const tls = options.tls;
   const listen = tls
     ? [
@@ -149,12 +220,22 @@ export async function startRedisServer(
     args.push("--appendonly", "no");
   }
   args.push(...options.args ?? []);
+  return args;
+}
+
+async function startOnce(
+  port: number,
+  options: StartRedisOptions,
+): Promise<RedisServer> {
+  const tls = options.tls;
   const child = new Deno.Command("redis-server", {
-    args,
+    args: serverArgs(port, options),
     stdin: "null",
-    stdout: "null",
-    stderr: "null",
+    stdout: "piped",
+    stderr: "piped",
   }).spawn();
+  const out = outputTail(child.stdout);
+  const err = outputTail(child.stderr);
   let exited = false;
   const status = child.status.then((s) => {
     exited = true;
@@ -171,9 +252,10 @@ export async function startRedisServer(
   const stop = async () => {
     kill("SIGCONT"); // a stopped server would not see SIGTERM
     kill("SIGTERM");
-    await status;
+    await Promise.all([status, out.done, err.done]);
   };
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!exited && Date.now() < deadline) {
     if (await pingRedis(port, tls?.ca)) {
       return {
         url: `${tls ? "rediss" : "redis"}://127.0.0.1:${port}/0`,
@@ -184,11 +266,15 @@ export async function startRedisServer(
         [Symbol.asyncDispose]: stop,
       };
     }
-    if (exited) break;
     await new Promise((r) => setTimeout(r, 25));
   }
+  const gone = exited;
   await stop();
-  throw new Error(`redis-server did not start on 127.0.0.1:${port}`);
+  throw new RedisStartError(
+    port,
+    gone,
+    [out.text(), err.text()].filter(Boolean).join("\n"),
+  );
 }
 
 const envUrl = (() => {
