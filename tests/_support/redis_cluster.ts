@@ -8,11 +8,7 @@
  */
 import { join } from "node:path";
 import { createClient } from "redis";
-import {
-  type RedisServer,
-  RedisStartError,
-  startRedisServer,
-} from "./redis_server.ts";
+import { type RedisServer, startRedisServer } from "./redis_server.ts";
 
 /** A running cluster; disposing of it stops every node. */
 export interface RedisCluster extends AsyncDisposable {
@@ -116,13 +112,16 @@ async function clusterOk(ports: number[]): Promise<void> {
 export async function startRedisCluster(): Promise<RedisCluster> {
   const root = await Deno.makeTempDir({ prefix: "trawl_cluster_" });
   const taken = new Set<number>();
-  const ports = [clusterPort(taken), clusterPort(taken), clusterPort(taken)];
+  const ports: number[] = [];
   const nodes: (RedisServer | undefined)[] = [];
+  // A node starts on a fresh port pair (another one if its port was taken
+  // meanwhile), and on the same port when restarted: the cluster knows it.
   const start = async (i: number) => {
     const dir = join(root, `node${i}`);
     await Deno.mkdir(dir, { recursive: true });
-    nodes[i] = await startRedisServer({
+    const node = nodes[i] = await startRedisServer({
       port: ports[i],
+      pickPort: () => clusterPort(taken),
       dir,
       args: [
         "--cluster-enabled",
@@ -133,27 +132,14 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         "5000",
       ],
     });
-  };
-  // Before the cluster is made, a node whose port was taken in the meantime
-  // (the server exits at once) moves to another pair.
-  const startFresh = async (i: number) => {
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await start(i);
-      } catch (err) {
-        if (!(err instanceof RedisStartError && err.exited) || attempt >= 3) {
-          throw err;
-        }
-        ports[i] = clusterPort(taken);
-      }
-    }
+    ports[i] = node.port;
   };
   const stop = async () => {
     await Promise.all(nodes.map((n) => n?.stop()));
     await Deno.remove(root, { recursive: true });
   };
   try {
-    await Promise.all(ports.map((_, i) => startFresh(i)));
+    await Promise.all([0, 1, 2].map(start));
     await cli(
       "--cluster",
       "create",

@@ -41,9 +41,16 @@ export interface StartRedisOptions {
   /**
    * The port to listen on.
    *
-   * @default {a free port}
+   * @default {a port from `pickPort`}
    */
   port?: number;
+  /**
+   * Picks a free port when `port` is not given: again after a server that
+   * exited at once (the port was taken in the meantime).
+   *
+   * @default {freePort}
+   */
+  pickPort?: () => number;
   /**
    * A directory for an append-only file (`appendfsync always`), so a
    * restarted server keeps its data; without it nothing is persisted.
@@ -159,7 +166,7 @@ export class RedisStartError extends Error {
 /**
  * Starts `redis-server` on 127.0.0.1 and waits until it answers PING. A
  * server given no port that exits at once (its free port was taken in the
- * meantime) is started again on another one.
+ * meantime) is started again on another one (`pickPort`).
  *
  * @param options The port and persistence.
  * @returns The running server.
@@ -169,7 +176,8 @@ export async function startRedisServer(
 ): Promise<RedisServer> {
   for (let attempt = 1;; attempt++) {
     try {
-      return await startOnce(options.port ?? freePort(), options);
+      const port = options.port ?? (options.pickPort ?? freePort)();
+      return await startOnce(port, options);
     } catch (err) {
       const retry = options.port === undefined && attempt < START_ATTEMPTS &&
         err instanceof RedisStartError && err.exited;
