@@ -292,7 +292,11 @@ const envUrl = (() => {
     return undefined;
   }
 })();
-const required = (() => {
+/**
+ * Whether Redis tests must run rather than be skipped (`CI` or
+ * `TRAWL_REDIS_REQUIRED` is set).
+ */
+export const redisRequired: boolean = (() => {
   try {
     return Boolean(Deno.env.get("CI") || Deno.env.get("TRAWL_REDIS_REQUIRED"));
   } catch {
@@ -341,7 +345,7 @@ export function redisTest(
   options: RedisTestOptions = {},
 ): void {
   const available = options.ownServer ? binary : redisAvailable;
-  if (!available && !required) {
+  if (!available && !redisRequired) {
     if (!warned) {
       warned = true;
       console.warn(

@@ -4,14 +4,13 @@ import assert from "node:assert/strict";
 import {
   freePort,
   hasRedisServer,
+  redisRequired,
   RedisStartError,
   startRedisServer,
 } from "./redis_server.ts";
 
-const required = Boolean(
-  Deno.env.get("CI") || Deno.env.get("TRAWL_REDIS_REQUIRED"),
-);
-const ignore = !hasRedisServer() && !required;
+// Skipped as redisTest() skips a test that needs its own server.
+const ignore = !hasRedisServer() && !redisRequired;
 
 Deno.test({
   name:
