@@ -12,6 +12,8 @@
  *   {@linkcode CircuitBreaker}, {@linkcode KeyedCircuitBreaker}.
  * - Combinators: {@linkcode asCompleted}, {@linkcode gather}, {@linkcode wait}.
  * - Threads: {@linkcode WorkerPool} and {@linkcode serveWorker}.
+ * - Fairness: {@linkcode LoopYield} (gives the event loop a turn in a loop
+ *   whose awaits may all resolve at once).
  * - Diagnostics: {@linkcode LoopMonitor}.
  *
  * Every async API takes `{ signal }` and rejects with `signal.reason` when it
@@ -49,6 +51,7 @@ export * from "./keyed_semaphore.ts";
 export * from "./keyed_token_bucket.ts";
 export * from "./lock.ts";
 export * from "./loop_monitor.ts";
+export * from "./loop_yield.ts";
 export * from "./lru_map.ts";
 export * from "./priority_queue.ts";
 export * from "./queue_closed_error.ts";

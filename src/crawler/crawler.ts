@@ -249,7 +249,7 @@ export class Crawler {
       );
       const results = tasks.results;
       const sizes = pipelineSizes(o.concurrency);
-      startPipeline(tasks, frontier, page, sizes, archive);
+      startPipeline(tasks, frontier, page, sizes, archive, o.clock);
       const settled = await frontier.open(this.#seedBatch(), tasks.signal);
       await archive?.open({
         checkpoints: frontier.checkpoints,

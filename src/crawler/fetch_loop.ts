@@ -5,6 +5,7 @@
  * @module
  */
 import type { BoundedQueue } from "../concurrency/bounded_queue.ts";
+import type { LoopYield } from "../concurrency/loop_yield.ts";
 import type { CrawlFrontier } from "../frontier/store.ts";
 import type { FetchedPage, PageTask } from "./page_task.ts";
 
@@ -13,16 +14,22 @@ import type { FetchedPage, PageTask } from "./page_task.ts";
  * permit while the request and its retries are in flight), releases the
  * permit once the body is in, then hands the page to the parse loops through
  * `fetched`, waiting while that queue is full; until the frontier has no
- * more.
+ * more. Before each URL it lets the event loop take its turn when `turns`
+ * says the loops have run long enough without one: a URL skipped without a
+ * request (robots.txt disallows it) goes through the whole pipeline in
+ * microtasks, and a million of them would otherwise hold every response,
+ * timer and message back for as long as they take.
  *
  * @example Usage
  * ```ts ignore
- * tasks.start(concurrency, (signal) => fetchLoop(frontier, page, fetched, signal));
+ * const turns = new LoopYield();
+ * tasks.start(concurrency, (signal) => fetchLoop(frontier, page, fetched, turns, signal));
  * ```
  *
  * @param frontier The crawl's frontier.
  * @param page The work on one URL.
  * @param fetched Where fetched pages wait for the parser.
+ * @param turns Gives the event loop its turns (shared by the loops).
  * @param signal Stops the loop (it then rejects with the reason).
  * @returns When the frontier is done.
  */
@@ -30,9 +37,11 @@ export async function fetchLoop(
   frontier: Pick<CrawlFrontier, "next">,
   page: Pick<PageTask, "fetch">,
   fetched: BoundedQueue<FetchedPage>,
+  turns: Pick<LoopYield, "maybeYield">,
   signal: AbortSignal,
 ): Promise<void> {
   for (;;) {
+    await turns.maybeYield({ signal });
     const entry = await frontier.next(signal);
     if (entry === undefined) return;
     let done: FetchedPage;

@@ -8,6 +8,8 @@
  */
 import type { CrawlArchive } from "../archive/crawl_archive.ts";
 import { BoundedQueue } from "../concurrency/bounded_queue.ts";
+import { type Clock, systemClock } from "../concurrency/clock.ts";
+import { LoopYield } from "../concurrency/loop_yield.ts";
 import type { CrawlFrontier } from "../frontier/store.ts";
 import type { CrawlTasks } from "./crawl_tasks.ts";
 import { fetchLoop } from "./fetch_loop.ts";
@@ -57,7 +59,9 @@ export function pipelineSizes(concurrency: number): PipelineSizes {
  * Starts the crawl's fetch loops and parse loops as tasks of `tasks`. The
  * queue between them closes when the last fetch loop ends (the frontier is
  * done: every page committed); the parse loops then drain it and end, and
- * the results queue closes.
+ * the results queue closes. The fetch loops share one {@linkcode LoopYield}
+ * on `clock`, so that URLs skipped without a request never hold the event
+ * loop for more than its budget.
  *
  * @example Usage
  * ```ts ignore
@@ -69,6 +73,7 @@ export function pipelineSizes(concurrency: number): PipelineSizes {
  * @param page The work on one URL.
  * @param sizes How many loops of each kind, and the queue's capacity.
  * @param archive Where each page's exchanges are archived before its commit.
+ * @param clock Measures the fetch loops' turns.
  */
 export function startPipeline(
   tasks: Pick<CrawlTasks, "spawn" | "start" | "results">,
@@ -76,9 +81,11 @@ export function startPipeline(
   page: PageTask,
   sizes: PipelineSizes,
   archive?: Pick<CrawlArchive, "commit">,
+  clock: Clock = systemClock,
 ): void {
   const fetched = new BoundedQueue<FetchedPage>(sizes.queue);
   let fetching = sizes.fetchers;
+  const turns = new LoopYield({ clock });
   for (let i = 0; i < sizes.parsers; i++) {
     tasks.spawn((signal) =>
       parseLoop(frontier, page, fetched, tasks.results, signal, archive)
@@ -86,7 +93,7 @@ export function startPipeline(
   }
   tasks.start(sizes.fetchers, async (signal) => {
     try {
-      await fetchLoop(frontier, page, fetched, signal);
+      await fetchLoop(frontier, page, fetched, turns, signal);
     } finally {
       if (--fetching === 0) fetched.close();
     }

@@ -1,14 +1,16 @@
 /**
  * The crawl pipeline (`startPipeline`): fetch loops hold a host's permit
  * only while a request is in flight, fetched pages wait for the parse loops
- * in a bounded queue, and the memory and SQLite frontiers keep their
- * guarantees (per-host limits, cancellation, exactly-once commits).
+ * in a bounded queue, the memory and SQLite frontiers keep their
+ * guarantees (per-host limits, cancellation, exactly-once commits), and
+ * URLs skipped without a request do not hold the event loop.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { systemClock } from "../../src/concurrency/clock.ts";
 import { baseResult } from "../../src/crawler/base_result.ts";
 import { CrawlTasks } from "../../src/crawler/crawl_tasks.ts";
+import { crawl } from "../../src/crawler/crawler.ts";
 import type { FetchedPage, PageTask } from "../../src/crawler/page_task.ts";
 import { startPipeline } from "../../src/crawler/pipeline.ts";
 import type { CrawlResult } from "../../src/crawler/result.ts";
@@ -21,6 +23,7 @@ import type {
   FrontierContext,
   ReadyEntry,
 } from "../../src/frontier/store.ts";
+import { html, serve } from "../_support/serve.ts";
 
 const HOSTS = ["a.test", "b.test"];
 
@@ -245,4 +248,41 @@ Deno.test("startPipeline() stops every loop when aborted with pages waiting for 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("startPipeline() lets timers and I/O run while the crawl skips thousands of URLs that robots.txt disallows", async () => {
+  const LINKS = 5000;
+  await using srv = serve((_req, url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("User-agent: *\nDisallow: /l/\n");
+    }
+    if (url.pathname === "/") {
+      return html(
+        Array.from({ length: LINKS }, (_, i) => `<a href="/l/${i}">l</a>`)
+          .join(""),
+      );
+    }
+    return new Response("", { status: 404 });
+  });
+  // Each skip goes through the pipeline without I/O: in microtasks only,
+  // unless the fetch loops give the event loop its turns.
+  let skips = 0;
+  let timerFired = false;
+  let skipsAfterTimer = 0;
+  for await (
+    const r of crawl([srv.origin + "/"], {
+      workers: 0,
+      maxLinksPerPage: LINKS,
+    })
+  ) {
+    if (r.skipped !== "robots") continue;
+    if (++skips === 1) setTimeout(() => timerFired = true, 0);
+    else if (timerFired) skipsAfterTimer++;
+  }
+  assert.equal(skips, LINKS);
+  assert.equal(srv.log.filter((h) => h.path.startsWith("/l/")).length, 0);
+  assert.ok(
+    skipsAfterTimer > 0,
+    "a timer set at the first skip fired only after the last one",
+  );
 });
