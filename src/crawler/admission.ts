@@ -141,6 +141,21 @@ export class Admission {
   }
 
   /**
+   * Whether {@linkcode Admission.check} will refuse `url` for robots.txt,
+   * known without waiting: its host's policy is cached, was read (not
+   * assumed after a failed fetch) and disallows it. No request is made for
+   * such a URL, so a host's `Crawl-delay` need not be spent on it.
+   *
+   * @param url A URL taken from the frontier, in normal form.
+   * @returns `true` when robots.txt refuses it now.
+   */
+  refusedByRobots(url: string): boolean {
+    const policy = this.#options.robots?.cached(url);
+    return policy !== undefined && unreachableError(policy) === undefined &&
+      !policy.isAllowed(url);
+  }
+
+  /**
    * The fetcher's view of {@linkcode Admission.check}: why `url` may not be
    * requested, or `undefined`; rejects when its host could not be resolved.
    *

@@ -219,6 +219,8 @@ export class Crawler {
       tasks = stack.use(
         new CrawlTasks(o.signal, Math.max(16, o.concurrency * 2)),
       );
+      // The admission comes once robots.txt can be read, after the frontier.
+      const late: { admission?: Admission } = {};
       const frontier = this.#frontier = buildFrontier(store, o, {
         seeds: this.#seeds,
         settings: this.settings,
@@ -226,6 +228,7 @@ export class Crawler {
         stats: this.#stats,
         log,
         traceId: this.#traceId,
+        requestless: (url) => late.admission?.refusedByRobots(url) ?? false,
       });
       tasks.defer(() => frontier.close());
       const archive = tasks.use(await this.#archive(store));
@@ -234,19 +237,15 @@ export class Crawler {
         robotsCache(o, ssrf, frontier.robots, log, archive),
       );
       const inbox = this.#sitemapInbox();
-      const page = this.#pageTask(
-        frontier,
-        parser,
-        new Admission({
-          scope: this.#scope,
-          ssrf,
-          robots,
-          hints: this.#robotsHints(frontier, inbox),
-          log,
-          telemetry,
-        }),
-        inbox,
-      );
+      const admission = late.admission = new Admission({
+        scope: this.#scope,
+        ssrf,
+        robots,
+        hints: this.#robotsHints(frontier, inbox),
+        log,
+        telemetry,
+      });
+      const page = this.#pageTask(frontier, parser, admission, inbox);
       const results = tasks.results;
       const sizes = pipelineSizes(o.concurrency);
       startPipeline(tasks, frontier, page, sizes, archive, o.clock);

@@ -87,6 +87,8 @@ export interface FrontierFor {
   log: CrawlLog;
   /** The crawl's trace id (for the results of URLs a shared store refuses). */
   traceId: string;
+  /** See `FrontierContext.requestless`. */
+  requestless?: (url: string) => boolean;
 }
 
 /**
@@ -128,6 +130,7 @@ export function buildFrontier(
       const u = URL.parse(url);
       if (u) o.traps.admit(u);
     },
+    requestless: crawl.requestless,
     // A store shared by several processes counts these for all of them.
     maxPagesPerHost: o.maxPagesPerHost,
     maxQueryVariants: o.traps.limits.maxQueryVariants,

@@ -50,8 +50,9 @@ export interface FrontierOptions {
  * Accepts URLs once and releases them host by host as politeness allows.
  *
  * Each host with waiting URLs has one pump task: it takes a permit from the
- * host's semaphore and a token from its bucket, then puts the next URL into
- * the hand-off queue that `next` reads. A slow or throttled host blocks only
+ * host's semaphore and a token from its bucket (none for a URL that
+ * `context.requestless` says will be skipped without a request), then puts
+ * the next URL into the hand-off queue that `next` reads. A slow or throttled host blocks only
  * its own pump, so other hosts go on at full speed; the bounded hand-off
  * queue makes the pumps wait when the fetchers are busy. The crawl is over
  * when every accepted URL has been committed.
@@ -447,6 +448,14 @@ export class Frontier implements CrawlFrontier {
     }
   }
 
+  /** Whether the URL at the head of `q` will be settled without a request. */
+  #requestless(q: HostQueue): boolean {
+    const requestless = this.#context.requestless;
+    if (requestless === undefined) return false;
+    const url = q.peekUrl();
+    return url !== undefined && requestless(url);
+  }
+
   async #pump(host: string, q: HostQueue, signal: AbortSignal): Promise<void> {
     const clock = this.#context.clock;
     try {
@@ -456,7 +465,7 @@ export class Frontier implements CrawlFrontier {
         const permit = await this.#semaphores.acquire(host, { signal });
         try {
           const granted = clock.now();
-          if (Number.isFinite(this.#rateOf(host))) {
+          if (Number.isFinite(this.#rateOf(host)) && !this.#requestless(q)) {
             await this.#buckets.take(host, 1, { signal });
           }
           // The politeness wait, for the page's trace.

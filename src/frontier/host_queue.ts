@@ -161,6 +161,20 @@ export class HostQueue {
   }
 
   /**
+   * The oldest entry's URL, left in the queue.
+   *
+   * @returns The URL, or `undefined` when the queue is empty.
+   */
+  peekUrl(): string | undefined {
+    if (this.#length === 0) return undefined;
+    const chunk = this.#chunks[this.#head];
+    if (!("text" in chunk)) return chunk.url;
+    const end = chunk.text.indexOf("\n", chunk.pos);
+    return chunk.prefix +
+      chunk.text.slice(chunk.pos, end === -1 ? undefined : end);
+  }
+
+  /**
    * Takes the oldest entry.
    *
    * @returns The entry, or `undefined` when the queue is empty.

@@ -158,6 +158,13 @@ export interface FrontierContext {
    */
   recrawl?: { before: number };
   /**
+   * Whether a queued URL will be settled without a request (the crawler
+   * knows that its host's robots.txt disallows it): a rate-limited host's
+   * token (a `Crawl-delay`) is then not spent on it. Stores that hand URLs
+   * out in this process ask it; a shared store spends the token.
+   */
+  requestless?: (url: string) => boolean;
+  /**
    * Called at open for each URL an earlier run accepted, so per-URL limits
    * kept in memory (the spider-trap counters) go on from where they were.
    */

@@ -205,6 +205,35 @@ export class RobotsCache {
   }
 
   /**
+   * The robots.txt policy of `url`'s origin when the cache holds a fresh
+   * one, without fetching it (and without counting a hit).
+   *
+   * @example Cached once fetched
+   * ```ts
+   * import { RobotsCache } from "./robots_cache.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const cache = new RobotsCache({
+   *   userAgent: "trawl/0.1",
+   *   fetch: () => Promise.resolve(new Response("User-agent: *\nDisallow: /a")),
+   * });
+   * assert.equal(cache.cached("https://example.com/a"), undefined);
+   * await cache.get("https://example.com/");
+   * assert.equal(cache.cached("https://example.com/a")?.isAllowed("/a"), false);
+   * ```
+   *
+   * @param url Any http(s) URL of the origin.
+   * @returns The origin's fresh policy, or `undefined`.
+   * @throws {TypeError} When `url` is not an http(s) URL.
+   */
+  cached(url: string | URL): RobotsPolicy | undefined {
+    const entry = this.#entries.peek(originOf(url));
+    return entry && this.#clock.now() < entry.expiresAt
+      ? entry.policy
+      : undefined;
+  }
+
+  /**
    * The robots.txt policy of `url`'s origin: cached, or fetched now (sharing
    * a fetch already in flight for that origin).
    *

@@ -65,6 +65,28 @@ Deno.test("Crawler.run() spaces requests to a host by its robots.txt Crawl-delay
   assert.ok(times[2] - times[1] >= 200, `gap ${times[2] - times[1]} ms`);
 });
 
+Deno.test("Crawler.run() spends no Crawl-delay on URLs robots.txt disallows, which it skips without a request", async () => {
+  const clock = new FakeClock();
+  const { results, hits } = await crawlOnClock(clock, (url) => {
+    if (url.pathname === "/robots.txt") {
+      return new Response("User-agent: *\nCrawl-delay: 1\nDisallow: /l/\n");
+    }
+    if (url.pathname === "/") {
+      const skipped = [0, 1, 2, 3, 4].map((i) => `<a href="/l/${i}">l</a>`);
+      return html(skipped.join("") + `<a href="/ok">ok</a>`);
+    }
+    return html("<title>x</title>");
+  }, fast);
+  const robots = results.filter((r) => r.skipped === "robots");
+  assert.equal(robots.length, 5);
+  assert.deepEqual(hits.map((h) => h.path), ["/robots.txt", "/", "/ok"]);
+  // The five skipped URLs were queued before /ok. The Crawl-delay came
+  // with robots.txt, after the seed, so /ok takes the host's first token:
+  // it waits for none of the skipped URLs' delays.
+  const [first, ok] = pageTimes(hits);
+  assert.ok(ok - first < 1000, `gap ${ok - first} ms`);
+});
+
 Deno.test("Crawler.run() waits Retry-After before the host's next request when a page answers 429", async () => {
   const clock = new FakeClock();
   let first429: number | undefined;

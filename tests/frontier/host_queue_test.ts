@@ -23,6 +23,25 @@ Deno.test("HostQueue.shift() gives runs and single entries back in order, as the
   assert.equal(q.length, 0);
 });
 
+Deno.test("HostQueue.peekUrl() names the entry shift() gives next, and leaves it queued", () => {
+  const q = new HostQueue();
+  const url = (path: string) => ({
+    url: `https://a.test${path}`,
+    host: "a.test",
+    depth: 1,
+  });
+  q.pushRun([url("/x/1"), url("/x/22"), url("/y")]);
+  q.push(url("/z"));
+  const seen: string[] = [];
+  for (let peeked; (peeked = q.peekUrl()) !== undefined;) {
+    assert.equal(q.peekUrl(), peeked, "peeking takes nothing");
+    assert.equal(q.shift()?.url, peeked);
+    seen.push(peeked);
+  }
+  assert.deepEqual(seen, ["/x/1", "/x/22", "/y", "/z"].map((p) => url(p).url));
+  assert.equal(q.length, 0);
+});
+
 Deno.test("HostQueue keeps no page's string of links alive for the links it queues", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
