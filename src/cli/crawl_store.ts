@@ -16,7 +16,10 @@ import type { Reporter } from "./reporter.ts";
 export interface CrawlStore extends AsyncDisposable {
   /** The crawler's `store` option; `undefined` keeps the crawl in memory. */
   readonly store?: FrontierStore;
-  /** Whether the output file is kept and appended to, instead of truncated. */
+  /**
+   * Whether the output file is kept and appended to, instead of truncated
+   * (known once the crawl is prepared).
+   */
   readonly append: boolean;
   /**
    * Checks the stored crawl against this one, before the output is touched.

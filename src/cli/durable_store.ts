@@ -1,7 +1,9 @@
 /**
  * `--state PATH`: the crawl in a SQLite file. The stored crawl is checked
  * before the output is touched; the output is then repaired against it and
- * appended to.
+ * appended to. A state that holds no crawl yet (a new file, or one whose
+ * crawl never queued its seeds) starts the output again, as `--fresh` does:
+ * no line of an old file can be one of its results.
  *
  * @module
  */
@@ -34,22 +36,26 @@ export function openDurableStore(
 ): CrawlStore {
   const mode = config.options.stateMode ?? "auto";
   const store = new SqliteStore(path);
+  let append = false;
   return {
     store,
-    append: mode !== "fresh",
+    get append() {
+      return append;
+    },
     async prepare(crawler) {
       try {
-        store.prepare({
+        const stored = store.prepare({
           seeds: crawler.seeds,
           settings: crawler.settings,
           mode,
         });
+        append = mode !== "fresh" && stored.accepted > 0;
       } catch (err) {
         throw await stateError(err, path);
       }
     },
     async sync(output, uncommitted) {
-      if (mode === "fresh" || output.fsFile === undefined) return;
+      if (!append || output.fsFile === undefined) return;
       const report = await syncOutput(
         output.fsFile,
         store,

@@ -119,3 +119,31 @@ Deno.test("trawl --state fetches a result whose commit was lost (a power cut) ag
   assert.equal(after?.done, site.expected.size);
   assert.equal(after?.pending, 0);
 });
+
+Deno.test("trawl --state with a state that holds no crawl yet starts --out again instead of taking an old file's lines for its own", async () => {
+  await using site = serveGeneratedSite({ pages: 60 });
+  await using ws = await workspace();
+  const args = crawlArgs(ws, site.seed);
+  const first = await run(args, ws.perms);
+  assert.equal(first.code, 0, first.text);
+  // Another crawl's output: the same URLs with other results, and one more.
+  const stale = (await lines(ws.out)).map((line) =>
+    JSON.stringify({ ...JSON.parse(line), title: "stale" })
+  );
+  stale.push(
+    JSON.stringify({ ...JSON.parse(stale[0]), url: "http://x.test/" }),
+  );
+  await Deno.writeTextFile(ws.out, stale.map((l) => l + "\n").join(""));
+  for (const suffix of ["", "-wal", "-shm", ".lock"]) {
+    await Deno.remove(ws.state + suffix).catch(() => {});
+  }
+  const requests = site.pageRequests;
+  const second = await run(args, ws.perms);
+  assert.equal(second.code, 0, second.text);
+  assert.doesNotMatch(second.text, /kept/);
+  assert.equal(site.pageRequests, 2 * requests, "the whole site again");
+  const out = await lines(ws.out);
+  assert.equal(out.length, site.expected.size);
+  assert.ok(!out.some((l) => l.includes('"stale"') || l.includes("x.test")));
+  await assertOutput(ws.out, site);
+});
