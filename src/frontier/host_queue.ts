@@ -23,6 +23,16 @@ interface Run {
   pos: number;
 }
 
+/** Where a run's next URL ends in its text (-1: it is the last). */
+function headEnd(run: Run): number {
+  return run.text.indexOf("\n", run.pos);
+}
+
+/** A run's next URL, which ends at `end` (see {@linkcode headEnd}). */
+function headUrl(run: Run, end: number): string {
+  return run.prefix + run.text.slice(run.pos, end === -1 ? undefined : end);
+}
+
 /**
  * A copy of `s` that keeps no larger string alive. V8 makes a substring of
  * 13 characters or more a view into its parent: a link split from the
@@ -168,10 +178,7 @@ export class HostQueue {
   peekUrl(): string | undefined {
     if (this.#length === 0) return undefined;
     const chunk = this.#chunks[this.#head];
-    if (!("text" in chunk)) return chunk.url;
-    const end = chunk.text.indexOf("\n", chunk.pos);
-    return chunk.prefix +
-      chunk.text.slice(chunk.pos, end === -1 ? undefined : end);
+    return "text" in chunk ? headUrl(chunk, headEnd(chunk)) : chunk.url;
   }
 
   /**
@@ -187,9 +194,8 @@ export class HostQueue {
       this.#drop();
       return chunk;
     }
-    const end = chunk.text.indexOf("\n", chunk.pos);
-    const url = chunk.prefix +
-      chunk.text.slice(chunk.pos, end === -1 ? undefined : end);
+    const end = headEnd(chunk);
+    const url = headUrl(chunk, end);
     if (end === -1) this.#drop();
     else chunk.pos = end + 1;
     const entry: FrontierEntry = { url, host: chunk.host, depth: chunk.depth };
