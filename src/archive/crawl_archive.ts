@@ -73,6 +73,8 @@ export interface ArchiveStart {
 export class CrawlArchive implements ExchangeSink, AsyncDisposable {
   readonly #options: CrawlArchiveOptions;
   readonly #opened = Promise.withResolvers<void>();
+  /** Whether {@linkcode CrawlArchive.open} is done: writes need not wait. */
+  #open = false;
   #warc?: WarcWriter;
   #mirror?: Mirror;
   /** The first failure to write, reported once. */
@@ -121,6 +123,7 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
         });
       }
       this.#opened.resolve();
+      this.#open = true;
     } catch (err) {
       this.#opened.reject(err);
       throw err;
@@ -144,7 +147,7 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
     commit: () => T,
     options: RecordOptions = {},
   ): Promise<T> {
-    await this.#ready(options.signal);
+    if (!this.#open) await this.#ready(options.signal);
     try {
       const mirror = this.#mirror;
       if (mirror) {
@@ -167,7 +170,7 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
    * @param options Gives up waiting for the archive.
    */
   async record(exchange: Exchange, options: RecordOptions = {}): Promise<void> {
-    await this.#ready(options.signal);
+    if (!this.#open) await this.#ready(options.signal);
     try {
       await this.#mirror?.record(exchange, options);
       await this.#warc?.write([exchange], undefined, options);
@@ -178,6 +181,7 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
 
   /** Closes the WARC file (checking it is still there). */
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#open = false;
     this.#opened.reject(new Error("The crawl's archive was closed"));
     await this.#warc?.close();
   }
@@ -197,7 +201,10 @@ export class CrawlArchive implements ExchangeSink, AsyncDisposable {
     throw err; // not reached: the wait ends by rejecting
   }
 
-  /** Waits until the archive is open. */
+  /**
+   * Waits until the archive is open (once it is, writes skip the wait and
+   * add no listener to their signal).
+   */
   #ready(signal: AbortSignal | undefined): Promise<void> {
     return abortable(this.#opened.promise, signal);
   }

@@ -49,8 +49,9 @@ const PRESENCE_CHECK_MS = 1000;
 /** A call of {@linkcode WarcFileWriter.write} waiting for its turn. */
 interface Waiting {
   exchanges: readonly Exchange[];
-  /** Where its records end, once they are written. */
-  position?: Position;
+  /** Settles the call: with where its records end, once they are written. */
+  resolve: (position: Position) => void;
+  reject: (reason: unknown) => void;
 }
 
 /** What {@linkcode WarcFileWriter.open} needs (all of it cloneable). */
@@ -74,7 +75,8 @@ export interface WarcFileOptions {
  * while a write is under way wait for the next turn, which writes them all
  * with one system call (a group commit): the pages of one parse batch come
  * to commit together, and a system call per page took about a third of the
- * writer's time in a crawl's profile.
+ * writer's time in a crawl's profile. Calls are settled in call order (the
+ * order of their records in the files).
  *
  * @example Usage
  * ```ts ignore
@@ -91,7 +93,9 @@ export class WarcFileWriter {
   readonly #seen = new LruMap<string, Original>(DEDUPE_ENTRIES);
   readonly #written: string[] = [];
   /** Calls waiting for a turn: the next turn writes them all. */
-  readonly #waiting: Waiting[] = [];
+  #waiting: Waiting[] = [];
+  /** Whether a turn is asked for and not yet begun. */
+  #asked = false;
   /**
    * Where a write's records are put together (the write is synchronous):
    * its gzip members, or the small chunks of a member compressed here.
@@ -162,28 +166,55 @@ export class WarcFileWriter {
    * @throws {ArchiveError} When the file cannot be written; every later
    * write throws it too.
    */
-  async write(exchanges: readonly Exchange[]): Promise<Position> {
-    const call: Waiting = { exchanges };
-    this.#waiting.push(call);
-    return await this.#lock.runExclusive(async () => {
-      if (call.position) return call.position; // written in an earlier turn
-      if (this.#failed) throw this.#failed;
-      if (this.#closed) {
-        throw new Error("Cannot write to a closed WarcFileWriter");
-      }
-      try {
-        await this.#checkPresence(false);
-        if (this.#size >= this.#options.maxSize && this.#records > 0) {
-          await this.#rotate();
-        }
-        this.#append(this.#waiting.splice(0));
-      } catch (err) {
-        // The calls still waiting fail in their turns: let go of their pages.
-        this.#waiting.length = 0;
-        throw (this.#failed = ArchiveError.from(this.#path, err));
-      }
-      return call.position!;
+  write(exchanges: readonly Exchange[]): Promise<Position> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ exchanges, resolve, reject });
+      this.#ask();
     });
+  }
+
+  /** Asks for a turn, unless one is asked for already. */
+  #ask(): void {
+    if (this.#asked) return;
+    this.#asked = true;
+    // A turn settles its calls itself: its own promise carries nothing.
+    this.#lock.runExclusive(() => this.#turn()).catch(() => {});
+  }
+
+  /**
+   * Writes the calls waiting, once any earlier turn (or a close) is done;
+   * calls made meanwhile wait for the next turn. A failed turn fails its
+   * calls and those made meanwhile: their pages are let go.
+   */
+  async #turn(): Promise<void> {
+    this.#asked = false;
+    const calls = this.#waiting;
+    this.#waiting = [];
+    try {
+      await this.#write(calls);
+    } catch (err) {
+      for (const call of [...calls, ...this.#waiting.splice(0)]) {
+        call.reject(err);
+      }
+    }
+  }
+
+  async #write(calls: Waiting[]): Promise<void> {
+    if (this.#failed) throw this.#failed;
+    if (this.#closed) {
+      throw new Error("Cannot write to a closed WarcFileWriter");
+    }
+    try {
+      if (this.#clock.now() - this.#checkedAt >= PRESENCE_CHECK_MS) {
+        await this.#checkPresence();
+      }
+      if (this.#size >= this.#options.maxSize && this.#records > 0) {
+        await this.#rotate();
+      }
+      this.#append(calls);
+    } catch (err) {
+      throw (this.#failed = ArchiveError.from(this.#path, err));
+    }
   }
 
   /**
@@ -192,18 +223,26 @@ export class WarcFileWriter {
    * @throws {ArchiveError} When it was removed meanwhile.
    */
   async close(): Promise<void> {
-    await this.#lock.runExclusive(async () => {
-      if (this.#closed) return;
-      this.#closed = true;
-      const handle = this.#handle;
-      if (!handle) return;
-      try {
-        if (!this.#failed) await this.#checkPresence(true);
-      } finally {
-        this.#handle = undefined;
-        await handle.close().catch(() => {});
-      }
-    });
+    // Writes asked for before the close go first, even the calls a
+    // rotation sent on to a later turn.
+    while (!await this.#lock.runExclusive(() => this.#closeWhenIdle())) {
+      // a turn is still asked for: it holds the lock next
+    }
+  }
+
+  async #closeWhenIdle(): Promise<boolean> {
+    if (this.#asked || this.#waiting.length > 0) return false;
+    if (this.#closed) return true;
+    this.#closed = true;
+    const handle = this.#handle;
+    if (!handle) return true;
+    try {
+      if (!this.#failed) await this.#checkPresence();
+    } finally {
+      this.#handle = undefined;
+      await handle.close().catch(() => {});
+    }
+    return true;
   }
 
   get #path(): string {
@@ -235,7 +274,7 @@ export class WarcFileWriter {
   }
 
   async #rotate(): Promise<void> {
-    await this.#checkPresence(true);
+    await this.#checkPresence();
     const handle = this.#handle;
     this.#handle = undefined;
     await handle?.close();
@@ -254,6 +293,7 @@ export class WarcFileWriter {
     for (const [i, call] of calls.entries()) {
       if (i > 0 && this.#size + out.length >= this.#options.maxSize) {
         this.#waiting.unshift(...calls.splice(i));
+        this.#ask();
         break;
       }
       for (const exchange of call.exchanges) {
@@ -274,7 +314,7 @@ export class WarcFileWriter {
     this.#flush();
     // Only now, so that no call of a failed turn counts as written.
     const file = this.#files.name(this.#index);
-    calls.forEach((call, i) => call.position = { file, offset: ends[i] });
+    calls.forEach((call, i) => call.resolve({ file, offset: ends[i] }));
   }
 
   /** The request record and the response (or revisit) record. */
@@ -341,13 +381,11 @@ export class WarcFileWriter {
 
   /**
    * Throws when the file is no longer at its path (removed or replaced):
-   * what is written to it would be lost. Checked at most once a second
-   * unless `now`.
+   * what is written to it would be lost. A turn checks it once a second,
+   * a rotation and a close always.
    */
-  async #checkPresence(now: boolean): Promise<void> {
-    const t = this.#clock.now();
-    if (!now && t - this.#checkedAt < PRESENCE_CHECK_MS) return;
-    this.#checkedAt = t;
+  async #checkPresence(): Promise<void> {
+    this.#checkedAt = this.#clock.now();
     const path = this.#path;
     let onDisk: { dev: number; ino: number } | undefined;
     try {

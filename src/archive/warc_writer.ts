@@ -24,7 +24,7 @@ import {
 import { ArchiveError } from "./archive_error.ts";
 import type { Exchange } from "./exchange.ts";
 import { type WarcFileOptions, WarcFileWriter } from "./warc_file_writer.ts";
-import { parsePosition, type Position } from "./warc_resume.ts";
+import { parsePosition } from "./warc_resume.ts";
 
 /** The checkpoint holding the committed write position. */
 const CHECKPOINT = "warc";
@@ -96,7 +96,6 @@ export interface WarcWriteOptions {
 export class WarcWriter implements AsyncDisposable {
   readonly #file: WarcFileWriter;
   readonly #checkpoints?: Checkpoints;
-  #turn: Promise<unknown> = Promise.resolve();
   #failed?: ArchiveError;
   #closing?: Promise<void>;
 
@@ -161,23 +160,20 @@ export class WarcWriter implements AsyncDisposable {
       return Promise.reject(new Error("Cannot write to a closed WarcWriter"));
     }
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    const written = this.#file.write(exchanges);
-    written.catch(() => {}); // handled in its turn
-    const turn = this.#turn.then(async () => {
-      let position: Position;
-      try {
-        position = await written;
-      } catch (err) {
+    // The file settles its calls in call order, so each `then` runs before
+    // any later call's.
+    return this.#file.write(exchanges).then(
+      (position) => {
+        this.#checkpoints?.set(CHECKPOINT, JSON.stringify(position));
+        return then?.();
+      },
+      (err) => {
         throw (this.#failed ??= ArchiveError.from(
           this.paths.at(-1) ?? "",
           err,
         ));
-      }
-      this.#checkpoints?.set(CHECKPOINT, JSON.stringify(position));
-      return then?.();
-    });
-    this.#turn = turn.catch(() => {});
-    return turn;
+      },
+    );
   }
 
   /**
@@ -188,7 +184,6 @@ export class WarcWriter implements AsyncDisposable {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#turn;
       try {
         await this.#file.close();
       } catch (err) {

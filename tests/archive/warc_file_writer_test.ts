@@ -111,3 +111,48 @@ for (const together of [false, true]) {
     }
   });
 }
+
+Deno.test("WarcWriter.write() commits in call order across a new file, with calls made while it is being opened", async () => {
+  await using t = await tempDir();
+  const cp = checkpoints();
+  const warc = await WarcWriter.open({
+    path: `${t.dir}/o.warc.gz`,
+    maxSize: 4000,
+    checkpoints: cp.live,
+  });
+  const commits: { call: number; file: string; offset: number }[] = [];
+  const write = (i: number) => {
+    const body = crypto.getRandomValues(new Uint8Array(1500));
+    return warc.write([exchange(`http://a.test/${i}`, body)], () => {
+      commits.push({ call: i, ...JSON.parse(cp.live.get("warc")!) });
+    });
+  };
+  // The first calls pass maxSize: those after it wait for the next file,
+  // and more calls come while that file is being opened.
+  const calls = Array.from({ length: 6 }, (_, i) => write(i));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  calls.push(...Array.from({ length: 6 }, (_, i) => write(6 + i)));
+  // A close asked for now waits for every call made before it.
+  await warc.close();
+  await Promise.all(calls);
+  assert.ok(warc.paths.length >= 3, `${warc.paths.length} files`);
+  assert.deepEqual(
+    commits.map((c) => c.call),
+    Array.from({ length: 12 }, (_, i) => i),
+  );
+  // The committed position only moves forward.
+  const order = (
+    c: { file: string; offset: number },
+  ) => [warc.paths.findIndex((p) => p.endsWith(c.file)), c.offset];
+  for (let i = 1; i < commits.length; i++) {
+    const [fa, oa] = order(commits[i - 1]);
+    const [fb, ob] = order(commits[i]);
+    assert.ok(fb > fa || (fb === fa && ob > oa), `commit ${i} went back`);
+  }
+  const recs = await readWarcs(warc.paths);
+  assert.deepEqual(checkRecords(recs), []);
+  assert.deepEqual(
+    recs.filter((r) => r.type === "response").map((r) => r.uri),
+    Array.from({ length: 12 }, (_, i) => `http://a.test/${i}`),
+  );
+});
