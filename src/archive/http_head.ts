@@ -88,12 +88,29 @@ export function responseHead(ex: Exchange): Uint8Array {
  * @returns The head's bytes.
  */
 export function requestHead(ex: Exchange): Uint8Array {
-  const url = new URL(ex.url);
-  let head = `${ex.method} ${url.pathname}${url.search} HTTP/1.1${CRLF}`;
+  let head = `${ex.method} ${target(ex.url)} HTTP/1.1${CRLF}`;
   for (const [name, value] of ex.requestHeaders) {
     head += `${name}: ${oneLine(value)}${CRLF}`;
   }
   return bytesOf(head + CRLF);
+}
+
+/**
+ * The request target of an absolute URL: its path and query as `fetch`
+ * sends them (an empty query keeps its `?`), read off the text (parsing the
+ * URL again cost more than the rest of the head). Neither the user info
+ * nor the host of a serialized URL holds a `/`, so the path starts at the
+ * first `/` after `//`.
+ */
+function target(url: string): string {
+  const authority = url.indexOf("//");
+  const path = authority < 0 ? -1 : url.indexOf("/", authority + 2);
+  if (path < 0) {
+    const parsed = new URL(url);
+    return parsed.pathname + parsed.search;
+  }
+  const fragment = url.indexOf("#", path);
+  return fragment < 0 ? url.slice(path) : url.slice(path, fragment);
 }
 
 /** A head's bytes (Latin-1), in a buffer of their own. */

@@ -245,15 +245,13 @@ export interface PairIds {
 export function requestRecord(ex: Exchange, ids: PairIds): WarcRecord {
   const block = requestHead(ex);
   const digest = new Sha1().update(block).digest();
-  return {
-    fields: [
-      ...common(ex, "request", ids.request, ids.response, ids.warcinfo),
-      ["WARC-Payload-Digest", EMPTY_DIGEST],
-      ["WARC-Block-Digest", digest],
-      ["Content-Type", "application/http;msgtype=request"],
-    ],
-    block: [block],
-  };
+  const fields = common(ex, "request", ids.request, ids.response, ids.warcinfo);
+  fields.push(
+    ["WARC-Payload-Digest", EMPTY_DIGEST],
+    ["WARC-Block-Digest", digest],
+    ["Content-Type", "application/http;msgtype=request"],
+  );
+  return { fields, block: [block] };
 }
 
 /**
@@ -290,11 +288,17 @@ export function responseRecord(
   const body = storedBody(ex);
   const digest = prepared?.blockDigest ??
     new Sha1().update(head).update(body).digest();
-  const fields: [string, string][] = [
-    ...common(ex, "response", ids.response, ids.request, ids.warcinfo),
+  const fields = common(
+    ex,
+    "response",
+    ids.response,
+    ids.request,
+    ids.warcinfo,
+  );
+  fields.push(
     ["WARC-Payload-Digest", payloadDigest],
     ["WARC-Block-Digest", digest],
-  ];
+  );
   if (ex.truncated) fields.push(["WARC-Truncated", "length"]);
   else if (!prepared && bodyLost(ex)) {
     fields.push(["WARC-Truncated", "unspecified"]);
