@@ -130,3 +130,32 @@ Deno.test("ParseBatcher.parse() rejects a page that fails to parse with the WARC
     .catch((e: ParseFailure) => e);
   assert.equal((plain as ParseFailure).warc, undefined, "no head, no block");
 });
+
+Deno.test("ParseBatcher.parse() gives each page of a batch its own WARC block, made before the batch's parses", async () => {
+  await using pool = oneWorkerPool();
+  const batcher = new ParseBatcher(pool, 1);
+  const head = (i: number) =>
+    new TextEncoder().encode(`HTTP/1.1 200 OK\r\nx-page: ${i}\r\n\r\n`);
+  const bodyOf = (p: ParseInput) => new Uint8Array(p.body.slice(0));
+  // The first page goes alone; the others wait for it and go as one batch.
+  const first = batcher.parse(page(0), undefined);
+  const items = [1, 2, 3, 4].map((i) => ({
+    ...page(i),
+    ...(i === 3 ? { maxLinks: -1 } : {}), // fails to parse
+    ...(i === 4 ? {} : { warcHead: head(i) }), // no block asked for
+  }));
+  const bodies = items.map(bodyOf);
+  const results = await Promise.all(
+    items.map((item) =>
+      batcher.parse(item, undefined).catch((e: ParseFailure) => e)
+    ),
+  );
+  await first;
+  const [one, two, failed, plain] = results;
+  assert.equal((one as { title?: string }).title, "p1");
+  assertBlock((one as { warc: PreparedBlock }).warc, head(1), bodies[0]);
+  assertBlock((two as { warc: PreparedBlock }).warc, head(2), bodies[1]);
+  assert.ok(failed instanceof Error, "page 3 failed to parse");
+  assertBlock((failed as ParseFailure).warc!, head(3), bodies[2]);
+  assert.equal((plain as { warc?: PreparedBlock }).warc, undefined);
+});
