@@ -4,26 +4,13 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Exchange, exchangeOf } from "../../src/archive/exchange.ts";
+import { exchangeOf } from "../../src/archive/exchange.ts";
 import { requestHead } from "../../src/archive/http_head.ts";
-
-function exchange(url: string): Exchange {
-  return {
-    url,
-    method: "GET",
-    requestHeaders: [],
-    date: 0,
-    status: 200,
-    statusText: "OK",
-    responseHeaders: [],
-    body: new Uint8Array(),
-    truncated: false,
-  };
-}
+import { exchange } from "./_writer_fixtures.ts";
 
 /** The request line's target. */
 function targetOf(url: string): string {
-  const line = new TextDecoder().decode(requestHead(exchange(url)));
+  const line = new TextDecoder().decode(requestHead(exchange(url, "")));
   return line.slice("GET ".length, line.indexOf(" HTTP/1.1\r\n"));
 }
 
